@@ -1,0 +1,35 @@
+import Table from 'cli-table3';
+import { formatProblem, type Problem } from '../errors.js';
+
+/** The one place that draws tables and lists for people; commands pass it rows. */
+
+export function table(
+  head: string[],
+  rows: (string | number)[][],
+  options: { align?: ('left' | 'right')[] } = {},
+): string {
+  const t = new Table({
+    head,
+    style: { head: process.stdout.isTTY && !process.env.NO_COLOR ? ['cyan'] : [], border: [] },
+    // No rule between body rows: compact, like Keras' summary.
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+    ...(options.align ? { colAligns: options.align } : {}),
+  });
+  for (const r of rows) t.push(r.map(String));
+  return t.toString();
+}
+
+/** 1234567 → "1,234,567" (fixed locale, so output is the same everywhere). */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function formatShape(shape: unknown): string {
+  if (Array.isArray(shape) && shape.every((d) => Array.isArray(d))) return shape.map(formatShape).join(', ');
+  if (Array.isArray(shape)) return `(${shape.map((d) => (d === null ? 'None' : String(d))).join(', ')})`;
+  return String(shape);
+}
+
+export function problemLines(problems: readonly Problem[]): string {
+  return problems.map((p) => `  ${formatProblem(p)}`).join('\n');
+}

@@ -1,0 +1,143 @@
+import YAML from 'yaml';
+import type { Problem } from '../errors.js';
+import { closestMatch } from '../util/suggest.js';
+import { type ConfigPath, formatPath, parsePath } from './paths.js';
+import { ConfigSchema } from './schema.js';
+
+type Schema = Record<string, unknown>;
+
+export interface Override {
+  /** As typed: `training.batchSize=64`. */
+  text: string;
+  path: ConfigPath;
+  value: unknown;
+}
+
+/** Finds the schema of `path`, following the `type` of discriminated unions in `current`. */
+function schemaAt(
+  path: ConfigPath,
+  current: unknown,
+): { schema: Schema } | { problem: string; suggestion?: string } {
+  let schema = ConfigSchema as unknown as Schema;
+  let value = current;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i]!;
+    if (Array.isArray(schema.oneOf) && schema.discriminator) {
+      const branches = schema.oneOf as Schema[];
+      const tag = (value as Schema | undefined)?.type;
+      const branch = branches.find((b) => (b.properties as Record<string, Schema>).type?.const === tag);
+      if (!branch) {
+        return {
+          problem: `${formatPath(path.slice(0, i))} has no "type" yet, so ${formatPath(path)} cannot be set`,
+        };
+      }
+      schema = branch;
+    }
+    if (typeof seg === 'number') {
+      if (schema.type !== 'array') return { problem: `${formatPath(path.slice(0, i))} is not a list` };
+      schema = schema.items as Schema;
+      value = Array.isArray(value) ? value[seg] : undefined;
+      continue;
+    }
+    const props = schema.properties as Record<string, Schema> | undefined;
+    if (!props) return { problem: `${formatPath(path.slice(0, i))} has no keys` };
+    const next = props[seg];
+    if (!next) {
+      const match = closestMatch(seg, Object.keys(props));
+      return {
+        problem: `unknown key "${seg}" in ${formatPath(path.slice(0, i))}`,
+        ...(match ? { suggestion: `did you mean "${match}"?` } : {}),
+      };
+    }
+    schema = next;
+    value = value && typeof value === 'object' ? (value as Schema)[seg] : undefined;
+  }
+  return { schema };
+}
+
+/** True when the schema takes only strings: then `--set x=64` keeps "64" as text. */
+function takesOnlyStrings(schema: Schema): boolean {
+  if (schema.type === 'string') return true;
+  const alts = (schema.anyOf ?? schema.oneOf) as Schema[] | undefined;
+  return Array.isArray(alts) && alts.every(takesOnlyStrings);
+}
+
+function setIn(target: Schema, path: ConfigPath, value: unknown): string | undefined {
+  let node: unknown = target;
+  for (let i = 0; i < path.length - 1; i++) {
+    const seg = path[i]!;
+    const container = node as Record<string | number, unknown>;
+    if (typeof seg === 'number') {
+      if (!Array.isArray(container) || seg >= container.length) {
+        return `${formatPath(path.slice(0, i + 1))} does not exist (the list has ${Array.isArray(container) ? container.length : 0} item(s))`;
+      }
+    } else if (container[seg] === undefined || container[seg] === null) {
+      container[seg] = {};
+    }
+    node = container[seg];
+    if (typeof node !== 'object' || node === null)
+      return `${formatPath(path.slice(0, i + 1))} is not a mapping`;
+  }
+  const last = path[path.length - 1]!;
+  if (typeof last === 'number' && (!Array.isArray(node) || last > node.length)) {
+    return `${formatPath(path)} does not exist`;
+  }
+  (node as Record<string | number, unknown>)[last] = value;
+  return undefined;
+}
+
+/**
+ * Applies `--set path=value` overrides to a merged config, in order. Values are typed by the
+ * schema: a string field keeps the text as is; anything else is read as YAML (64, true, [a, b]).
+ */
+export function applyOverrides(
+  config: Schema,
+  texts: readonly string[],
+): { overrides: Override[]; problems: Problem[] } {
+  const overrides: Override[] = [];
+  const problems: Problem[] = [];
+  for (const text of texts) {
+    const source = `--set ${text}`;
+    const eq = text.indexOf('=');
+    const path = eq > 0 ? parsePath(text.slice(0, eq).trim()) : undefined;
+    if (!path || path.length === 0) {
+      problems.push({
+        source,
+        message: 'expected PATH=VALUE',
+        suggestion: 'for example --set training.batchSize=64 or --set model.layers[1].layer.units=32',
+      });
+      continue;
+    }
+    const raw = text.slice(eq + 1);
+    const found = schemaAt(path, config);
+    if ('problem' in found) {
+      problems.push({
+        source,
+        path: formatPath(path),
+        message: found.problem,
+        ...(found.suggestion ? { suggestion: found.suggestion } : {}),
+      });
+      continue;
+    }
+    let value: unknown = raw;
+    if (!takesOnlyStrings(found.schema)) {
+      try {
+        value = YAML.parse(raw);
+      } catch (err) {
+        problems.push({
+          source,
+          path: formatPath(path),
+          message: `cannot read the value: ${(err as Error).message}`,
+        });
+        continue;
+      }
+    }
+    const failure = setIn(config, path, value);
+    if (failure) {
+      problems.push({ source, path: formatPath(path), message: failure });
+      continue;
+    }
+    overrides.push({ text, path, value });
+  }
+  return { overrides, problems };
+}

@@ -1,0 +1,81 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { DataSchema } from '../data/schema.js';
+import { ModelConfigSchema } from '../registry/models.js';
+import { LossSchema, MetricSchema } from '../registry/objectives.js';
+import { OptimizerConfigSchema } from '../registry/optimizers.js';
+import { StringEnum } from '../util/schema.js';
+
+/**
+ * The one JSON Schema of a qqp config, assembled from the registry (layer, optimizer, loss, metric
+ * and model names come only from there) and the data section. Every object refuses unknown keys.
+ */
+
+const strict = { additionalProperties: false } as const;
+
+export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+
+export const ExperimentSchema = Type.Object(
+  {
+    name: Type.String({
+      minLength: 1,
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+      default: 'run',
+      description: 'Name of the run (letters, digits, . _ -); part of the run folder name',
+    }),
+    description: Type.Optional(Type.String({ description: 'Free text kept with the run' })),
+    tags: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Labels to filter runs by' }),
+    seed: Type.Integer({
+      default: 2019,
+      description: 'Seed for weight initialization, dropout and data order',
+    }),
+  },
+  { ...strict, default: {}, description: 'What the run is called and its seed' },
+);
+
+export const TrainingSchema = Type.Object(
+  {
+    epochs: Type.Integer({ minimum: 1, default: 10, description: 'Passes over the training split' }),
+    batchSize: Type.Integer({ minimum: 1, default: 16, description: 'Pairs per gradient step' }),
+    shuffleBuffer: Type.Integer({
+      minimum: 1,
+      default: 10000,
+      description: 'Size of the shuffle buffer for the training order (as tf.data shuffle)',
+    }),
+    optimizer: OptimizerConfigSchema,
+    loss: LossSchema,
+    metrics: Type.Array(MetricSchema, {
+      uniqueItems: true,
+      default: ['accuracy'],
+      description: 'Metrics reported each epoch',
+    }),
+    backend: StringEnum(BACKENDS, {
+      default: 'auto',
+      description: 'auto: tensorflow (native) if installed, else wasm, else cpu',
+    }),
+  },
+  { ...strict, default: {}, description: 'How the model is trained' },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    extends: Type.Optional(
+      Type.Union(
+        [Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })],
+        {
+          description:
+            'Config file(s) this one builds on, relative to this file; merged deeply, lists replaced',
+        },
+      ),
+    ),
+    experiment: ExperimentSchema,
+    data: DataSchema,
+    model: ModelConfigSchema,
+    training: TrainingSchema,
+  },
+  { ...strict, required: ['model'], description: 'A qqp experiment config' },
+);
+
+/** A config after extends, --set and defaults: every field present. */
+export type ResolvedConfig = Omit<Static<typeof ConfigSchema>, 'extends'>;
+export type TrainingConfig = Static<typeof TrainingSchema>;
+export type ExperimentConfig = Static<typeof ExperimentSchema>;

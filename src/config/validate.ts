@@ -1,0 +1,144 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { describeSchema } from '../util/schema.js';
+import { closestMatch } from '../util/suggest.js';
+import { type ConfigPath, fromInstancePath } from './paths.js';
+import { ConfigSchema, type ResolvedConfig } from './schema.js';
+
+/** A schema problem before it is given a file and position. */
+export interface SchemaIssue {
+  path: ConfigPath;
+  /** Point at the key (unknown keys) rather than the value. */
+  at: 'key' | 'value';
+  message: string;
+  suggestion?: string;
+}
+
+let compiled: ValidateFunction | undefined;
+
+/** The validator, compiled once per process from the registry-generated schema. */
+function validator(): ValidateFunction {
+  compiled ??= new Ajv({
+    allErrors: true,
+    discriminator: true,
+    useDefaults: true,
+    verbose: true,
+    strict: true,
+    strictRequired: false,
+  }).compile(ConfigSchema);
+  return compiled;
+}
+
+type Schema = Record<string, unknown>;
+
+function got(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null (an empty value)';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return JSON.stringify(value);
+}
+
+function issueFrom(e: ErrorObject): SchemaIssue {
+  const path = fromInstancePath(e.instancePath);
+  const parent = (e.parentSchema ?? {}) as Schema;
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = String((e.params as { additionalProperty: string }).additionalProperty);
+      const known = Object.keys((parent.properties as Schema | undefined) ?? {});
+      const match = closestMatch(key, known);
+      return {
+        path: [...path, key],
+        at: 'key',
+        message: `unknown key "${key}"`,
+        suggestion: match ? `did you mean "${match}"?` : `known keys: ${known.join(', ')}`,
+      };
+    }
+    case 'required': {
+      const key = String((e.params as { missingProperty: string }).missingProperty);
+      const prop = (parent.properties as Record<string, Schema> | undefined)?.[key];
+      return {
+        path,
+        at: 'value',
+        message: `missing required key "${key}"${prop ? ` (${describeSchema(prop)})` : ''}`,
+      };
+    }
+    case 'discriminator': {
+      const params = e.params as { error: string; tag: string; tagValue: unknown };
+      const branches = ((parent.oneOf as Schema[] | undefined) ?? []).map(
+        (b) => ((b.properties as Record<string, Schema>)[params.tag]?.const as string) ?? '',
+      );
+      const kind = (parent.title as string | undefined) ?? 'component';
+      if (params.error === 'mapping' && typeof params.tagValue === 'string') {
+        const match = closestMatch(params.tagValue, branches);
+        return {
+          path: [...path, params.tag],
+          at: 'value',
+          message: `unknown ${kind} type "${params.tagValue}"`,
+          suggestion: match ? `did you mean "${match}"?` : `known types: ${branches.join(', ')}`,
+        };
+      }
+      return {
+        path,
+        at: 'value',
+        message: `a ${kind} needs "${params.tag}": one of ${branches.map((b) => `"${b}"`).join(', ')} (got ${got((e.data as Schema | undefined)?.[params.tag])})`,
+      };
+    }
+    case 'enum': {
+      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
+      const match = typeof e.data === 'string' ? closestMatch(e.data, allowed.map(String)) : undefined;
+      return {
+        path,
+        at: 'value',
+        message: `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')} (got ${got(e.data)})`,
+        ...(match ? { suggestion: `did you mean "${match}"?` } : {}),
+      };
+    }
+    case 'type':
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+    case 'minLength':
+    case 'minItems':
+    case 'pattern':
+    case 'anyOf':
+    case 'const':
+      return { path, at: 'value', message: `must be ${describeSchema(parent)} (got ${got(e.data)})` };
+    case 'uniqueItems':
+      return { path, at: 'value', message: 'must not list the same item twice' };
+    default:
+      return { path, at: 'value', message: e.message ?? `fails ${e.keyword}` };
+  }
+}
+
+/**
+ * Validates a merged config and fills every default in place. Returns the issues, one per problem:
+ * the branch errors under an `anyOf` are folded into the one `anyOf` message.
+ */
+export function validateConfig(value: Record<string, unknown>): {
+  config: ResolvedConfig;
+  issues: SchemaIssue[];
+} {
+  const validate = validator();
+  validate(value);
+  const errors = validate.errors ?? [];
+  const anyOfPaths = errors
+    .filter((e) => e.keyword === 'anyOf')
+    .map((e) => e.schemaPath.replace(/\/anyOf$/, '/anyOf/'));
+  const kept = errors.filter((e) => !anyOfPaths.some((p) => e.schemaPath.startsWith(p)));
+  const issues: SchemaIssue[] = [];
+  const seen = new Set<string>();
+  for (const e of kept) {
+    const issue = issueFrom(e);
+    const key = `${issue.path.join('/')}|${issue.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    issues.push(issue);
+  }
+  return { config: value as unknown as ResolvedConfig, issues };
+}
+
+/** The JSON Schema (for editors and `qqp config schema`). */
+export function configJsonSchema(): object {
+  return ConfigSchema;
+}

@@ -1,0 +1,45 @@
+import type { LoadedConfig } from '../config/load.js';
+import type { ConfigPath } from '../config/paths.js';
+import type { ResolvedConfig } from '../config/schema.js';
+import { sequenceLength } from '../data/encode.js';
+import type { Problem } from '../errors.js';
+import { buildModelShape, kerasNames, type LayersModel } from './models.js';
+
+export interface BuildOptions {
+  /** Rows of the embedding table: the vocabulary's size. */
+  vocabSize: number;
+  locate?: (path: ConfigPath) => Omit<Problem, 'message'>;
+}
+
+/**
+ * Seeds for initializers and dropout: a fixed sequence from the experiment seed, so the same config
+ * builds the same initial weights.
+ */
+export function seedSequence(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    // xorshift32 step; enough to give each initializer a distinct, reproducible seed.
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    return state;
+  };
+}
+
+/** Builds the tfjs model a resolved config describes (not compiled). Needs an initialised backend. */
+export function buildModel(config: ResolvedConfig, options: BuildOptions): LayersModel {
+  const nextSeed = seedSequence(config.experiment.seed === 0 ? 1 : config.experiment.seed);
+  return buildModelShape(config.model, {
+    vocabSize: options.vocabSize,
+    nextSeed,
+    layerName: kerasNames(),
+    sequenceLength: sequenceLength(config.data.encoding),
+    ...(options.locate ? { locate: options.locate } : {}),
+  });
+}
+
+export function buildFromLoaded(loaded: LoadedConfig, vocabSize: number): LayersModel {
+  return buildModel(loaded.config, { vocabSize, locate: (p) => loaded.locate(p) });
+}

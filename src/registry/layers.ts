@@ -1,0 +1,382 @@
+import { type Static, type TObject, Type } from '@sinclair/typebox';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { Layer } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
+import { StringEnum } from '../util/schema.js';
+import {
+  activation,
+  initializer,
+  makeInitializer,
+  makeRegularizer,
+  rate,
+  regularizer,
+  units,
+} from './params.js';
+import { type BuildContext, type ComponentSpec, indexByName } from './types.js';
+import { discriminatedUnion, type EntryConfig } from './union.js';
+
+export type LayerSpec<N extends string = string, P extends TObject = TObject> = ComponentSpec<N, P, Layer> & {
+  /** Recurrent layers may be wrapped by `bidirectional`. */
+  readonly recurrent?: boolean;
+};
+
+function layer<const N extends string, P extends TObject>(
+  spec: ComponentSpec<N, P, Layer> & { recurrent?: boolean },
+): LayerSpec<N, P> {
+  return spec;
+}
+
+// ---- recurrent layers ---------------------------------------------------------------------------
+
+/** Parameters every recurrent layer has; defaults follow Keras, not tfjs (e.g. sigmoid recurrent activation). */
+const recurrentCommon = {
+  units: units(),
+  activation: activation('tanh'),
+  useBias: Type.Boolean({ default: true, description: 'Add a bias vector' }),
+  kernelInitializer: initializer('glorotUniform', 'Initializer of the input kernel'),
+  recurrentInitializer: initializer('orthogonal', 'Initializer of the recurrent kernel'),
+  biasInitializer: initializer('zeros', 'Initializer of the bias'),
+  kernelRegularizer: regularizer('Regularizer of the input kernel'),
+  recurrentRegularizer: regularizer('Regularizer of the recurrent kernel'),
+  biasRegularizer: regularizer('Regularizer of the bias'),
+  dropout: rate('Dropout on the inputs'),
+  recurrentDropout: rate('Dropout on the recurrent state'),
+  returnSequences: Type.Boolean({
+    default: false,
+    description: 'Return the output of every timestep (true) or only the last (false)',
+  }),
+  goBackwards: Type.Boolean({ default: false, description: 'Process the sequence in reverse' }),
+};
+
+type RecurrentCommon = Static<ReturnType<typeof Type.Object<typeof recurrentCommon>>>;
+
+/** The name the stack gave the layer, if any. */
+function named(ctx: BuildContext): { name?: string } {
+  return ctx.name === undefined ? {} : { name: ctx.name };
+}
+
+function recurrentArgs(p: RecurrentCommon, ctx: BuildContext) {
+  return {
+    ...named(ctx),
+    units: p.units,
+    activation: p.activation,
+    useBias: p.useBias,
+    kernelInitializer: makeInitializer(p.kernelInitializer, ctx.nextSeed()),
+    recurrentInitializer: makeInitializer(p.recurrentInitializer, ctx.nextSeed()),
+    biasInitializer: makeInitializer(p.biasInitializer, ctx.nextSeed()),
+    kernelRegularizer: makeRegularizer(p.kernelRegularizer),
+    recurrentRegularizer: makeRegularizer(p.recurrentRegularizer),
+    biasRegularizer: makeRegularizer(p.biasRegularizer),
+    dropout: p.dropout,
+    recurrentDropout: p.recurrentDropout,
+    returnSequences: p.returnSequences,
+    goBackwards: p.goBackwards,
+  };
+}
+
+const lstm = layer({
+  name: 'lstm',
+  recurrent: true,
+  description:
+    'Long short-term memory layer (Keras defaults: sigmoid recurrent activation, unit forget bias)',
+  params: Type.Object({
+    ...recurrentCommon,
+    recurrentActivation: activation(
+      'sigmoid',
+      'Activation of the gates (Keras: sigmoid; tfjs would use hardSigmoid)',
+    ),
+    unitForgetBias: Type.Boolean({
+      default: true,
+      description: 'Add 1 to the forget gate bias at initialization',
+    }),
+  }),
+  build: (p, ctx) =>
+    tfl.layers.lstm({
+      ...recurrentArgs(p, ctx),
+      recurrentActivation: p.recurrentActivation,
+      unitForgetBias: p.unitForgetBias,
+    }),
+});
+
+const gru = layer({
+  name: 'gru',
+  recurrent: true,
+  description:
+    'Gated recurrent unit (Keras defaults but reset gate before the matrix product, reset_after=false: tfjs supports only that)',
+  params: Type.Object({
+    ...recurrentCommon,
+    recurrentActivation: activation(
+      'sigmoid',
+      'Activation of the gates (Keras: sigmoid; tfjs would use hardSigmoid)',
+    ),
+  }),
+  build: (p, ctx) => tfl.layers.gru({ ...recurrentArgs(p, ctx), recurrentActivation: p.recurrentActivation }),
+});
+
+const simpleRnn = layer({
+  name: 'simpleRnn',
+  recurrent: true,
+  description: 'Fully connected recurrent layer',
+  params: Type.Object(recurrentCommon),
+  build: (p, ctx) => tfl.layers.simpleRNN(recurrentArgs(p, ctx)),
+});
+
+const recurrentLayers = [lstm, gru, simpleRnn] as const;
+export type RecurrentLayerConfig = EntryConfig<(typeof recurrentLayers)[number]>;
+const recurrentIndex = indexByName('recurrent layer', recurrentLayers);
+
+function buildRecurrent(config: RecurrentLayerConfig, ctx: BuildContext): Layer {
+  // The union is discriminated by `type`; each branch's builder takes its own config.
+  const spec = recurrentIndex[config.type] as LayerSpec<string, TObject>;
+  return spec.build(config, ctx);
+}
+
+// ---- other layers -------------------------------------------------------------------------------
+
+const bidirectional = layer({
+  name: 'bidirectional',
+  description: 'Runs a recurrent layer forwards and backwards and merges the two outputs',
+  params: Type.Object({
+    layer: discriminatedUnion(recurrentLayers, {
+      title: 'recurrent layer',
+      description: 'The recurrent layer to wrap (lstm, gru, simpleRnn)',
+    }),
+    mergeMode: StringEnum(['concat', 'sum', 'mul', 'ave'] as const, {
+      default: 'concat',
+      description: 'How the forward and backward outputs are combined',
+    }),
+  }),
+  build: (p, ctx) =>
+    tfl.layers.bidirectional({
+      ...named(ctx),
+      layer: buildRecurrent(p.layer, { ...ctx, name: undefined }) as Parameters<
+        typeof tfl.layers.bidirectional
+      >[0]['layer'],
+      mergeMode: p.mergeMode,
+    }),
+});
+
+const embedding = layer({
+  name: 'embedding',
+  description: 'Maps token ids to dense vectors; its input size is the vocabulary size',
+  params: Type.Object({
+    outputDim: Type.Integer({ minimum: 1, default: 64, description: 'Size of each token vector' }),
+    inputDim: Type.Union([Type.Literal('vocab'), Type.Integer({ minimum: 2 })], {
+      default: 'vocab',
+      description: 'Rows of the table: "vocab" (the vocabulary size) or a number',
+    }),
+    embeddingsInitializer: initializer('randomUniform', 'Initializer of the table (Keras: uniform in ±0.05)'),
+    embeddingsRegularizer: regularizer('Regularizer of the table'),
+    maskZero: Type.Boolean({
+      default: false,
+      description: 'Treat id 0 (padding) as masked in the layers that follow',
+    }),
+  }),
+  build: (p, ctx) =>
+    tfl.layers.embedding({
+      ...named(ctx),
+      inputDim: p.inputDim === 'vocab' ? ctx.vocabSize : p.inputDim,
+      outputDim: p.outputDim,
+      embeddingsInitializer: makeInitializer(p.embeddingsInitializer, ctx.nextSeed()),
+      embeddingsRegularizer: makeRegularizer(p.embeddingsRegularizer),
+      maskZero: p.maskZero,
+    }),
+});
+
+const dense = layer({
+  name: 'dense',
+  description: 'Fully connected layer',
+  params: Type.Object({
+    units: units(),
+    activation: activation('linear'),
+    useBias: Type.Boolean({ default: true, description: 'Add a bias vector' }),
+    kernelInitializer: initializer('glorotUniform', 'Initializer of the kernel'),
+    biasInitializer: initializer('zeros', 'Initializer of the bias'),
+    kernelRegularizer: regularizer('Regularizer of the kernel'),
+    biasRegularizer: regularizer('Regularizer of the bias'),
+  }),
+  build: (p, ctx) =>
+    tfl.layers.dense({
+      ...named(ctx),
+      units: p.units,
+      activation: p.activation,
+      useBias: p.useBias,
+      kernelInitializer: makeInitializer(p.kernelInitializer, ctx.nextSeed()),
+      biasInitializer: makeInitializer(p.biasInitializer, ctx.nextSeed()),
+      kernelRegularizer: makeRegularizer(p.kernelRegularizer),
+      biasRegularizer: makeRegularizer(p.biasRegularizer),
+    }),
+});
+
+const dropout = layer({
+  name: 'dropout',
+  description: 'Sets a random fraction of inputs to zero during training',
+  params: Type.Object({ rate: rate('Fraction of inputs to drop', 0.5) }),
+  build: (p, ctx) =>
+    tfl.layers.dropout({
+      ...named(ctx),
+      rate: p.rate,
+      seed: ctx.nextSeed(),
+    }),
+});
+
+const spatialDropout1d = layer({
+  name: 'spatialDropout1d',
+  description: 'Drops whole feature channels of a sequence during training',
+  params: Type.Object({ rate: rate('Fraction of channels to drop', 0.5) }),
+  build: (p, ctx) =>
+    tfl.layers.spatialDropout1d({
+      ...named(ctx),
+      rate: p.rate,
+      seed: ctx.nextSeed(),
+    }),
+});
+
+const conv1d = layer({
+  name: 'conv1d',
+  description: 'One-dimensional convolution over the sequence',
+  params: Type.Object({
+    filters: Type.Integer({ minimum: 1, default: 64, description: 'Number of filters (output channels)' }),
+    kernelSize: Type.Integer({ minimum: 1, default: 3, description: 'Width of the convolution window' }),
+    strides: Type.Integer({ minimum: 1, default: 1, description: 'Step of the window' }),
+    padding: StringEnum(['valid', 'same', 'causal'] as const, {
+      default: 'valid',
+      description: 'Padding mode',
+    }),
+    dilationRate: Type.Integer({ minimum: 1, default: 1, description: 'Dilation of the window' }),
+    activation: activation('linear'),
+    useBias: Type.Boolean({ default: true, description: 'Add a bias vector' }),
+    kernelInitializer: initializer('glorotUniform', 'Initializer of the kernel'),
+    biasInitializer: initializer('zeros', 'Initializer of the bias'),
+    kernelRegularizer: regularizer('Regularizer of the kernel'),
+  }),
+  build: (p, ctx) =>
+    tfl.layers.conv1d({
+      ...named(ctx),
+      filters: p.filters,
+      kernelSize: p.kernelSize,
+      strides: p.strides,
+      padding: p.padding,
+      dilationRate: p.dilationRate,
+      activation: p.activation,
+      useBias: p.useBias,
+      kernelInitializer: makeInitializer(p.kernelInitializer, ctx.nextSeed()),
+      biasInitializer: makeInitializer(p.biasInitializer, ctx.nextSeed()),
+      kernelRegularizer: makeRegularizer(p.kernelRegularizer),
+    }),
+});
+
+const maxPooling1d = layer({
+  name: 'maxPooling1d',
+  description: 'Max over windows of the sequence',
+  params: Type.Object({
+    poolSize: Type.Integer({ minimum: 1, default: 2, description: 'Width of the window' }),
+    strides: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Step of the window (default: poolSize)' }),
+    ),
+    padding: StringEnum(['valid', 'same'] as const, { default: 'valid', description: 'Padding mode' }),
+  }),
+  build: (p, ctx) =>
+    tfl.layers.maxPooling1d({
+      ...named(ctx),
+      poolSize: p.poolSize,
+      strides: p.strides ?? p.poolSize,
+      padding: p.padding,
+    }),
+});
+
+const noParams = Type.Object({});
+
+const globalMaxPooling1d = layer({
+  name: 'globalMaxPooling1d',
+  description: 'Max over the whole sequence, per channel',
+  params: noParams,
+  build: (_p, ctx) => tfl.layers.globalMaxPooling1d(named(ctx)),
+});
+
+const globalAveragePooling1d = layer({
+  name: 'globalAveragePooling1d',
+  description: 'Mean over the whole sequence, per channel',
+  params: noParams,
+  build: (_p, ctx) => tfl.layers.globalAveragePooling1d(named(ctx)),
+});
+
+const batchNormalization = layer({
+  name: 'batchNormalization',
+  description: 'Normalizes activations with batch statistics (moving averages at inference)',
+  params: Type.Object({
+    momentum: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      default: 0.99,
+      description: 'Momentum of the moving averages',
+    }),
+    epsilon: Type.Number({ exclusiveMinimum: 0, default: 0.001, description: 'Added to the variance' }),
+    center: Type.Boolean({ default: true, description: 'Learn an offset (beta)' }),
+    scale: Type.Boolean({ default: true, description: 'Learn a scale (gamma)' }),
+  }),
+  build: (p, ctx) =>
+    tfl.layers.batchNormalization({
+      ...named(ctx),
+      momentum: p.momentum,
+      epsilon: p.epsilon,
+      center: p.center,
+      scale: p.scale,
+    }),
+});
+
+const layerNormalization = layer({
+  name: 'layerNormalization',
+  description: 'Normalizes each example over its last axis',
+  params: Type.Object({
+    epsilon: Type.Number({ exclusiveMinimum: 0, default: 0.001, description: 'Added to the variance' }),
+    center: Type.Boolean({ default: true, description: 'Learn an offset (beta)' }),
+    scale: Type.Boolean({ default: true, description: 'Learn a scale (gamma)' }),
+  }),
+  build: (p, ctx) =>
+    tfl.layers.layerNormalization({
+      ...named(ctx),
+      epsilon: p.epsilon,
+      center: p.center,
+      scale: p.scale,
+    }),
+});
+
+const flatten = layer({
+  name: 'flatten',
+  description: 'Flattens all but the batch axis',
+  params: noParams,
+  build: (_p, ctx) => tfl.layers.flatten(named(ctx)),
+});
+
+export const layerList = [
+  embedding,
+  lstm,
+  gru,
+  simpleRnn,
+  bidirectional,
+  dense,
+  dropout,
+  spatialDropout1d,
+  conv1d,
+  maxPooling1d,
+  globalMaxPooling1d,
+  globalAveragePooling1d,
+  batchNormalization,
+  layerNormalization,
+  flatten,
+] as const;
+
+export const layers = indexByName('layer', layerList);
+export type LayerType = keyof typeof layers;
+export type LayerConfig = EntryConfig<(typeof layerList)[number]>;
+
+export const LayerConfigSchema = discriminatedUnion(layerList, {
+  title: 'layer',
+  description: 'A layer: `type` and its parameters',
+});
+
+/** Builds one layer from its validated config (defaults filled). */
+export function buildLayer(config: LayerConfig, ctx: BuildContext): Layer {
+  const spec = layers[config.type] as LayerSpec<string, TObject>;
+  return spec.build(config, ctx);
+}
