@@ -40,8 +40,10 @@ export abstract class QqpCommand<T> extends Command {
       const text = err.suggestions.length
         ? `${err.describe()}\n${err.suggestions.map((s) => `  hint: ${s}`).join('\n')}`
         : err.describe();
-      // Errors.error prints through oclif's handler: message only, no stack trace.
-      return this.error(text, { exit });
+      // Printed as is (oclif's handler would wrap long problem lines): message only, no stack trace.
+      process.stderr.write(`Error: ${text}\n`);
+      process.exitCode = exit;
+      return;
     }
     if (err instanceof Errors.CLIError || err instanceof Errors.ExitError) return super.catch(err);
     // Anything else is a bug in qqp: keep the stack, it is what a bug report needs.

@@ -88,7 +88,7 @@ function readChain(
   const { problems } = read;
   const abs = resolve(cwd, file);
   const display = displayPath(abs, cwd);
-  const src = readConfigSource(display);
+  const src = readConfigSource(abs, display);
   if ('readError' in src) {
     problems.push({ source: display, message: `cannot read config: ${src.readError}` });
     return undefined;
@@ -160,6 +160,10 @@ export function checkConfigFile(file: string, options: LoadOptions = {}): Config
   const cwd = options.cwd ?? process.cwd();
   const { sources, merged, problems } = readAll(file, cwd);
   const named = sources[0]?.file ?? file;
+  // A file that cannot be read leaves nothing worth validating.
+  if (problems.some((p) => p.line === undefined && p.message.startsWith('cannot read'))) {
+    return { file: named, problems };
+  }
   const { overrides, problems: overrideProblems } = applyOverrides(merged, options.overrides ?? []);
   problems.push(...overrideProblems);
 

@@ -24,7 +24,11 @@ function schemaAt(
     const seg = path[i]!;
     if (Array.isArray(schema.oneOf) && schema.discriminator) {
       const branches = schema.oneOf as Schema[];
-      const tag = (value as Schema | undefined)?.type;
+      if (seg === 'type') {
+        return { schema: { type: 'string', enum: branches.map((b) => (b.properties as Record<string, Schema>).type?.const) } };
+      }
+      // The value's own type, or the type its default would have.
+      const tag = (value as Schema | undefined)?.type ?? (schema.default as Schema | undefined)?.type;
       const branch = branches.find((b) => (b.properties as Record<string, Schema>).type?.const === tag);
       if (!branch) {
         return {
@@ -35,6 +39,10 @@ function schemaAt(
     }
     if (typeof seg === 'number') {
       if (schema.type !== 'array') return { problem: `${formatPath(path.slice(0, i))} is not a list` };
+      const length = Array.isArray(value) ? value.length : 0;
+      if (seg > length || (seg === length && i < path.length - 1)) {
+        return { problem: `${formatPath(path.slice(0, i + 1))} does not exist (the list has ${length} item(s))` };
+      }
       schema = schema.items as Schema;
       value = Array.isArray(value) ? value[seg] : undefined;
       continue;

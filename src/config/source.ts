@@ -100,9 +100,14 @@ export function parseConfigText(file: string, text: string): ConfigSource {
   return { file, value, problems, locate };
 }
 
-export function readConfigSource(file: string): ConfigSource | { file: string; readError: string } {
+/** Reads and parses `path`; problems name the file as `display`. */
+export function readConfigSource(
+  path: string,
+  display: string = path,
+): ConfigSource | { file: string; readError: string } {
+  const file = display;
   try {
-    return parseConfigText(file, readFileSync(file, 'utf8'));
+    return parseConfigText(file, readFileSync(path, 'utf8'));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const reason =

@@ -25,6 +25,7 @@ function article(word: string): string {
 
 /** Short words for what a schema accepts: `an integer >= 1`, `one of "pre", "post"`. */
 export function describeSchema(schema: Schema): string {
+  if (typeof schema.title === 'string') return `${article(schema.title)} (a mapping with "type")`;
   if ('const' in schema) return JSON.stringify(schema.const);
   if (Array.isArray(schema.enum)) return `one of ${schema.enum.map((v) => JSON.stringify(v)).join(', ')}`;
   const alts = (schema.anyOf ?? schema.oneOf) as Schema[] | undefined;

@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import * as tfc from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { useInspectionBackend } from '../../src/backend/index.js';
+import { validateConfigFiles } from '../../src/config/check-files.js';
+import { loadConfig } from '../../src/config/load.js';
+import type { ResolvedConfig } from '../../src/config/schema.js';
+import { validateConfig } from '../../src/config/validate.js';
+import { buildModel } from '../../src/registry/build.js';
+import { registerCustomLayers } from '../../src/registry/custom-layers.js';
+import { layers } from '../../src/registry/layers.js';
+import { summarizeModel } from '../../src/registry/summary.js';
+import { PROJECT_ROOT } from '../helpers/cli.js';
+
+/** A config object (before defaults) → resolved config, asserting it is valid. */
+function resolve(raw: Record<string, unknown>): ResolvedConfig {
+  const { config, issues } = validateConfig(structuredClone(raw));
+  assert.deepEqual(issues, []);
+  return config;
+}
+
+const DATA = { source: 'x.csv', encoding: { pair: 'concat', maxLength: 5 } };
+const OUT = { type: 'dense', units: 1, activation: 'sigmoid' };
+
+/** One small stack per registered layer type, with the layer in a valid place. */
+const EXAMPLES: Record<keyof typeof layers, unknown[]> = {
+  embedding: [{ type: 'embedding', outputDim: 4 }, { type: 'flatten' }, OUT],
+  lstm: [{ type: 'embedding', outputDim: 4 }, { type: 'lstm', units: 3 }, OUT],
+  gru: [{ type: 'embedding', outputDim: 4 }, { type: 'gru', units: 3, goBackwards: true }, OUT],
+  simpleRnn: [{ type: 'embedding', outputDim: 4 }, { type: 'simpleRnn', units: 3 }, OUT],
+  bidirectional: [
+    { type: 'embedding', outputDim: 4 },
+    { type: 'bidirectional', mergeMode: 'sum', layer: { type: 'gru', units: 3, returnSequences: true } },
+    { type: 'globalMaxPooling1d' },
+    OUT,
+  ],
+  dense: [
+    { type: 'embedding', outputDim: 4 },
+    { type: 'flatten' },
+    { type: 'dense', units: 2, activation: 'relu', kernelRegularizer: { l2: 0.01 } },
+    OUT,
+  ],
+  dropout: [{ type: 'embedding', outputDim: 4 }, { type: 'flatten' }, { type: 'dropout', rate: 0.3 }, OUT],
+  spatialDropout1d: [
+    { type: 'embedding', outputDim: 4 },
+    { type: 'spatialDropout1d', rate: 0.1 },
+    { type: 'flatten' },
+    OUT,
+  ],
+  conv1d: [
+    { type: 'embedding', outputDim: 4 },
+    { type: 'conv1d', filters: 2, kernelSize: 2 },
+    { type: 'flatten' },
+    OUT,
+  ],
+  maxPooling1d: [
+    { type: 'embedding', outputDim: 4 },
+    { type: 'maxPooling1d', poolSize: 2 },
+    { type: 'flatten' },
+    OUT,
+  ],
+  globalMaxPooling1d: [{ type: 'embedding', outputDim: 4 }, { type: 'globalMaxPooling1d' }, OUT],
+  globalAveragePooling1d: [{ type: 'embedding', outputDim: 4 }, { type: 'globalAveragePooling1d' }, OUT],
+  batchNormalization: [
+    { type: 'embedding', outputDim: 4 },
+    { type: 'flatten' },
+    { type: 'batchNormalization' },
+    OUT,
+  ],
+  layerNormalization: [
+    { type: 'embedding', outputDim: 4 },
+    { type: 'layerNormalization' },
+    { type: 'flatten' },
+    OUT,
+  ],
+  flatten: [{ type: 'embedding', outputDim: 4 }, { type: 'flatten' }, OUT],
+};
+
+describe('building models from the registry', () => {
+  it('reproduces Keras parameter counts for the reference model', async () => {
+    await useInspectionBackend();
+    const { config } = loadConfig(join(PROJECT_ROOT, 'configs', 'bilstm.yaml'));
+    const model = buildModel(config, { vocabSize: 1234 });
+    const s = summarizeModel(model);
+    const counts = s.layers.filter((l) => l.className !== 'InputLayer').map((l) => [l.className, l.params]);
+    assert.deepEqual(counts, [
+      ['Embedding', 1234 * 64],
+      ['Bidirectional', 66048],
+      ['Bidirectional', 41216],
+      ['Dense', 4160],
+      ['Dropout', 0],
+      ['Dense', 65],
+    ]);
+    assert.deepEqual(model.inputs[0]?.shape, [null, 41]);
+    // Keras' LSTM defaults, not tfjs': sigmoid gates.
+    const inner = (
+      model.layers[2] as unknown as {
+        forwardLayer: { cell: { recurrentActivation: { getClassName(): string } } };
+      }
+    ).forwardLayer.cell.recurrentActivation;
+    assert.equal(inner.getClassName(), 'sigmoid');
+    model.dispose();
+  });
+
+  it('builds a model with each registered layer type', async () => {
+    await useInspectionBackend();
+    assert.deepEqual(Object.keys(EXAMPLES).sort(), Object.keys(layers).sort());
+    for (const [type, stack] of Object.entries(EXAMPLES)) {
+      const config = resolve({ data: DATA, model: { type: 'sequential', layers: stack } });
+      const model = buildModel(config, { vocabSize: 20 });
+      const out = model.predict(tfc.zeros([2, 11], 'int32')) as tfc.Tensor;
+      assert.deepEqual(out.shape, [2, 1], type);
+      out.dispose();
+      model.dispose();
+    }
+  });
+
+  it('gives the same initial weights for the same seed, and others for another seed', async () => {
+    await useInspectionBackend();
+    const raw = { data: DATA, model: { type: 'sequential', layers: EXAMPLES.lstm } };
+    const weights = (seed: number) => {
+      const m = buildModel(resolve({ ...raw, experiment: { seed } }), { vocabSize: 20 });
+      const w = m.getWeights().map((t) => Array.from(t.dataSync()));
+      m.dispose();
+      return w;
+    };
+    assert.deepEqual(weights(7), weights(7));
+    assert.notDeepEqual(weights(7), weights(8));
+  });
+
+  it('builds a siamese model with one shared encoder and |u−v|, and it saves and loads', async () => {
+    await useInspectionBackend();
+    const config = resolve({
+      data: { source: 'x.csv', encoding: { pair: 'siamese', maxLength: 6 } },
+      model: {
+        type: 'siamese',
+        encoder: [{ type: 'embedding', outputDim: 4 }, { type: 'globalAveragePooling1d' }],
+        combine: ['absDiff', 'mul'],
+        head: [OUT],
+      },
+    });
+    const model = buildModel(config, { vocabSize: 30 });
+    assert.equal(model.inputs.length, 2);
+    const encoders = model.layers.filter((l) => l.name === 'encoder');
+    assert.equal(encoders.length, 1);
+    // Identical questions → |u−v| = 0 and the prediction depends on u∗v only; swapping the
+    // questions gives the same prediction, since both combine parts are symmetric.
+    const q1 = tfc.tensor2d([[1, 2, 3, 0, 0, 0]], undefined, 'int32');
+    const q2 = tfc.tensor2d([[4, 5, 0, 0, 0, 0]], undefined, 'int32');
+    const a = (model.predict([q1, q2]) as tfc.Tensor).dataSync()[0]!;
+    const b = (model.predict([q2, q1]) as tfc.Tensor).dataSync()[0]!;
+    assert.ok(Math.abs(a - b) < 1e-6, `${a} vs ${b}`);
+
+    let saved: tfc.io.ModelArtifacts | undefined;
+    await model.save(
+      tfc.io.withSaveHandler(async (artifacts) => {
+        saved = artifacts;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    assert.ok(saved);
+    registerCustomLayers();
+    const loaded = await tfl.loadLayersModel(tfc.io.fromMemory(saved));
+    const c = (loaded.predict([q1, q2]) as tfc.Tensor).dataSync()[0]!;
+    assert.ok(Math.abs(a - c) < 1e-6, `${a} vs ${c} after load`);
+    model.dispose();
+    loaded.dispose();
+  });
+});
+
+describe('configs/', () => {
+  it('validates and builds every file', async () => {
+    const dir = join(PROJECT_ROOT, 'configs');
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => join(dir, f));
+    assert.ok(files.length >= 4, `only ${files.length} configs`);
+    const report = await validateConfigFiles(files);
+    for (const f of report.files) assert.deepEqual(f.problems, [], f.file);
+    assert.equal(report.valid, true);
+  });
+});

@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import * as tfc from '@tensorflow/tfjs-core';
+import { useInspectionBackend } from '../../src/backend/index.js';
+import { FastOrthogonal } from '../../src/backend/orthogonal.js';
+import { ConfigSchema } from '../../src/config/schema.js';
+import { validateConfig } from '../../src/config/validate.js';
+import { registryCatalog } from '../../src/registry/catalog.js';
+import { layers } from '../../src/registry/layers.js';
+import { models } from '../../src/registry/models.js';
+import { losses, metrics } from '../../src/registry/objectives.js';
+import { buildOptimizer, optimizers } from '../../src/registry/optimizers.js';
+import { indexByName } from '../../src/registry/types.js';
+
+describe('registry', () => {
+  it('refuses a name registered twice', () => {
+    assert.throws(
+      () => indexByName('layer', [{ name: 'dense' }, { name: 'dense' }]),
+      /"dense" is registered twice/,
+    );
+  });
+
+  it('has the layers, optimizers and model shapes the tool promises', () => {
+    for (const name of [
+      'embedding',
+      'lstm',
+      'gru',
+      'simpleRnn',
+      'bidirectional',
+      'dense',
+      'dropout',
+      'spatialDropout1d',
+      'conv1d',
+      'maxPooling1d',
+      'globalMaxPooling1d',
+      'globalAveragePooling1d',
+      'batchNormalization',
+      'layerNormalization',
+      'flatten',
+    ]) {
+      assert.ok(name in layers, name);
+    }
+    assert.deepEqual(Object.keys(optimizers).sort(), [
+      'adadelta',
+      'adagrad',
+      'adam',
+      'adamax',
+      'rmsprop',
+      'sgd',
+    ]);
+    assert.deepEqual(Object.keys(models).sort(), ['sequential', 'siamese']);
+    for (const m of ['accuracy', 'precision', 'recall']) assert.ok(m in metrics, m);
+    assert.ok('binaryCrossentropy' in losses);
+  });
+
+  it('generates the schema from the registry: every layer name, no other', () => {
+    const layerUnion = (
+      ConfigSchema.properties.model as unknown as {
+        oneOf: {
+          properties: { layers?: { items: { oneOf: { properties: { type: { const: string } } }[] } } };
+        }[];
+      }
+    ).oneOf[0]?.properties.layers?.items.oneOf.map((b) => b.properties.type.const);
+    assert.deepEqual(layerUnion?.sort(), Object.keys(layers).sort());
+  });
+
+  it('describes every parameter with a description, and every optional one with a default', () => {
+    const catalog = registryCatalog();
+    assert.deepEqual(
+      catalog.layers.map((l) => l.name),
+      Object.keys(layers),
+    );
+    for (const kind of ['models', 'layers', 'optimizers'] as const) {
+      for (const c of catalog[kind]) {
+        assert.ok(c.description.length > 0, c.name);
+        for (const p of c.params) {
+          assert.ok(p.description.length > 0, `${c.name}.${p.name} has no description`);
+          assert.ok(p.type.length > 0, `${c.name}.${p.name} has no type`);
+        }
+      }
+    }
+    const lstm = catalog.layers.find((l) => l.name === 'lstm');
+    assert.equal(lstm?.params.find((p) => p.name === 'recurrentActivation')?.default, 'sigmoid');
+    assert.equal(lstm?.params.find((p) => p.name === 'units')?.required, true);
+  });
+
+  it('builds every optimizer with its defaults, and each takes a step', async () => {
+    await useInspectionBackend();
+    for (const type of Object.keys(optimizers)) {
+      const { config, issues } = validateConfig({
+        model: { type: 'sequential', layers: [] },
+        training: { optimizer: { type } },
+      });
+      // `layers: []` is invalid, but the optimizer part is filled with defaults all the same.
+      assert.ok(
+        issues.every((i) => i.path[0] === 'model'),
+        JSON.stringify(issues),
+      );
+      const opt = buildOptimizer(config.training.optimizer);
+      const w = tfc.variable(tfc.scalar(1));
+      opt.minimize(() => tfc.square(w) as tfc.Scalar);
+      assert.ok(w.dataSync()[0]! < 1, `${type} did not move the weight`);
+      w.dispose();
+      opt.dispose();
+    }
+  });
+});
+
+describe('FastOrthogonal', () => {
+  it('gives orthonormal kernels of any shape, seeded, under the standard class name', async () => {
+    await useInspectionBackend();
+    for (const shape of [
+      [64, 256],
+      [256, 64],
+      [5, 5],
+    ] as [number, number][]) {
+      const w = new FastOrthogonal({ seed: 3, gain: 1 }).apply(shape) as tfc.Tensor2D;
+      const gram = shape[0] >= shape[1] ? tfc.matMul(w, w, true, false) : tfc.matMul(w, w, false, true);
+      const err = tfc.max(tfc.abs(tfc.sub(gram, tfc.eye(gram.shape[0])))).dataSync()[0]!;
+      assert.ok(err < 1e-5, `${shape}: max |WᵀW − I| = ${err}`);
+    }
+    const a = new FastOrthogonal({ seed: 3 }).apply([4, 4]).dataSync();
+    const b = new FastOrthogonal({ seed: 3 }).apply([4, 4]).dataSync();
+    assert.deepEqual(Array.from(a), Array.from(b));
+    assert.equal(new FastOrthogonal({ seed: 3 }).getClassName(), 'Orthogonal');
+  });
+});
