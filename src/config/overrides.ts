@@ -25,7 +25,12 @@ function schemaAt(
     if (Array.isArray(schema.oneOf) && schema.discriminator) {
       const branches = schema.oneOf as Schema[];
       if (seg === 'type') {
-        return { schema: { type: 'string', enum: branches.map((b) => (b.properties as Record<string, Schema>).type?.const) } };
+        return {
+          schema: {
+            type: 'string',
+            enum: branches.map((b) => (b.properties as Record<string, Schema>).type?.const),
+          },
+        };
       }
       // The value's own type, or the type its default would have.
       const tag = (value as Schema | undefined)?.type ?? (schema.default as Schema | undefined)?.type;
@@ -41,7 +46,9 @@ function schemaAt(
       if (schema.type !== 'array') return { problem: `${formatPath(path.slice(0, i))} is not a list` };
       const length = Array.isArray(value) ? value.length : 0;
       if (seg > length || (seg === length && i < path.length - 1)) {
-        return { problem: `${formatPath(path.slice(0, i + 1))} does not exist (the list has ${length} item(s))` };
+        return {
+          problem: `${formatPath(path.slice(0, i + 1))} does not exist (the list has ${length} item(s))`,
+        };
       }
       schema = schema.items as Schema;
       value = Array.isArray(value) ? value[seg] : undefined;

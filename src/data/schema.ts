@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { StringEnum } from '../util/schema.js';
 
 /**
  * The `data:` section of a config. Every field carries its default and description; the config
@@ -6,20 +7,37 @@ import { type Static, Type } from '@sinclair/typebox';
  * that names them (the loader rebases them to the current directory).
  */
 
-export const DATA_FORMATS = ['auto', 'kaggle-csv', 'kaggle-test-csv', 'glue-tsv', 'glue-test-tsv', 'pairs-tsv'] as const;
+export const DATA_FORMATS = [
+  'auto',
+  'kaggle-csv',
+  'kaggle-test-csv',
+  'glue-tsv',
+  'glue-test-tsv',
+  'pairs-tsv',
+] as const;
 
 const strict = { additionalProperties: false } as const;
 
 export const SplitSchema = Type.Object(
   {
-    train: Type.Number({ minimum: 0, maximum: 1, default: 0.8, description: 'Fraction of `source` rows for training' }),
+    train: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      default: 0.8,
+      description: 'Fraction of `source` rows for training',
+    }),
     validation: Type.Number({
       minimum: 0,
       maximum: 1,
       default: 0,
       description: 'Fraction of `source` rows for validation (taken from what is not test)',
     }),
-    test: Type.Number({ minimum: 0, maximum: 1, default: 0.2, description: 'Fraction of `source` rows held out for test' }),
+    test: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      default: 0.2,
+      description: 'Fraction of `source` rows held out for test',
+    }),
     seed: Type.Integer({ default: 2019, description: 'Seed of the shuffle that makes the split' }),
     stratify: Type.Boolean({ default: false, description: 'Keep the label balance equal in every split' }),
   },
@@ -29,7 +47,7 @@ export const SplitSchema = Type.Object(
 export const TokenizerSchema = Type.Object(
   {
     lowercase: Type.Boolean({ default: true, description: 'Lower-case text before splitting' }),
-    normalize: Type.Union([Type.Literal('NFKC'), Type.Literal('NFC'), Type.Literal('none')], {
+    normalize: StringEnum(['NFKC', 'NFC', 'none'] as const, {
       default: 'NFKC',
       description: 'Unicode normalisation form',
     }),
@@ -37,7 +55,7 @@ export const TokenizerSchema = Type.Object(
       default: true,
       description: 'Make punctuation marks tokens of their own (else they are dropped)',
     }),
-    numbers: Type.Union([Type.Literal('keep'), Type.Literal('token'), Type.Literal('digits')], {
+    numbers: StringEnum(['keep', 'token', 'digits'] as const, {
       default: 'keep',
       description: 'keep numbers as they are, replace each by <num>, or split them into single digits',
     }),
@@ -47,11 +65,16 @@ export const TokenizerSchema = Type.Object(
 
 export const VocabularySchema = Type.Object(
   {
-    minCount: Type.Integer({ minimum: 1, default: 1, description: 'Drop tokens seen fewer times in the training split' }),
+    minCount: Type.Integer({
+      minimum: 1,
+      default: 1,
+      description: 'Drop tokens seen fewer times in the training split',
+    }),
     maxSize: Type.Integer({
       minimum: 4,
       default: 10000,
-      description: 'Size of the vocabulary including the reserved ids (0 padding, 1 out-of-vocabulary, 2 separator)',
+      description:
+        'Size of the vocabulary including the reserved ids (0 padding, 1 out-of-vocabulary, 2 separator)',
     }),
   },
   { ...strict, default: {}, description: 'Vocabulary built from the training split only' },
@@ -59,16 +82,16 @@ export const VocabularySchema = Type.Object(
 
 export const EncodingSchema = Type.Object(
   {
-    pair: Type.Union([Type.Literal('concat'), Type.Literal('siamese')], {
+    pair: StringEnum(['concat', 'siamese'] as const, {
       default: 'concat',
       description: 'concat: q1, separator, q2 as one sequence; siamese: two sequences',
     }),
     maxLength: Type.Integer({ minimum: 1, default: 20, description: 'Tokens kept per question' }),
-    padding: Type.Union([Type.Literal('pre'), Type.Literal('post')], {
+    padding: StringEnum(['pre', 'post'] as const, {
       default: 'pre',
       description: 'Pad before or after the tokens (Keras pads before)',
     }),
-    truncation: Type.Union([Type.Literal('pre'), Type.Literal('post')], {
+    truncation: StringEnum(['pre', 'post'] as const, {
       default: 'pre',
       description: 'Drop tokens from the start or the end of a long question (Keras drops from the start)',
     }),
@@ -83,20 +106,28 @@ export const EncodingSchema = Type.Object(
 export const DataSchema = Type.Object(
   {
     source: Type.Optional(
-      Type.String({ minLength: 1, description: 'One labelled file, split by `split` into train/validation/test' }),
+      Type.String({
+        minLength: 1,
+        description: 'One labelled file, split by `split` into train/validation/test',
+      }),
     ),
-    train: Type.Optional(Type.String({ minLength: 1, description: 'Explicit training file (instead of `source`)' })),
+    train: Type.Optional(
+      Type.String({ minLength: 1, description: 'Explicit training file (instead of `source`)' }),
+    ),
     validation: Type.Optional(Type.String({ minLength: 1, description: 'Explicit validation file' })),
     test: Type.Optional(Type.String({ minLength: 1, description: 'Explicit test file' })),
-    format: Type.Union(
-      DATA_FORMATS.map((f) => Type.Literal(f)),
-      { default: 'auto', description: 'File format; auto detects it from the header or the shape of the rows' },
-    ),
-    onBadRow: Type.Union([Type.Literal('skip'), Type.Literal('error')], {
-      default: 'skip',
-      description: 'skip (and report) rows with a missing field, a label not 0/1 or an empty question, or stop',
+    format: StringEnum(DATA_FORMATS, {
+      default: 'auto',
+      description: 'File format; auto detects it from the header or the shape of the rows',
     }),
-    limit: Type.Optional(Type.Integer({ minimum: 1, description: 'Read at most this many rows of each file' })),
+    onBadRow: StringEnum(['skip', 'error'] as const, {
+      default: 'skip',
+      description:
+        'skip (and report) rows with a missing field, a label not 0/1 or an empty question, or stop',
+    }),
+    limit: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Read at most this many rows of each file' }),
+    ),
     split: SplitSchema,
     tokenizer: TokenizerSchema,
     vocabulary: VocabularySchema,

@@ -1,0 +1,59 @@
+/**
+ * Writes the bundled SYNTHETIC duplicate-question dataset (Kaggle train.csv format).
+ * With no flags it reproduces data/qqp-synthetic.csv byte for byte.
+ *
+ * Usage: npm run data:synthetic -- [--seed N] [--rows N] [--out path]
+ */
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { SYNTHETIC_DEFAULTS, writeSyntheticCsv } from '../src/data/synthetic/index.js';
+import { QqpError, UsageError } from '../src/errors.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const DEFAULT_OUT = join(ROOT, 'data', 'qqp-synthetic.csv');
+
+function intFlag(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value))
+    throw new UsageError('SYNTHETIC_FLAG', `--${name} must be a whole number, got "${value}"`);
+  return Number(value);
+}
+
+async function main(): Promise<void> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse();
+  } catch (e) {
+    throw new UsageError('SYNTHETIC_FLAG', (e as Error).message, {
+      suggestions: ['usage: npm run data:synthetic -- [--seed N] [--rows N] [--out path]'],
+    });
+  }
+  const { values } = parsed;
+  const options = {
+    seed: intFlag('seed', values.seed, SYNTHETIC_DEFAULTS.seed),
+    rows: intFlag('rows', values.rows, SYNTHETIC_DEFAULTS.rows),
+  };
+  const out = values.out ?? DEFAULT_OUT;
+  const r = await writeSyntheticCsv(out, options);
+  const where = relative(process.cwd(), r.path) || r.path;
+  process.stdout.write(
+    `wrote ${where}: ${r.rows} pairs, ${r.duplicates} duplicates (${((100 * r.duplicates) / r.rows).toFixed(1)}%), ` +
+      `${r.bytes} bytes, sha256 ${r.sha256} (seed ${options.seed})\n`,
+  );
+}
+
+function parse() {
+  return parseArgs({
+    options: { seed: { type: 'string' }, rows: { type: 'string' }, out: { type: 'string' } },
+    allowPositionals: false,
+  });
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof QqpError) {
+    process.stderr.write(`error: ${e.describe()}\n${e.suggestions.map((s) => `  ${s}\n`).join('')}`);
+    process.exit(e.category === 'usage' ? 2 : 4);
+  }
+  throw e;
+});

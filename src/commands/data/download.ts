@@ -1,0 +1,203 @@
+import { join } from 'node:path';
+import { Args, Flags } from '@oclif/core';
+import cliProgress from 'cli-progress';
+import Table from 'cli-table3';
+import { QqpCommand } from '../../cli/base.js';
+import { EXIT_CODES } from '../../cli/exit-codes.js';
+import { datasetNames, findDataset, getDataset, listDatasets } from '../../data/datasets.js';
+import { type DownloadEvent, type DownloadResult, downloadDataset } from '../../data/download.js';
+
+const KNOWN = listDatasets()
+  .map((d) => `  ${d.name}  ${d.description}\n    ${d.url}`)
+  .join('\n');
+
+export default class DataDownload extends QqpCommand<DownloadResult> {
+  static override summary = 'Download a public QQP dataset, check its SHA-256 and unpack it';
+
+  static override description =
+    `The archive goes to a temporary file in the destination folder, its size and SHA-256 are checked, and its files are unpacked under temporary names that are renamed only when everything succeeded: a failed or interrupted download leaves nothing that looks like data. If the files are already there, nothing is done unless --force.
+
+Known datasets:
+${KNOWN}`;
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> glue-qqp',
+    '<%= config.bin %> <%= command.id %> glue-qqp --dir ~/datasets',
+    '<%= config.bin %> <%= command.id %> glue-qqp --url https://mirror.example.org/QQP-clean.zip',
+  ];
+
+  static override args = {
+    dataset: Args.string({ required: true, description: `dataset to fetch (${datasetNames().join(', ')})` }),
+  };
+
+  static override flags = {
+    url: Flags.string({
+      helpValue: 'URL',
+      description:
+        'download from this mirror instead; still checked against the known SHA-256 unless --sha256',
+    }),
+    sha256: Flags.string({
+      helpValue: 'HEX',
+      description: 'expected SHA-256 of the archive, for a mirror that serves a different file',
+    }),
+    dir: Flags.string({ helpValue: 'DIR', default: 'data', description: 'folder to unpack into' }),
+    force: Flags.boolean({
+      default: false,
+      description: 'download and overwrite even if the files are already there',
+    }),
+    timeout: Flags.integer({
+      helpValue: 'SECONDS',
+      default: 60,
+      min: 1,
+      description: 'give up when the server sends nothing for this long',
+    }),
+  };
+
+  protected async execute(): Promise<DownloadResult> {
+    const { args, flags } = await this.parse(DataDownload);
+    const dataset = getDataset(args.dataset);
+    const controller = new AbortController();
+    // Ctrl-C: stop the transfer and let the library delete what it wrote.
+    const onSigint = () => controller.abort();
+    process.once('SIGINT', onSigint);
+    const progress = new ProgressDisplay(process.stderr);
+    try {
+      return await downloadDataset(dataset, {
+        dir: flags.dir,
+        url: flags.url,
+        sha256: flags.sha256,
+        force: flags.force,
+        timeoutMs: flags.timeout * 1000,
+        signal: controller.signal,
+        onEvent: (e) => progress.handle(e),
+      });
+    } catch (err) {
+      progress.stop();
+      if (controller.signal.aborted) {
+        this.note('interrupted: the partial download was removed');
+        this.exit(EXIT_CODES.interrupted);
+      }
+      throw err;
+    } finally {
+      progress.stop();
+      process.removeListener('SIGINT', onSigint);
+    }
+  }
+
+  protected render(result: DownloadResult): void {
+    const formats = new Map(
+      (findDataset(result.dataset)?.files ?? []).map((f) => [
+        join(result.dir, ...f.path.split('/')),
+        f.format,
+      ]),
+    );
+    // No colour codes when the output is piped or saved.
+    const plain = !process.stdout.isTTY || process.env.NO_COLOR !== undefined;
+    const table = new Table({
+      head: ['file', 'bytes', 'format', 'status'],
+      ...(plain ? { style: { head: [], border: [] } } : {}),
+    });
+    for (const f of result.files) {
+      table.push([f.path, f.bytes.toLocaleString('en-US'), formats.get(f.path) ?? '', f.action]);
+    }
+    if (result.status === 'present') {
+      this.log(
+        `${result.dataset} is already in ${result.dir}; nothing was downloaded (use --force to download it again).`,
+      );
+      this.log(table.toString());
+      return;
+    }
+    this.log(
+      `Downloaded ${result.dataset} from ${result.url} (${(result.archiveBytes ?? 0).toLocaleString('en-US')} bytes).`,
+    );
+    if (result.verified) {
+      const against = result.verifiedAgainst === '--sha256' ? 'the --sha256 given' : 'the known checksum';
+      this.log(`SHA-256 ${result.sha256} verified against ${against}.`);
+    } else {
+      this.log(
+        `SHA-256 ${result.sha256} could NOT be verified: no checksum is known for ${result.dataset}. ` +
+          'Compare it with a trusted source before relying on the data.',
+      );
+    }
+    this.log(table.toString());
+  }
+}
+
+const MB = 1_000_000;
+
+function mb(n: number): string {
+  if (n < 1000) return `${n} bytes`;
+  return n < MB ? `${(n / 1000).toFixed(1)} kB` : `${(n / MB).toFixed(1)} MB`;
+}
+
+/** A bar on a terminal; elsewhere (CI logs, pipes) a line per tenth of the transfer. */
+class ProgressDisplay {
+  private bar: cliProgress.SingleBar | undefined;
+  private lastStep = 0;
+  private started = false;
+
+  constructor(private readonly stream: NodeJS.WriteStream) {}
+
+  handle(e: DownloadEvent): void {
+    switch (e.type) {
+      case 'request':
+        if (!this.started) this.line(`downloading ${e.url}`);
+        this.started = true;
+        break;
+      case 'redirect':
+        this.line(`  redirected to ${e.to}`);
+        break;
+      case 'response':
+        this.lastStep = 0;
+        if (this.stream.isTTY && e.totalBytes !== undefined && e.totalBytes > 0) {
+          this.bar = new cliProgress.SingleBar(
+            {
+              stream: this.stream,
+              format: '  [{bar}] {percentage}% | {got} of {size} | ETA {eta_formatted}',
+              hideCursor: true,
+              clearOnComplete: true,
+            },
+            cliProgress.Presets.shades_classic,
+          );
+          this.bar.start(e.totalBytes, 0, { got: mb(0), size: mb(e.totalBytes) });
+        } else {
+          this.line(`  size: ${e.totalBytes === undefined ? 'not announced' : mb(e.totalBytes)}`);
+        }
+        break;
+      case 'progress':
+        if (this.bar) {
+          this.bar.update(e.receivedBytes, { got: mb(e.receivedBytes) });
+        } else if (e.totalBytes !== undefined && e.totalBytes > 0) {
+          const step = Math.floor((e.receivedBytes / e.totalBytes) * 10);
+          if (step > this.lastStep) {
+            this.lastStep = step;
+            this.line(`  ${step * 10}% (${mb(e.receivedBytes)} of ${mb(e.totalBytes)})`);
+          }
+        } else {
+          // Unknown size: a line every 8 MB.
+          const step = Math.floor(e.receivedBytes / (8 * MB));
+          if (step > this.lastStep) {
+            this.lastStep = step;
+            this.line(`  ${mb(e.receivedBytes)}`);
+          }
+        }
+        break;
+      case 'downloaded':
+        this.stop();
+        this.line(`  received ${e.bytes.toLocaleString('en-US')} bytes, SHA-256 ${e.sha256}`);
+        break;
+      case 'extract':
+        this.line(`  unpacked ${e.file}`);
+        break;
+    }
+  }
+
+  stop(): void {
+    this.bar?.stop();
+    this.bar = undefined;
+  }
+
+  private line(text: string): void {
+    this.stream.write(`${text}\n`);
+  }
+}

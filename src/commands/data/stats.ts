@@ -1,0 +1,76 @@
+import { Args, Flags } from '@oclif/core';
+import Table from 'cli-table3';
+import { QqpCommand } from '../../cli/base.js';
+import { DATA_FORMATS } from '../../data/schema.js';
+import { computeStats, type DataStats } from '../../data/stats.js';
+import { UsageError } from '../../errors.js';
+
+export default class DataStatsCommand extends QqpCommand<DataStats> {
+  static override summary =
+    'Summarise a QQP data file: rows, label balance, question lengths, vocabulary, bad rows';
+
+  static override description =
+    'Reads the file as a stream (any size), detecting its format from the first line unless --format is given. ' +
+    'Question lengths are in tokens of the default tokenizer; the vocabulary size counts tokens seen at least --min-count times.';
+
+  static override examples = [
+    '<%= config.bin %> data stats data/qqp/train.csv',
+    '<%= config.bin %> data stats pairs.tsv --format pairs-tsv --min-count 2 --json',
+  ];
+
+  static override args = {
+    file: Args.string({ description: 'Data file (.csv or .tsv)', required: true }),
+  };
+
+  static override flags = {
+    format: Flags.string({ description: 'File format', options: [...DATA_FORMATS], default: 'auto' }),
+    'min-count': Flags.integer({
+      description: 'Count tokens seen at least this many times in the vocabulary size',
+      default: 1,
+    }),
+  };
+
+  protected async execute(): Promise<DataStats> {
+    const { args, flags } = await this.parse(DataStatsCommand);
+    if (flags['min-count'] < 1) {
+      throw new UsageError('USAGE_MIN_COUNT', `--min-count must be 1 or more, got ${flags['min-count']}`);
+    }
+    return computeStats(args.file, {
+      format: flags.format as (typeof DATA_FORMATS)[number],
+      minCount: flags['min-count'],
+    });
+  }
+
+  protected render(s: DataStats): void {
+    const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
+    // At most five line numbers in the table; --json has all the samples.
+    const lines = (xs: number[], total: number) =>
+      total === 0
+        ? ''
+        : ` (line${total > 1 ? 's' : ''} ${xs.slice(0, 5).join(', ')}${total > Math.min(5, xs.length) ? ', ...' : ''})`;
+    const q = s.questionTokens;
+    const table = new Table({ style: { head: [], border: [] } });
+    table.push(
+      { file: s.file },
+      { format: s.format },
+      { rows: s.rows.toLocaleString('en-US') },
+      {
+        labelled: `${s.labelled.toLocaleString('en-US')} (unlabelled ${s.unlabelled.toLocaleString('en-US')})`,
+      },
+      { duplicates: s.labelled ? `${s.duplicates.toLocaleString('en-US')} (${pct(s.duplicateRate)})` : '-' },
+      { 'tokens per question': `p50 ${q.p50}, p90 ${q.p90}, p99 ${q.p99}, max ${q.max}, mean ${q.mean}` },
+      { [`vocabulary (min count ${s.minCount})`]: s.vocabularySize.toLocaleString('en-US') },
+      {
+        'bad rows': `${s.badRows}${lines(
+          s.badRowSamples.map((b) => b.line),
+          s.badRows,
+        )}`,
+      },
+      { 'invalid UTF-8 lines': `${s.invalidUtf8Lines}${lines(s.invalidUtf8Samples, s.invalidUtf8Lines)}` },
+    );
+    this.log(table.toString());
+    for (const b of s.badRowSamples) this.log(`  line ${b.line}: ${b.reason}`);
+    if (s.badRows > s.badRowSamples.length)
+      this.log(`  ... and ${s.badRows - s.badRowSamples.length} more bad rows`);
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Summary of one data file (`qqp data stats`): rows, label balance, question lengths in tokens,
+ * vocabulary size, bad rows and invalid UTF-8 lines. Streams the file, so any size works.
+ */
+import { type BadRowSample, streamPairs } from './read.js';
+import type { DataFormat, TokenizerConfig } from './schema.js';
+import { Tokenizer } from './tokenizer.js';
+
+export interface DataStats {
+  file: string;
+  format: Exclude<DataFormat, 'auto'>;
+  rows: number;
+  labelled: number;
+  unlabelled: number;
+  duplicates: number;
+  /** duplicates / labelled, or null without labelled rows. */
+  duplicateRate: number | null;
+  /** Tokens per question (both questions of every row), nearest-rank percentiles. */
+  questionTokens: { p50: number; p90: number; p99: number; max: number; mean: number };
+  tokenizer: TokenizerConfig;
+  minCount: number;
+  /** Distinct tokens seen at least minCount times (reserved ids not included). */
+  vocabularySize: number;
+  badRows: number;
+  badRowSamples: BadRowSample[];
+  invalidUtf8Lines: number;
+  invalidUtf8Samples: number[];
+}
+
+export interface StatsOptions {
+  format?: DataFormat;
+  minCount?: number;
+  tokenizer?: Partial<TokenizerConfig>;
+  /** How many bad-row / invalid-line samples to keep (default 10). */
+  maxSamples?: number;
+}
+
+/** Nearest-rank percentile of sorted values (0 for none). */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[Math.min(rank, sorted.length) - 1]!;
+}
+
+export async function computeStats(file: string, options: StatsOptions = {}): Promise<DataStats> {
+  const minCount = options.minCount ?? 1;
+  const tokenizer = new Tokenizer(options.tokenizer);
+  const stream = await streamPairs(file, {
+    format: options.format ?? 'auto',
+    onBadRow: 'skip',
+    maxSamples: options.maxSamples ?? 10,
+  });
+  const counts = new Map<string, number>();
+  let lengths = new Uint32Array(1 << 16);
+  let n = 0;
+  let labelled = 0;
+  let duplicates = 0;
+  for await (const batch of stream.batches) {
+    for (const row of batch) {
+      if (row.label !== null) labelled++;
+      if (row.label === 1) duplicates++;
+      for (const q of [row.question1, row.question2]) {
+        const tokens = tokenizer.tokenize(q);
+        for (const t of tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
+        if (n === lengths.length) {
+          const grown = new Uint32Array(lengths.length * 2);
+          grown.set(lengths);
+          lengths = grown;
+        }
+        lengths[n++] = tokens.length;
+      }
+    }
+  }
+  const sorted = lengths.subarray(0, n).sort();
+  let total = 0;
+  for (const v of sorted) total += v;
+  let vocabularySize = 0;
+  for (const c of counts.values()) if (c >= minCount) vocabularySize++;
+  const r = stream.report;
+  return {
+    file,
+    format: r.format,
+    rows: r.rows,
+    labelled,
+    unlabelled: r.rows - labelled,
+    duplicates,
+    duplicateRate: labelled > 0 ? duplicates / labelled : null,
+    questionTokens: {
+      p50: percentile(sorted, 50),
+      p90: percentile(sorted, 90),
+      p99: percentile(sorted, 99),
+      max: n > 0 ? sorted[n - 1]! : 0,
+      mean: n > 0 ? Math.round((total / n) * 100) / 100 : 0,
+    },
+    tokenizer: tokenizer.config,
+    minCount,
+    vocabularySize,
+    badRows: r.badRows,
+    badRowSamples: r.badRowSamples,
+    invalidUtf8Lines: r.invalidUtf8Lines,
+    invalidUtf8Samples: r.invalidUtf8Samples,
+  };
+}

@@ -1,0 +1,397 @@
+import { UsageError } from '../../errors.js';
+import { CONTEXTS, FAMILIES, type Family, type Slot } from './families.js';
+import { Rng } from './rng.js';
+import { realize, slotSize } from './template.js';
+
+/**
+ * How a pair was made. `paraphrase` is the only duplicate kind; the hard negatives share most words
+ * with their partner but change one thing (`entity`, `number`, `negation`, `intent`, or `order`:
+ * two slots exchanged, "from A to B" vs "from B to A"); `topic` keeps the family but changes every
+ * entity/number; `unrelated` pairs two families.
+ */
+export type PairKind =
+  | 'paraphrase'
+  | 'entity'
+  | 'number'
+  | 'negation'
+  | 'intent'
+  | 'order'
+  | 'topic'
+  | 'unrelated';
+
+export const PAIR_KINDS: readonly PairKind[] = [
+  'paraphrase',
+  'entity',
+  'number',
+  'negation',
+  'intent',
+  'order',
+  'topic',
+  'unrelated',
+];
+
+export const HARD_NEGATIVE_KINDS: readonly PairKind[] = ['entity', 'number', 'negation', 'intent', 'order'];
+
+/** One generated pair. The CSV holds only the Kaggle columns; `kind` and the families are for tests. */
+export interface SyntheticRow {
+  id: number;
+  qid1: number;
+  qid2: number;
+  question1: string;
+  question2: string;
+  isDuplicate: 0 | 1;
+  kind: PairKind;
+  family1: string;
+  family2: string;
+}
+
+export interface SyntheticOptions {
+  seed: number;
+  rows: number;
+}
+
+/** The options that produce the committed data/qqp-synthetic.csv. */
+export const SYNTHETIC_DEFAULTS: Readonly<SyntheticOptions> = { seed: 404290, rows: 10000 };
+
+export const MAX_SYNTHETIC_ROWS = 1_000_000;
+
+/**
+ * Share of each pair kind. The paraphrase share is QQP's natural duplicate rate (~37%); the rest is
+ * mostly hard negatives, because a bag of words must not be able to solve the task.
+ */
+export const KIND_WEIGHTS: Readonly<Record<PairKind, number>> = {
+  paraphrase: 0.37,
+  entity: 0.16,
+  number: 0.08,
+  negation: 0.09,
+  intent: 0.1,
+  order: 0.08,
+  topic: 0.03,
+  unrelated: 0.09,
+};
+
+/** Tuning knobs of the surface realisation (probabilities). */
+const P = {
+  /** A pair starts from a question already used in an earlier row (Kaggle reuses qids). */
+  reuse: 0.12,
+  /** A paraphrase keeps the template and only varies synonyms, optional words and noise. */
+  paraphraseSameTemplate: 0.4,
+  /** A hard negative keeps its partner's template ... */
+  negativeSameTemplate: 0.6,
+  /** ... and, given that, even its partner's word choices. */
+  negativeSameWording: 0.5,
+  /** A context sentence ("I am from India.") before the question, or, less often, after it. */
+  context: 0.15,
+  contextAfter: 0.3,
+  prefix: 0.06,
+  suffix: 0.05,
+  typo: 0.03,
+  noQuestionMark: 0.03,
+  doubleQuestionMark: 0.01,
+  lowerFirst: 0.04,
+  lowerAll: 0.015,
+};
+
+const PREFIXES = [
+  'I am a beginner.',
+  'I need some advice.',
+  'This might be a silly question.',
+  'Please help me.',
+  'I have been thinking about this for a while.',
+  'I am a second year engineering student and I am confused about my future.',
+  'I have asked many people but nobody gives me a clear answer.',
+  'My parents want me to decide soon.',
+];
+const SUFFIXES = [
+  'Please help.',
+  'Any suggestions?',
+  'Thanks in advance.',
+  'Please answer honestly.',
+  'Any advice?',
+  'I would really appreciate a detailed answer from someone with experience.',
+];
+
+interface Question {
+  family: number;
+  values: number[];
+  template: number;
+  /** Seed of the rng that made the free word choices, so a hard negative can replay them. */
+  wording: number;
+  swap: boolean;
+  text: string;
+}
+
+function supports(f: Family, kind: PairKind): boolean {
+  const has = (k: Slot['kind']) => f.slots.some((s) => s.kind === k);
+  switch (kind) {
+    case 'paraphrase':
+    case 'unrelated':
+      return true;
+    case 'entity':
+      return has('entity');
+    case 'number':
+      return has('number');
+    case 'negation':
+      return has('negation');
+    case 'intent':
+      return has('intent');
+    case 'order':
+      return f.ordered !== undefined;
+    case 'topic':
+      return has('entity') || has('number');
+  }
+}
+
+/**
+ * Family chances for paraphrase pairs. Negative kinds pick uniformly among the families that support
+ * them, so some families get more negatives than others; paraphrases are then spread in proportion,
+ * which gives every family about the same duplicate rate: the topic alone says nothing of the label.
+ */
+function paraphraseFamilyWeights(): number[] {
+  const supporters = new Map(PAIR_KINDS.map((k) => [k, FAMILIES.filter((f) => supports(f, k)).length]));
+  return FAMILIES.map((f) =>
+    PAIR_KINDS.reduce(
+      (sum, k) =>
+        k !== 'paraphrase' && supports(f, k) ? sum + KIND_WEIGHTS[k] / (supporters.get(k) ?? 1) : sum,
+      0,
+    ),
+  );
+}
+
+function checkOptions(options: SyntheticOptions): void {
+  const { seed, rows } = options;
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0x7fffffff) {
+    throw new UsageError('SYNTHETIC_SEED', `seed must be an integer from 0 to 2147483647, got ${seed}`);
+  }
+  if (!Number.isInteger(rows) || rows < 1 || rows > MAX_SYNTHETIC_ROWS) {
+    throw new UsageError(
+      'SYNTHETIC_ROWS',
+      `rows must be an integer from 1 to ${MAX_SYNTHETIC_ROWS}, got ${rows}`,
+    );
+  }
+}
+
+/** A value for `slot` other than `avoid` (all values in it). */
+function otherValue(rng: Rng, slot: Slot, avoid: readonly number[]): number {
+  const size = slotSize(slot);
+  for (;;) {
+    const v = rng.int(0, size - 1);
+    if (!avoid.includes(v)) return v;
+  }
+}
+
+/** Values of same-typed entity/number slots of one question stay distinct ("Python or Python?"). */
+function sameTypeValues(f: Family, values: readonly number[], i: number): number[] {
+  const slot = f.slots[i] as Slot;
+  if (slot.kind !== 'entity' && slot.kind !== 'number') return [];
+  return f.slots.flatMap((s, j) =>
+    j !== i && s.kind === slot.kind && s.type === slot.type ? [values[j] ?? -1] : [],
+  );
+}
+
+function randomValues(rng: Rng, f: Family): number[] {
+  const values: number[] = [];
+  f.slots.forEach((slot, i) => {
+    values.push(otherValue(rng, slot, sameTypeValues(f, values, i)));
+  });
+  return values;
+}
+
+function mutate(rng: Rng, f: Family, values: readonly number[], kind: PairKind): number[] {
+  const out = [...values];
+  const indices = (pred: (s: Slot) => boolean) => f.slots.flatMap((s, i) => (pred(s) ? [i] : []));
+  const change = (i: number) => {
+    out[i] = otherValue(rng, f.slots[i] as Slot, [out[i] ?? -1, ...sameTypeValues(f, out, i)]);
+  };
+  switch (kind) {
+    case 'entity':
+    case 'number':
+    case 'negation':
+    case 'intent':
+      change(rng.pick(indices((s) => s.kind === kind)));
+      break;
+    case 'order': {
+      const [a, b] = (f.ordered as [string, string]).map((n) => f.slots.findIndex((s) => s.name === n)) as [
+        number,
+        number,
+      ];
+      [out[a], out[b]] = [out[b] as number, out[a] as number];
+      break;
+    }
+    case 'topic':
+      for (const i of indices((s) => s.kind === 'entity' || s.kind === 'number')) change(i);
+      break;
+    default:
+      throw new RangeError(`mutate: ${kind} does not change values`);
+  }
+  return out;
+}
+
+function typo(rng: Rng, text: string): string {
+  const words = text.split(' ');
+  const candidates = words.flatMap((w, i) => (/^[a-z]{4,}$/.test(w) ? [i] : []));
+  if (candidates.length === 0) return text;
+  const i = rng.pick(candidates);
+  const w = words[i] as string;
+  const at = rng.int(1, w.length - 2);
+  const op = rng.int(0, 2);
+  words[i] =
+    op === 0
+      ? w.slice(0, at) + (w[at + 1] ?? '') + (w[at] ?? '') + w.slice(at + 2)
+      : op === 1
+        ? w.slice(0, at) + w.slice(at + 1)
+        : w.slice(0, at) + (w[at] ?? '') + w.slice(at);
+  return words.join(' ');
+}
+
+/** Context sentences, typos, casing and punctuation slips, as people write on Quora. */
+function addNoise(rng: Rng, text: string): string {
+  let t = text;
+  if (rng.chance(P.prefix)) t = `${rng.pick(PREFIXES)} ${t}`;
+  if (rng.chance(P.suffix)) t = `${t} ${rng.pick(SUFFIXES)}`;
+  if (rng.chance(P.typo)) t = typo(rng, t);
+  if (rng.chance(P.noQuestionMark)) t = t.replace(/\?$/, '');
+  else if (rng.chance(P.doubleQuestionMark)) t = t.replace(/\?$/, '??');
+  if (rng.chance(P.lowerFirst)) t = t.charAt(0).toLowerCase() + t.slice(1);
+  else if (rng.chance(P.lowerAll)) t = t.toLowerCase();
+  return t;
+}
+
+class PairMaker {
+  private readonly rng: Rng;
+  private readonly byKind = new Map<PairKind, number[]>();
+  private readonly paraphraseWeights = paraphraseFamilyWeights();
+  /** Earlier questions of each family, to start a pair from. */
+  private readonly pool: Question[][];
+  private readonly qids = new Map<string, number>();
+  private nextQid = 1;
+  private nextId = 0;
+
+  constructor(seed: number) {
+    this.rng = new Rng(seed);
+    for (const kind of PAIR_KINDS) {
+      this.byKind.set(
+        kind,
+        FAMILIES.flatMap((f, i) => (supports(f, kind) ? [i] : [])),
+      );
+    }
+    this.pool = FAMILIES.map(() => []);
+  }
+
+  private write(
+    family: number,
+    values: number[],
+    template: number,
+    wording: number,
+    swap: boolean,
+  ): Question {
+    const f = FAMILIES[family] as Family;
+    let text = realize(f, values, template, new Rng(wording), swap);
+    const contexts = CONTEXTS.filter((c) => c.fits?.includes(f.topic));
+    if (contexts.length > 0 && this.rng.chance(P.context)) {
+      const c = this.rng.pick(contexts);
+      const sentence = realize(
+        c,
+        randomValues(this.rng, c),
+        this.rng.int(0, c.templates.length - 1),
+        this.rng,
+      );
+      text = this.rng.chance(P.contextAfter) ? `${text} ${sentence}` : `${sentence} ${text}`;
+    }
+    text = addNoise(this.rng, text);
+    return { family, values, template, wording, swap, text };
+  }
+
+  private fresh(family: number): Question {
+    const f = FAMILIES[family] as Family;
+    const values = randomValues(this.rng, f);
+    const template = this.rng.int(0, f.templates.length - 1);
+    const swap = f.symmetric !== undefined && this.rng.chance(0.5);
+    return this.write(family, values, template, this.rng.seed(), swap);
+  }
+
+  private otherTemplate(f: Family, not: number): number {
+    const t = this.rng.int(0, f.templates.length - 2);
+    return t >= not ? t + 1 : t;
+  }
+
+  private partner(base: Question, kind: PairKind): Question {
+    const f = FAMILIES[base.family] as Family;
+    const rng = this.rng;
+    if (kind === 'unrelated') {
+      let family = rng.int(0, FAMILIES.length - 1);
+      while (family === base.family) family = rng.int(0, FAMILIES.length - 1);
+      const g = FAMILIES[family] as Family;
+      return this.write(family, randomValues(rng, g), rng.int(0, g.templates.length - 1), rng.seed(), false);
+    }
+    const swap = f.symmetric !== undefined && rng.chance(0.5);
+    if (kind === 'paraphrase') {
+      const template = rng.chance(P.paraphraseSameTemplate)
+        ? base.template
+        : this.otherTemplate(f, base.template);
+      return this.write(base.family, base.values, template, rng.seed(), swap);
+    }
+    const values = mutate(rng, f, base.values, kind);
+    if (kind !== 'topic' && rng.chance(P.negativeSameTemplate)) {
+      const wording = rng.chance(P.negativeSameWording) ? base.wording : rng.seed();
+      return this.write(base.family, values, base.template, wording, base.swap);
+    }
+    return this.write(base.family, values, this.otherTemplate(f, base.template), rng.seed(), swap);
+  }
+
+  private qid(text: string): number {
+    let q = this.qids.get(text);
+    if (q === undefined) {
+      q = this.nextQid++;
+      this.qids.set(text, q);
+    }
+    return q;
+  }
+
+  private remember(q: Question): void {
+    if (this.qids.has(q.text)) return;
+    this.pool[q.family]?.push(q);
+  }
+
+  row(): SyntheticRow {
+    const rng = this.rng;
+    const kind = PAIR_KINDS[rng.weighted(PAIR_KINDS.map((k) => KIND_WEIGHTS[k]))] as PairKind;
+    const family =
+      kind === 'paraphrase' ? rng.weighted(this.paraphraseWeights) : rng.pick(this.byKind.get(kind) ?? []);
+    for (;;) {
+      const pool = this.pool[family] ?? [];
+      const base = pool.length > 0 && rng.chance(P.reuse) ? rng.pick(pool) : this.fresh(family);
+      const other = this.partner(base, kind);
+      // A slot-free family, or a paraphrase that came out word for word the same: draw again.
+      if (other.text === base.text) continue;
+      const [q1, q2] = rng.chance(0.5) ? [base, other] : [other, base];
+      this.remember(q1);
+      const qid1 = this.qid(q1.text);
+      this.remember(q2);
+      const qid2 = this.qid(q2.text);
+      return {
+        id: this.nextId++,
+        qid1,
+        qid2,
+        question1: q1.text,
+        question2: q2.text,
+        isDuplicate: kind === 'paraphrase' ? 1 : 0,
+        kind,
+        family1: (FAMILIES[q1.family] as Family).id,
+        family2: (FAMILIES[q2.family] as Family).id,
+      };
+    }
+  }
+}
+
+/** The synthetic pairs one at a time; the same options always give the same rows. */
+export function* syntheticRows(options: SyntheticOptions): Generator<SyntheticRow> {
+  checkOptions(options);
+  const gen = new PairMaker(options.seed);
+  for (let i = 0; i < options.rows; i++) yield gen.row();
+}
+
+/** All synthetic pairs for `options` (10,000 rows take well under a second). */
+export function generateSyntheticQqp(options: SyntheticOptions): SyntheticRow[] {
+  return [...syntheticRows(options)];
+}

@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { encodePairs } from '../../src/data/encode.js';
+import { loadDataset, prepareDataset } from '../../src/data/load.js';
+import { Tokenizer } from '../../src/data/tokenizer.js';
+import { Vocabulary } from '../../src/data/vocabulary.js';
+import { ConfigError, DataError } from '../../src/errors.js';
+import { PROJECT_ROOT } from '../helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'qqp-load-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const FIX = join(PROJECT_ROOT, 'test', 'fixtures', 'data');
+
+// 100 made-up pairs: words w0..w9 in train-like rows; label alternates.
+const lines = ['id,qid1,qid2,question1,question2,is_duplicate'];
+for (let i = 0; i < 100; i++)
+  lines.push(`${i},${2 * i},${2 * i + 1},Is w${i % 10} like w${(i + 1) % 10}?,What is w${i % 7}?,${i % 2}`);
+writeFileSync(join(dir, 'source.csv'), `${lines.join('\n')}\n`);
+
+describe('loadDataset', () => {
+  it('splits one source file by fractions with a stable fingerprint', async () => {
+    const cfg = {
+      source: 'source.csv',
+      split: { train: 0.7, validation: 0.1, test: 0.2, seed: 5, stratify: false },
+    };
+    const a = await loadDataset(cfg, { baseDir: dir });
+    assert.equal(a.mode, 'source');
+    assert.deepEqual([a.splits.train.length, a.splits.validation.length, a.splits.test.length], [70, 10, 20]);
+    assert.equal(a.reports.length, 1);
+    assert.equal(a.reports[0]!.rows, 100);
+    assert.match(a.fingerprint, /^[0-9a-f]{64}$/);
+    const b = await loadDataset(cfg, { baseDir: dir });
+    assert.equal(JSON.stringify(b.splits), JSON.stringify(a.splits));
+    assert.equal(b.fingerprint, a.fingerprint);
+    const c = await loadDataset({ ...cfg, split: { ...cfg.split, seed: 6 } }, { baseDir: dir });
+    assert.notEqual(c.fingerprint, a.fingerprint);
+  });
+
+  it('reads explicit train/validation/test files', async () => {
+    const d = await loadDataset({
+      train: join(FIX, 'kaggle-quoted.csv'),
+      test: join(FIX, 'kaggle-test.csv'),
+    });
+    assert.equal(d.mode, 'files');
+    assert.equal(d.splits.train.length, 4);
+    assert.equal(d.splits.validation.length, 0);
+    assert.equal(d.splits.test.length, 2);
+    assert.deepEqual(
+      d.reports.map((r) => r.format),
+      ['kaggle-csv', 'kaggle-test-csv'],
+    );
+  });
+
+  it('rejects source plus explicit files, and no file at all', async () => {
+    await assert.rejects(loadDataset({ source: 'a.csv', train: 'b.csv' }), (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      assert.equal(e.code, 'DATA_SOURCE_CONFLICT');
+      assert.match(e.message, /data\.source and data\.train/);
+      return true;
+    });
+    await assert.rejects(loadDataset({}), { code: 'DATA_NO_FILES' });
+  });
+
+  it('rejects bad split fractions before reading, and an unlabelled source', async () => {
+    await assert.rejects(loadDataset({ source: 'missing.csv', split: { train: 0.9, test: 0.2 } }), {
+      code: 'DATA_SPLIT_SUM',
+    });
+    await assert.rejects(loadDataset({ source: join(FIX, 'kaggle-test.csv') }), (e: unknown) => {
+      assert.ok(e instanceof DataError);
+      assert.equal(e.code, 'DATA_SOURCE_UNLABELLED');
+      return true;
+    });
+  });
+
+  it("passes onBadRow: 'error' and limit to the reader", async () => {
+    await assert.rejects(loadDataset({ train: join(FIX, 'kaggle-plain.csv'), onBadRow: 'error' }), {
+      code: 'DATA_BAD_ROW',
+      message: /kaggle-plain\.csv:4:/,
+    });
+    const d = await loadDataset({ source: 'source.csv', limit: 10 }, { baseDir: dir });
+    assert.equal(d.splits.train.length + d.splits.test.length, 10);
+  });
+});
+
+describe('prepareDataset', () => {
+  it('builds the vocabulary from the training split only and encodes every split', async () => {
+    const { splits } = await loadDataset({ source: 'source.csv' }, { baseDir: dir });
+    // A token only in the test split must be out of vocabulary.
+    splits.test[0] = { ...splits.test[0]!, question1: 'Is zyzzyva here?' };
+    const p = prepareDataset(splits, { encoding: { pair: 'concat', maxLength: 5, swapAugment: true } });
+    assert.equal(p.vocabulary.idOf('zyzzyva'), 1);
+    assert.equal(p.sequenceLength, 11);
+    assert.equal(p.train.count, splits.train.length * 2); // swapped copies in training only
+    assert.equal(p.test.count, splits.test.length);
+    assert.equal(p.train.inputs[0]!.length, p.train.count * 11);
+    assert.ok(p.train.labels);
+  });
+
+  it('encodes the training split as encodePairs would with the built vocabulary', async () => {
+    const { splits } = await loadDataset({ source: 'source.csv' }, { baseDir: dir });
+    const enc = {
+      pair: 'siamese',
+      maxLength: 4,
+      padding: 'post',
+      truncation: 'post',
+      swapAugment: false,
+    } as const;
+    const p = prepareDataset(splits, {
+      vocabulary: { maxSize: 8 },
+      tokenizer: { splitPunctuation: false },
+      encoding: enc,
+    });
+    assert.equal(p.vocabulary.size, 8);
+    const direct = encodePairs(splits.train, p.tokenizer, p.vocabulary, enc);
+    assert.deepEqual(p.train.inputs, direct.inputs);
+    assert.deepEqual(p.train.labels, direct.labels);
+    assert.ok(p.train.inputs[0]!.some((id) => id === 1)); // maxSize 8 leaves some tokens out of vocabulary
+  });
+
+  it('reuses a saved vocabulary and its tokenizer settings', async () => {
+    const { splits } = await loadDataset({ source: 'source.csv' }, { baseDir: dir });
+    const vocab = Vocabulary.build(['w1 w2'], {}, new Tokenizer({ lowercase: false }));
+    const p = prepareDataset(splits, { tokenizer: { lowercase: true } }, { vocabulary: vocab });
+    assert.equal(p.vocabulary, vocab);
+    assert.equal(p.tokenizer.config.lowercase, false);
+  });
+
+  it('refuses an empty training split', () => {
+    assert.throws(() => prepareDataset({ train: [], validation: [], test: [] }, {}), {
+      code: 'DATA_EMPTY_TRAIN',
+    });
+  });
+});

@@ -1,0 +1,262 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { detectFormat, readPairs, streamPairs } from '../../src/data/read.js';
+import { DataError } from '../../src/errors.js';
+import { PROJECT_ROOT } from '../helpers/cli.js';
+
+const FIX = join(PROJECT_ROOT, 'test', 'fixtures', 'data');
+const fx = (name: string) => join(FIX, name);
+const dir = mkdtempSync(join(tmpdir(), 'qqp-read-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+function tmp(content: string | Buffer, ext = 'csv'): string {
+  const p = join(dir, `f${n++}.${ext}`);
+  writeFileSync(p, content);
+  return p;
+}
+
+async function rejectsData(p: Promise<unknown>, code: string, re: RegExp): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(err instanceof DataError, `expected DataError, got ${String(err)}`);
+    assert.equal(err.code, code);
+    assert.match(err.message, re);
+    return true;
+  });
+}
+
+describe('format detection', () => {
+  const cases: [string, string][] = [
+    ['kaggle-quoted.csv', 'kaggle-csv'],
+    ['kaggle-plain.csv', 'kaggle-csv'],
+    ['kaggle-test.csv', 'kaggle-test-csv'],
+    ['glue-train.tsv', 'glue-tsv'],
+    ['glue-test.tsv', 'glue-test-tsv'],
+    ['pairs.tsv', 'pairs-tsv'],
+  ];
+  for (const [file, format] of cases) {
+    it(`detects ${file} as ${format}`, async () => {
+      assert.equal(await detectFormat(fx(file)), format);
+    });
+  }
+
+  it('detects the original Quora TSV header (same as GLUE)', async () => {
+    const p = tmp('id\tqid1\tqid2\tquestion1\tquestion2\tis_duplicate\n1\t1\t2\ta?\tb?\t0\n', 'tsv');
+    assert.equal(await detectFormat(p), 'glue-tsv');
+  });
+
+  it('detects a header after a UTF-8 BOM and with CRLF line ends', async () => {
+    const p = tmp('\ufeffid,qid1,qid2,question1,question2,is_duplicate\r\n1,1,2,A?,B?,1\r\n');
+    assert.equal(await detectFormat(p), 'kaggle-csv');
+    const { rows } = await readPairs(p);
+    assert.deepEqual(rows, [{ line: 2, id: '1', question1: 'A?', question2: 'B?', label: 1 }]);
+  });
+
+  it('rejects an explicit format that does not match, naming the file and showing the header', async () => {
+    await rejectsData(
+      detectFormat(fx('pairs.tsv'), 'kaggle-csv'),
+      'DATA_FORMAT_MISMATCH',
+      /pairs\.tsv.*1<TAB>How do I learn/,
+    );
+    await rejectsData(
+      detectFormat(fx('kaggle-plain.csv'), 'glue-tsv'),
+      'DATA_FORMAT_MISMATCH',
+      /kaggle-plain\.csv.*looks like kaggle-csv/,
+    );
+  });
+
+  it('accepts a labelled file read as its unlabelled format (labels ignored)', async () => {
+    const { rows, report } = await readPairs(fx('kaggle-quoted.csv'), { format: 'kaggle-test-csv' });
+    assert.equal(report.format, 'kaggle-test-csv');
+    assert.equal(rows.length, 4);
+    assert.ok(rows.every((r) => r.label === null));
+  });
+
+  it('says it cannot tell the format of an unknown header', async () => {
+    await rejectsData(detectFormat(tmp('a,b,c\n1,2,3\n')), 'DATA_FORMAT_UNKNOWN', /first line: a,b,c/);
+  });
+
+  it('gives clear errors for a missing file, a directory and an empty file', async () => {
+    await rejectsData(readPairs(join(dir, 'nope.csv')), 'DATA_FILE_NOT_FOUND', /nope\.csv/);
+    await rejectsData(readPairs(dir), 'DATA_FILE_IS_DIRECTORY', /is a directory/);
+    await rejectsData(readPairs(tmp('')), 'DATA_FILE_EMPTY', /is empty/);
+  });
+});
+
+describe('Kaggle CSV', () => {
+  it('reads every-field-quoted rows with commas, doubled quotes and newlines; ignores index and extra columns', async () => {
+    const { rows, report } = await readPairs(fx('kaggle-quoted.csv'));
+    assert.equal(report.format, 'kaggle-csv');
+    assert.equal(report.rows, 4);
+    assert.equal(report.badRows, 0);
+    assert.deepEqual(rows[0], {
+      line: 2,
+      id: '10',
+      question1: 'How do I bake bread, quickly?',
+      question2: 'What is the fastest way to bake bread?',
+      label: 1,
+    });
+    assert.equal(rows[1]!.question1, 'Is a "tomato" a fruit?');
+    assert.equal(rows[2]!.question1, 'How do I write a poem\nwith two lines?');
+    // The record after the two-line one starts on physical line 6.
+    assert.deepEqual(
+      rows.map((r) => r.line),
+      [2, 3, 4, 6],
+    );
+  });
+
+  it('skips and reports bad rows (label not 0/1, empty question, missing field) with their lines', async () => {
+    const { rows, report } = await readPairs(fx('kaggle-plain.csv'));
+    assert.deepEqual(
+      rows.map((r) => [r.id, r.label]),
+      [
+        ['0', 1],
+        ['1', 0],
+        ['5', 1],
+      ],
+    );
+    assert.equal(report.badRows, 3);
+    assert.deepEqual(
+      report.badRowSamples.map((b) => b.line),
+      [4, 5, 6],
+    );
+    assert.match(report.badRowSamples[0]!.reason, /label must be 0 or 1, found "2"/);
+    assert.match(report.badRowSamples[1]!.reason, /question1 is empty/);
+    assert.match(report.badRowSamples[2]!.reason, /expected 9 fields, found 5/);
+  });
+
+  it("with onBadRow 'error' fails naming file:line and the reason", async () => {
+    await rejectsData(
+      readPairs(fx('kaggle-plain.csv'), { onBadRow: 'error' }),
+      'DATA_BAD_ROW',
+      /kaggle-plain\.csv:4: label must be 0 or 1/,
+    );
+  });
+
+  it('reports an unclosed quote as a bad row instead of crashing', async () => {
+    const p = tmp(
+      'id,qid1,qid2,question1,question2,is_duplicate\n1,1,2,Fine?,Yes?,0\n2,3,4,"Never closed?,B?,1\n',
+    );
+    const { rows, report } = await readPairs(p);
+    assert.equal(rows.length, 1);
+    assert.equal(report.badRows, 1);
+    assert.equal(report.badRowSamples[0]!.line, 3);
+    assert.match(report.badRowSamples[0]!.reason, /CSV syntax/);
+  });
+
+  it('reads Kaggle test.csv with null labels', async () => {
+    const { rows } = await readPairs(fx('kaggle-test.csv'));
+    assert.deepEqual(rows[1], {
+      line: 3,
+      id: '1',
+      question1: 'Where, exactly, is Timbuktu?',
+      question2: 'Is Timbuktu a real place?',
+      label: null,
+    });
+  });
+
+  it('stops at limit and says so', async () => {
+    const { rows, report } = await readPairs(fx('kaggle-quoted.csv'), { limit: 2 });
+    assert.equal(rows.length, 2);
+    assert.equal(report.rows, 2);
+    assert.equal(report.truncated, true);
+  });
+});
+
+describe('TSV formats', () => {
+  it('reads GLUE TSV literally: a lone quote stays, a missing label is a bad row', async () => {
+    const { rows, report } = await readPairs(fx('glue-train.tsv'));
+    assert.equal(rows.length, 3);
+    assert.equal(rows[0]!.question1, 'What does a lone " quote do?');
+    assert.equal(rows[0]!.question2, 'How are "quotes" parsed?');
+    assert.deepEqual(
+      rows.map((r) => r.line),
+      [2, 3, 5],
+    );
+    assert.deepEqual(report.badRowSamples, [{ line: 4, reason: 'label must be 0 or 1, found ""' }]);
+  });
+
+  it('reads GLUE test TSV with null labels', async () => {
+    const { rows, report } = await readPairs(fx('glue-test.tsv'));
+    assert.equal(report.format, 'glue-test-tsv');
+    assert.deepEqual(
+      rows.map((r) => [r.id, r.label]),
+      [
+        ['0', null],
+        ['1', null],
+      ],
+    );
+    assert.equal(rows[0]!.question1, 'What is a lone " here?');
+  });
+
+  it('reads headerless pairs TSV (label, q1, q2, id) from line 1', async () => {
+    const { rows } = await readPairs(fx('pairs.tsv'));
+    assert.equal(rows.length, 4);
+    assert.deepEqual(rows[1], {
+      line: 2,
+      id: '101',
+      question1: 'What is "jazz?',
+      question2: 'Who invented the piano?',
+      label: 0,
+    });
+  });
+
+  it('counts lines with broken UTF-8 and decodes them as U+FFFD, without failing', async () => {
+    const p = tmp(
+      Buffer.concat([
+        Buffer.from('1\tGood line?\tFine line?\t1\n0\tBroken '),
+        Buffer.from([0xe2, 0x80]), // a curly quote cut short
+        Buffer.from('\tq?\t2\n1\tAlso bad '),
+        Buffer.from([0xff]),
+        Buffer.from('?\tok?\t3\n0\tCaf\u00e9 is fine?\tYes?\t4\n'),
+      ]),
+      'tsv',
+    );
+    const { rows, report } = await readPairs(p);
+    assert.equal(rows.length, 4);
+    assert.equal(report.invalidUtf8Lines, 2);
+    assert.deepEqual(report.invalidUtf8Samples, [2, 3]);
+    assert.ok(rows[1]!.question1.includes('\ufffd'));
+    assert.equal(rows[3]!.question1, 'Café is fine?');
+  });
+
+  it('counts broken UTF-8 in CSV too, across a multi-line record', async () => {
+    const p = tmp(
+      Buffer.concat([
+        Buffer.from('id,qid1,qid2,question1,question2,is_duplicate\n1,1,2,"Two\nlines '),
+        Buffer.from([0xc3]),
+        Buffer.from('",B?,0\n'),
+      ]),
+    );
+    const { rows, report } = await readPairs(p);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.line, 2);
+    assert.equal(report.invalidUtf8Lines, 1);
+    assert.deepEqual(report.invalidUtf8Samples, [3]);
+  });
+
+  it('stops with a clear error on a line over 16 MB instead of buffering it', async () => {
+    const p = tmp(Buffer.concat([Buffer.from('1\tq?\tr?\t1\n0\t'), Buffer.alloc(17 * 2 ** 20, 0x61)]), 'tsv');
+    await rejectsData(readPairs(p), 'DATA_LINE_TOO_LONG', /:2: a line longer than 16 MB/);
+  });
+
+  it('reads a file bigger than one read chunk with the right line numbers', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 30000; i++)
+      lines.push(`${i % 2}\tQuestion number ${i} is here?\tAnother question ${i}?\t${i}`);
+    const p = tmp(`${lines.join('\n')}\n`, 'tsv');
+    const stream = await streamPairs(p);
+    let count = 0;
+    let last = 0;
+    for await (const row of stream.rows) {
+      count++;
+      assert.equal(row.line, Number(row.id) + 1);
+      last = row.line;
+    }
+    assert.equal(count, 30000);
+    assert.equal(last, 30000);
+    assert.equal(stream.report.rows, 30000);
+  });
+});

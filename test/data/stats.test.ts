@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { computeStats, percentile } from '../../src/data/stats.js';
+import { PROJECT_ROOT } from '../helpers/cli.js';
+
+const FIX = join(PROJECT_ROOT, 'test', 'fixtures', 'data');
+
+describe('computeStats', () => {
+  it('percentile uses the nearest rank', () => {
+    const xs = Uint32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.equal(percentile(xs, 50), 5);
+    assert.equal(percentile(xs, 90), 9);
+    assert.equal(percentile(xs, 99), 10);
+    assert.equal(percentile([], 50), 0);
+  });
+
+  it('summarises a labelled file with bad rows', async () => {
+    const s = await computeStats(join(FIX, 'kaggle-plain.csv'));
+    assert.equal(s.format, 'kaggle-csv');
+    assert.equal(s.rows, 3);
+    assert.equal(s.labelled, 3);
+    assert.equal(s.duplicates, 2);
+    assert.equal(s.duplicateRate, 2 / 3);
+    assert.equal(s.badRows, 3);
+    assert.deepEqual(
+      s.badRowSamples.map((b) => b.line),
+      [4, 5, 6],
+    );
+    // Question lengths in tokens (punctuation included): 7, 8, 5, 6, 6, 6.
+    assert.equal(s.questionTokens.max, 8);
+    assert.equal(s.questionTokens.p50, 6);
+  });
+
+  it('counts the vocabulary at a min count and handles unlabelled files', async () => {
+    const all = await computeStats(join(FIX, 'kaggle-test.csv'));
+    const twice = await computeStats(join(FIX, 'kaggle-test.csv'), { minCount: 2 });
+    assert.equal(all.duplicateRate, null);
+    assert.equal(all.unlabelled, 2);
+    assert.equal(all.vocabularySize, 16);
+    // Seen at least twice: is, the, moon, ?, ',', timbuktu.
+    assert.equal(twice.vocabularySize, 6);
+    assert.equal(twice.minCount, 2);
+  });
+});
