@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
-import { Rng } from '../src/data/synthetic/rng.js';
+import { Rng } from '../src/util/rng.js';
 import { DataError, QqpError, UsageError } from '../src/errors.js';
 
 export interface Pair {

@@ -9,3 +9,12 @@ export const configFlags = {
     helpValue: 'PATH=VALUE',
   }),
 };
+
+/** Where run folders live. */
+export const experimentsDirFlag = {
+  'experiments-dir': Flags.string({
+    description: 'Folder of run folders',
+    default: 'experiments',
+    env: 'QQP_EXPERIMENTS_DIR',
+  }),
+};

@@ -132,6 +132,35 @@ export function checkConfig(config: ResolvedConfig): SchemaIssue[] {
     if (d.split.train === 0)
       issues.push({ path: ['data', 'split', 'train'], at: 'value', message: 'must be > 0' });
   }
+  const hasValidation = d.validation !== undefined || (d.source !== undefined && d.split.validation > 0);
+  const monitors: [string, ConfigPath][] = [];
+  if (config.training.earlyStopping)
+    monitors.push([config.training.earlyStopping.monitor, ['training', 'earlyStopping', 'monitor']]);
+  if (config.training.lrSchedule?.type === 'reduceOnPlateau') {
+    monitors.push([config.training.lrSchedule.monitor, ['training', 'lrSchedule', 'monitor']]);
+  }
+  for (const [monitor, path] of monitors) {
+    const metric = monitor.replace(/^val_/, '');
+    if (
+      metric !== 'loss' &&
+      !config.training.metrics.includes(metric as (typeof config.training.metrics)[number])
+    ) {
+      issues.push({
+        path,
+        at: 'value',
+        message: `monitors "${monitor}", but "${metric}" is not in training.metrics`,
+        suggestion: `add ${metric} to training.metrics, or monitor loss`,
+      });
+    }
+    if (monitor.startsWith('val_') && !hasValidation) {
+      issues.push({
+        path,
+        at: 'value',
+        message: `monitors "${monitor}", but there is no validation split (watching the test split would leak it into training)`,
+        suggestion: 'set data.split.validation (e.g. 0.1, taking it from train) or data.validation',
+      });
+    }
+  }
   const kind = modelInputKind(config.model);
   if (kind !== d.encoding.pair) {
     issues.push({

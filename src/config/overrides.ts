@@ -87,7 +87,10 @@ function setIn(target: Schema, path: ConfigPath, value: unknown): string | undef
         return `${formatPath(path.slice(0, i + 1))} does not exist (the list has ${Array.isArray(container) ? container.length : 0} item(s))`;
       }
     } else if (container[seg] === undefined || container[seg] === null) {
-      container[seg] = {};
+      // A missing mapping starts as its schema default (e.g. training.optimizer: { type: adam }).
+      const found = schemaAt(path.slice(0, i + 1), target);
+      const def = 'schema' in found ? found.schema.default : undefined;
+      container[seg] = def && typeof def === 'object' && !Array.isArray(def) ? structuredClone(def) : {};
     }
     node = container[seg];
     if (typeof node !== 'object' || node === null)

@@ -3,6 +3,7 @@ import { DataSchema } from '../data/schema.js';
 import { ModelConfigSchema } from '../registry/models.js';
 import { LossSchema, MetricSchema } from '../registry/objectives.js';
 import { OptimizerConfigSchema } from '../registry/optimizers.js';
+import { Monitor, ScheduleConfigSchema } from '../registry/schedules.js';
 import { StringEnum } from '../util/schema.js';
 
 /**
@@ -52,6 +53,53 @@ export const TrainingSchema = Type.Object(
       default: 'auto',
       description: 'auto: tensorflow (native) if installed, else wasm, else cpu',
     }),
+    earlyStopping: Type.Optional(
+      Type.Object(
+        {
+          monitor: Monitor('val_loss'),
+          patience: Type.Integer({
+            minimum: 0,
+            default: 3,
+            description: 'Epochs without improvement before stopping',
+          }),
+          minDelta: Type.Number({
+            minimum: 0,
+            default: 0,
+            description: 'Smallest change that counts as improvement',
+          }),
+          restoreBestWeights: Type.Boolean({
+            default: true,
+            description: 'End with the weights of the best epoch (else of the last)',
+          }),
+        },
+        { ...strict, description: 'Stop when the monitored value stops improving (off when absent)' },
+      ),
+    ),
+    lrSchedule: Type.Optional(ScheduleConfigSchema),
+    classWeight: Type.Optional(
+      Type.Union(
+        [
+          Type.Literal('balanced'),
+          Type.Object(
+            {
+              '0': Type.Number({ exclusiveMinimum: 0, description: 'Weight of non-duplicates' }),
+              '1': Type.Number({ exclusiveMinimum: 0, description: 'Weight of duplicates' }),
+            },
+            strict,
+          ),
+        ],
+        {
+          description:
+            'Loss weight per class: "balanced" (inverse frequency in the training split) or { 0: w, 1: w }',
+        },
+      ),
+    ),
+    clipNorm: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        description: 'Clip gradients to this global L2 norm (off when absent)',
+      }),
+    ),
   },
   { ...strict, default: {}, description: 'How the model is trained' },
 );

@@ -80,7 +80,7 @@ function issueFrom(e: ErrorObject): SchemaIssue {
       return {
         path,
         at: 'value',
-        message: `a ${kind} needs "${params.tag}": one of ${branches.map((b) => `"${b}"`).join(', ')} (got ${got((e.data as Schema | undefined)?.[params.tag])})`,
+        message: `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} needs "${params.tag}": one of ${branches.map((b) => `"${b}"`).join(', ')} (got ${got((e.data as Schema | undefined)?.[params.tag])})`,
       };
     }
     case 'enum': {

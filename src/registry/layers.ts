@@ -212,23 +212,16 @@ const dropout = layer({
   description: 'Sets a random fraction of inputs to zero during training',
   params: Type.Object({ rate: rate('Fraction of inputs to drop', 0.5) }),
   build: (p, ctx) =>
-    tfl.layers.dropout({
-      ...named(ctx),
-      rate: p.rate,
-      seed: ctx.nextSeed(),
-    }),
+    // No seed: tfjs would then draw the same mask at every step. Masks come from Math.random,
+    // which the trainer seeds per epoch (src/train/random.ts), so runs still repeat exactly.
+    tfl.layers.dropout({ ...named(ctx), rate: p.rate }),
 });
 
 const spatialDropout1d = layer({
   name: 'spatialDropout1d',
   description: 'Drops whole feature channels of a sequence during training',
   params: Type.Object({ rate: rate('Fraction of channels to drop', 0.5) }),
-  build: (p, ctx) =>
-    tfl.layers.spatialDropout1d({
-      ...named(ctx),
-      rate: p.rate,
-      seed: ctx.nextSeed(),
-    }),
+  build: (p, ctx) => tfl.layers.spatialDropout1d({ ...named(ctx), rate: p.rate }), // unseeded, as dropout
 });
 
 const conv1d = layer({

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CONTEXTS, FAMILIES, type Family } from '../../../src/data/synthetic/families.js';
-import { Rng } from '../../../src/data/synthetic/rng.js';
+import { Rng } from '../../../src/util/rng.js';
 import { realize, validateFamilies } from '../../../src/data/synthetic/template.js';
 import { ENTITIES } from '../../../src/data/synthetic/vocabulary.js';
 

@@ -1,0 +1,117 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tfc from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { RunError } from '../errors.js';
+import { registerCustomLayers } from '../registry/custom-layers.js';
+import { replaceDirAtomic } from './atomic.js';
+
+/**
+ * Models on disk in tfjs' own layout (model.json + weights.bin, what `tf.io` file:// handlers write),
+ * so a saved model also loads with @tensorflow/tfjs-node's `loadLayersModel('file://...')`.
+ */
+
+function toBytes(data: ArrayBuffer | ArrayBuffer[] | undefined): Uint8Array {
+  if (!data) return new Uint8Array(0);
+  if (Array.isArray(data)) {
+    const total = data.reduce((n, b) => n + b.byteLength, 0);
+    const out = new Uint8Array(total);
+    let offset = 0;
+    for (const b of data) {
+      out.set(new Uint8Array(b), offset);
+      offset += b.byteLength;
+    }
+    return out;
+  }
+  return new Uint8Array(data);
+}
+
+/** The model's topology and weights, ready to write. */
+export async function modelArtifacts(model: tfl.LayersModel): Promise<tfc.io.ModelArtifacts> {
+  let artifacts: tfc.io.ModelArtifacts | undefined;
+  await model.save(
+    tfc.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  if (!artifacts) throw new Error('tfjs returned no model artifacts');
+  return artifacts;
+}
+
+/** Writes model.json and weights.bin into an existing folder. */
+export function writeModelFiles(dir: string, a: tfc.io.ModelArtifacts): void {
+  mkdirSync(dir, { recursive: true });
+  const modelJson = {
+    modelTopology: a.modelTopology,
+    format: a.format ?? 'layers-model',
+    generatedBy: a.generatedBy,
+    convertedBy: a.convertedBy ?? null,
+    weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs ?? [] }],
+  };
+  writeFileSync(join(dir, 'weights.bin'), toBytes(a.weightData as ArrayBuffer | ArrayBuffer[] | undefined));
+  writeFileSync(join(dir, 'model.json'), JSON.stringify(modelJson));
+}
+
+/** Saves a model into `dir` (replaced as a whole, atomically). */
+export async function saveModel(model: tfl.LayersModel, dir: string): Promise<void> {
+  const a = await modelArtifacts(model);
+  replaceDirAtomic(dir, (tmp) => writeModelFiles(tmp, a));
+}
+
+/** Loads a model saved by saveModel; a missing or corrupt file is a RunError naming it. */
+export async function loadModel(dir: string): Promise<tfl.LayersModel> {
+  registerCustomLayers();
+  const jsonPath = join(dir, 'model.json');
+  let modelJson: {
+    modelTopology: object;
+    weightsManifest: { paths: string[]; weights: tfc.io.WeightsManifestEntry[] }[];
+  };
+  try {
+    modelJson = JSON.parse(readFileSync(jsonPath, 'utf8'));
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new RunError('RUN_MODEL_MISSING', `${jsonPath}: ${missing ? 'missing' : 'not valid JSON'}`, {
+      suggestions: missing ? ['the run may not have finished an epoch; train it again or resume it'] : [],
+    });
+  }
+  const manifest = modelJson.weightsManifest?.[0];
+  if (!modelJson.modelTopology || !manifest) {
+    throw new RunError(
+      'RUN_MODEL_CORRUPT',
+      `${jsonPath}: not a tfjs layers model (no topology or weights manifest)`,
+    );
+  }
+  const weightsPath = join(dir, manifest.paths[0] ?? 'weights.bin');
+  let weights: Buffer;
+  try {
+    weights = readFileSync(weightsPath);
+  } catch {
+    throw new RunError('RUN_MODEL_MISSING', `${weightsPath}: missing`);
+  }
+  const expected = manifest.weights.reduce(
+    (n, w) => n + w.shape.reduce((a, b) => a * b, 1) * (w.dtype === 'int32' || w.dtype === 'float32' ? 4 : 1),
+    0,
+  );
+  if (weights.byteLength !== expected) {
+    throw new RunError(
+      'RUN_MODEL_CORRUPT',
+      `${weightsPath}: ${weights.byteLength} bytes, but model.json describes ${expected} bytes of weights`,
+    );
+  }
+  const weightData = weights.buffer.slice(
+    weights.byteOffset,
+    weights.byteOffset + weights.byteLength,
+  ) as ArrayBuffer;
+  try {
+    return await tfl.loadLayersModel(
+      tfc.io.fromMemory({
+        modelTopology: modelJson.modelTopology,
+        weightSpecs: manifest.weights,
+        weightData,
+      }),
+    );
+  } catch (err) {
+    throw new RunError('RUN_MODEL_CORRUPT', `${jsonPath}: tfjs cannot load it: ${(err as Error).message}`);
+  }
+}

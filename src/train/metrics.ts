@@ -1,0 +1,136 @@
+/**
+ * Binary-classification metrics from predicted probabilities and 0/1 labels. Pure functions: the
+ * trainer, `qqp eval` and the tests share them.
+ */
+
+export interface Confusion {
+  tp: number;
+  fp: number;
+  tn: number;
+  fn: number;
+}
+
+export interface ThresholdMetrics {
+  threshold: number;
+  accuracy: number;
+  precision: number;
+  recall: number;
+  f1: number;
+  confusion: Confusion;
+}
+
+export interface BinaryEvaluation {
+  count: number;
+  positives: number;
+  logLoss: number;
+  rocAuc: number;
+  /** At threshold 0.5. */
+  atHalf: ThresholdMetrics;
+  /** At the threshold that maximizes F1 on these pairs. */
+  bestF1: ThresholdMetrics;
+}
+
+const EPS = 1e-7; // Keras' clipping for cross-entropy
+
+export function confusionAt(
+  probs: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  threshold: number,
+): Confusion {
+  const c = { tp: 0, fp: 0, tn: 0, fn: 0 };
+  for (let i = 0; i < probs.length; i++) {
+    const predicted = probs[i]! >= threshold;
+    const actual = labels[i]! >= 0.5;
+    if (predicted && actual) c.tp++;
+    else if (predicted) c.fp++;
+    else if (actual) c.fn++;
+    else c.tn++;
+  }
+  return c;
+}
+
+/** Ratios from counts; 0 where the denominator is 0 (no predicted or no actual positives). */
+export function fromConfusion(c: Confusion, threshold: number): ThresholdMetrics {
+  const n = c.tp + c.fp + c.tn + c.fn;
+  const precision = c.tp + c.fp === 0 ? 0 : c.tp / (c.tp + c.fp);
+  const recall = c.tp + c.fn === 0 ? 0 : c.tp / (c.tp + c.fn);
+  const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
+  return { threshold, accuracy: n === 0 ? 0 : (c.tp + c.tn) / n, precision, recall, f1, confusion: c };
+}
+
+export function logLoss(probs: ArrayLike<number>, labels: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < probs.length; i++) {
+    const p = Math.min(1 - EPS, Math.max(EPS, probs[i]!));
+    sum += labels[i]! >= 0.5 ? -Math.log(p) : -Math.log(1 - p);
+  }
+  return probs.length === 0 ? 0 : sum / probs.length;
+}
+
+/** Indices sorted by descending probability. */
+function byScore(probs: ArrayLike<number>): Uint32Array {
+  const order = new Uint32Array(probs.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  return order.sort((a, b) => probs[b]! - probs[a]!);
+}
+
+/** Area under the ROC curve (ties count half), via the rank statistic. NaN with one class only. */
+export function rocAuc(probs: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const order = byScore(probs);
+  let pos = 0;
+  let neg = 0;
+  for (let i = 0; i < labels.length; i++) labels[i]! >= 0.5 ? pos++ : neg++;
+  if (pos === 0 || neg === 0) return Number.NaN;
+  // Walk from the highest score down; for each negative, count positives ranked above it.
+  let area = 0;
+  let posAbove = 0;
+  let i = 0;
+  while (i < order.length) {
+    let j = i;
+    let tiePos = 0;
+    let tieNeg = 0;
+    while (j < order.length && probs[order[j]!] === probs[order[i]!]) {
+      labels[order[j]!]! >= 0.5 ? tiePos++ : tieNeg++;
+      j++;
+    }
+    area += tieNeg * (posAbove + tiePos / 2);
+    posAbove += tiePos;
+    i = j;
+  }
+  return area / (pos * neg);
+}
+
+/** The threshold with the highest F1, checking every distinct probability as a cut. */
+export function bestF1Threshold(probs: ArrayLike<number>, labels: ArrayLike<number>): ThresholdMetrics {
+  const order = byScore(probs);
+  let pos = 0;
+  for (let i = 0; i < labels.length; i++) if (labels[i]! >= 0.5) pos++;
+  let best = fromConfusion(confusionAt(probs, labels, 0.5), 0.5);
+  let tp = 0;
+  let fp = 0;
+  let i = 0;
+  while (i < order.length) {
+    const t = probs[order[i]!]!;
+    while (i < order.length && probs[order[i]!] === t) {
+      labels[order[i]!]! >= 0.5 ? tp++ : fp++;
+      i++;
+    }
+    const c = { tp, fp, fn: pos - tp, tn: order.length - pos - fp };
+    const m = fromConfusion(c, t);
+    if (m.f1 > best.f1) best = m;
+  }
+  return best;
+}
+
+export function evaluateBinary(probs: ArrayLike<number>, labels: ArrayLike<number>): BinaryEvaluation {
+  let positives = 0;
+  for (let i = 0; i < labels.length; i++) if (labels[i]! >= 0.5) positives++;
+  return {
+    count: probs.length,
+    positives,
+    logLoss: logLoss(probs, labels),
+    rocAuc: rocAuc(probs, labels),
+    atHalf: fromConfusion(confusionAt(probs, labels, 0.5), 0.5),
+    bestF1: bestF1Threshold(probs, labels),
+  };
+}
