@@ -35,3 +35,14 @@ export async function useInspectionBackend(): Promise<string> {
   await tfc.ready();
   return tfc.getBackend();
 }
+
+export { registerSegmentSumKernel } from './kernels/segment-sum.js';
+export {
+  type BackendDetails,
+  type BackendInfo,
+  type BackendName,
+  type BackendRequest,
+  type InitBackendOptions,
+  initBackend,
+  wasmBinaryFolder,
+} from './select.js';

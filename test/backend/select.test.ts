@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend, wasmBinaryFolder } from '../../src/backend/index.js';
+import { TrainingError } from '../../src/errors.js';
+
+const require = createRequire(import.meta.url);
+
+function installed(pkg: string): boolean {
+  try {
+    require.resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const processHandlers = () =>
+  process.listeners('uncaughtException').length + process.listeners('unhandledRejection').length;
+
+const NATIVE = installed('@tensorflow/tfjs-node') || installed('@tensorflow/tfjs-node-gpu');
+const NATIVE_SKIP = NATIVE ? 'native TensorFlow for Node is installed on this machine' : false;
+
+/** An import that finds no native package but works for everything else. */
+const boom = async (specifier: string): Promise<unknown> => {
+  throw new Error(`${specifier}: libtensorflow.so.2: cannot open shared object file\n  at dlopen`);
+};
+
+describe('initBackend', () => {
+  // Taken before any backend starts (the wasm runtime adds its handlers when it first starts) and
+  // after node:test has added its own.
+  let handlersAtStart = -1;
+  before(() => {
+    handlersAtStart = processHandlers();
+  });
+
+  it('auto picks wasm when tfjs-node is absent and says why', { skip: NATIVE_SKIP }, async () => {
+    const info = await initBackend('auto');
+    assert.equal(info.name, 'wasm');
+    assert.equal(info.requested, 'auto');
+    assert.match(info.reason, /^wasm \((SIMD|no SIMD), 1 thread\): @tensorflow\/tfjs-node is not installed$/);
+    assert.equal(tf.getBackend(), 'wasm');
+    assert.deepEqual(info.details.skipped, [
+      { backend: 'tensorflow', reason: '@tensorflow/tfjs-node is not installed' },
+    ]);
+    // The binary comes from the installed package, and is the SIMD one when SIMD runs.
+    const binary = info.details.wasmBinary ?? '';
+    assert.ok(binary.startsWith(wasmBinaryFolder()), binary);
+    assert.ok(existsSync(binary), binary);
+    assert.equal(binary.endsWith('-simd.wasm'), info.details.simd);
+    assert.match(info.details.provider, /^@tensorflow\/tfjs-backend-wasm \d+\.\d+\.\d+$/);
+  });
+
+  it('auto reports a native package that fails to load, then falls back', async () => {
+    const info = await initBackend('auto', { importModule: boom });
+    assert.equal(info.name, 'wasm');
+    assert.match(info.reason, /@tensorflow\/tfjs-node-gpu failed to load: .*libtensorflow\.so\.2/);
+    assert.match(info.reason, /@tensorflow\/tfjs-node failed to load/);
+    assert.ok(!info.reason.includes('\n'), 'one line');
+  });
+
+  it('an explicit tensorflow that cannot load is a training error saying how to install it', {
+    skip: NATIVE_SKIP,
+  }, async () => {
+    await assert.rejects(initBackend('tensorflow'), (err: unknown) => {
+      assert.ok(err instanceof TrainingError);
+      assert.equal(err.code, 'BACKEND_UNAVAILABLE');
+      assert.equal(err.category, 'training');
+      assert.match(err.message, /tensorflow was requested, but @tensorflow\/tfjs-node is not installed/);
+      assert.ok(err.suggestions.some((s) => s.includes('npm install @tensorflow/tfjs-node')));
+      return true;
+    });
+  });
+
+  it('an explicit tensorflow whose package fails to load says so', async () => {
+    await assert.rejects(
+      initBackend('tensorflow', { importModule: boom }),
+      /failed to load: .*libtensorflow/,
+    );
+  });
+
+  it('leaves no process-wide error handlers of the wasm runtime behind', async () => {
+    await initBackend('wasm');
+    assert.equal(tf.getBackend(), 'wasm');
+    assert.equal(processHandlers(), handlersAtStart);
+  });
+
+  it('cpu and wasm on request, with the scatter-add kernel installed', async () => {
+    for (const name of ['cpu', 'wasm'] as const) {
+      const info = await initBackend(name);
+      assert.equal(info.name, name);
+      assert.match(info.reason, new RegExp(`^${name} \\(.*\\): requested$`));
+      assert.equal(tf.getBackend(), name);
+      assert.ok(tf.getKernel('UnsortedSegmentSum', name), `UnsortedSegmentSum on ${name}`);
+    }
+  });
+});
