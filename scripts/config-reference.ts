@@ -112,6 +112,7 @@ export function configReference(): string {
     components('Model shapes (`model.type`)', catalog.models),
     components('Layers', catalog.layers),
     components('Optimizers (`training.optimizer.type`)', catalog.optimizers),
+    components('Learning-rate schedules (`training.lrSchedule.type`)', catalog.schedules),
     '### Losses',
     '',
     simple(catalog.losses),

@@ -5,7 +5,7 @@ import { REGISTRY_KINDS, type RegistryCatalog, registryCatalog } from '../regist
 
 export default class Registry extends QqpCommand<Partial<RegistryCatalog>> {
   static override summary =
-    'List every component configs can name (models, layers, optimizers, losses, metrics) with its parameters';
+    'List every component configs can name (models, layers, optimizers, losses, metrics, schedules) with its parameters';
   static override examples = [
     '<%= config.bin %> registry',
     '<%= config.bin %> registry layers',

@@ -40,13 +40,18 @@ function isPlainObject(v: unknown): v is Plain {
 }
 
 /**
- * Deep merge: mappings merge key by key, anything else (lists included) is replaced. A mapping
+ * Deep merge: mappings merge key by key, anything else (lists included) is replaced, and `null`
+ * removes the key. A mapping
  * whose `type` changes (another model shape, optimizer or layer) replaces the base's whole, since
  * the base's parameters belong to the other type.
  */
 export function deepMerge(base: Plain, over: Plain): Plain {
   const out: Plain = { ...base };
   for (const [k, v] of Object.entries(over)) {
+    if (v === null) {
+      delete out[k]; // `key: null` removes what a base set (e.g. data.source, to name explicit files)
+      continue;
+    }
     const b = out[k];
     const sameKind = isPlainObject(b) && isPlainObject(v) && (v.type === undefined || v.type === b.type);
     out[k] = sameKind ? deepMerge(b as Plain, v as Plain) : v;

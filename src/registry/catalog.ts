@@ -4,6 +4,7 @@ import { layerList } from './layers.js';
 import { modelList } from './models.js';
 import { losses, metrics } from './objectives.js';
 import { optimizerList } from './optimizers.js';
+import { scheduleList } from './schedules.js';
 
 /** One parameter of a registry entry, as `qqp registry` shows it. */
 export interface ParamInfo {
@@ -27,9 +28,10 @@ export interface RegistryCatalog {
   optimizers: ComponentInfo[];
   losses: ComponentInfo[];
   metrics: ComponentInfo[];
+  schedules: ComponentInfo[];
 }
 
-export const REGISTRY_KINDS = ['models', 'layers', 'optimizers', 'losses', 'metrics'] as const;
+export const REGISTRY_KINDS = ['models', 'layers', 'optimizers', 'losses', 'metrics', 'schedules'] as const;
 export type RegistryKind = (typeof REGISTRY_KINDS)[number];
 
 function paramsOf(schema: TObject): ParamInfo[] {
@@ -67,5 +69,6 @@ export function registryCatalog(): RegistryCatalog {
     optimizers: entries(optimizerList),
     losses: simple(losses),
     metrics: simple(metrics),
+    schedules: entries(scheduleList),
   };
 }

@@ -489,6 +489,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
               accuracy: acc,
               examplesPerSecond: seconds > 0 ? seen / seconds : 0,
             });
+            // Let the event loop run: signals (Ctrl-C) are delivered there, and every await above
+            // is a microtask that never reaches it.
+            await new Promise((r) => setImmediate(r));
             if (
               options.signal?.aborted ||
               (options.stopAfterBatches !== undefined && totalBatches >= options.stopAfterBatches)

@@ -281,3 +281,15 @@ describe('deepMerge', () => {
     });
   });
 });
+
+describe('null in a derived config', () => {
+  it('removes the key a base set', () => {
+    const dir = project({
+      'base.yaml': MINIMAL,
+      'child.yaml': 'extends: base.yaml\ndata:\n  source: null\n  train: t.csv\n  test: u.csv\n',
+    });
+    const { config } = loadConfig('child.yaml', { cwd: dir });
+    assert.equal(config.data.source, undefined);
+    assert.equal(config.data.train, 't.csv');
+  });
+});
