@@ -19,6 +19,16 @@ export function table(
   return t.toString();
 }
 
+/** A two-column table of named values, e.g. `{ rows: '10,000' }` per line. */
+export function keyValueTable(rows: Record<string, string>[]): string {
+  const t = new Table({
+    style: { head: [], border: [] },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
+  for (const r of rows) t.push(r);
+  return t.toString();
+}
+
 /** 1234567 → "1,234,567" (fixed locale, so output is the same everywhere). */
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');

@@ -28,6 +28,8 @@ export interface DataStats {
 }
 
 export interface StatsOptions {
+  /** skip (and report) bad rows, or stop at the first with its line (default skip). */
+  onBadRow?: 'skip' | 'error';
   format?: DataFormat;
   minCount?: number;
   tokenizer?: Partial<TokenizerConfig>;
@@ -47,7 +49,7 @@ export async function computeStats(file: string, options: StatsOptions = {}): Pr
   const tokenizer = new Tokenizer(options.tokenizer);
   const stream = await streamPairs(file, {
     format: options.format ?? 'auto',
-    onBadRow: 'skip',
+    onBadRow: options.onBadRow ?? 'skip',
     maxSamples: options.maxSamples ?? 10,
   });
   const counts = new Map<string, number>();

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import Table from 'cli-table3';
 import { QqpCommand } from '../../cli/base.js';
+import { keyValueTable } from '../../cli/render.js';
 import { DATA_FORMATS } from '../../data/schema.js';
 import { computeStats, type DataStats } from '../../data/stats.js';
 import { UsageError } from '../../errors.js';
@@ -24,6 +24,11 @@ export default class DataStatsCommand extends QqpCommand<DataStats> {
 
   static override flags = {
     format: Flags.string({ description: 'File format', options: [...DATA_FORMATS], default: 'auto' }),
+    'on-bad-row': Flags.string({
+      description: 'skip (and report) bad rows, or stop at the first one with its line number',
+      options: ['skip', 'error'],
+      default: 'skip',
+    }),
     'min-count': Flags.integer({
       description: 'Count tokens seen at least this many times in the vocabulary size',
       default: 1,
@@ -38,6 +43,7 @@ export default class DataStatsCommand extends QqpCommand<DataStats> {
     return computeStats(args.file, {
       format: flags.format as (typeof DATA_FORMATS)[number],
       minCount: flags['min-count'],
+      onBadRow: flags['on-bad-row'] as 'skip' | 'error',
     });
   }
 
@@ -49,8 +55,7 @@ export default class DataStatsCommand extends QqpCommand<DataStats> {
         ? ''
         : ` (line${total > 1 ? 's' : ''} ${xs.slice(0, 5).join(', ')}${total > Math.min(5, xs.length) ? ', ...' : ''})`;
     const q = s.questionTokens;
-    const table = new Table({ style: { head: [], border: [] } });
-    table.push(
+    const rows: Record<string, string>[] = [
       { file: s.file },
       { format: s.format },
       { rows: s.rows.toLocaleString('en-US') },
@@ -67,8 +72,8 @@ export default class DataStatsCommand extends QqpCommand<DataStats> {
         )}`,
       },
       { 'invalid UTF-8 lines': `${s.invalidUtf8Lines}${lines(s.invalidUtf8Samples, s.invalidUtf8Lines)}` },
-    );
-    this.log(table.toString());
+    ];
+    this.log(keyValueTable(rows));
     for (const b of s.badRowSamples) this.log(`  line ${b.line}: ${b.reason}`);
     if (s.badRows > s.badRowSamples.length)
       this.log(`  ... and ${s.badRows - s.badRowSamples.length} more bad rows`);
