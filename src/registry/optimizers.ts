@@ -13,6 +13,22 @@ const epsilon = Type.Number({
   description: 'Added for numerical stability (Keras: 1e-7)',
 });
 
+/** Adam's and Adamax's moment decays. */
+const moments = {
+  beta1: Type.Number({
+    minimum: 0,
+    exclusiveMaximum: 1,
+    default: 0.9,
+    description: 'Decay of the first moment',
+  }),
+  beta2: Type.Number({
+    minimum: 0,
+    exclusiveMaximum: 1,
+    default: 0.999,
+    description: 'Decay of the second moment',
+  }),
+};
+
 function optimizer<const N extends string, P extends import('@sinclair/typebox').TObject>(
   spec: ComponentSpec<N, P, Optimizer>,
 ) {
@@ -25,18 +41,7 @@ const adam = optimizer({
   description: 'Adam (adaptive moment estimation)',
   params: Type.Object({
     learningRate: learningRate(0.001),
-    beta1: Type.Number({
-      minimum: 0,
-      exclusiveMaximum: 1,
-      default: 0.9,
-      description: 'Decay of the first moment',
-    }),
-    beta2: Type.Number({
-      minimum: 0,
-      exclusiveMaximum: 1,
-      default: 0.999,
-      description: 'Decay of the second moment',
-    }),
+    ...moments,
     epsilon,
   }),
   build: (p) => tfc.train.adam(p.learningRate, p.beta1, p.beta2, p.epsilon),
@@ -47,18 +52,7 @@ const adamax = optimizer({
   description: 'Adamax (Adam with the infinity norm)',
   params: Type.Object({
     learningRate: learningRate(0.001),
-    beta1: Type.Number({
-      minimum: 0,
-      exclusiveMaximum: 1,
-      default: 0.9,
-      description: 'Decay of the first moment',
-    }),
-    beta2: Type.Number({
-      minimum: 0,
-      exclusiveMaximum: 1,
-      default: 0.999,
-      description: 'Decay of the second moment',
-    }),
+    ...moments,
     epsilon,
     decay: Type.Number({ minimum: 0, default: 0, description: 'Learning-rate decay per step' }),
   }),
