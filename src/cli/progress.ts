@@ -1,5 +1,7 @@
 import cliProgress from 'cli-progress';
+import type { RowProgress, RunRef } from '../eval/index.js';
 import type { TrainEvent } from '../train/trainer.js';
+import { formatCount } from './render.js';
 
 function fmt(n: number, digits = 4): string {
   return Number.isFinite(n) ? n.toFixed(digits) : String(n);
@@ -125,4 +127,61 @@ export class TrainProgress {
     this.bar?.stop();
     this.bar = undefined;
   }
+}
+
+/**
+ * Progress of a long pass over pairs on stderr: a live bar on a terminal, else a plain line every
+ * `everySeconds` (logs and CI stay readable). Shared with `qqp eval`.
+ */
+export class RowProgressView {
+  private bar: cliProgress.SingleBar | undefined;
+  private started = performance.now();
+  private lastPlain = performance.now();
+
+  constructor(
+    private readonly label: string,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly live = Boolean(process.stderr.isTTY),
+    private readonly everySeconds = 5,
+  ) {}
+
+  update(p: RowProgress): void {
+    const seconds = (performance.now() - this.started) / 1000;
+    const speed = seconds > 0 ? Math.round(p.done / seconds) : 0;
+    if (this.live) {
+      if (!this.bar) {
+        this.bar = new cliProgress.SingleBar(
+          {
+            stream: this.stream,
+            format: `${this.label} {bar} {value}/{total} pairs  {speed} pairs/s  ETA {eta_formatted}`,
+            barsize: 24,
+            hideCursor: true,
+            fps: 5,
+          },
+          cliProgress.Presets.shades_classic,
+        );
+        this.bar.start(p.total, 0, { speed: '-' });
+      }
+      this.bar.setTotal(p.total);
+      this.bar.update(p.done, { speed: formatCount(speed) });
+      return;
+    }
+    if ((performance.now() - this.lastPlain) / 1000 >= this.everySeconds) {
+      this.lastPlain = performance.now();
+      const pct = p.total > 0 ? ` (${Math.min(100, (100 * p.done) / p.total).toFixed(0)}%)` : '';
+      this.stream.write(
+        `${this.label}: ${formatCount(p.done)} of ${p.estimated ? '~' : ''}${formatCount(p.total)} pairs${pct}, ${formatCount(speed)} pairs/s\n`,
+      );
+    }
+  }
+
+  stop(): void {
+    this.bar?.stop();
+    this.bar = undefined;
+  }
+}
+
+/** `run <id>, best epoch's weights`: which model answered. */
+export function runLine(run: RunRef): string {
+  return `run ${run.id}, ${run.weights === 'best' ? "best epoch's" : "last epoch's"} weights`;
 }

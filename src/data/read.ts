@@ -52,6 +52,11 @@ export interface ReadOptions {
   limit?: number;
   /** How many bad rows / invalid UTF-8 lines to keep as samples (default 20). */
   maxSamples?: number;
+  /**
+   * Keep rows whose question is empty (prediction: every row of Kaggle's test.csv needs an answer,
+   * and some have an empty question). Training and evaluation leave this off.
+   */
+  allowEmptyQuestions?: boolean;
 }
 
 type ConcreteFormat = ReadReport['format'];
@@ -475,7 +480,7 @@ export async function streamPairs(file: string, options: ReadOptions = {}): Prom
             columns = found;
             continue;
           }
-          const row = toRow(rec, columns, spec.labelled);
+          const row = toRow(rec, columns, spec.labelled, options.allowEmptyQuestions);
           if (typeof row === 'string') {
             bad(rec.line, row);
             continue;
@@ -503,15 +508,15 @@ export async function streamPairs(file: string, options: ReadOptions = {}): Prom
   return { format, rows: rows(), batches: batchStream, report };
 }
 
-function toRow(rec: RawRecord, c: Columns, labelled: boolean): PairRow | string {
+function toRow(rec: RawRecord, c: Columns, labelled: boolean, allowEmpty = false): PairRow | string {
   const f = rec.fields;
   if (f.length < c.count) return `expected ${c.count} fields, found ${f.length}`;
   // Headerless pairs rows have exactly 4 fields; more means a tab inside a question or a broken line.
   if (c === PAIRS_COLUMNS && f.length > c.count) return `expected ${c.count} fields, found ${f.length}`;
   const question1 = f[c.question1]!.trim();
   const question2 = f[c.question2]!.trim();
-  if (question1 === '') return 'question1 is empty';
-  if (question2 === '') return 'question2 is empty';
+  if (question1 === '' && !allowEmpty) return 'question1 is empty';
+  if (question2 === '' && !allowEmpty) return 'question2 is empty';
   let label: 0 | 1 | null = null;
   if (labelled) {
     const l = f[c.label]!.trim();

@@ -71,9 +71,13 @@ export async function loadModel(dir: string): Promise<tfl.LayersModel> {
     modelJson = JSON.parse(readFileSync(jsonPath, 'utf8'));
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new RunError('RUN_MODEL_MISSING', `${jsonPath}: ${missing ? 'missing' : 'not valid JSON'}`, {
-      suggestions: missing ? ['the run may not have finished an epoch; train it again or resume it'] : [],
-    });
+    throw new RunError(
+      missing ? 'RUN_MODEL_MISSING' : 'RUN_MODEL_CORRUPT',
+      `${jsonPath}: ${missing ? 'missing' : 'not valid JSON'}`,
+      {
+        suggestions: missing ? ['the run may not have finished an epoch; train it again or resume it'] : [],
+      },
+    );
   }
   const manifest = modelJson.weightsManifest?.[0];
   if (!modelJson.modelTopology || !manifest) {

@@ -259,9 +259,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       );
     }
     loaded = loadConfig(folder.path(RUN_FILES.config));
-    vocabulary = folder.has(RUN_FILES.vocabulary)
-      ? await Vocabulary.load(folder.path(RUN_FILES.vocabulary))
-      : undefined;
+    try {
+      vocabulary = folder.has(RUN_FILES.vocabulary)
+        ? await Vocabulary.load(folder.path(RUN_FILES.vocabulary))
+        : undefined;
+    } catch (err) {
+      // A broken file of the run folder is a run problem (exit 6), not a data one.
+      throw err instanceof QqpError
+        ? new RunError(err.code, err.message, { suggestions: err.suggestions })
+        : err;
+    }
     const statePath = join(folder.path(RUN_FILES.checkpoint), CHECKPOINT_STATE);
     if (existsSync(statePath))
       state = folder.readJson<TrainerState>(join(RUN_FILES.checkpoint, CHECKPOINT_STATE));

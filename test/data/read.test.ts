@@ -260,3 +260,22 @@ describe('TSV formats', () => {
     assert.equal(stream.report.rows, 30000);
   });
 });
+
+describe('allowEmptyQuestions', () => {
+  it('keeps rows with an empty question for prediction, and skips them otherwise', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qqp-empty-'));
+    const file = join(dir, 'test.csv');
+    writeFileSync(file, 'test_id,question1,question2\n0,How?,\n1,Why?,Why not?\n');
+    const kept = await readPairs(file, { allowEmptyQuestions: true });
+    assert.deepEqual(
+      kept.rows.map((r) => [r.id, r.question2]),
+      [
+        ['0', ''],
+        ['1', 'Why not?'],
+      ],
+    );
+    const skipped = await readPairs(file);
+    assert.equal(skipped.rows.length, 1);
+    assert.equal(skipped.report.badRows, 1);
+  });
+});

@@ -1,0 +1,97 @@
+import { Args, Flags } from '@oclif/core';
+import { QqpCommand } from '../cli/base.js';
+import { experimentsDirFlag } from '../cli/flags.js';
+import { RowProgressView, runLine } from '../cli/progress.js';
+import { formatCount, table } from '../cli/render.js';
+import { BACKENDS } from '../config/schema.js';
+import { DATA_FORMATS } from '../data/schema.js';
+import { EVAL_SPLITS, type EvaluationResult, evaluateRun } from '../eval/index.js';
+import type { ThresholdMetrics } from '../train/metrics.js';
+
+export default class Eval extends QqpCommand<EvaluationResult> {
+  static override summary =
+    "Evaluate a run's final model on its test or validation split, or on a labelled file";
+  static override description =
+    'Accuracy, precision, recall, F1 and the confusion matrix at threshold 0.5 and at the F1-best threshold, plus log loss and ROC AUC. ' +
+    "The run's split is reproduced from its config and seed (refused if the data files changed). " +
+    'The result is saved in the run folder: eval-test.json, eval-validation.json, or eval-<file name>.json for --data. ' +
+    "A run that did not complete is evaluated with its last epoch's model.";
+  static override examples = [
+    '<%= config.bin %> eval 20261128-101500-bilstm',
+    '<%= config.bin %> eval experiments/20261128-101500-bilstm --split validation',
+    '<%= config.bin %> eval 20261128-101500-bilstm --data data/qqp/dev.tsv --json',
+  ];
+  static override args = {
+    run: Args.string({ description: 'Run folder, or run id under --experiments-dir', required: true }),
+  };
+  static override flags = {
+    ...experimentsDirFlag,
+    split: Flags.string({
+      options: [...EVAL_SPLITS],
+      description: "The run's split to evaluate (default test)",
+      exclusive: ['data'],
+    }),
+    data: Flags.string({
+      description: 'A labelled file to evaluate on instead (any readable format)',
+      helpValue: 'FILE',
+    }),
+    format: Flags.string({ description: 'Format of --data', options: [...DATA_FORMATS], default: 'auto' }),
+    'batch-size': Flags.integer({ description: 'Pairs per inference batch', default: 256, min: 1 }),
+    backend: Flags.string({ options: [...BACKENDS], description: "Override the run's training.backend" }),
+  };
+
+  protected async execute(): Promise<EvaluationResult> {
+    const { args, flags } = await this.parse(Eval);
+    const progress = new RowProgressView('eval');
+    try {
+      return await evaluateRun({
+        run: args.run,
+        experimentsDir: flags['experiments-dir'],
+        ...(flags.split ? { split: flags.split as (typeof EVAL_SPLITS)[number] } : {}),
+        ...(flags.data !== undefined ? { data: flags.data } : {}),
+        format: flags.format as (typeof DATA_FORMATS)[number],
+        batchSize: flags['batch-size'],
+        ...(flags.backend ? { backend: flags.backend as (typeof BACKENDS)[number] } : {}),
+        onProgress: (p) => progress.update(p),
+      });
+    } finally {
+      progress.stop();
+    }
+  }
+
+  protected render(r: EvaluationResult): void {
+    for (const n of r.run.notes) this.note(`note: ${n}`);
+    const what = r.source.kind === 'split' ? `the ${r.source.split} split` : r.source.file;
+    const rate = r.count > 0 ? ` (${((100 * r.positives) / r.count).toFixed(1)}%)` : '';
+    this.log(
+      `${runLine(r.run)}, on ${what}: ${formatCount(r.count)} pairs, ${formatCount(r.positives)} duplicates${rate}`,
+    );
+    this.log(
+      `log loss ${r.logLoss.toFixed(4)}, ROC AUC ${r.rocAuc === null ? '- (one class only)' : r.rocAuc.toFixed(4)}`,
+    );
+    const row = (label: string, m: ThresholdMetrics) => [
+      label,
+      m.accuracy.toFixed(4),
+      m.precision.toFixed(4),
+      m.recall.toFixed(4),
+      m.f1.toFixed(4),
+      m.confusion.tp,
+      m.confusion.fp,
+      m.confusion.tn,
+      m.confusion.fn,
+    ];
+    this.log(
+      table(
+        ['threshold', 'accuracy', 'precision', 'recall', 'F1', 'TP', 'FP', 'TN', 'FN'],
+        [row('0.5', r.atHalf), row(`${r.bestF1.threshold.toFixed(4)} (best F1)`, r.bestF1)],
+        { align: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'] },
+      ),
+    );
+    if (r.source.kind === 'file' && r.source.badRows > 0) {
+      this.note(
+        `warning: ${formatCount(r.source.badRows)} bad row(s) of ${r.source.file} were skipped (\`qqp data stats\` shows why)`,
+      );
+    }
+    if (r.savedTo) this.log(`saved: ${r.savedTo}`);
+  }
+}

@@ -1,0 +1,179 @@
+import { Args, Flags } from '@oclif/core';
+import { QqpCommand } from '../cli/base.js';
+import { EXIT_CODES } from '../cli/exit-codes.js';
+import { experimentsDirFlag } from '../cli/flags.js';
+import { RowProgressView, runLine } from '../cli/progress.js';
+import { formatCount } from '../cli/render.js';
+import { BACKENDS } from '../config/schema.js';
+import { DATA_FORMATS } from '../data/schema.js';
+import { UsageError } from '../errors.js';
+import {
+  DEFAULT_THRESHOLD,
+  type PredictFileResult,
+  type PredictPairsResult,
+  predictFile,
+  predictPairs,
+} from '../eval/index.js';
+
+export type PredictResult =
+  | ({ mode: 'pair' } & Omit<PredictPairsResult, 'predictions'> & {
+        question1: string;
+        question2: string;
+        probability: number;
+        prediction: 0 | 1;
+        label: 'duplicate' | 'not duplicate';
+      })
+  | ({ mode: 'file' } & PredictFileResult);
+
+function parseThreshold(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_THRESHOLD;
+  const t = Number(text);
+  if (text.trim() === '' || !Number.isFinite(t) || t < 0 || t > 1) {
+    throw new UsageError('PREDICT_BAD_THRESHOLD', `--threshold must be a number from 0 to 1, got "${text}"`, {
+      suggestions: ['e.g. --threshold 0.5, or the F1-best threshold that `qqp eval` reports'],
+    });
+  }
+  return t;
+}
+
+export default class Predict extends QqpCommand<PredictResult> {
+  static override summary =
+    "Predict with a run's final model: one pair (--q1/--q2) or a whole file (--data, --out)";
+  static override description =
+    'A file is streamed in chunks (any size, any readable format, Kaggle test.csv included) into a CSV with a header: ' +
+    "id,probability,prediction (plus label when the file is labelled), or with --kaggle Kaggle's submission format test_id,is_duplicate " +
+    '(is_duplicate holds the probability). The CSV is written to a temporary file and renamed when complete. ' +
+    'A probability at or above --threshold predicts "duplicate". A run that did not complete uses its last epoch\'s model.';
+  static override examples = [
+    '<%= config.bin %> predict 20261128-101500-bilstm --q1 "How do I learn Go?" --q2 "What is the best way to learn Go?"',
+    '<%= config.bin %> predict experiments/20261128-101500-bilstm --data data/qqp/test.csv --out preds.csv',
+    '<%= config.bin %> predict 20261128-101500-bilstm --data data/qqp/test.csv --out submission.csv --kaggle',
+  ];
+  static override args = {
+    run: Args.string({ description: 'Run folder, or run id under --experiments-dir', required: true }),
+  };
+  static override flags = {
+    ...experimentsDirFlag,
+    q1: Flags.string({ description: 'First question of one pair', helpValue: 'TEXT', dependsOn: ['q2'] }),
+    q2: Flags.string({ description: 'Second question of one pair', helpValue: 'TEXT', dependsOn: ['q1'] }),
+    data: Flags.string({
+      description: 'File of pairs to predict (any readable format)',
+      helpValue: 'FILE',
+      exclusive: ['q1', 'q2'],
+    }),
+    out: Flags.string({
+      description: 'CSV file to write the predictions to (with --data)',
+      helpValue: 'FILE',
+    }),
+    format: Flags.string({ description: 'Format of --data', options: [...DATA_FORMATS], default: 'auto' }),
+    kaggle: Flags.boolean({
+      description: "Write Kaggle's submission format: test_id,is_duplicate (the probability)",
+    }),
+    force: Flags.boolean({ description: 'Replace --out if it exists' }),
+    threshold: Flags.string({
+      description: `Probability at or above which a pair is predicted duplicate (default ${DEFAULT_THRESHOLD})`,
+      helpValue: 'T',
+    }),
+    'batch-size': Flags.integer({ description: 'Pairs per inference batch', default: 256, min: 1 }),
+    backend: Flags.string({ options: [...BACKENDS], description: "Override the run's training.backend" }),
+  };
+
+  protected async execute(): Promise<PredictResult> {
+    const { args, flags } = await this.parse(Predict);
+    const threshold = parseThreshold(flags.threshold);
+    const common = {
+      run: args.run,
+      experimentsDir: flags['experiments-dir'],
+      threshold,
+      batchSize: flags['batch-size'],
+      ...(flags.backend ? { backend: flags.backend as (typeof BACKENDS)[number] } : {}),
+    };
+    if (flags.data === undefined) {
+      if (flags.q1 === undefined || flags.q2 === undefined) {
+        throw new UsageError(
+          'PREDICT_NOTHING',
+          'give one pair (--q1 TEXT --q2 TEXT) or a file (--data FILE --out FILE)',
+          {
+            suggestions: [
+              `qqp predict ${args.run} --q1 "How do I learn Go?" --q2 "What is the best way to learn Go?"`,
+            ],
+          },
+        );
+      }
+      for (const f of ['out', 'kaggle', 'force'] as const) {
+        if (flags[f])
+          throw new UsageError('PREDICT_FLAG_NEEDS_DATA', `--${f} goes with --data FILE, not with --q1/--q2`);
+      }
+      const r = await predictPairs({ ...common, pairs: [{ question1: flags.q1, question2: flags.q2 }] });
+      const { predictions, ...rest } = r;
+      const p = predictions[0]!;
+      return { mode: 'pair', ...rest, ...p, label: p.prediction === 1 ? 'duplicate' : 'not duplicate' };
+    }
+    if (flags.out === undefined) {
+      throw new UsageError('PREDICT_NO_OUT', '--data needs --out FILE: the CSV to write the predictions to', {
+        suggestions: [`qqp predict ${args.run} --data ${flags.data} --out predictions.csv`],
+      });
+    }
+
+    const progress = new RowProgressView('predict');
+    const controller = new AbortController();
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      progress.stop();
+      if (++signals > 1) {
+        process.stderr.write(`\n${signal} again: stopping now\n`);
+        process.exit(EXIT_CODES.interrupted);
+      }
+      process.stderr.write(
+        `\n${signal}: stopping after the current batch; ${flags.out} will not be written\n`,
+      );
+      controller.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      const r = await predictFile({
+        ...common,
+        data: flags.data,
+        out: flags.out,
+        format: flags.format as (typeof DATA_FORMATS)[number],
+        kaggle: flags.kaggle,
+        force: flags.force,
+        signal: controller.signal,
+        onProgress: (p) => progress.update(p),
+      });
+      if (r.status === 'interrupted') this.resultExitCode = EXIT_CODES.interrupted;
+      return { mode: 'file', ...r };
+    } finally {
+      progress.stop();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+
+  protected render(r: PredictResult): void {
+    for (const n of r.run.notes) this.note(`note: ${n}`);
+    if (r.mode === 'pair') {
+      this.log(
+        `P(duplicate) = ${r.probability.toFixed(4)}: ${r.label} (threshold ${r.threshold}; ${runLine(r.run)})`,
+      );
+      return;
+    }
+    if (r.status === 'interrupted' || r.out === null) {
+      this.log('interrupted: nothing was written');
+      return;
+    }
+    const pct = r.rows > 0 ? ` (${((100 * r.predictedDuplicates) / r.rows).toFixed(1)}%)` : '';
+    this.log(`wrote ${formatCount(r.rows)} predictions to ${r.out} (columns ${r.columns.join(',')})`);
+    this.log(
+      `${formatCount(r.predictedDuplicates)} predicted duplicate at threshold ${r.threshold}${pct}; ${runLine(r.run)}`,
+    );
+    if (r.input.badRows > 0) {
+      const lines = r.input.badRowSamples.map((b) => b.line).join(', ');
+      this.note(
+        `warning: ${formatCount(r.input.badRows)} bad row(s) of ${r.input.file} were skipped and have no prediction (line(s) ${lines}${r.input.badRows > r.input.badRowSamples.length ? ', ...' : ''}); \`qqp data stats\` shows why`,
+      );
+      if (r.columns[0] === 'test_id') this.note('warning: a Kaggle submission needs a row for every test_id');
+    }
+  }
+}

@@ -1,0 +1,229 @@
+import { basename, resolve } from 'node:path';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { BackendRequest } from '../backend/index.js';
+import { loadDataset } from '../data/load.js';
+import type { DataFormat } from '../data/schema.js';
+import { DataError, RunError, UsageError } from '../errors.js';
+import { RUN_FILES } from '../runs/folder.js';
+import { type BinaryEvaluation, evaluateBinary } from '../train/metrics.js';
+import { predictProbabilities } from '../train/predict.js';
+import { encodeForRun, loadRunModel, type OpenedRun, openRun, type RunRef, runRef } from './run.js';
+import { estimateRows, openStream, type RowProgress, scoreFile } from './stream.js';
+
+export const EVAL_SPLITS = ['test', 'validation'] as const;
+export type EvalSplit = (typeof EVAL_SPLITS)[number];
+
+export interface EvaluateOptions {
+  /** Run folder path, or run id under `experimentsDir`. */
+  run: string;
+  experimentsDir: string;
+  /** The run's own split to evaluate (default test); not with `data`. */
+  split?: EvalSplit;
+  /** A labelled file in any readable format instead of a split. */
+  data?: string;
+  format?: DataFormat;
+  /** Overrides the run's training.backend. */
+  backend?: BackendRequest;
+  batchSize?: number;
+  /** Write the result into the run folder (default true). */
+  save?: boolean;
+  onProgress?: (progress: RowProgress) => void;
+}
+
+export type EvaluationSource =
+  | { kind: 'split'; split: EvalSplit; dataFingerprint: string }
+  | { kind: 'file'; file: string; format: string; badRows: number; invalidUtf8Lines: number };
+
+/** evaluateBinary's figures; ROC AUC is null when the pairs hold one class only (it is undefined then). */
+export type EvaluationMetrics = Omit<BinaryEvaluation, 'rocAuc'> & { rocAuc: number | null };
+
+export interface EvaluationResult extends EvaluationMetrics {
+  run: RunRef;
+  source: EvaluationSource;
+  backend: string;
+  evaluatedAt: string;
+  /** The file the result was saved to, inside the run folder (null with `save: false`). */
+  savedTo: string | null;
+}
+
+/** The file a result is saved under: eval-test.json, eval-validation.json, eval-<file name>.json. */
+export function evaluationFileName(source: EvaluationSource): string {
+  if (source.kind === 'split') return `eval-${source.split}.json`;
+  // The full base name (extension kept) so a file named test.csv never replaces eval-test.json.
+  return `eval-${basename(source.file).replace(/[^A-Za-z0-9._-]/g, '_')}.json`;
+}
+
+export function toMetrics(e: BinaryEvaluation): EvaluationMetrics {
+  return { ...e, rocAuc: Number.isNaN(e.rocAuc) ? null : e.rocAuc };
+}
+
+/** Grows a Float32Array by doubling, so a long stream appends in amortised constant time. */
+class FloatBuffer {
+  private data = new Float32Array(1024);
+  length = 0;
+  append(values: ArrayLike<number>): void {
+    if (this.length + values.length > this.data.length) {
+      let size = this.data.length;
+      while (size < this.length + values.length) size *= 2;
+      const next = new Float32Array(size);
+      next.set(this.data.subarray(0, this.length));
+      this.data = next;
+    }
+    this.data.set(values, this.length);
+    this.length += values.length;
+  }
+  values(): Float32Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+
+async function splitPredictions(
+  run: OpenedRun,
+  model: tfl.LayersModel,
+  split: EvalSplit,
+  options: EvaluateOptions,
+): Promise<{ probs: Float32Array; labels: Float32Array; source: EvaluationSource }> {
+  const dataset = await loadDataset(run.config.data).catch((err: unknown) => {
+    if (err instanceof DataError && err.code === 'DATA_FILE_NOT_FOUND') {
+      throw new DataError(err.code, `${err.message} (named by ${run.folder.path(RUN_FILES.config)})`, {
+        suggestions: [
+          "the run's config names its data relative to the run folder; restore the file there, or evaluate on a file: qqp eval RUN --data FILE",
+        ],
+        cause: err,
+      });
+    }
+    throw err;
+  });
+  const recorded = run.meta.data?.fingerprint;
+  if (recorded !== undefined && recorded !== dataset.fingerprint) {
+    throw new RunError(
+      'RUN_DATA_CHANGED',
+      `the data of run ${run.id} changed since it was trained (fingerprint ${dataset.fingerprint.slice(0, 12)} ≠ ${recorded.slice(0, 12)} in run.json): its ${split} split cannot be reproduced`,
+      {
+        suggestions: [
+          `restore the files the run was trained on (${dataset.reports.map((r) => r.file).join(', ')})`,
+          'or evaluate on a labelled file: qqp eval RUN --data FILE',
+        ],
+      },
+    );
+  }
+  const rows = dataset.splits[split];
+  if (rows.length === 0) {
+    const other = split === 'test' ? 'validation' : 'test';
+    throw new DataError(
+      'EVAL_EMPTY_SPLIT',
+      `run ${run.id} has no ${split} split (0 pairs): nothing to evaluate`,
+      {
+        suggestions: [`evaluate the ${other} split (--split ${other}) or a labelled file (--data FILE)`],
+      },
+    );
+  }
+  const encoded = encodeForRun(run, rows);
+  if (!encoded.labels) {
+    throw new DataError(
+      'EVAL_UNLABELLED',
+      `the ${split} split of run ${run.id} has no labels: metrics need labels`,
+      {
+        suggestions: [
+          'give a labelled file with --data FILE, or predict: qqp predict RUN --data FILE --out preds.csv',
+        ],
+      },
+    );
+  }
+  const probs = predictProbabilities(model, encoded, {
+    batchSize: options.batchSize ?? 256,
+    onProgress: (done, total) => options.onProgress?.({ done, total, estimated: false }),
+  });
+  return {
+    probs,
+    labels: encoded.labels,
+    source: { kind: 'split', split, dataFingerprint: dataset.fingerprint },
+  };
+}
+
+async function filePredictions(
+  run: OpenedRun,
+  model: tfl.LayersModel,
+  data: string,
+  options: EvaluateOptions,
+): Promise<{ probs: Float32Array; labels: Float32Array; source: EvaluationSource }> {
+  const file = resolve(data);
+  const stream = await openStream(file, options.format);
+  if (stream.format === 'kaggle-test-csv' || stream.format === 'glue-test-tsv') {
+    throw new DataError(
+      'EVAL_UNLABELLED',
+      `${file} has no labels (${stream.format}): metrics need labelled pairs`,
+      {
+        suggestions: [`predict it instead: qqp predict ${run.id} --data ${data} --out preds.csv`],
+      },
+    );
+  }
+  const total = options.onProgress ? await estimateRows(file, stream.format) : 0;
+  const probs = new FloatBuffer();
+  const labels = new FloatBuffer();
+  const scored = scoreFile(run, model, stream, {
+    batchSize: options.batchSize ?? 256,
+    onRows: (done) => options.onProgress?.({ done, total: Math.max(total, done), estimated: true }),
+  });
+  for await (const batch of scored) {
+    probs.append(batch.probabilities);
+    // Labelled formats only reach here, so every row has a label.
+    labels.append(batch.rows.map((r) => r.label as number));
+  }
+  if (probs.length === 0) {
+    throw new DataError(
+      'EVAL_NO_ROWS',
+      `${file} holds no readable pairs (${stream.report.badRows} bad row(s) skipped): nothing to evaluate`,
+      {
+        suggestions: ['`qqp data stats FILE` shows what is wrong with its rows'],
+      },
+    );
+  }
+  return {
+    probs: probs.values(),
+    labels: labels.values(),
+    source: {
+      kind: 'file',
+      file,
+      format: stream.format,
+      badRows: stream.report.badRows,
+      invalidUtf8Lines: stream.report.invalidUtf8Lines,
+    },
+  };
+}
+
+/**
+ * Evaluates a run's final model on its test or validation split (reproduced exactly from its
+ * config; refused when the data changed) or on a labelled file, and saves the result in the run
+ * folder: eval-test.json, eval-validation.json or eval-<file name>.json.
+ */
+export async function evaluateRun(options: EvaluateOptions): Promise<EvaluationResult> {
+  if (options.data !== undefined && options.split !== undefined) {
+    throw new UsageError('EVAL_SPLIT_AND_DATA', 'give either --split or --data FILE, not both');
+  }
+  const run = await openRun(options.run, options.experimentsDir);
+  // The model first: a damaged run fails fast, before a long read of the data.
+  const { model, backend } = await loadRunModel(run, options.backend);
+  try {
+    const { probs, labels, source } =
+      options.data !== undefined
+        ? await filePredictions(run, model, options.data, options)
+        : await splitPredictions(run, model, options.split ?? 'test', options);
+    const result: EvaluationResult = {
+      run: runRef(run),
+      source,
+      backend: backend.name,
+      evaluatedAt: new Date().toISOString(),
+      savedTo: null,
+      ...toMetrics(evaluateBinary(probs, labels)),
+    };
+    if (options.save ?? true) {
+      const name = evaluationFileName(source);
+      result.savedTo = run.folder.path(name);
+      run.folder.writeJson(name, result);
+    }
+    return result;
+  } finally {
+    model.dispose();
+  }
+}

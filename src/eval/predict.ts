@@ -1,0 +1,283 @@
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { finished } from 'node:stream/promises';
+import type { BackendRequest } from '../backend/index.js';
+import type { PairRow } from '../data/read.js';
+import type { DataFormat } from '../data/schema.js';
+import { DataError, UsageError } from '../errors.js';
+import { predictProbabilities } from '../train/predict.js';
+import { encodeForRun, loadRunModel, openRun, type RunRef, runRef } from './run.js';
+import { estimateRows, openStream, type RowProgress, scoreFile } from './stream.js';
+
+export const DEFAULT_THRESHOLD = 0.5;
+
+/** A probability at or above the threshold predicts "duplicate" (as the metrics count it). */
+export function checkThreshold(threshold: number): number {
+  if (!Number.isFinite(threshold) || threshold < 0 || threshold > 1) {
+    throw new UsageError(
+      'PREDICT_BAD_THRESHOLD',
+      `the threshold must be a number from 0 to 1, got ${threshold}`,
+      {
+        suggestions: ['e.g. --threshold 0.5, or the F1-best threshold that `qqp eval` reports'],
+      },
+    );
+  }
+  return threshold;
+}
+
+/** A probability in CSV: 7 significant digits, about what a float32 holds. */
+export function formatProbability(p: number): string {
+  return String(Number(p.toPrecision(7)));
+}
+
+/** One CSV field, quoted when it holds a comma, quote or line break (RFC 4180). */
+export function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+export interface QuestionPair {
+  question1: string;
+  question2: string;
+}
+
+export interface PairPrediction extends QuestionPair {
+  probability: number;
+  prediction: 0 | 1;
+}
+
+export interface PredictPairsOptions {
+  run: string;
+  experimentsDir: string;
+  pairs: QuestionPair[];
+  threshold?: number;
+  backend?: BackendRequest;
+  batchSize?: number;
+}
+
+export interface PredictPairsResult {
+  run: RunRef;
+  backend: string;
+  threshold: number;
+  predictions: PairPrediction[];
+}
+
+/** P(duplicate) of a few pairs given as text, with the run's tokenizer, vocabulary and final model. */
+export async function predictPairs(options: PredictPairsOptions): Promise<PredictPairsResult> {
+  const threshold = checkThreshold(options.threshold ?? DEFAULT_THRESHOLD);
+  // Trimmed as the file readers trim, so a pair scores the same typed or read from a file.
+  const rows: PairRow[] = options.pairs.map((p, i) => ({
+    line: i + 1,
+    id: String(i),
+    question1: p.question1.trim(),
+    question2: p.question2.trim(),
+    label: null,
+  }));
+  rows.forEach((r, i) => {
+    for (const q of ['question1', 'question2'] as const) {
+      if (r[q] === '') {
+        throw new UsageError(
+          'PREDICT_EMPTY_QUESTION',
+          `${q} of pair ${i + 1} is empty: give both questions`,
+          {
+            suggestions: [
+              'qqp predict RUN --q1 "How do I learn Go?" --q2 "What is the best way to learn Go?"',
+            ],
+          },
+        );
+      }
+    }
+  });
+  const run = await openRun(options.run, options.experimentsDir);
+  const { model, backend } = await loadRunModel(run, options.backend);
+  try {
+    const probs = predictProbabilities(model, encodeForRun(run, rows), {
+      batchSize: options.batchSize ?? 256,
+    });
+    return {
+      run: runRef(run),
+      backend: backend.name,
+      threshold,
+      predictions: rows.map((r, i) => {
+        const probability = probs[i]!;
+        return {
+          question1: r.question1,
+          question2: r.question2,
+          probability,
+          prediction: probability >= threshold ? 1 : 0,
+        };
+      }),
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+export interface PredictFileOptions {
+  run: string;
+  experimentsDir: string;
+  /** Any readable format, labelled or not (Kaggle's test.csv included). */
+  data: string;
+  /** The CSV to write; refused when it exists, unless `force`. */
+  out: string;
+  format?: DataFormat;
+  threshold?: number;
+  /** Kaggle's submission format: `test_id,is_duplicate` with the probability. */
+  kaggle?: boolean;
+  force?: boolean;
+  backend?: BackendRequest;
+  batchSize?: number;
+  /** Aborting stops after the current batch; nothing is written under `out` then. */
+  signal?: AbortSignal;
+  onProgress?: (progress: RowProgress) => void;
+}
+
+export interface PredictFileResult {
+  run: RunRef;
+  backend: string;
+  status: 'completed' | 'interrupted';
+  input: {
+    file: string;
+    format: string;
+    labelled: boolean;
+    badRows: number;
+    badRowSamples: { line: number; reason: string }[];
+    invalidUtf8Lines: number;
+  };
+  /** The file written (null when interrupted: nothing is written then). */
+  out: string | null;
+  columns: string[];
+  /** Pairs predicted (rows written, header excluded). */
+  rows: number;
+  threshold: number;
+  /** Pairs at or above the threshold. */
+  predictedDuplicates: number;
+  meanProbability: number | null;
+}
+
+/** The columns written: Kaggle's submission, or id, probability, prediction (and the file's label). */
+export function predictionColumns(kaggle: boolean, labelled: boolean): string[] {
+  if (kaggle) return ['test_id', 'is_duplicate'];
+  return labelled ? ['id', 'probability', 'prediction', 'label'] : ['id', 'probability', 'prediction'];
+}
+
+function checkOut(out: string, force: boolean): void {
+  if (!existsSync(out)) return;
+  if (statSync(out).isDirectory()) {
+    throw new UsageError(
+      'PREDICT_OUT_IS_DIRECTORY',
+      `--out ${out} is a directory: name the CSV file to write`,
+      {
+        suggestions: [`e.g. --out ${join(out, 'predictions.csv')}`],
+      },
+    );
+  }
+  if (!force) {
+    throw new UsageError('PREDICT_OUT_EXISTS', `${out} already exists; not overwriting it`, {
+      suggestions: ['add --force to replace it, or choose another --out file'],
+    });
+  }
+}
+
+/**
+ * Predicts every pair of a file, streamed chunk by chunk (memory stays bounded), into a CSV with
+ * a header. The CSV is written to a temporary file beside `out` and renamed at the end, so a failure
+ * or an interruption never leaves a half-written file under the final name.
+ */
+export async function predictFile(options: PredictFileOptions): Promise<PredictFileResult> {
+  const threshold = checkThreshold(options.threshold ?? DEFAULT_THRESHOLD);
+  const out = resolve(options.out);
+  const kaggle = options.kaggle ?? false;
+  checkOut(out, options.force ?? false);
+  const run = await openRun(options.run, options.experimentsDir);
+  const input = resolve(options.data);
+  // The data file is checked (exists, format known) before the model loads.
+  // Every row gets a prediction, even one with an empty question (Kaggle's test.csv has some).
+  const stream = await openStream(input, options.format, { allowEmptyQuestions: true });
+  const labelled = stream.format !== 'kaggle-test-csv' && stream.format !== 'glue-test-tsv';
+  const { model, backend } = await loadRunModel(run, options.backend);
+  const columns = predictionColumns(kaggle, labelled);
+  const total = options.onProgress ? await estimateRows(input, stream.format) : 0;
+
+  const writeFailed = (err: unknown) =>
+    new DataError('PREDICT_WRITE_FAILED', `cannot write ${out}: ${(err as Error).message}`, {
+      suggestions: ['check that the folder is writable and the disk has room'],
+      cause: err,
+    });
+  try {
+    mkdirSync(dirname(out), { recursive: true });
+  } catch (err) {
+    model.dispose();
+    throw writeFailed(err);
+  }
+  const tmp = join(dirname(out), `.${basename(out)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const ws = createWriteStream(tmp, { flags: 'wx', encoding: 'utf8' });
+  // Without a listener a write error would crash the process; `once`/`finished` below rethrow it.
+  let writeError: Error | undefined;
+  ws.on('error', (err) => {
+    writeError ??= err;
+  });
+  const write = async (text: string): Promise<void> => {
+    if (writeError) throw writeError;
+    if (!ws.write(text)) await once(ws, 'drain');
+  };
+
+  let rows = 0;
+  let duplicates = 0;
+  let sum = 0;
+  let interrupted = false;
+  try {
+    await write(`${columns.join(',')}\n`);
+    for await (const batch of scoreFile(run, model, stream, {
+      batchSize: options.batchSize ?? 256,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onRows: (done) => options.onProgress?.({ done, total: Math.max(total, done), estimated: true }),
+    })) {
+      const lines: string[] = new Array(batch.rows.length);
+      batch.rows.forEach((row, i) => {
+        const p = batch.probabilities[i]!;
+        const predicted = p >= threshold ? 1 : 0;
+        duplicates += predicted;
+        sum += p;
+        const id = csvField(row.id);
+        lines[i] = kaggle
+          ? `${id},${formatProbability(p)}\n`
+          : `${id},${formatProbability(p)},${predicted}${labelled ? `,${row.label}` : ''}\n`;
+      });
+      rows += batch.rows.length;
+      await write(lines.join(''));
+    }
+    interrupted = options.signal?.aborted ?? false;
+    ws.end();
+    await finished(ws);
+    if (interrupted) rmSync(tmp, { force: true });
+    else renameSync(tmp, out);
+  } catch (err) {
+    ws.destroy();
+    rmSync(tmp, { force: true });
+    if (err === writeError || (err as NodeJS.ErrnoException).syscall === 'rename') throw writeFailed(err);
+    throw err;
+  } finally {
+    model.dispose();
+  }
+  return {
+    run: runRef(run),
+    backend: backend.name,
+    status: interrupted ? 'interrupted' : 'completed',
+    input: {
+      file: input,
+      format: stream.format,
+      labelled,
+      badRows: stream.report.badRows,
+      badRowSamples: stream.report.badRowSamples.slice(0, 5),
+      invalidUtf8Lines: stream.report.invalidUtf8Lines,
+    },
+    out: interrupted ? null : out,
+    columns,
+    rows,
+    threshold,
+    predictedDuplicates: duplicates,
+    meanProbability: rows === 0 ? null : sum / rows,
+  };
+}

@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { EvaluationResult } from '../../src/eval/evaluate.js';
+import type { BinaryEvaluation } from '../../src/train/metrics.js';
+import {
+  copyRun,
+  expectedFile,
+  expectedSplit,
+  makeTinyRun,
+  syntheticHead,
+  type TinyRun,
+  writeFile,
+} from '../eval/fixture.js';
+import { runCli, runCliJson } from '../helpers/cli.js';
+
+// These spawn the built CLI: run `npm run build` first (npm test does).
+
+let run: TinyRun;
+let dirFlag: string[];
+
+before(async () => {
+  run = await makeTinyRun();
+  dirFlag = ['--experiments-dir', run.experimentsDir];
+});
+
+after(() => {
+  if (run) rmSync(run.tmp, { recursive: true, force: true });
+});
+
+function assertMetrics(actual: EvaluationResult, expected: BinaryEvaluation): void {
+  assert.equal(actual.count, expected.count);
+  assert.equal(actual.positives, expected.positives);
+  assert.equal(actual.logLoss, expected.logLoss);
+  assert.equal(actual.rocAuc, Number.isNaN(expected.rocAuc) ? null : expected.rocAuc);
+  assert.deepEqual(actual.atHalf, expected.atHalf);
+  assert.deepEqual(actual.bestF1, expected.bestF1);
+}
+
+function assertNoStack(stderr: string): void {
+  assert.doesNotMatch(stderr, /\n\s+at /, `a stack trace in:\n${stderr}`);
+}
+
+describe('qqp eval', () => {
+  it('prints a table for the test split and saves eval-test.json', () => {
+    const r = runCli(['eval', run.id, ...dirFlag]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /on the test split: 60 pairs/);
+    assert.match(r.stdout, /log loss \d\.\d{4}, ROC AUC/);
+    assert.match(r.stdout, /threshold .* accuracy .* precision .* recall .* F1 .* TP .* FP .* TN .* FN/);
+    assert.match(r.stdout, /│ 0\.5 +│/);
+    assert.match(r.stdout, /\(best F1\)/);
+    assert.ok(r.stdout.includes(`saved: ${join(run.dir, 'eval-test.json')}`));
+    assert.ok(existsSync(join(run.dir, 'eval-test.json')));
+  });
+
+  it('--json: the figures are evaluateBinary of independent predictions, and the saved file holds them', async () => {
+    const r = runCliJson<EvaluationResult>(['eval', run.dir, '--split', 'validation', ...dirFlag]);
+    assert.equal(r.code, 0, r.stderr);
+    assertMetrics(r.json, await expectedSplit(run.dir, 'validation'));
+    assert.deepEqual(r.json.source.kind === 'split' && r.json.source.split, 'validation');
+    assert.deepEqual(JSON.parse(readFileSync(join(run.dir, 'eval-validation.json'), 'utf8')), r.json);
+  });
+
+  it('--data evaluates a labelled file and saves eval-<file name>.json', async () => {
+    const file = writeFile(run.tmp, 'dev.csv', syntheticHead(80));
+    const r = runCliJson<EvaluationResult>(['eval', run.id, '--data', file, ...dirFlag]);
+    assert.equal(r.code, 0, r.stderr);
+    assertMetrics(r.json, (await expectedFile(run.dir, file)).evaluation as BinaryEvaluation);
+    assert.equal(r.json.savedTo, join(run.dir, 'eval-dev.csv.json'));
+    assert.deepEqual(JSON.parse(readFileSync(join(run.dir, 'eval-dev.csv.json'), 'utf8')), r.json);
+  });
+
+  it('an unlabelled file, a missing file: clear errors (exit 4), no stack trace', () => {
+    const unlabelled = writeFile(run.tmp, 'test.csv', 'test_id,question1,question2\n0,Why?,Why not?\n');
+    const u = runCli(['eval', run.id, '--data', unlabelled, ...dirFlag]);
+    assert.equal(u.code, 4);
+    assert.match(u.stderr, /test\.csv has no labels \(kaggle-test-csv\)/);
+    assert.match(u.stderr, /hint: predict it instead: qqp predict/);
+    assertNoStack(u.stderr);
+
+    const m = runCliJson<{ error: { code: string } }>([
+      'eval',
+      run.id,
+      '--data',
+      join(run.tmp, 'nope.csv'),
+      ...dirFlag,
+    ]);
+    assert.equal(m.code, 4);
+    assert.equal(m.json.error.code, 'DATA_FILE_NOT_FOUND');
+  });
+
+  it('a missing run or a damaged run folder exits 6 naming the file', () => {
+    const missing = runCli(['eval', 'no-such-run', ...dirFlag]);
+    assert.equal(missing.code, 6);
+    assert.match(missing.stderr, /no run "no-such-run"/);
+    assertNoStack(missing.stderr);
+
+    const noVocab = copyRun(run, 'no-vocab');
+    rmSync(join(noVocab, 'vocabulary.json'));
+    const v = runCli(['eval', 'no-vocab', ...dirFlag]);
+    assert.equal(v.code, 6);
+    assert.ok(v.stderr.includes(join(noVocab, 'vocabulary.json')), v.stderr);
+    assertNoStack(v.stderr);
+
+    const badWeights = copyRun(run, 'bad-weights');
+    writeFileSync(join(badWeights, 'model', 'last', 'weights.bin'), 'not weights');
+    const w = runCliJson<{ error: { code: string; message: string } }>(['eval', 'bad-weights', ...dirFlag]);
+    assert.equal(w.code, 6);
+    assert.equal(w.json.error.code, 'RUN_MODEL_CORRUPT');
+    assert.ok(w.json.error.message.includes(join(badWeights, 'model', 'last', 'weights.bin')));
+  });
+
+  it('an unfinished run is evaluated with model/last and a note on stderr', () => {
+    const dir = copyRun(run, 'unfinished');
+    rmSync(join(dir, 'summary.json'));
+    const r = runCli(['eval', 'unfinished', ...dirFlag]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /note: run unfinished did not complete .*model\/last/);
+    assert.match(r.stdout, /last epoch's weights/);
+  });
+});
