@@ -13,8 +13,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
-import { Rng } from '../src/util/rng.js';
 import { DataError, QqpError, UsageError } from '../src/errors.js';
+import { Rng } from '../src/util/rng.js';
 
 export interface Pair {
   q1: string;

@@ -74,7 +74,10 @@ describe('qqp train', () => {
     const id = /run (\S+) \(/.exec(cut.stderr)?.[1] ?? '';
     const meta = JSON.parse(readFileSync(join(dir, id, 'run.json'), 'utf8'));
     assert.equal(meta.status, 'interrupted');
-    assert.ok(meta.epochsCompleted >= 1 && meta.epochsCompleted < 25, `epochs completed: ${meta.epochsCompleted}`);
+    assert.ok(
+      meta.epochsCompleted >= 1 && meta.epochsCompleted < 25,
+      `epochs completed: ${meta.epochsCompleted}`,
+    );
 
     const resumed = runCliJson<Result>(['train', '--resume', id, '--experiments-dir', dir]);
     assert.equal(resumed.code, 0, resumed.stderr);

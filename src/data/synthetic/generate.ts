@@ -1,6 +1,6 @@
 import { UsageError } from '../../errors.js';
-import { CONTEXTS, FAMILIES, type Family, type Slot } from './families.js';
 import { Rng } from '../../util/rng.js';
+import { CONTEXTS, FAMILIES, type Family, type Slot } from './families.js';
 import { realize, slotSize } from './template.js';
 
 /**

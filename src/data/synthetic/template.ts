@@ -1,5 +1,5 @@
-import type { Family, Slot } from './families.js';
 import type { Rng } from '../../util/rng.js';
+import type { Family, Slot } from './families.js';
 import { ENTITIES, NUMBERS } from './vocabulary.js';
 
 const CHOICE = /\[([^[\]]*)\]/g;

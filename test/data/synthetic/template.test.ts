@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CONTEXTS, FAMILIES, type Family } from '../../../src/data/synthetic/families.js';
-import { Rng } from '../../../src/util/rng.js';
 import { realize, validateFamilies } from '../../../src/data/synthetic/template.js';
 import { ENTITIES } from '../../../src/data/synthetic/vocabulary.js';
+import { Rng } from '../../../src/util/rng.js';
 
 describe('synthetic question families', () => {
   it('hold every invariant the generator relies on', () => {
