@@ -43,3 +43,8 @@ export function formatShape(shape: unknown): string {
 export function problemLines(problems: readonly Problem[]): string {
   return problems.map((p) => `  ${formatProblem(p)}`).join('\n');
 }
+
+/** Whether to colour output on `stream`: only on a terminal, and never with NO_COLOR set. */
+export function colorEnabled(stream: NodeJS.WriteStream = process.stdout): boolean {
+  return Boolean(stream.isTTY) && !process.env.NO_COLOR;
+}

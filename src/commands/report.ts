@@ -1,0 +1,139 @@
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Args, Flags } from '@oclif/core';
+import { QqpCommand } from '../cli/base.js';
+import { experimentsDirFlag } from '../cli/flags.js';
+import { RunError, UsageError } from '../errors.js';
+import { buildReport, type ChartInfo, type Report as HtmlReport } from '../report/html.js';
+import { listRuns, parseLast, selectRuns } from '../report/index.js';
+import { writeFileAtomic } from '../runs/atomic.js';
+
+export interface ReportResult {
+  out: string;
+  bytes: number;
+  runs: string[];
+  charts: ChartInfo[];
+  sweep: string | null;
+  objective: string | null;
+  warnings: string[];
+}
+
+export default class Report extends QqpCommand<ReportResult> {
+  static override summary = 'Write one self-contained HTML page comparing runs, with their learning curves';
+  static override description =
+    'The page holds the comparison table (as `qqp compare`), learning-curve charts of the chosen runs and, for a sweep, a chart of each parameter that differs against the objective. Styles, data and the drawing script are inside the file: it opens in any browser with no network. Reads only the run folders.';
+  static override examples = [
+    '<%= config.bin %> report --last 3 --out report.html',
+    '<%= config.bin %> report --sweep lr-search --out lr-search.html',
+    '<%= config.bin %> report 20261128-101500-bilstm 20261128-113000-gru --out bilstm-vs-gru.html',
+  ];
+  static override strict = false;
+  static override args = {
+    run: Args.string({
+      description: 'Runs to report on: ids, run folders or parts of ids, any number (default: every run)',
+    }),
+  };
+  static override flags = {
+    ...experimentsDirFlag,
+    out: Flags.string({
+      char: 'o',
+      description: 'The HTML file to write',
+      default: 'report.html',
+      helpValue: 'FILE',
+    }),
+    sweep: Flags.string({
+      description: 'The runs of this sweep, with a chart per parameter',
+      helpValue: 'ID',
+    }),
+    last: Flags.integer({ description: 'The newest N runs (of those chosen otherwise)', helpValue: 'N' }),
+    title: Flags.string({ description: 'Page title' }),
+    objective: Flags.string({
+      description:
+        'What the sweep charts plot the parameters against (default: best_<monitor>, e.g. best_val_loss)',
+      helpValue: 'METRIC',
+    }),
+    'all-params': Flags.boolean({
+      description: 'Every config value in the table, not only those that differ',
+    }),
+    param: Flags.string({
+      description: 'Show this config value (repeatable)',
+      helpValue: 'PATH',
+      multiple: true,
+    }),
+    metric: Flags.string({
+      description: 'Validation metric for the table (repeatable)',
+      helpValue: 'NAME',
+      multiple: true,
+    }),
+    'sort-by': Flags.string({ description: 'Order the table by this column', helpValue: 'METRIC' }),
+    filter: Flags.string({
+      description: 'Keep the runs where PATH=VALUE holds (repeatable)',
+      helpValue: 'PATH=VALUE',
+      multiple: true,
+    }),
+  };
+
+  protected async execute(): Promise<ReportResult> {
+    const { argv, flags } = await this.parse(Report);
+    const out = resolve(flags.out);
+    try {
+      if (statSync(out).isDirectory())
+        throw new UsageError(
+          'REPORT_OUT_DIR',
+          `--out ${flags.out} is a folder; give a file name such as report.html`,
+        );
+    } catch (err) {
+      if (err instanceof UsageError) throw err; // else the file does not exist yet, which is fine
+    }
+    const listing = listRuns(flags['experiments-dir']);
+    const last = parseLast(flags.last);
+    const runs = selectRuns(listing, {
+      refs: argv as string[],
+      ...(flags.sweep !== undefined ? { sweep: flags.sweep } : {}),
+      ...(last !== undefined ? { last } : {}),
+    });
+    if (runs.length === 0) {
+      throw new RunError('NO_RUNS', `no runs to report on in ${listing.experimentsDir}`, {
+        suggestions: ['train some with `qqp train CONFIG`, or point --experiments-dir at the folder of runs'],
+      });
+    }
+    const report: HtmlReport = buildReport(runs, {
+      ...(flags.sweep !== undefined ? { sweep: flags.sweep } : {}),
+      ...(flags.title ? { title: flags.title } : {}),
+      ...(flags.objective ? { objective: flags.objective } : {}),
+      compare: {
+        allParams: flags['all-params'],
+        ...(flags.param ? { params: flags.param } : {}),
+        ...(flags.metric ? { metrics: flags.metric } : {}),
+        ...(flags['sort-by'] ? { sortBy: flags['sort-by'] } : {}),
+        ...(flags.filter ? { filters: flags.filter } : {}),
+      },
+      experimentsDir: listing.experimentsDir,
+      version: this.config.version,
+    });
+    if (report.runs.length === 0) {
+      throw new RunError(
+        'NO_RUNS',
+        `no run matches ${(flags.filter ?? []).map((f) => `--filter '${f}'`).join(' ')}`,
+      );
+    }
+    writeFileAtomic(out, report.html);
+    return {
+      out,
+      bytes: Buffer.byteLength(report.html),
+      runs: report.runs,
+      charts: report.charts,
+      sweep: report.sweep,
+      objective: report.objective,
+      warnings: report.comparison.warnings,
+    };
+  }
+
+  protected render(r: ReportResult): void {
+    for (const w of r.warnings) this.note(`warning: ${w}`);
+    this.log(
+      `wrote ${r.out}: ${r.runs.length} run(s), ${r.charts.length} chart(s)${r.sweep ? ` (sweep ${r.sweep}, against ${r.objective})` : ''}, ${Math.ceil(r.bytes / 1024)} KiB`,
+    );
+    this.log(`open it in a browser: file://${r.out}`);
+  }
+}

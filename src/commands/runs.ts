@@ -1,0 +1,153 @@
+import { Flags } from '@oclif/core';
+import { QqpCommand } from '../cli/base.js';
+import { experimentsDirFlag } from '../cli/flags.js';
+import { colorEnabled, table } from '../cli/render.js';
+import { RUN_STATUSES, statusText } from '../report/format.js';
+import {
+  formatDuration,
+  formatMetric,
+  formatTime,
+  listRuns,
+  parseLast,
+  parseSince,
+  type RunInfo,
+  selectRuns,
+} from '../report/index.js';
+
+export interface RunsRow {
+  id: string;
+  name: string;
+  status: string;
+  createdAt: string | null;
+  trainSeconds: number | null;
+  backend: string | null;
+  epochs: number;
+  /** The best epoch's value of the run's monitor (val_loss unless early stopping says otherwise). */
+  best: { metric: string; value: number; epoch: number | null } | null;
+  /** Test accuracy at threshold 0.5, and the other test figures. */
+  test: { accuracy: number; f1: number; auc: number | null; logLoss: number } | null;
+  tags: string[];
+  sweep: { id: string; trial: string } | null;
+  dir: string;
+  warnings: string[];
+}
+
+export interface RunsResult {
+  experimentsDir: string;
+  /** Runs in the folder before filtering. */
+  total: number;
+  runs: RunsRow[];
+}
+
+function toRow(r: RunInfo): RunsRow {
+  const bestValue = r.best?.[r.monitor];
+  return {
+    id: r.id,
+    name: r.name,
+    status: r.status,
+    createdAt: r.createdAt,
+    trainSeconds: r.trainSeconds,
+    backend: r.backend,
+    epochs: r.epochs,
+    best: typeof bestValue === 'number' ? { metric: r.monitor, value: bestValue, epoch: r.bestEpoch } : null,
+    test: r.test
+      ? { accuracy: r.test.accuracy, f1: r.test.f1, auc: r.test.auc, logLoss: r.test.logLoss }
+      : null,
+    tags: r.tags,
+    sweep: r.sweep,
+    dir: r.dir,
+    warnings: r.warnings,
+  };
+}
+
+export default class Runs extends QqpCommand<RunsResult> {
+  static override summary = 'List the runs in the experiments folder, oldest first';
+  static override description =
+    "Reads only the run folders; a folder with missing or broken files is listed with a warning. Columns: id, name, status, start, training time, backend, the best validation value (of the run's monitor) and the test accuracy.";
+  static override examples = [
+    '<%= config.bin %> runs',
+    '<%= config.bin %> runs --status completed --since 7d',
+    '<%= config.bin %> runs --sweep lr-search --json',
+  ];
+  static override flags = {
+    ...experimentsDirFlag,
+    sweep: Flags.string({ description: 'Only the runs of this sweep', helpValue: 'ID' }),
+    status: Flags.string({
+      description: 'Only runs with this status (repeatable)',
+      options: [...RUN_STATUSES],
+      multiple: true,
+    }),
+    tag: Flags.string({
+      description: 'Only runs with this tag (repeatable: all must match)',
+      multiple: true,
+    }),
+    since: Flags.string({
+      description: 'Only runs started since: a date (2026-11-28), date and time, or a time ago (12h, 7d)',
+      helpValue: 'DATE',
+    }),
+    last: Flags.integer({ description: 'Only the newest N runs (after the other filters)', helpValue: 'N' }),
+  };
+
+  protected async execute(): Promise<RunsResult> {
+    const { flags } = await this.parse(Runs);
+    const listing = listRuns(flags['experiments-dir']);
+    const last = parseLast(flags.last);
+    const runs = selectRuns(listing, {
+      ...(flags.sweep !== undefined ? { sweep: flags.sweep } : {}),
+      ...(flags.status ? { status: flags.status } : {}),
+      ...(flags.tag ? { tags: flags.tag } : {}),
+      ...(flags.since !== undefined ? { since: parseSince(flags.since) } : {}),
+      ...(last !== undefined ? { last } : {}),
+    });
+    return { experimentsDir: listing.experimentsDir, total: listing.runs.length, runs: runs.map(toRow) };
+  }
+
+  protected render(r: RunsResult): void {
+    for (const run of r.runs) for (const w of run.warnings) this.note(`warning: ${run.id}: ${w}`);
+    if (r.runs.length === 0) {
+      this.log(
+        r.total === 0
+          ? `no runs in ${r.experimentsDir} (train one with \`qqp train CONFIG\`)`
+          : `none of the ${r.total} run(s) in ${r.experimentsDir} match`,
+      );
+      return;
+    }
+    const color = colorEnabled();
+    const monitors = new Set(r.runs.flatMap((x) => (x.best ? [x.best.metric] : [])));
+    const oneMonitor = monitors.size === 1 ? [...monitors][0]! : null;
+    const rows = r.runs.map((x) => [
+      x.id,
+      x.name,
+      statusText(x.status, color) + (x.warnings.length ? ' (!)' : ''),
+      formatTime(x.createdAt),
+      formatDuration(x.trainSeconds),
+      x.backend ?? '-',
+      x.best
+        ? oneMonitor
+          ? formatMetric(x.best.value)
+          : `${x.best.metric} ${formatMetric(x.best.value)}`
+        : '-',
+      formatMetric(x.test?.accuracy),
+    ]);
+    this.log(
+      table(
+        [
+          'id',
+          'name',
+          'status',
+          'start',
+          'time',
+          'backend',
+          oneMonitor ? `best ${oneMonitor}` : 'best validation',
+          'test accuracy',
+        ],
+        rows,
+        { align: ['left', 'left', 'left', 'left', 'right', 'left', 'right', 'right'] },
+      ),
+    );
+    const warned = r.runs.filter((x) => x.warnings.length).length;
+    this.log(
+      `${r.runs.length} of ${r.total} run(s) in ${r.experimentsDir}${warned ? `; (!) ${warned} with missing or broken files (warnings above)` : ''}`,
+    );
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * The script inlined in the HTML report (plain browser JavaScript, kept as text: the page must work
+ * from a file with no network). It reads the charts' data from the page's JSON block and draws each
+ * `[data-chart]` element as SVG: learning curves (lines per run, train dashed, validation solid) and
+ * sweep scatters (a parameter against the objective). A drawn chart gets `data-drawn="true"` and a
+ * failed one `data-error`, which is what the browser test looks for.
+ */
+export const REPORT_SCRIPT = String.raw`
+(function () {
+  'use strict';
+  var NS = 'http://www.w3.org/2000/svg';
+  var W = 640, H = 330, M = { l: 64, r: 18, t: 16, b: 46 };
+  var data = JSON.parse(document.getElementById('qqp-data').textContent);
+
+  function el(name, attrs, parent) {
+    var e = document.createElementNS(NS, name);
+    for (var k in attrs) if (attrs[k] !== undefined) e.setAttribute(k, String(attrs[k]));
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+  function text(parent, x, y, s, attrs) {
+    var t = el('text', Object.assign({ x: x, y: y }, attrs || {}), parent);
+    t.textContent = s;
+    return t;
+  }
+  function fmt(v) {
+    if (v === 0) return '0';
+    var a = Math.abs(v);
+    if (a >= 1e5 || a < 1e-3) return v.toExponential(1).replace('.0e', 'e');
+    return String(Number(v.toPrecision(4)));
+  }
+  // Round tick values covering [min, max], about n of them.
+  function niceTicks(min, max, n, integer) {
+    if (min === max) { var pad = Math.abs(min) * 0.05 || 0.5; min -= pad; max += pad; }
+    var raw = (max - min) / n;
+    var step = Math.pow(10, Math.floor(Math.log10(raw)));
+    var r = raw / step;
+    step *= r >= 7.5 ? 10 : r >= 3.5 ? 5 : r >= 1.5 ? 2 : 1;
+    if (integer) step = Math.max(1, Math.round(step));
+    var lo = Math.floor(min / step) * step, hi = Math.ceil(max / step) * step, out = [];
+    for (var v = lo; v <= hi + step / 2; v += step) out.push(Number(v.toFixed(10)));
+    return { lo: lo, hi: hi, ticks: out };
+  }
+  function logTicks(min, max) {
+    var lo = Math.floor(Math.log10(min)), hi = Math.ceil(Math.log10(max)), out = [];
+    if (lo === hi) hi = lo + 1;
+    for (var p = lo; p <= hi; p++) out.push(Math.pow(10, p));
+    return { lo: Math.pow(10, lo), hi: Math.pow(10, hi), ticks: out };
+  }
+
+  // Axes, grid and labels; returns the plot group and the two scales.
+  function frame(host, spec, xAxis, yValues) {
+    var svg = el('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': spec.title, class: 'chart-svg' });
+    host.appendChild(svg);
+    var pw = W - M.l - M.r, ph = H - M.t - M.b;
+    var ymin = Math.min.apply(null, yValues), ymax = Math.max.apply(null, yValues);
+    // A little room above and below, so no point sits on the frame.
+    var ypad = (ymax - ymin) * 0.04;
+    var yt = niceTicks(ymin - ypad, ymax + ypad, 5, false);
+    var y = function (v) { return M.t + ph - ((v - yt.lo) / (yt.hi - yt.lo)) * ph; };
+    var x = xAxis.scale(pw);
+    var grid = el('g', { class: 'grid' }, svg);
+    yt.ticks.forEach(function (t) {
+      el('line', { x1: M.l, x2: M.l + pw, y1: y(t), y2: y(t) }, grid);
+      text(svg, M.l - 6, y(t) + 4, fmt(t), { 'text-anchor': 'end', class: 'tick' });
+    });
+    xAxis.ticks.forEach(function (t) {
+      var px = x(t.value);
+      el('line', { x1: px, x2: px, y1: M.t, y2: M.t + ph }, grid);
+      text(svg, px, M.t + ph + 16, t.label, { 'text-anchor': 'middle', class: 'tick' });
+    });
+    el('rect', { x: M.l, y: M.t, width: pw, height: ph, class: 'plot-frame' }, svg);
+    text(svg, M.l + pw / 2, H - 8, spec.xLabel, { 'text-anchor': 'middle', class: 'axis-label' });
+    var yl = text(svg, 14, M.t + ph / 2, spec.yLabel, { 'text-anchor': 'middle', class: 'axis-label' });
+    yl.setAttribute('transform', 'rotate(-90 14 ' + (M.t + ph / 2) + ')');
+    return { svg: svg, x: x, y: y };
+  }
+
+  // pad: a fraction of the span left empty at each end (scatters), so points stay off the frame.
+  function numericAxis(values, integer, log, pad) {
+    var min = Math.min.apply(null, values), max = Math.max.apply(null, values);
+    var t = log ? logTicks(min, max) : niceTicks(min, max, Math.min(8, Math.max(2, values.length)), integer);
+    var f = log ? Math.log10 : function (v) { return v; };
+    var lo = f(t.lo), hi = f(t.hi), extra = (hi - lo) * (pad || 0);
+    lo -= extra;
+    hi += extra;
+    return {
+      ticks: t.ticks.map(function (v) { return { value: v, label: fmt(v) }; }),
+      scale: function (pw) {
+        return function (v) { return M.l + ((f(v) - lo) / (hi - lo)) * pw; };
+      },
+    };
+  }
+
+  function legend(host, entries) {
+    var box = document.createElement('div');
+    box.className = 'legend';
+    entries.forEach(function (e) {
+      var item = document.createElement('span');
+      item.className = 'legend-item';
+      item.setAttribute('data-series', e.key);
+      item.title = 'click to hide or show';
+      var sw = document.createElement('i');
+      sw.style.background = e.color;
+      item.appendChild(sw);
+      item.appendChild(document.createTextNode(e.label));
+      item.addEventListener('click', function () {
+        item.classList.toggle('off');
+        host.querySelectorAll('[data-series="' + e.key + '"]').forEach(function (n) {
+          if (n !== item) n.classList.toggle('hidden');
+        });
+      });
+      box.appendChild(item);
+    });
+    host.appendChild(box);
+  }
+
+  function drawCurves(host, spec) {
+    var xs = [], ys = [];
+    spec.lines.forEach(function (l) { l.points.forEach(function (p) { xs.push(p[0]); ys.push(p[1]); }); });
+    if (!ys.length) throw new Error('no values');
+    var f = frame(host, spec, numericAxis(xs, true, false), ys);
+    var paths = 0;
+    spec.lines.forEach(function (l) {
+      var g = el('g', { 'data-series': l.key }, f.svg);
+      var d = l.points.map(function (p, i) { return (i ? 'L' : 'M') + f.x(p[0]).toFixed(1) + ' ' + f.y(p[1]).toFixed(1); }).join(' ');
+      el('path', { d: d, class: 'line', stroke: l.color, 'stroke-dasharray': l.dashed ? '5 4' : undefined }, g);
+      paths++;
+      l.points.forEach(function (p) {
+        var c = el('circle', { cx: f.x(p[0]), cy: f.y(p[1]), r: 2.6, fill: l.color, class: 'dot' }, g);
+        el('title', {}, c).textContent = l.label + '\nepoch ' + p[0] + ': ' + fmt(p[1]);
+      });
+    });
+    legend(host, spec.legend);
+    return paths;
+  }
+
+  function drawScatter(host, spec) {
+    var ys = spec.points.map(function (p) { return p.y; });
+    if (!ys.length) throw new Error('no values');
+    var axis;
+    if (spec.categories) {
+      var n = spec.categories.length;
+      axis = {
+        ticks: spec.categories.map(function (c, i) { return { value: i, label: c }; }),
+        scale: function (pw) { return function (i) { return M.l + ((i + 0.5) / n) * pw; }; },
+      };
+    } else {
+      axis = numericAxis(spec.points.map(function (p) { return p.x; }), false, spec.log, 0.05);
+    }
+    var f = frame(host, spec, axis, ys);
+    var g = el('g', {}, f.svg);
+    var paths = 0;
+    spec.points.forEach(function (p) {
+      var xv = spec.categories ? spec.categories.indexOf(String(p.x)) : p.x;
+      var cx = f.x(xv), cy = f.y(p.y);
+      // A small diamond per run: a path, so it counts among the drawn paths.
+      var d = 'M' + cx + ' ' + (cy - 5) + ' L' + (cx + 5) + ' ' + cy + ' L' + cx + ' ' + (cy + 5) + ' L' + (cx - 5) + ' ' + cy + ' Z';
+      var m = el('path', { d: d, fill: p.best ? '#e15759' : '#4e79a7', class: 'point' }, g);
+      el('title', {}, m).textContent = p.label + '\n' + spec.xLabel + ' = ' + p.x + '\n' + spec.yLabel + ' = ' + fmt(p.y);
+      paths++;
+    });
+    return paths;
+  }
+
+  var drawn = 0;
+  document.querySelectorAll('[data-chart]').forEach(function (host) {
+    var spec = data.charts[host.getAttribute('data-chart')];
+    try {
+      if (!spec) throw new Error('no data for this chart');
+      var paths = spec.kind === 'scatter' ? drawScatter(host, spec) : drawCurves(host, spec);
+      host.setAttribute('data-paths', String(paths));
+      host.setAttribute('data-drawn', 'true');
+      drawn++;
+    } catch (e) {
+      host.setAttribute('data-error', String(e && e.message));
+      host.appendChild(document.createTextNode('This chart could not be drawn: ' + (e && e.message)));
+    }
+  });
+  document.body.setAttribute('data-charts-drawn', String(drawn));
+})();
+`;

@@ -1,0 +1,381 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import YAML from 'yaml';
+import { RunError, UsageError } from '../errors.js';
+import { RUN_FILES, type RunMeta, type RunStatus } from '../runs/folder.js';
+import type { EpochRecord, RunSummary } from '../train/trainer.js';
+
+/**
+ * Reading run folders for the listing, comparing and reporting commands. Every file is read on its
+ * own and checked loosely: a missing or broken file becomes a warning on that run and the rest of the
+ * folder is still used, so one bad folder never hides the others. Nothing here writes.
+ */
+
+/** The test figures a run reports: the trainer's evaluation of its test split (or an `eval-*.json`). */
+export interface TestMetrics {
+  count: number;
+  /** At threshold 0.5. */
+  accuracy: number;
+  f1: number;
+  precision: number;
+  recall: number;
+  /** null when undefined (one class only). */
+  auc: number | null;
+  logLoss: number;
+  /** The F1-maximizing threshold on these pairs, and that F1 (optimistic: chosen on the same pairs). */
+  bestF1: { threshold: number; f1: number } | null;
+}
+
+export interface EvaluationInfo {
+  file: string;
+  /** `test`, `validation`, or the evaluated file's name. */
+  source: string;
+  evaluatedAt: string | null;
+  metrics: TestMetrics;
+}
+
+export interface RunInfo {
+  id: string;
+  dir: string;
+  name: string;
+  /** `unknown` when run.json is missing or unreadable. */
+  status: RunStatus | 'unknown';
+  createdAt: string | null;
+  finishedAt: string | null;
+  /** Seconds spent training, all sessions summed. */
+  trainSeconds: number | null;
+  epochs: number;
+  backend: string | null;
+  seed: number | null;
+  tags: string[];
+  sweep: { id: string; trial: string } | null;
+  /** Pairs per split, from run.json. */
+  dataSizes: { train: number; validation: number; test: number } | null;
+  failure: RunMeta['failure'] | null;
+  /** The value that picked the best epoch (val_loss unless early stopping says otherwise). */
+  monitor: string;
+  bestEpoch: number | null;
+  best: EpochRecord | null;
+  last: EpochRecord | null;
+  test: TestMetrics | null;
+  /** metrics.jsonl: one record per completed epoch. */
+  history: EpochRecord[];
+  /** config.yaml parsed; null when missing or broken. */
+  config: Record<string, unknown> | null;
+  evaluations: EvaluationInfo[];
+  /** What was missing or broken in the folder, each starting with the file's name. */
+  warnings: string[];
+}
+
+export interface RunListing {
+  experimentsDir: string;
+  runs: RunInfo[];
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+/** Lower is better for losses, higher for everything else (the trainer's own rule). */
+export function metricDirection(name: string): 'min' | 'max' {
+  return /loss|binaryCrossentropy/i.test(name) ? 'min' : 'max';
+}
+
+type Read<T> = { value: T } | { missing: true } | { error: string };
+
+function readText(file: string): Read<string> {
+  if (!existsSync(file)) return { missing: true };
+  try {
+    return { value: readFileSync(file, 'utf8') };
+  } catch (err) {
+    return { error: `cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+  }
+}
+
+function readJsonFile(file: string): Read<unknown> {
+  const text = readText(file);
+  if (!('value' in text)) return text;
+  try {
+    return { value: JSON.parse(text.value) };
+  } catch {
+    return { error: 'not valid JSON' };
+  }
+}
+
+function toEpochRecord(v: unknown): EpochRecord | null {
+  if (!isObject(v) || num(v.epoch) === null) return null;
+  const out: Record<string, number> = {};
+  for (const [k, x] of Object.entries(v)) if (typeof x === 'number') out[k] = x;
+  return out as EpochRecord;
+}
+
+/** The trainer's BinaryEvaluation (or eval's, whose rocAuc may be null) in the few figures compared. */
+function toTestMetrics(v: unknown): TestMetrics | null {
+  if (!isObject(v) || !isObject(v.atHalf)) return null;
+  const h = v.atHalf;
+  const accuracy = num(h.accuracy);
+  const logLoss = num(v.logLoss);
+  if (accuracy === null || logLoss === null) return null;
+  const b = isObject(v.bestF1) ? v.bestF1 : null;
+  const bt = b ? num(b.threshold) : null;
+  const bf = b ? num(b.f1) : null;
+  return {
+    count: num(v.count) ?? 0,
+    accuracy,
+    f1: num(h.f1) ?? 0,
+    precision: num(h.precision) ?? 0,
+    recall: num(h.recall) ?? 0,
+    auc: num(v.rocAuc),
+    logLoss,
+    bestF1: bt !== null && bf !== null ? { threshold: bt, f1: bf } : null,
+  };
+}
+
+/** The record of the best epoch by `monitor`, for runs without a summary (failed, or still running). */
+export function bestRecord(history: readonly EpochRecord[], monitor: string): EpochRecord | null {
+  const sign = metricDirection(monitor) === 'min' ? 1 : -1;
+  let best: EpochRecord | null = null;
+  for (const r of history) {
+    const v = r[monitor];
+    if (typeof v !== 'number' || Number.isNaN(v)) continue;
+    const b = best?.[monitor];
+    if (best === null || b === undefined || sign * (v - b) < 0) best = r;
+  }
+  return best;
+}
+
+const STATUSES: readonly string[] = ['running', 'completed', 'interrupted', 'failed'];
+
+/** Reads one run folder; never throws for the folder's content (only warnings). */
+export function readRun(dir: string): RunInfo {
+  const warnings: string[] = [];
+  const warn = (file: string, r: { missing: true } | { error: string }) =>
+    warnings.push('missing' in r ? `${file}: missing` : `${file}: ${r.error}`);
+
+  // run.json
+  const metaRead = readJsonFile(join(dir, RUN_FILES.meta));
+  let meta: Record<string, unknown> = {};
+  if ('value' in metaRead) {
+    if (isObject(metaRead.value)) meta = metaRead.value;
+    else warnings.push(`${RUN_FILES.meta}: not a JSON object`);
+  } else warn(RUN_FILES.meta, metaRead);
+  const statusText = str(meta.status);
+  const status = statusText !== null && STATUSES.includes(statusText) ? (statusText as RunStatus) : 'unknown';
+  if (statusText !== null && status === 'unknown')
+    warnings.push(`${RUN_FILES.meta}: unknown status "${statusText}"`);
+
+  // config.yaml
+  let config: Record<string, unknown> | null = null;
+  const configRead = readText(join(dir, RUN_FILES.config));
+  if ('value' in configRead) {
+    const doc = YAML.parseDocument(configRead.value);
+    if (doc.errors.length > 0) {
+      const e = doc.errors[0]!;
+      const line = e.linePos?.[0]?.line;
+      warnings.push(`${RUN_FILES.config}${line ? `:${line}` : ''}: not valid YAML (${e.code})`);
+    } else {
+      const v: unknown = doc.toJS();
+      if (isObject(v)) config = v;
+      else warnings.push(`${RUN_FILES.config}: not a mapping`);
+    }
+  } else warn(RUN_FILES.config, configRead);
+
+  // metrics.jsonl: a bad line is skipped, the others kept
+  const history: EpochRecord[] = [];
+  const metricsRead = readText(join(dir, RUN_FILES.metrics));
+  if ('value' in metricsRead) {
+    metricsRead.value.split('\n').forEach((line, i) => {
+      if (line.trim() === '') return;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        warnings.push(`${RUN_FILES.metrics}:${i + 1}: not valid JSON (line skipped)`);
+        return;
+      }
+      const r = toEpochRecord(parsed);
+      if (r) history.push(r);
+      else warnings.push(`${RUN_FILES.metrics}:${i + 1}: not an epoch record (line skipped)`);
+    });
+  } else if ('error' in metricsRead) warn(RUN_FILES.metrics, metricsRead);
+  // A run that completed epochs should have their records; one that has not yet is fine without.
+  else if ((num(meta.epochsCompleted) ?? 0) > 0) warn(RUN_FILES.metrics, metricsRead);
+
+  // summary.json: written when a run ends (completed or interrupted), not by a failed run
+  let summary: Partial<RunSummary> | null = null;
+  const summaryRead = readJsonFile(join(dir, RUN_FILES.summary));
+  if ('value' in summaryRead) {
+    if (isObject(summaryRead.value)) summary = summaryRead.value as Partial<RunSummary>;
+    else warnings.push(`${RUN_FILES.summary}: not a JSON object`);
+  } else if ('error' in summaryRead || status === 'completed') warn(RUN_FILES.summary, summaryRead);
+
+  const training = isObject(config?.training) ? config.training : {};
+  const early = isObject(training.earlyStopping) ? training.earlyStopping : {};
+  const monitor =
+    str(summary?.bestMonitor) ??
+    str(early.monitor) ??
+    (history.some((r) => typeof r.val_loss === 'number') ? 'val_loss' : 'loss');
+
+  const summaryBest = summary ? toEpochRecord(summary.best) : null;
+  const summaryLast = summary ? toEpochRecord(summary.last) : null;
+  const best = summaryBest ?? bestRecord(history, monitor);
+  const last = summaryLast ?? history.at(-1) ?? null;
+  const test = summary?.test ? toTestMetrics(summary.test) : null;
+  if (summary?.test && !test) warnings.push(`${RUN_FILES.summary}: test figures not understood`);
+
+  const evaluations: EvaluationInfo[] = [];
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir).filter((f) => /^eval-.+\.json$/.test(f));
+  } catch {
+    // the folder itself vanished or is unreadable: the warnings above already say so
+  }
+  for (const file of names.sort()) {
+    const r = readJsonFile(join(dir, file));
+    if (!('value' in r)) {
+      warn(file, r);
+      continue;
+    }
+    const metrics = toTestMetrics(r.value);
+    if (!metrics || !isObject(r.value)) {
+      warnings.push(`${file}: not an evaluation result`);
+      continue;
+    }
+    const source = isObject(r.value.source) ? r.value.source : {};
+    evaluations.push({
+      file,
+      source: str(source.split) ?? (str(source.file) ? basename(str(source.file)!) : file.slice(5, -5)),
+      evaluatedAt: str(r.value.evaluatedAt),
+      metrics,
+    });
+  }
+
+  const backend = isObject(meta.backend) ? str(meta.backend.name) : null;
+  const sweep =
+    isObject(meta.sweep) && str(meta.sweep.id) !== null
+      ? { id: str(meta.sweep.id)!, trial: String(meta.sweep.trial ?? '') }
+      : null;
+  const sizes = isObject(meta.data) && isObject(meta.data.sizes) ? meta.data.sizes : null;
+  const dataSizes =
+    sizes && num(sizes.train) !== null
+      ? { train: num(sizes.train) ?? 0, validation: num(sizes.validation) ?? 0, test: num(sizes.test) ?? 0 }
+      : null;
+  const experiment = isObject(config?.experiment) ? config.experiment : {};
+  const failure = isObject(meta.failure) ? (meta.failure as unknown as RunMeta['failure']) : null;
+  return {
+    id: str(meta.id) ?? basename(dir),
+    dir,
+    name: str(meta.name) ?? str(experiment.name) ?? basename(dir),
+    status,
+    createdAt: str(meta.createdAt),
+    finishedAt: str(meta.finishedAt),
+    trainSeconds: num(meta.trainSeconds) ?? num(summary?.trainSeconds),
+    epochs: Math.max(history.length, num(meta.epochsCompleted) ?? 0, num(summary?.epochs) ?? 0),
+    backend,
+    seed: num(meta.seed) ?? num(experiment.seed),
+    tags: Array.isArray(meta.tags)
+      ? meta.tags.filter((t): t is string => typeof t === 'string')
+      : Array.isArray(experiment.tags)
+        ? experiment.tags.filter((t): t is string => typeof t === 'string')
+        : [],
+    sweep,
+    dataSizes,
+    failure: failure ?? null,
+    monitor,
+    bestEpoch: num(summary?.bestEpoch) ?? best?.epoch ?? null,
+    best,
+    last,
+    test,
+    history,
+    config,
+    evaluations,
+    warnings,
+  };
+}
+
+/** Whether a folder looks like a run folder at all (any of the files a run writes first). */
+function isRunFolder(dir: string): boolean {
+  return [RUN_FILES.meta, RUN_FILES.config, RUN_FILES.metrics, RUN_FILES.summary].some((f) =>
+    existsSync(join(dir, f)),
+  );
+}
+
+/** Start time for ordering: run.json's createdAt, else the folder's own time. */
+function startTime(run: RunInfo): number {
+  const t = run.createdAt ? Date.parse(run.createdAt) : Number.NaN;
+  if (!Number.isNaN(t)) return t;
+  try {
+    return statSync(run.dir).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/** Oldest first; ids (which start with the time) break ties. */
+export function byStart(a: RunInfo, b: RunInfo): number {
+  return startTime(a) - startTime(b) || a.id.localeCompare(b.id);
+}
+
+/**
+ * Every run folder directly under `experimentsDir`, oldest first. Folders holding none of a run's
+ * files (e.g. other tools' folders) are left out; a missing `experimentsDir` is an empty listing.
+ */
+export function listRuns(experimentsDir: string): RunListing {
+  const root = resolve(experimentsDir);
+  if (!existsSync(root)) return { experimentsDir: root, runs: [] };
+  let entries: string[];
+  try {
+    if (!statSync(root).isDirectory()) {
+      throw new UsageError('EXPERIMENTS_NOT_DIR', `${root} is not a folder (--experiments-dir)`);
+    }
+    entries = readdirSync(root);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new RunError('EXPERIMENTS_UNREADABLE', `cannot read ${root}: ${(err as Error).message}`);
+  }
+  const runs = entries
+    .map((e) => join(root, e))
+    .filter((d) => {
+      try {
+        return statSync(d).isDirectory() && isRunFolder(d);
+      } catch {
+        return false;
+      }
+    })
+    .map(readRun)
+    .sort(byStart);
+  return { experimentsDir: root, runs };
+}
+
+/**
+ * The run `ref` names among `runs`: its id, a folder path, or a part of one id only (`qqp show
+ * bilstm` when one run's id contains "bilstm"). A folder outside the experiments dir is read too.
+ */
+export function findRun(ref: string, runs: readonly RunInfo[], experimentsDir: string): RunInfo {
+  const exact = runs.find((r) => r.id === ref || r.dir === resolve(ref) || basename(r.dir) === ref);
+  if (exact) return exact;
+  const dir = resolve(ref);
+  if (existsSync(dir) && statSync(dir).isDirectory() && isRunFolder(dir)) return readRun(dir);
+  const partial = runs.filter((r) => r.id.includes(ref) || basename(r.dir).includes(ref));
+  if (partial.length === 1) return partial[0]!;
+  if (partial.length > 1) {
+    throw new UsageError('RUN_AMBIGUOUS', `"${ref}" matches ${partial.length} runs`, {
+      suggestions: [
+        ...partial.slice(0, 5).map((r) => `${r.id}`),
+        ...(partial.length > 5 ? [`... and ${partial.length - 5} more; give a longer part of the id`] : []),
+      ],
+    });
+  }
+  throw new RunError(
+    'RUN_NOT_FOUND',
+    `no run "${ref}" in ${resolve(experimentsDir)} (and no run folder at ${dir})`,
+    {
+      suggestions: runs.length
+        ? ['`qqp runs` lists the runs', ...(runs.length <= 3 ? runs.map((r) => `e.g. ${r.id}`) : [])]
+        : ['train one with `qqp train CONFIG`, or point --experiments-dir at the folder of runs'],
+    },
+  );
+}

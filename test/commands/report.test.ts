@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { runCli, runCliJson } from '../helpers/cli.js';
+import { standardExperiments, sweepExperiments, tempDir } from '../report/fixture.js';
+
+interface ReportJson {
+  out: string;
+  runs: string[];
+  charts: { id: string; kind: string }[];
+  sweep: string | null;
+}
+
+describe('qqp report', () => {
+  it('writes one HTML file for the last runs', () => {
+    const { dir } = standardExperiments();
+    const out = join(tempDir(), 'sub', 'r.html');
+    const r = runCli(['report', '--experiments-dir', dir, '--last', '2', '--out', out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /wrote .*r\.html: 2 run\(s\), 2 chart\(s\)/);
+    const html = readFileSync(out, 'utf8');
+    assert.ok(html.includes('20261103-100000-c') && !html.includes('20261101-100000-a'));
+    assert.ok(html.includes('<div class="chart" data-chart="curves-loss">'));
+  });
+
+  it('for --sweep, a chart per parameter (--json)', () => {
+    const out = join(tempDir(), 'sweep.html');
+    const r = runCliJson<ReportJson>([
+      'report',
+      '--experiments-dir',
+      sweepExperiments(),
+      '--sweep',
+      'lr-search',
+      '--out',
+      out,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.json.sweep, 'lr-search');
+    assert.equal(r.json.runs.length, 4);
+    assert.deepEqual(
+      r.json.charts.map((c) => c.kind),
+      ['curves', 'curves', 'scatter', 'scatter'],
+    );
+    assert.ok(existsSync(out));
+  });
+
+  it('refuses a folder as --out (exit 2) and an empty experiments folder (exit 6)', () => {
+    const { dir } = standardExperiments();
+    const asDir = runCli(['report', '--experiments-dir', dir, '--out', tempDir()]);
+    assert.equal(asDir.code, 2);
+    assert.match(asDir.stderr, /is a folder/);
+    const empty = runCli([
+      'report',
+      '--experiments-dir',
+      join(tempDir(), 'none'),
+      '--out',
+      join(tempDir(), 'x.html'),
+    ]);
+    assert.equal(empty.code, 6);
+    assert.match(empty.stderr, /no runs to report on/);
+  });
+});

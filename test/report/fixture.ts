@@ -1,0 +1,265 @@
+/**
+ * Fake experiments folders for the report tests: run.json, config.yaml, metrics.jsonl and
+ * summary.json written by hand (no training), in the shapes the trainer writes them.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import YAML from 'yaml';
+
+export interface FakeRun {
+  id: string;
+  status?: 'running' | 'completed' | 'interrupted' | 'failed';
+  createdAt: string;
+  /** Config overrides merged over a small base config. */
+  config?: Record<string, unknown>;
+  /** One entry per epoch: [loss, val_loss, accuracy, val_accuracy]. */
+  epochs: [number, number, number, number][];
+  test?: { accuracy: number; f1: number; auc: number; logLoss: number } | null;
+  sweep?: { id: string; trial: string };
+  tags?: string[];
+  /** Files to leave out, or to write with this exact (broken) content. */
+  omit?: string[];
+  overwrite?: Record<string, string>;
+}
+
+const BASE = {
+  experiment: { name: 'tiny', seed: 7, tags: [] },
+  data: { source: '../../data/qqp-synthetic.csv', limit: 400, encoding: { pair: 'concat', maxLength: 8 } },
+  model: {
+    type: 'sequential',
+    layers: [
+      { type: 'embedding', outputDim: 8 },
+      { type: 'lstm', units: 6, activation: 'tanh', recurrentActivation: 'sigmoid' },
+      { type: 'dense', units: 1, activation: 'sigmoid' },
+    ],
+  },
+  training: {
+    epochs: 3,
+    batchSize: 32,
+    backend: 'cpu',
+    metrics: ['accuracy'],
+    optimizer: { type: 'adam', learningRate: 0.001 },
+    loss: 'binaryCrossentropy',
+  },
+};
+
+function merge(a: unknown, b: unknown): unknown {
+  if (typeof a !== 'object' || a === null || Array.isArray(a)) return b;
+  if (typeof b !== 'object' || b === null || Array.isArray(b)) return b;
+  const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(b)) out[k] = merge(out[k], v);
+  return out;
+}
+
+export function tempDir(prefix = 'qqp-report-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function writeRun(experimentsDir: string, run: FakeRun): string {
+  const dir = join(experimentsDir, run.id);
+  mkdirSync(dir, { recursive: true });
+  const status = run.status ?? 'completed';
+  const records = run.epochs.map(([loss, vl, acc, va], i) => ({
+    epoch: i + 1,
+    learningRate: 0.001,
+    seconds: 1.5,
+    examplesPerSecond: 200 + 10 * i,
+    loss,
+    accuracy: acc,
+    val_loss: vl,
+    val_accuracy: va,
+  }));
+  let best = records[0] ?? null;
+  for (const r of records) if (best && r.val_loss < best.val_loss) best = r;
+  const trainSeconds = 1.5 * records.length;
+  const files: Record<string, string> = {
+    'run.json': JSON.stringify(
+      {
+        id: run.id,
+        name: run.id.split('-').slice(2).join('-') || run.id,
+        status,
+        createdAt: run.createdAt,
+        updatedAt: run.createdAt,
+        trainSeconds,
+        epochsCompleted: records.length,
+        seed: 7,
+        tags: run.tags ?? [],
+        backend: { name: 'cpu', reason: 'requested' },
+        host: 'test',
+        commands: [['train']],
+        cwd: '/',
+        gitCommit: null,
+        versions: {},
+        configFiles: [],
+        overrides: [],
+        data: { sizes: { train: 280, validation: 60, test: 60 }, validationSplit: 'validation' },
+        ...(status === 'failed'
+          ? { failure: { code: 'NAN_LOSS', message: 'loss became NaN', epoch: records.length + 1 } }
+          : {}),
+        ...(run.sweep ? { sweep: run.sweep } : {}),
+      },
+      null,
+      2,
+    ),
+    'config.yaml': `# Resolved config of run ${run.id}\n${YAML.stringify(merge(BASE, run.config ?? {}))}`,
+    'metrics.jsonl': records.map((r) => `${JSON.stringify(r)}\n`).join(''),
+  };
+  if (status === 'completed' || status === 'interrupted') {
+    const t = run.test;
+    files['summary.json'] = JSON.stringify({
+      status,
+      epochs: records.length,
+      stoppedEarly: false,
+      bestMonitor: 'val_loss',
+      bestEpoch: best?.epoch ?? null,
+      best,
+      last: records.at(-1) ?? null,
+      finalWeights: 'best',
+      test:
+        t === undefined || t === null
+          ? null
+          : {
+              split: 'test',
+              count: 60,
+              positives: 24,
+              logLoss: t.logLoss,
+              rocAuc: t.auc,
+              atHalf: {
+                threshold: 0.5,
+                accuracy: t.accuracy,
+                precision: 0.5,
+                recall: 0.5,
+                f1: t.f1,
+                confusion: {},
+              },
+              bestF1: {
+                threshold: 0.4,
+                accuracy: t.accuracy,
+                precision: 0.5,
+                recall: 0.6,
+                f1: t.f1 + 0.01,
+                confusion: {},
+              },
+            },
+      trainSeconds,
+    });
+  }
+  for (const f of run.omit ?? []) delete files[f];
+  Object.assign(files, run.overwrite ?? {});
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+/**
+ * Three runs of different settings (learning rate and batch size differ; one failed), plus a
+ * folder with a broken summary.json and a stray folder that is not a run.
+ */
+export function standardExperiments(): { dir: string; ids: string[] } {
+  const dir = join(tempDir(), 'experiments');
+  const runs: FakeRun[] = [
+    {
+      id: '20261101-100000-a',
+      createdAt: '2026-11-01T10:00:00.000Z',
+      epochs: [
+        [0.69, 0.68, 0.55, 0.6],
+        [0.6, 0.62, 0.65, 0.66],
+        [0.5, 0.58, 0.72, 0.7],
+      ],
+      test: { accuracy: 0.7, f1: 0.6, auc: 0.75, logLoss: 0.57 },
+    },
+    {
+      id: '20261102-100000-b',
+      createdAt: '2026-11-02T10:00:00.000Z',
+      config: { training: { optimizer: { learningRate: 0.01 } } },
+      epochs: [
+        [0.65, 0.6, 0.6, 0.68],
+        [0.45, 0.52, 0.75, 0.74],
+        [0.35, 0.55, 0.82, 0.73],
+      ],
+      test: { accuracy: 0.74, f1: 0.66, auc: 0.8, logLoss: 0.53 },
+    },
+    {
+      id: '20261103-100000-c',
+      status: 'failed',
+      createdAt: '2026-11-03T10:00:00.000Z',
+      config: { training: { batchSize: 64 } },
+      epochs: [[0.7, 0.69, 0.5, 0.55]],
+    },
+  ];
+  for (const r of runs) writeRun(dir, r);
+  writeRun(dir, {
+    id: '20261104-100000-broken',
+    createdAt: '2026-11-04T10:00:00.000Z',
+    epochs: [[0.7, 0.66, 0.5, 0.61]],
+    overwrite: { 'summary.json': '{ "status": "compl' },
+  });
+  mkdirSync(join(dir, 'not-a-run'));
+  writeFileSync(join(dir, 'not-a-run', 'notes.txt'), 'hello');
+  return { dir, ids: runs.map((r) => r.id) };
+}
+
+/** A sweep of four runs over learning rate (numeric, log-spaced) and optimizer type (categorical). */
+export function sweepExperiments(): string {
+  const dir = join(tempDir(), 'experiments');
+  const trials: [number, string, number][] = [
+    [0.0001, 'adam', 0.66],
+    [0.001, 'adam', 0.55],
+    [0.01, 'sgd', 0.6],
+    [0.1, 'sgd', 0.68],
+  ];
+  for (const [i, [lr, type, vl]] of trials.entries()) {
+    writeRun(dir, {
+      id: `20261110-10000${i}-lr-${i}`,
+      createdAt: `2026-11-10T10:00:0${i}.000Z`,
+      sweep: { id: 'lr-search', trial: String(i) },
+      config: { training: { optimizer: { type, learningRate: lr } } },
+      epochs: [
+        [0.69, vl + 0.05, 0.55, 0.6],
+        [0.6, vl, 0.65, 0.66],
+      ],
+      test: { accuracy: 0.7, f1: 0.6, auc: 0.75, logLoss: vl },
+    });
+  }
+  // A run outside the sweep, which --sweep must leave out.
+  writeRun(dir, {
+    id: '20261111-100000-other',
+    createdAt: '2026-11-11T10:00:00.000Z',
+    epochs: [[0.69, 0.5, 0.55, 0.6]],
+  });
+  return dir;
+}
+
+/** The Chromium binary, or null when absent (the browser tests then skip). */
+export function findChromium(): string | null {
+  for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
+    const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+    if (r.status === 0 && r.stdout.trim()) return r.stdout.trim();
+  }
+  return null;
+}
+
+/** Loads a page in headless Chromium (no network, fresh profile) and returns the DOM after scripts ran. */
+export function dumpDom(chromium: string, file: string): string {
+  const profile = tempDir('qqp-chromium-');
+  const r = spawnSync(
+    chromium,
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      `--user-data-dir=${profile}`,
+      '--dump-dom',
+      `file://${file}`,
+    ],
+    { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 * 1024 * 1024 },
+  );
+  if (r.status !== 0) throw new Error(`chromium exited ${r.status}: ${r.stderr.slice(-2000)}`);
+  return r.stdout;
+}
