@@ -35,6 +35,8 @@ export interface RunSummary {
   status: 'completed' | 'interrupted';
   epochs: number;
   stoppedEarly: boolean;
+  /** Set when `shouldStop` (a sweep scheduler such as ASHA) ended the run before its last epoch. */
+  stoppedBy?: 'scheduler';
   bestMonitor: string;
   bestEpoch: number | null;
   best: EpochRecord | null;
@@ -87,6 +89,13 @@ export interface TrainOptions {
   onEvent?: (event: TrainEvent) => void;
   /** Tests: stop after this many batches of the whole run, as if interrupted. */
   stopAfterBatches?: number;
+  /** The sweep and trial a new run belongs to, recorded in run.json. */
+  sweep?: { id: string; trial: string };
+  /**
+   * Asked after each epoch is saved; true ends the run there as completed, marked stopped by the
+   * scheduler (a sweep's ASHA rung), with its test evaluation like any finished run.
+   */
+  shouldStop?: (record: EpochRecord) => boolean | Promise<boolean>;
 }
 
 export interface TrainResult {
@@ -294,6 +303,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       versions: versions(),
       configFiles: loaded.files.map((f) => resolve(f)),
       overrides: loaded.overrides.map((o) => o.text),
+      ...(options.sweep ? { sweep: options.sweep } : {}),
     };
     folder.writeConfig(loaded.config, process.cwd());
     folder.writeMeta(meta);
@@ -399,6 +409,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const epochs = config.training.epochs;
     const batches = Math.ceil(trainData.count / batchSize);
     let interrupted = false;
+    let stoppedByScheduler = false;
     let totalBatches = 0;
 
     const step = (
@@ -582,6 +593,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         emit({ type: 'earlyStop', epoch, monitor: bestMonitor, bestEpoch: state.best.epoch });
         folder.log(`early stop at epoch ${epoch}: ${bestMonitor} best at epoch ${state.best.epoch}`);
       }
+      if (!state.stoppedEarly && epoch < epochs && options.shouldStop && (await options.shouldStop(record))) {
+        stoppedByScheduler = true;
+        folder.log(`stopped by the sweep scheduler at epoch ${epoch}`);
+        break;
+      }
     }
 
     const bestRecord = state.best ? (records.find((r) => r.epoch === state?.best?.epoch) ?? null) : null;
@@ -623,6 +639,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       status: 'completed',
       epochs: state.epochsCompleted,
       stoppedEarly: state.stoppedEarly,
+      ...(stoppedByScheduler ? { stoppedBy: 'scheduler' as const } : {}),
       bestMonitor,
       bestEpoch: state.best?.epoch ?? null,
       best: bestRecord,

@@ -1,0 +1,250 @@
+import { dirname, resolve } from 'node:path';
+import { Args, Flags } from '@oclif/core';
+import { QqpCommand } from '../cli/base.js';
+import { EXIT_CODES } from '../cli/exit-codes.js';
+import { experimentsDirFlag } from '../cli/flags.js';
+import { table } from '../cli/render.js';
+import { UsageError } from '../errors.js';
+import { localExecutor } from '../sweep/local.js';
+import { queueExecutor } from '../sweep/queue.js';
+import {
+  type ManifestTrial,
+  type PlanResult,
+  planSweep,
+  runSweep,
+  type SweepEvent,
+  type SweepManifest,
+  type SweepResult,
+} from '../sweep/runner.js';
+import { loadSweepSpec } from '../sweep/spec.js';
+
+type Result = ({ dryRun: true } & PlanResult) | ({ dryRun: false } & SweepResult);
+
+function fmt(v: number | null | undefined): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(4);
+}
+
+function paramText(params: Record<string, unknown>): string {
+  return Object.entries(params)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+}
+
+function statusText(t: ManifestTrial): string {
+  return t.status === 'stopped' ? `stopped @${t.epochs}` : t.status;
+}
+
+function trialRows(trials: readonly ManifestTrial[]): string[][] {
+  return trials.map((t) => [
+    String(t.index),
+    paramText(t.params),
+    statusText(t),
+    String(t.epochs),
+    fmt(t.best),
+    t.runId ?? '-',
+  ]);
+}
+
+/** The live view: a table redrawn in place on a terminal, one line per change otherwise. */
+class LiveTable {
+  private lines = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private manifest: SweepManifest | undefined;
+
+  constructor(
+    private readonly out: NodeJS.WriteStream,
+    private readonly tty: boolean,
+  ) {}
+
+  handle(e: SweepEvent): void {
+    this.manifest = e.manifest;
+    if (e.type === 'start') {
+      this.out.write(
+        `sweep ${e.manifest.id}: ${e.manifest.trials.length} trial(s), ${e.toRun} to run${e.manifest.trials.length - e.toRun ? `, ${e.manifest.trials.length - e.toRun} already done` : ''}\n`,
+      );
+    }
+    if (this.tty) {
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.draw();
+      }, 200);
+      return;
+    }
+    if (e.type !== 'trial') return;
+    const t = e.trial;
+    const what =
+      e.change === 'start'
+        ? `started (${paramText(t.params)})`
+        : e.change === 'run'
+          ? `run ${t.runId} on ${t.host}`
+          : e.change === 'epoch'
+            ? `epoch ${t.epochs}  ${e.manifest.metric} ${fmt(t.history.at(-1)?.value)}  best ${fmt(t.best)}`
+            : `${statusText(t)} after ${t.epochs} epoch(s), best ${e.manifest.metric} ${fmt(t.best)}${t.failure ? `: ${t.failure.split('\n')[0]}` : ''}`;
+    this.out.write(`trial ${t.index} ${what}\n`);
+  }
+
+  private draw(): void {
+    if (!this.manifest) return;
+    const text = table(
+      ['trial', 'parameters', 'status', 'epoch', `best ${this.manifest.metric}`, 'run'],
+      trialRows(this.manifest.trials),
+    );
+    if (this.lines > 0) this.out.write(`\x1b[${this.lines}A\x1b[0J`);
+    this.out.write(`${text}\n`);
+    this.lines = text.split('\n').length;
+  }
+
+  stop(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.draw();
+    }
+  }
+}
+
+export default class Sweep extends QqpCommand<Result> {
+  static override summary = 'Run a hyperparameter sweep (grid, random or ASHA) from a sweep spec';
+  static override description =
+    'Each trial trains an ordinary run (tagged with the sweep id) in its own process. The sweep folder experiments/sweeps/<id>/ holds the spec, manifest.json (trial identity = hash of the resolved config, run id, status), results.json and best.yaml. Ctrl-C stops the running trials after their batch; `--resume <id>` runs only what is left. With --queue the trials go to a Redis queue that `qqp worker` processes take from.';
+  static override examples = [
+    '<%= config.bin %> sweep configs/sweeps/tiny.yaml --dry-run',
+    '<%= config.bin %> sweep configs/sweeps/bilstm-lr-units.yaml --parallel 2',
+    '<%= config.bin %> sweep --resume 20261128-101500-bilstm-lr-units',
+    '<%= config.bin %> sweep configs/sweeps/tiny.yaml --queue redis://127.0.0.1:6379',
+  ];
+  static override args = {
+    spec: Args.string({ description: 'Sweep spec (YAML); not with --resume', required: false }),
+  };
+  static override flags = {
+    ...experimentsDirFlag,
+    parallel: Flags.integer({
+      description: "Trials at once on this machine (default: the spec's `parallel`)",
+      min: 1,
+    }),
+    'dry-run': Flags.boolean({ description: 'List the trials and their configs; run nothing' }),
+    resume: Flags.string({
+      description: 'Continue a sweep (its id or folder): finished trials are skipped',
+      helpValue: 'ID',
+    }),
+    'retry-failed': Flags.boolean({ description: 'With --resume: run the failed trials again too' }),
+    queue: Flags.string({
+      description:
+        'Put the trials on this Redis queue for `qqp worker` processes instead of running them here',
+      helpValue: 'redis://HOST:PORT',
+    }),
+    'queue-name': Flags.string({ description: 'Name of the BullMQ queue', default: 'qqp-trials' }),
+  };
+
+  protected async execute(): Promise<Result> {
+    const { args, flags } = await this.parse(Sweep);
+    if (!args.spec && !flags.resume) {
+      throw new UsageError('SWEEP_NOTHING', 'give a sweep spec, or --resume ID', {
+        suggestions: ['qqp sweep configs/sweeps/tiny.yaml --dry-run'],
+      });
+    }
+    if (args.spec && flags.resume) {
+      throw new UsageError(
+        'SWEEP_BOTH',
+        'give either a spec or --resume ID, not both (a resumed sweep keeps its spec)',
+      );
+    }
+    if (flags['retry-failed'] && !flags.resume) {
+      throw new UsageError('SWEEP_RETRY_NEEDS_RESUME', '--retry-failed goes with --resume ID');
+    }
+    const spec = args.spec ? loadSweepSpec(args.spec) : undefined;
+    const specDir = args.spec ? dirname(resolve(args.spec)) : undefined;
+    if (flags['dry-run']) {
+      if (!spec || !specDir)
+        throw new UsageError('SWEEP_DRY_RUN_RESUME', '--dry-run lists the trials of a spec; give the spec');
+      return { dryRun: true, ...planSweep(spec, specDir, flags.parallel) };
+    }
+    const live = new LiveTable(process.stderr, Boolean(process.stderr.isTTY && !this.jsonEnabled()));
+    const controller = new AbortController();
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals++;
+      live.stop();
+      if (signals > 1) {
+        process.stderr.write(
+          `\n${signal} again: stopping now; \`qqp sweep --resume\` reruns the unfinished trials\n`,
+        );
+        process.exit(EXIT_CODES.interrupted);
+      }
+      process.stderr.write(
+        `\n${signal}: ${flags.queue ? 'leaving the queued trials to the workers' : "finishing the running trials' batches"}, then saving (${signal} again to stop at once)\n`,
+      );
+      controller.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const queue = flags.queue
+      ? await queueExecutor({ url: flags.queue, queueName: flags['queue-name'] })
+      : undefined;
+    try {
+      const result = await runSweep({
+        experimentsDir: flags['experiments-dir'],
+        ...(spec ? { spec } : {}),
+        ...(specDir ? { specDir } : {}),
+        ...(flags.resume ? { resume: flags.resume } : {}),
+        retryFailed: flags['retry-failed'],
+        ...(queue
+          ? { executor: queue.executor, queue: flags.queue, parallel: Number.MAX_SAFE_INTEGER }
+          : { executor: localExecutor(flags['experiments-dir']) }),
+        ...(!queue && flags.parallel ? { parallel: flags.parallel } : {}),
+        signal: controller.signal,
+        onEvent: (e) => live.handle(e),
+      });
+      if (result.status === 'interrupted') this.resultExitCode = EXIT_CODES.interrupted;
+      return { dryRun: false, ...result };
+    } finally {
+      live.stop();
+      await queue?.close();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+
+  protected render(r: Result): void {
+    if (r.dryRun) {
+      this.log(
+        `sweep ${r.name}: ${r.strategy}, ${r.trials.length} trial(s), ${r.parallel} at a time, ${r.mode}imise ${r.metric}`,
+      );
+      this.log(
+        table(
+          ['trial', 'id', 'parameters', 'epochs', 'overrides of the base config'],
+          r.trials.map((t) => [
+            String(t.index),
+            t.id,
+            paramText(t.params),
+            String(t.config.training.epochs),
+            t.overrides.join(' '),
+          ]),
+        ),
+      );
+      this.log('the resolved configs: --dry-run --json (trials[].config)');
+      return;
+    }
+    this.log(
+      `sweep ${r.id} ${r.status}: ${r.ran} trial(s) run, ${r.skipped} skipped as already done; sorted by ${r.metric} (${r.mode})`,
+    );
+    this.log(
+      table(['trial', 'parameters', 'status', 'epochs', `best ${r.metric}`, 'run'], trialRows(r.trials)),
+    );
+    const failed = r.trials.filter((t) => t.status === 'failed');
+    for (const t of failed)
+      this.log(`trial ${t.index} failed: ${(t.failure ?? '').split('\n').slice(0, 3).join(' ')}`);
+    if (r.best) {
+      this.log(
+        `best: trial ${r.best.trial.index} (${paramText(r.best.trial.params)}), ${r.metric} ${fmt(r.best.trial.best)} at epoch ${r.best.trial.bestEpoch}`,
+      );
+      this.log(`best config: ${r.best.configFile}`);
+      this.log(`  train it: qqp train ${r.best.configFile}`);
+    }
+    if (r.status === 'interrupted')
+      this.log(
+        `continue: qqp sweep --resume ${r.id}${failed.length ? ' (--retry-failed to rerun the failed ones)' : ''}`,
+      );
+    this.log(`files: ${r.dir}`);
+  }
+}

@@ -1,0 +1,275 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Job, Queue, Worker } from 'bullmq';
+import YAML from 'yaml';
+import type { ResolvedConfig } from '../config/schema.js';
+import { NetworkError, UsageError } from '../errors.js';
+import { configForRunFolder } from '../runs/folder.js';
+import type { EpochRecord } from '../train/trainer.js';
+import { forkTrial } from './local.js';
+import type { TrialExecutor, TrialOutcome } from './runner.js';
+
+/**
+ * Trials over a Redis queue (BullMQ). The coordinator (`qqp sweep --queue`) adds one job per trial,
+ * job id `<sweep id>.<trial hash>`, so adding a trial twice is a no-op, and follows each job's
+ * progress (the run and its epoch records) to fill the sweep folder. Workers (`qqp worker`) run
+ * each trial in a child process as the local executor does. A worker that dies mid-trial stops
+ * renewing the job's lock; BullMQ's stalled check then hands the job to another worker, whose new
+ * run replaces the lost attempt. ASHA decisions travel back through a Redis list per epoch.
+ */
+
+export interface QueueJobData {
+  sweepId: string;
+  trialId: string;
+  trialIndex: number;
+  name: string;
+  /** The resolved config as YAML; data paths relative to the coordinator's (and worker's) directory. */
+  config: string;
+  ask: boolean;
+}
+
+export interface QueueProgress {
+  run?: { id: string; dir: string; host: string };
+  records: EpochRecord[];
+}
+
+function connection(url: string): {
+  host: string;
+  port: number;
+  password?: string;
+  username?: string;
+  db?: number;
+} {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new UsageError('QUEUE_URL', `"${url}" is not a Redis URL`, {
+      suggestions: ['--queue redis://127.0.0.1:6379'],
+    });
+  }
+  if (u.protocol !== 'redis:') {
+    throw new UsageError('QUEUE_URL', `"${url}": only redis:// queues are supported`, {
+      suggestions: ['--queue redis://127.0.0.1:6379'],
+    });
+  }
+  const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : undefined;
+  return {
+    host: u.hostname || '127.0.0.1',
+    port: u.port ? Number(u.port) : 6379,
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(db !== undefined && Number.isInteger(db) ? { db } : {}),
+  };
+}
+
+function decisionKey(queueName: string, jobId: string, runId: string, epoch: number): string {
+  return `qqp:${queueName}:decision:${jobId}:${runId}:${epoch}`;
+}
+
+async function openQueue(url: string, queueName: string): Promise<Queue> {
+  const queue = new Queue(queueName, { connection: { ...connection(url), maxRetriesPerRequest: null } });
+  let lastError: Error | undefined;
+  queue.on('error', (err) => {
+    lastError = err;
+  });
+  const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5000).unref());
+  const ready = await Promise.race([queue.waitUntilReady().then(() => 'ready' as const), timeout]).catch(
+    (err: Error) => {
+      lastError = err;
+      return 'timeout' as const;
+    },
+  );
+  if (ready !== 'ready') {
+    await queue.close().catch(() => {});
+    throw new NetworkError(
+      'QUEUE_UNREACHABLE',
+      `cannot reach the Redis queue at ${url}${lastError ? ` (${lastError.message})` : ''}`,
+      {
+        suggestions: ['start Redis (redis-server --port 6379) or check the host and port'],
+      },
+    );
+  }
+  return queue;
+}
+
+/** The few plain list commands used here; BullMQ's client forwards them to ioredis. */
+interface ListClient {
+  rpush(key: string, value: string): Promise<number>;
+  expire(key: string, seconds: number): Promise<number>;
+  lpop(key: string): Promise<string | null>;
+}
+
+async function listClient(queue: Queue): Promise<ListClient> {
+  return (await queue.client) as unknown as ListClient;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The coordinator's side: queue every trial and follow it until a worker has finished it. */
+export async function queueExecutor(options: {
+  url: string;
+  queueName: string;
+  pollMs?: number;
+}): Promise<{ executor: TrialExecutor; close(): Promise<void> }> {
+  const queue = await openQueue(options.url, options.queueName);
+  const pollMs = options.pollMs ?? 500;
+  const executor: TrialExecutor = async (job, hooks, signal) => {
+    const jobId = `${job.sweepId}.${job.trial.id}`;
+    const existing = await Job.fromId(queue, jobId);
+    // A failed job is added again only when the trial is to run again (resume --retry-failed).
+    if (existing && (await existing.getState()) === 'failed') await existing.remove();
+    const data: QueueJobData = {
+      sweepId: job.sweepId,
+      trialId: job.trial.id,
+      trialIndex: job.trial.index,
+      name: job.name,
+      config: YAML.stringify(job.config, { lineWidth: 0 }),
+      ask: job.ask,
+    };
+    await queue.add('trial', data, { jobId, attempts: 5, removeOnComplete: false, removeOnFail: false });
+    const client = await listClient(queue);
+    let run: QueueProgress['run'];
+    let reported = 0;
+    for (;;) {
+      const current = await Job.fromId<QueueJobData, TrialOutcome>(queue, jobId);
+      if (!current) return { status: 'failed', failure: `job ${jobId} vanished from the queue` };
+      const progress = (
+        typeof current.progress === 'object' ? current.progress : { records: [] }
+      ) as QueueProgress;
+      if (progress.run && progress.run.id !== run?.id) {
+        run = progress.run;
+        reported = 0; // another attempt: its epochs start over
+        hooks.onRun(run);
+      }
+      for (const record of progress.records ?? []) {
+        if (record.epoch <= reported || !run) continue;
+        reported = record.epoch;
+        const stop = await hooks.onEpoch(record);
+        if (job.ask) {
+          const key = decisionKey(options.queueName, jobId, run.id, record.epoch);
+          await client.rpush(key, stop ? '1' : '0');
+          await client.expire(key, 86_400);
+        }
+      }
+      const state = await current.getState();
+      if (state === 'completed') return current.returnvalue;
+      if (state === 'failed') {
+        return {
+          status: 'failed',
+          failure: current.failedReason ?? 'the job failed',
+          ...(run ? { runId: run.id, runDir: run.dir, host: run.host } : {}),
+        };
+      }
+      // The queued trial stays for the workers; a resumed sweep follows it again.
+      if (signal.aborted)
+        return { status: 'interrupted', ...(run ? { runId: run.id, runDir: run.dir, host: run.host } : {}) };
+      await sleep(pollMs);
+    }
+  };
+  return { executor, close: () => queue.close() };
+}
+
+export type WorkerEvent =
+  | { type: 'ready'; url: string; queueName: string; concurrency: number }
+  | {
+      type: 'trial';
+      jobId: string;
+      change: 'start' | 'epoch' | 'end';
+      name: string;
+      epoch?: number;
+      outcome?: TrialOutcome;
+    };
+
+export interface WorkerOptions {
+  url: string;
+  queueName: string;
+  concurrency: number;
+  /** Where this worker's run folders go (absolute; recorded with the host in the sweep). */
+  experimentsDir: string;
+  /** A job whose lock is not renewed for this long goes to another worker. */
+  lockSeconds?: number;
+  onEvent?: (e: WorkerEvent) => void;
+}
+
+/** The worker's side: take trials, run each in a child process, report epochs and the outcome. */
+export async function startWorker(options: WorkerOptions): Promise<{ close(): Promise<void> }> {
+  const experimentsDir = resolve(options.experimentsDir);
+  const emit = options.onEvent ?? (() => {});
+  const queue = await openQueue(options.url, options.queueName);
+  const client = await listClient(queue);
+  const controller = new AbortController();
+  const lockDuration = (options.lockSeconds ?? 30) * 1000;
+  const worker = new Worker<QueueJobData, TrialOutcome>(
+    options.queueName,
+    async (job) => {
+      const jobId = job.id as string;
+      const data = job.data;
+      // The trial's config beside this worker's runs, data paths relative to it from here.
+      const dir = join(experimentsDir, 'sweep-trials');
+      mkdirSync(dir, { recursive: true });
+      const configFile = join(dir, `${jobId}.yaml`);
+      const config = YAML.parse(data.config) as ResolvedConfig;
+      writeFileSync(
+        configFile,
+        YAML.stringify(configForRunFolder(config, dir, process.cwd()), { lineWidth: 0 }),
+      );
+      emit({ type: 'trial', jobId, change: 'start', name: data.name });
+      const progress: QueueProgress = { records: [] };
+      const outcome = await forkTrial(
+        {
+          configFile,
+          experimentsDir,
+          name: data.name,
+          sweep: { id: data.sweepId, trial: data.trialId },
+          ask: data.ask,
+        },
+        {
+          onRun: (run) => {
+            progress.run = run;
+            void job.updateProgress({ ...progress });
+          },
+          onEpoch: async (record) => {
+            progress.records.push(record);
+            await job.updateProgress({ ...progress, records: [...progress.records] });
+            emit({ type: 'trial', jobId, change: 'epoch', name: data.name, epoch: record.epoch });
+            if (!data.ask || !progress.run) return false;
+            const key = decisionKey(options.queueName, jobId, progress.run.id, record.epoch);
+            // The coordinator answers after its next look at the job; without one, go on.
+            for (let waited = 0; waited < 600_000 && !controller.signal.aborted; waited += 250) {
+              const answer = await client.lpop(key);
+              if (answer !== null) return answer === '1';
+              await sleep(250);
+            }
+            return false;
+          },
+        },
+        controller.signal,
+      );
+      emit({ type: 'trial', jobId, change: 'end', name: data.name, outcome });
+      // A worker shutting down hands its trial back, to be run again by another worker.
+      if (outcome.status === 'interrupted')
+        throw new Error(`worker on ${progress.run?.host ?? 'this host'} stopped during the trial`);
+      return outcome;
+    },
+    {
+      connection: { ...connection(options.url), maxRetriesPerRequest: null },
+      concurrency: options.concurrency,
+      lockDuration,
+      stalledInterval: lockDuration,
+      maxStalledCount: 3,
+    },
+  );
+  worker.on('error', () => {
+    // Connection trouble is retried by the client; the job locks make sure nothing is lost.
+  });
+  await worker.waitUntilReady();
+  emit({ type: 'ready', url: options.url, queueName: options.queueName, concurrency: options.concurrency });
+  return {
+    close: async () => {
+      controller.abort();
+      await worker.close();
+      await queue.close();
+    },
+  };
+}

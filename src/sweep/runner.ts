@@ -1,0 +1,459 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import YAML from 'yaml';
+import { displayPath } from '../config/load.js';
+import type { ResolvedConfig } from '../config/schema.js';
+import { DATA_PATH_FIELDS } from '../data/schema.js';
+import { RunError, UsageError } from '../errors.js';
+import { writeFileAtomic, writeJsonAtomic } from '../runs/atomic.js';
+import { configForRunFolder, makeRunId } from '../runs/folder.js';
+import type { EpochRecord } from '../train/trainer.js';
+import { AshaScheduler } from './asha.js';
+import { parseSweepSpec, type SweepSpec } from './spec.js';
+import { generateTrials, type Trial, type TrialParams } from './trials.js';
+
+export type TrialStatus = 'pending' | 'running' | 'completed' | 'stopped' | 'failed' | 'interrupted';
+
+/** One trial as the manifest keeps it. */
+export interface ManifestTrial {
+  index: number;
+  /** Hash of the resolved config. */
+  id: string;
+  params: TrialParams;
+  overrides: string[];
+  /** The trial's resolved config, relative to the sweep folder. */
+  config: string;
+  status: TrialStatus;
+  attempts: number;
+  runId?: string;
+  runDir?: string;
+  host?: string;
+  /** Epochs completed (the epoch a stopped trial reached). */
+  epochs: number;
+  /** The sweep metric after each epoch. */
+  history: { epoch: number; value: number }[];
+  best: number | null;
+  bestEpoch: number | null;
+  failure?: string;
+}
+
+export interface SweepManifest {
+  version: 1;
+  id: string;
+  name: string;
+  /** The spec's own folder, where its relative `base` is read from. */
+  specDir: string;
+  specFile: string;
+  strategy: SweepSpec['strategy'];
+  metric: string;
+  metricKey: string;
+  mode: 'max' | 'min';
+  status: 'running' | 'completed' | 'interrupted';
+  createdAt: string;
+  updatedAt: string;
+  queue?: string;
+  trials: ManifestTrial[];
+}
+
+export const SWEEP_FILES = {
+  spec: 'spec.yaml',
+  manifest: 'manifest.json',
+  results: 'results.json',
+  best: 'best.yaml',
+  trials: 'trials',
+} as const;
+
+/** What a trial's process needs; the same for a local child and a queued job. */
+export interface TrialJob {
+  sweepId: string;
+  trial: ManifestTrial;
+  /** Absolute path of the trial's config file. */
+  configFile: string;
+  /** The resolved config, data paths relative to the coordinator's current directory. */
+  config: ResolvedConfig;
+  /** Run name, e.g. `lr-units-t3`. */
+  name: string;
+  /** Ask `onEpoch` after every epoch whether to stop (ASHA). */
+  ask: boolean;
+  /** A run folder an interrupted attempt left, to continue rather than restart. */
+  resumeRunDir?: string;
+}
+
+export interface TrialHooks {
+  onRun(run: { id: string; dir: string; host: string }): void;
+  /** Returns true when the trial must stop after this epoch. */
+  onEpoch(record: EpochRecord): boolean | Promise<boolean>;
+}
+
+export interface TrialOutcome {
+  status: 'completed' | 'stopped' | 'failed' | 'interrupted';
+  epochs?: number;
+  runId?: string;
+  runDir?: string;
+  host?: string;
+  failure?: string;
+}
+
+/** Runs one trial somewhere (a child process, a queue's worker); never throws for a trial's own failure. */
+export type TrialExecutor = (job: TrialJob, hooks: TrialHooks, signal: AbortSignal) => Promise<TrialOutcome>;
+
+export type SweepEvent =
+  | { type: 'start'; manifest: SweepManifest; toRun: number }
+  | {
+      type: 'trial';
+      trial: ManifestTrial;
+      change: 'start' | 'run' | 'epoch' | 'end';
+      manifest: SweepManifest;
+    };
+
+export interface SweepResult {
+  id: string;
+  dir: string;
+  status: SweepManifest['status'];
+  metric: string;
+  mode: 'max' | 'min';
+  /** Best first; trials without a metric last. */
+  trials: ManifestTrial[];
+  best: { trial: ManifestTrial; configFile: string } | null;
+  ran: number;
+  skipped: number;
+}
+
+export interface PlanResult {
+  name: string;
+  strategy: SweepSpec['strategy'];
+  metric: string;
+  mode: 'max' | 'min';
+  parallel: number;
+  trials: { index: number; id: string; params: TrialParams; overrides: string[]; config: ResolvedConfig }[];
+}
+
+function nowIso(): string {
+  return new Date().toISOString();
+}
+
+/** The trials a spec describes, without running anything (`--dry-run`). */
+export function planSweep(spec: SweepSpec, specDir: string, parallel?: number): PlanResult {
+  const trials = generateTrials(spec, specDir);
+  return {
+    name: spec.name,
+    strategy: spec.strategy,
+    metric: spec.metric,
+    mode: spec.mode,
+    parallel: parallel ?? spec.parallel,
+    trials: trials.map((t) => ({
+      index: t.index,
+      id: t.id,
+      params: t.params,
+      overrides: t.overrides,
+      config: t.config,
+    })),
+  };
+}
+
+export function sweepsDir(experimentsDir: string): string {
+  return join(experimentsDir, 'sweeps');
+}
+
+/** Opens a sweep folder by id (under experiments/sweeps) or path. */
+export function openSweep(ref: string, experimentsDir: string): { dir: string; manifest: SweepManifest } {
+  const candidates = [resolve(ref), resolve(sweepsDir(experimentsDir), ref)];
+  const dir = candidates.find((d) => existsSync(join(d, SWEEP_FILES.manifest)));
+  if (!dir) {
+    throw new RunError(
+      'SWEEP_NOT_FOUND',
+      `no sweep "${ref}" (looked for ${candidates.map((c) => join(c, SWEEP_FILES.manifest)).join(' and ')})`,
+      {
+        suggestions: [`sweep folders are under ${sweepsDir(experimentsDir)}/`],
+      },
+    );
+  }
+  try {
+    return {
+      dir,
+      manifest: JSON.parse(readFileSync(join(dir, SWEEP_FILES.manifest), 'utf8')) as SweepManifest,
+    };
+  } catch {
+    throw new RunError('SWEEP_FILE_CORRUPT', `${join(dir, SWEEP_FILES.manifest)}: not valid JSON`);
+  }
+}
+
+function bestOf(
+  history: ManifestTrial['history'],
+  mode: 'max' | 'min',
+): { value: number; epoch: number } | null {
+  let best: { value: number; epoch: number } | null = null;
+  for (const h of history) {
+    if (!Number.isFinite(h.value)) continue;
+    if (!best || (mode === 'max' ? h.value > best.value : h.value < best.value)) best = h;
+  }
+  return best;
+}
+
+/** Trials best first by the metric; those with none keep their order at the end. */
+export function sortTrials(trials: readonly ManifestTrial[], mode: 'max' | 'min'): ManifestTrial[] {
+  return [...trials].sort((a, b) => {
+    if (a.best === null || b.best === null)
+      return a.best === null ? (b.best === null ? a.index - b.index : 1) : -1;
+    return mode === 'max' ? b.best - a.best : a.best - b.best;
+  });
+}
+
+export interface RunSweepOptions {
+  experimentsDir: string;
+  /** A new sweep from this spec... */
+  spec?: SweepSpec;
+  specDir?: string;
+  /** ...or continue this one (id or folder). */
+  resume?: string;
+  retryFailed?: boolean;
+  parallel?: number;
+  executor: TrialExecutor;
+  /** Recorded in the manifest (`redis://...`), for people. */
+  queue?: string;
+  signal?: AbortSignal;
+  onEvent?: (event: SweepEvent) => void;
+  cwd?: string;
+}
+
+/**
+ * Runs a sweep: creates (or reopens) its folder, runs the trials that are not done yet, `parallel`
+ * at a time, through `executor`, and writes the manifest after every change, so a sweep stopped at
+ * any moment resumes without repeating a finished trial.
+ */
+export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const emit = options.onEvent ?? (() => {});
+  let dir: string;
+  let manifest: SweepManifest;
+  let spec: SweepSpec;
+  if (options.resume !== undefined) {
+    ({ dir, manifest } = openSweep(options.resume, options.experimentsDir));
+    spec = parseSweepSpec(
+      manifest.specFile,
+      readFileSync(join(dir, SWEEP_FILES.spec), 'utf8'),
+      manifest.specDir,
+    );
+  } else {
+    if (!options.spec) throw new UsageError('SWEEP_NOTHING', 'give a sweep spec, or --resume ID');
+    spec = options.spec;
+    const trials = generateTrials(spec, options.specDir ?? dirname(resolve(cwd, spec.file)), cwd);
+    const root = sweepsDir(options.experimentsDir);
+    mkdirSync(root, { recursive: true });
+    const id = makeRunId(spec.name, new Date(), (c) => existsSync(join(root, c)));
+    dir = join(root, id);
+    mkdirSync(join(dir, SWEEP_FILES.trials), { recursive: true });
+    writeFileAtomic(join(dir, SWEEP_FILES.spec), spec.text);
+    manifest = {
+      version: 1,
+      id,
+      name: spec.name,
+      specDir: options.specDir ?? dirname(resolve(cwd, spec.file)),
+      specFile: spec.file,
+      strategy: spec.strategy,
+      metric: spec.metric,
+      metricKey: spec.metricKey,
+      mode: spec.mode,
+      status: 'running',
+      createdAt: nowIso(),
+      updatedAt: nowIso(),
+      ...(options.queue ? { queue: options.queue } : {}),
+      trials: trials.map((t) => trialEntry(t, dir, cwd)),
+    };
+  }
+  const save = () => {
+    manifest.updatedAt = nowIso();
+    writeJsonAtomic(join(dir, SWEEP_FILES.manifest), manifest);
+  };
+  manifest.status = 'running';
+  save();
+
+  const asha = spec.asha ? new AshaScheduler(spec.asha, manifest.mode) : undefined;
+  if (asha) for (const t of manifest.trials) for (const h of t.history) asha.record(t.id, h.epoch, h.value);
+
+  const runnable = (t: ManifestTrial) =>
+    t.status === 'pending' ||
+    t.status === 'running' ||
+    t.status === 'interrupted' ||
+    (t.status === 'failed' && options.retryFailed === true);
+  const queue = manifest.trials.filter(runnable);
+  const skipped = manifest.trials.length - queue.length;
+  emit({ type: 'start', manifest, toRun: queue.length });
+  const parallel = Math.max(1, options.parallel ?? spec.parallel);
+  const signal = options.signal ?? new AbortController().signal;
+  const changed = (trial: ManifestTrial, change: 'start' | 'run' | 'epoch' | 'end') => {
+    save();
+    emit({ type: 'trial', trial, change, manifest });
+  };
+
+  const runOne = async (trial: ManifestTrial): Promise<void> => {
+    const resumeRunDir =
+      (trial.status === 'interrupted' || trial.status === 'running') &&
+      trial.runDir &&
+      trial.host === hostname() &&
+      existsSync(join(trial.runDir, 'checkpoint'))
+        ? trial.runDir
+        : undefined;
+    if (!resumeRunDir) {
+      trial.history = [];
+      trial.epochs = 0;
+    }
+    trial.status = 'running';
+    trial.attempts++;
+    delete trial.failure;
+    trial.best = null;
+    trial.bestEpoch = null;
+    const update = () => {
+      const best = bestOf(trial.history, manifest.mode);
+      trial.best = best?.value ?? null;
+      trial.bestEpoch = best?.epoch ?? null;
+    };
+    update();
+    changed(trial, 'start');
+    const configFile = join(dir, trial.config);
+    const config = YAML.parse(readFileSync(configFile, 'utf8')) as ResolvedConfig;
+    let stoppedAt: number | undefined;
+    const outcome = await options.executor(
+      {
+        sweepId: manifest.id,
+        trial: structuredClone(trial),
+        configFile,
+        config: rebaseToCwd(config, dirname(configFile), cwd),
+        name: `${manifest.name}-t${trial.index}`,
+        ask: asha !== undefined,
+        ...(resumeRunDir ? { resumeRunDir } : {}),
+      },
+      {
+        onRun: (run) => {
+          // A new attempt (another worker after a crash) starts over.
+          if (trial.runId !== undefined && trial.runId !== run.id && trial.runDir !== run.dir) {
+            trial.history = [];
+            trial.epochs = 0;
+          }
+          trial.runId = run.id;
+          trial.runDir = run.dir;
+          trial.host = run.host;
+          changed(trial, 'run');
+        },
+        onEpoch: (record) => {
+          const value = record[manifest.metricKey];
+          trial.history = trial.history.filter((h) => h.epoch < record.epoch);
+          trial.history.push({ epoch: record.epoch, value: value ?? Number.NaN });
+          trial.epochs = record.epoch;
+          update();
+          const stop =
+            asha !== undefined && value !== undefined && asha.report(trial.id, record.epoch, value);
+          if (stop) stoppedAt = record.epoch;
+          changed(trial, 'epoch');
+          return stop;
+        },
+      },
+      signal,
+    );
+    trial.status = outcome.status === 'completed' && stoppedAt !== undefined ? 'stopped' : outcome.status;
+    if (outcome.epochs !== undefined) trial.epochs = outcome.epochs;
+    if (outcome.runId) trial.runId = outcome.runId;
+    if (outcome.runDir) trial.runDir = outcome.runDir;
+    if (outcome.host) trial.host = outcome.host;
+    if (outcome.failure) trial.failure = outcome.failure;
+    update();
+    changed(trial, 'end');
+  };
+
+  let next = 0;
+  const slot = async () => {
+    while (!signal.aborted && next < queue.length) {
+      const trial = queue[next++] as ManifestTrial;
+      await runOne(trial);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, queue.length) }, slot));
+
+  const unfinished = manifest.trials.some(
+    (t) => t.status === 'pending' || t.status === 'running' || t.status === 'interrupted',
+  );
+  manifest.status = signal.aborted || unfinished ? 'interrupted' : 'completed';
+  for (const t of manifest.trials) if (t.status === 'running') t.status = 'interrupted';
+  save();
+
+  const sorted = sortTrials(manifest.trials, manifest.mode);
+  const top = sorted[0] && sorted[0].best !== null ? sorted[0] : undefined;
+  let best: SweepResult['best'] = null;
+  if (top) {
+    const config = YAML.parse(readFileSync(join(dir, top.config), 'utf8')) as ResolvedConfig;
+    const configFile = join(dir, SWEEP_FILES.best);
+    const header = `# Best trial of sweep ${manifest.id}: trial ${top.index} (${top.id}), ${manifest.metric} ${top.best} at epoch ${top.bestEpoch}.\n# Train it with: qqp train ${configFile}\n`;
+    // trials/<id>.yaml has data paths relative to trials/; best.yaml sits one level up.
+    const rebased = configForRunFolder(rebaseToCwd(config, join(dir, SWEEP_FILES.trials), cwd), dir, cwd);
+    writeFileAtomic(configFile, header + YAML.stringify(rebased, { lineWidth: 0 }));
+    best = { trial: top, configFile };
+  }
+  const result: SweepResult = {
+    id: manifest.id,
+    dir,
+    status: manifest.status,
+    metric: manifest.metric,
+    mode: manifest.mode,
+    trials: sorted,
+    best,
+    ran: queue.filter((t) => t.attempts > 0 && t.status !== 'pending').length,
+    skipped,
+  };
+  writeJsonAtomic(join(dir, SWEEP_FILES.results), {
+    id: result.id,
+    status: result.status,
+    metric: result.metric,
+    mode: result.mode,
+    trials: sorted.map((t) => ({
+      index: t.index,
+      id: t.id,
+      params: t.params,
+      status: t.status,
+      epochs: t.epochs,
+      best: t.best,
+      bestEpoch: t.bestEpoch,
+      runId: t.runId ?? null,
+      runDir: t.runDir ?? null,
+      host: t.host ?? null,
+    })),
+    best: best
+      ? { trial: best.trial.index, id: best.trial.id, value: best.trial.best, config: SWEEP_FILES.best }
+      : null,
+  });
+  return result;
+}
+
+/** Data paths of a config file in `fileDir` made relative to `cwd` again (as loadConfig gives them). */
+function rebaseToCwd(config: ResolvedConfig, fileDir: string, cwd: string): ResolvedConfig {
+  const copy = structuredClone(config);
+  for (const f of DATA_PATH_FIELDS) {
+    const p = copy.data[f];
+    if (typeof p === 'string' && p !== '' && !isAbsolute(p))
+      copy.data[f] = displayPath(resolve(fileDir, p), cwd);
+  }
+  return copy;
+}
+
+function trialEntry(t: Trial, dir: string, cwd: string): ManifestTrial {
+  const rel = join(SWEEP_FILES.trials, `${t.id}.yaml`);
+  const file = join(dir, rel);
+  const header = `# Trial ${t.index}: ${t.overrides.join(' ') || '(base config)'}\n`;
+  writeFileAtomic(
+    file,
+    header + YAML.stringify(configForRunFolder(t.config, dirname(file), cwd), { lineWidth: 0 }),
+  );
+  return {
+    index: t.index,
+    id: t.id,
+    params: t.params,
+    overrides: t.overrides,
+    config: rel,
+    status: 'pending',
+    attempts: 0,
+    epochs: 0,
+    history: [],
+    best: null,
+    bestEpoch: null,
+  };
+}

@@ -1,0 +1,206 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import YAML from 'yaml';
+import { checkConfigFile, displayPath } from '../config/load.js';
+import { parsePath } from '../config/paths.js';
+import type { ResolvedConfig } from '../config/schema.js';
+import { DATA_PATH_FIELDS } from '../data/schema.js';
+import { ConfigError, type Problem } from '../errors.js';
+import { Rng } from '../util/rng.js';
+import type { ParameterSpace, SweepSpec } from './spec.js';
+
+/** One point of the search space: config path → value, in the spec's parameter order. */
+export type TrialParams = Record<string, unknown>;
+
+export interface Trial {
+  /** 1-based position in the sweep. */
+  index: number;
+  /** Hash of the resolved config: the trial's identity across resumes and machines. */
+  id: string;
+  params: TrialParams;
+  /** The `--set` texts that make the base config this trial's. */
+  overrides: string[];
+  /** Data paths relative to the current directory, as loadConfig gives them. */
+  config: ResolvedConfig;
+}
+
+/** Four significant digits: sampled values stay readable and print the same everywhere. */
+function round(x: number): number {
+  return Number(x.toPrecision(4));
+}
+
+function sample(p: ParameterSpace, rng: Rng): unknown {
+  if ('values' in p) return rng.pick(p.values);
+  if (p.distribution === 'int') return rng.int(p.min, p.max);
+  if (p.distribution === 'loguniform') {
+    const lo = Math.log(p.min);
+    const hi = Math.log(p.max);
+    return round(Math.exp(lo + rng.float() * (hi - lo)));
+  }
+  return round(p.min + rng.float() * (p.max - p.min));
+}
+
+/** Every grid point, the last parameter varying fastest. */
+export function gridPoints(parameters: readonly ParameterSpace[]): TrialParams[] {
+  let points: TrialParams[] = [{}];
+  for (const p of parameters) {
+    const values = 'values' in p ? p.values : Array.from({ length: p.max - p.min + 1 }, (_, i) => p.min + i);
+    points = points.flatMap((pt) => values.map((v) => ({ ...pt, [p.path]: v })));
+  }
+  return points;
+}
+
+/** `count` points drawn from `seed`; the same seed gives the same points. */
+export function randomPoints(
+  parameters: readonly ParameterSpace[],
+  count: number,
+  seed: number,
+): TrialParams[] {
+  const rng = new Rng(seed);
+  const out: TrialParams[] = [];
+  for (let i = 0; i < count; i++) {
+    const pt: TrialParams = {};
+    for (const p of parameters) pt[p.path] = sample(p, rng);
+    out.push(pt);
+  }
+  return out;
+}
+
+/** A value as `--set` text: strings as they are (the schema types them), the rest as YAML/JSON. */
+export function overrideText(path: string, value: unknown): string {
+  return `${path}=${typeof value === 'string' ? value : JSON.stringify(value)}`;
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
+/** The trial identity: sha256 of the resolved config with sorted keys, first 12 hex digits. */
+export function configHash(config: unknown): string {
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(config)))
+    .digest('hex')
+    .slice(0, 12);
+}
+
+/** Writes an inline base to a temporary file (data and extends paths made absolute from the spec). */
+function inlineBaseFile(spec: SweepSpec, specDir: string): { file: string; cleanup(): void } {
+  const copy = structuredClone((spec.base as { inline: Record<string, unknown> }).inline);
+  const data = copy.data as Record<string, unknown> | undefined;
+  if (data && typeof data === 'object') {
+    for (const f of DATA_PATH_FIELDS) {
+      const p = data[f];
+      if (typeof p === 'string' && p !== '' && !isAbsolute(p)) data[f] = resolve(specDir, p);
+    }
+  }
+  const ext = copy.extends;
+  if (typeof ext === 'string') copy.extends = resolve(specDir, ext);
+  else if (Array.isArray(ext))
+    copy.extends = ext.map((e) => (typeof e === 'string' ? resolve(specDir, e) : e));
+  const dir = mkdtempSync(join(tmpdir(), 'qqp-sweep-base-'));
+  const file = join(dir, 'base.yaml');
+  writeFileSync(file, YAML.stringify(copy));
+  return { file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * The sweep's trials: grid points, or points sampled from the spec's seed (random, asha), each
+ * resolved into a full config. Identical configs are one trial. Problems (a parameter path the
+ * config has not got, a value of the wrong type) are reported where the spec writes them.
+ */
+export function generateTrials(spec: SweepSpec, specDir: string, cwd: string = process.cwd()): Trial[] {
+  const limit = spec.maxTrials;
+  let points: TrialParams[];
+  if (spec.strategy === 'grid') {
+    points = gridPoints(spec.parameters);
+    if (Number.isFinite(limit)) points = points.slice(0, limit);
+  } else {
+    // Duplicates (likely in small discrete spaces) are skipped, so draw more than needed.
+    points = randomPoints(spec.parameters, limit * 20, spec.seed);
+  }
+  const inline = 'inline' in spec.base ? inlineBaseFile(spec, specDir) : undefined;
+  const baseFile = inline ? inline.file : (spec.base as { file: string }).file;
+  const fixed = [...spec.set, ...(spec.asha ? [`training.epochs=${spec.asha.maxEpochs}`] : [])];
+  const trials: Trial[] = [];
+  const seen = new Set<string>();
+  const problems: Problem[] = [];
+  try {
+    for (const params of points) {
+      if (trials.length >= limit) break;
+      const paramTexts = Object.entries(params).map(([p, v]) => overrideText(p, v));
+      const overrides = [...fixed, ...paramTexts];
+      const check = checkConfigFile(baseFile, { overrides, cwd });
+      if (!check.loaded) {
+        for (const p of check.problems) problems.push(relocate(p, spec, baseFile, inline !== undefined, cwd));
+        break; // one trial's problems say what is wrong with them all
+      }
+      const config = check.loaded.config;
+      if (inline) {
+        for (const f of DATA_PATH_FIELDS) {
+          const p = config.data[f];
+          if (typeof p === 'string' && isAbsolute(p)) config.data[f] = displayPath(p, cwd);
+        }
+      }
+      const id = configHash(config);
+      if (seen.has(id)) continue;
+      seen.add(id);
+      trials.push({ index: trials.length + 1, id, params, overrides, config });
+    }
+  } finally {
+    inline?.cleanup();
+  }
+  const metricProblem = trials[0] ? checkMetric(spec, trials[0].config) : undefined;
+  if (metricProblem) problems.push(metricProblem);
+  if (problems.length > 0) {
+    const n = problems.length;
+    throw new ConfigError(
+      'SWEEP_TRIALS_INVALID',
+      `${spec.file}: ${n} problem${n === 1 ? '' : 's'} in the sweep's trial configs`,
+      {
+        problems,
+      },
+    );
+  }
+  return trials;
+}
+
+/** The metric must be one the epoch records carry: loss, or a configured metric (val_ or not). */
+function checkMetric(spec: SweepSpec, config: ResolvedConfig): Problem | undefined {
+  const name = spec.metricKey.replace(/^val_/, '');
+  const known = ['loss', ...config.training.metrics];
+  if (known.includes(name)) return undefined;
+  return {
+    ...spec.locate(['metric']),
+    message: `the trials' epochs do not record "${spec.metricKey}"`,
+    suggestion: `one of ${known.flatMap((k) => [`validation.${k}`, k]).join(', ')} (or add it to training.metrics)`,
+  };
+}
+
+/** Moves a problem of a trial config to where the spec wrote its cause. */
+function relocate(p: Problem, spec: SweepSpec, baseFile: string, inline: boolean, cwd: string): Problem {
+  const setMatch = /^--set (.*)$/.exec(p.source);
+  if (setMatch) {
+    const text = setMatch[1] ?? '';
+    const path = text.slice(0, text.indexOf('='));
+    const param = spec.parameters.find((q) => q.path === path);
+    if (param) return { ...p, ...spec.locate(['parameters', param.path], 'key'), path: p.path ?? path };
+    const i = spec.set.indexOf(text);
+    if (i >= 0) return { ...p, ...spec.locate(['set', i]) };
+    return { ...p, ...spec.locate(['asha', 'maxEpochs']) };
+  }
+  if (inline && displayPath(resolve(cwd, p.source), cwd) === displayPath(baseFile, cwd)) {
+    const at = p.path ? (parsePath(p.path) ?? []) : [];
+    return { ...p, ...spec.locate(['base', ...at]), ...(p.path ? { path: p.path } : {}) };
+  }
+  return p;
+}

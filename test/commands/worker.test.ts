@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { Queue } from 'bullmq';
+import { PROJECT_ROOT } from '../helpers/cli.js';
+
+const REDIS = process.env.QQP_TEST_REDIS_URL;
+const SKIP = REDIS
+  ? false
+  : 'QQP_TEST_REDIS_URL is not set (start one with: eval "$(scripts/redis-test-server.sh start)")';
+const BIN = join(PROJECT_ROOT, 'bin', 'run.js');
+
+describe('qqp worker over Redis', { skip: SKIP }, () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'qqp-worker-'));
+  const queueName = `qqp-test-${process.pid}-${Date.now()}`;
+  const children: ChildProcess[] = [];
+  after(async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    const u = new URL(REDIS as string);
+    const q = new Queue(queueName, { connection: { host: u.hostname, port: Number(u.port) } });
+    await q.obliterate({ force: true });
+    await q.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const start = (args: string[], log: string[]): ChildProcess => {
+    const c = spawn(process.execPath, [BIN, ...args], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    c.stdout?.on('data', (d: Buffer) => log.push(d.toString()));
+    c.stderr?.on('data', (d: Buffer) => log.push(d.toString()));
+    children.push(c);
+    return c;
+  };
+  const exited = (c: ChildProcess) =>
+    new Promise<number | null>((r) =>
+      c.exitCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code)),
+    );
+
+  it('two workers finish every trial exactly once, though one is killed mid-trial', {
+    timeout: 240_000,
+  }, async () => {
+    const workerArgs = (name: string) => [
+      'worker',
+      '--queue',
+      REDIS as string,
+      '--queue-name',
+      queueName,
+      '--experiments-dir',
+      join(tmp, name),
+      '--lock-seconds',
+      '2',
+    ];
+    const log1: string[] = [];
+    const log2: string[] = [];
+    const w1 = start(workerArgs('w1'), log1);
+    const w2 = start(workerArgs('w2'), log2);
+    const coordLog: string[] = [];
+    const coord = start(
+      [
+        'sweep',
+        'configs/sweeps/tiny.yaml',
+        '--queue',
+        REDIS as string,
+        '--queue-name',
+        queueName,
+        '--experiments-dir',
+        join(tmp, 'coord'),
+        '--json',
+      ],
+      coordLog,
+    );
+    // Kill worker 1 outright once it has finished an epoch of a trial (mid-trial: 2 epochs each).
+    await new Promise<void>((resolve, reject) => {
+      const timer = setInterval(() => {
+        if (/: epoch 1/.test(log1.join(''))) {
+          clearInterval(timer);
+          w1.kill('SIGKILL');
+          resolve();
+        } else if (coord.exitCode !== null) {
+          clearInterval(timer);
+          reject(
+            new Error(`the sweep ended before worker 1 trained:\n${coordLog.join('')}\n${log1.join('')}`),
+          );
+        }
+      }, 100);
+    });
+    const code = await exited(coord);
+    const out = coordLog.join('');
+    assert.equal(code, 0, out);
+    const result = JSON.parse(out.slice(out.indexOf('{'))) as { id: string; dir: string; status: string };
+    assert.equal(result.status, 'completed');
+    const manifest = JSON.parse(readFileSync(join(result.dir, 'manifest.json'), 'utf8')) as {
+      trials: {
+        id: string;
+        status: string;
+        epochs: number;
+        attempts: number;
+        runDir?: string;
+        history: unknown[];
+      }[];
+    };
+    assert.equal(manifest.trials.length, 4);
+    for (const t of manifest.trials) {
+      assert.equal(t.status, 'completed', JSON.stringify(t));
+      assert.equal(t.epochs, 2);
+      assert.equal(t.history.length, 2, 'each epoch recorded once');
+      assert.equal(t.attempts, 1);
+    }
+    // The killed worker's trial was finished by worker 2: its run is under w2.
+    const killedTrial = /(\S+\.\w{12}): epoch 1/.exec(log1.join(''))?.[1]?.split('.').at(-1);
+    const rerun = manifest.trials.find((t) => t.id === killedTrial);
+    assert.ok(
+      rerun?.runDir?.includes(join(tmp, 'w2')),
+      `trial ${killedTrial} finished on worker 2: ${rerun?.runDir}`,
+    );
+    // Every trial completed exactly once on the queue.
+    const u = new URL(REDIS as string);
+    const q = new Queue(queueName, { connection: { host: u.hostname, port: Number(u.port) } });
+    const counts = await q.getJobCounts('completed', 'failed', 'active', 'waiting');
+    await q.close();
+    assert.equal(counts.completed, 4, JSON.stringify(counts));
+    assert.equal(counts.failed, 0, JSON.stringify(counts));
+    assert.equal(counts.active, 0, JSON.stringify(counts));
+    w2.kill('SIGINT');
+    await exited(w2);
+  });
+});

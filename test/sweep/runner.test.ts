@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import YAML from 'yaml';
+import {
+  runSweep,
+  type SweepManifest,
+  type TrialExecutor,
+  type TrialOutcome,
+} from '../../src/sweep/runner.js';
+import { parseSweepSpec } from '../../src/sweep/spec.js';
+import type { EpochRecord } from '../../src/train/trainer.js';
+import { PROJECT_ROOT } from '../helpers/cli.js';
+
+const DIR = join(PROJECT_ROOT, 'test', 'fixtures', 'configs');
+const tmp = mkdtempSync(join(tmpdir(), 'qqp-sweep-runner-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+const GRID = `name: g
+base: tiny.yaml
+set: [training.epochs=2]
+parameters:
+  training.batchSize: { values: [8, 16, 32] }
+metric: validation.loss
+`;
+
+function record(epoch: number, valLoss: number): EpochRecord {
+  return { epoch, learningRate: 0.001, seconds: 0, examplesPerSecond: 0, loss: valLoss, val_loss: valLoss };
+}
+
+/** A scripted executor: the metric of each epoch comes from `script(batchSize)`, nothing is trained. */
+function fake(
+  script: (batchSize: number) => number[],
+  ending: (batchSize: number) => TrialOutcome['status'] = () => 'completed',
+): { executor: TrialExecutor; ran: number[] } {
+  const ran: number[] = [];
+  const executor: TrialExecutor = async (job, hooks) => {
+    const bs = job.config.training.batchSize;
+    ran.push(bs);
+    hooks.onRun({ id: `run-${bs}-${ran.length}`, dir: join(tmp, `run-${bs}`), host: 'test' });
+    let epochs = 0;
+    for (const [i, v] of script(bs).entries()) {
+      epochs = i + 1;
+      if (await hooks.onEpoch(record(epochs, v))) return { status: 'stopped', epochs };
+    }
+    const status = ending(bs);
+    return { status, epochs, ...(status === 'failed' ? { failure: 'scripted failure' } : {}) };
+  };
+  return { executor, ran };
+}
+
+describe('runSweep', () => {
+  it('runs every trial, writes the folder and sorts by the metric', async () => {
+    const { executor, ran } = fake((bs) => [1, bs / 100]);
+    const r = await runSweep({
+      experimentsDir: tmp,
+      spec: parseSweepSpec('g.yaml', GRID, DIR),
+      specDir: DIR,
+      executor,
+      parallel: 2,
+    });
+    assert.equal(r.status, 'completed');
+    assert.deepEqual(
+      [...ran].sort((a, b) => a - b),
+      [8, 16, 32],
+    );
+    assert.deepEqual(
+      r.trials.map((t) => t.best),
+      [0.08, 0.16, 0.32],
+    );
+    for (const f of ['spec.yaml', 'manifest.json', 'results.json', 'best.yaml'])
+      assert.ok(existsSync(join(r.dir, f)), f);
+    const best = YAML.parse(readFileSync(join(r.dir, 'best.yaml'), 'utf8'));
+    assert.equal(best.training.batchSize, 8);
+    // Data paths are relative to the sweep folder, so the file trains from anywhere.
+    assert.ok(existsSync(join(r.dir, best.data.source)), best.data.source);
+  });
+
+  it('resume skips finished trials, reruns interrupted ones, failed ones only on request', async () => {
+    const first = fake(
+      () => [0.5],
+      (bs) => (bs === 16 ? 'interrupted' : bs === 32 ? 'failed' : 'completed'),
+    );
+    const r1 = await runSweep({
+      experimentsDir: tmp,
+      spec: parseSweepSpec('g.yaml', GRID, DIR),
+      specDir: DIR,
+      executor: first.executor,
+    });
+    assert.equal(r1.status, 'interrupted');
+    const manifest = JSON.parse(readFileSync(join(r1.dir, 'manifest.json'), 'utf8')) as SweepManifest;
+    assert.deepEqual(
+      manifest.trials.map((t) => t.status),
+      ['completed', 'interrupted', 'failed'],
+    );
+
+    const second = fake(() => [0.4]);
+    const r2 = await runSweep({ experimentsDir: tmp, resume: r1.id, executor: second.executor });
+    assert.deepEqual(second.ran, [16]);
+    assert.equal(r2.skipped, 2);
+
+    const third = fake(() => [0.3]);
+    const r3 = await runSweep({
+      experimentsDir: tmp,
+      resume: r1.dir,
+      retryFailed: true,
+      executor: third.executor,
+    });
+    assert.deepEqual(third.ran, [32]);
+    assert.equal(r3.status, 'completed');
+    assert.deepEqual(
+      r3.trials.map((t) => [t.index, t.attempts, t.status]),
+      [
+        [3, 2, 'completed'],
+        [2, 2, 'completed'],
+        [1, 1, 'completed'],
+      ],
+    );
+
+    const fourth = fake(() => [0.1]);
+    await runSweep({ experimentsDir: tmp, resume: r1.id, executor: fourth.executor });
+    assert.deepEqual(fourth.ran, [], 'a finished sweep runs nothing again');
+  });
+
+  it('ASHA stops the weak trials at the rungs', async () => {
+    const spec = parseSweepSpec(
+      'a.yaml',
+      `base: tiny.yaml
+strategy: asha
+asha: { minEpochs: 1, maxEpochs: 4, reductionFactor: 2 }
+maxTrials: 3
+parameters:
+  training.batchSize: { values: [8, 16, 32] }
+metric: validation.loss
+seed: 5
+`,
+      DIR,
+    );
+    // Losses per epoch by batch size; trials run one at a time in their sampled order.
+    const curves: Record<number, number[]> = {
+      8: [0.5, 0.4, 0.3, 0.2],
+      16: [0.6, 0.55, 0.5, 0.45],
+      32: [0.45, 0.5, 0.4, 0.3],
+    };
+    const { executor, ran } = fake((bs) => curves[bs] ?? []);
+    const r = await runSweep({ experimentsDir: tmp, spec, specDir: DIR, executor, parallel: 1 });
+    assert.equal(ran.length, 3);
+    const byBs = Object.fromEntries(r.trials.map((t) => [t.params['training.batchSize'], t]));
+    // Expected from the rung rule, given the order the seed drew.
+    const order = ran.join(',');
+    const expected: Record<string, Record<number, [string, number]>> = {};
+    // Replay the rule by hand for the order drawn: lone values go on; below the median stops.
+    const rung: Record<number, number[]> = { 1: [], 2: [] };
+    const want: Record<number, [string, number]> = {};
+    for (const bs of ran) {
+      const c = curves[bs] as number[];
+      let stopped: number | undefined;
+      for (const e of [1, 2]) {
+        const t = rung[e] as number[];
+        t.push(c[e - 1] as number);
+        const s = [...t].sort((a, b) => a - b);
+        const q = (s.length - 1) * 0.5;
+        const cut =
+          (s[Math.floor(q)] as number) +
+          ((s[Math.ceil(q)] as number) - (s[Math.floor(q)] as number)) * (q - Math.floor(q));
+        if (t.length > 1 && (c[e - 1] as number) > cut) {
+          stopped = e;
+          break;
+        }
+      }
+      want[bs] = stopped === undefined ? ['completed', 4] : ['stopped', stopped];
+    }
+    expected[order] = want;
+    for (const bs of ran)
+      assert.deepEqual([byBs[bs]?.status, byBs[bs]?.epochs], want[bs], `batch ${bs} (order ${order})`);
+    assert.ok(
+      r.trials.some((t) => t.status === 'stopped'),
+      `some trial stops (order ${order})`,
+    );
+  });
+});

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, formatProblem } from '../../src/errors.js';
+import { metricKey, parseSweepSpec } from '../../src/sweep/spec.js';
+import { PROJECT_ROOT } from '../helpers/cli.js';
+
+const DIR = join(PROJECT_ROOT, 'test', 'fixtures', 'configs');
+
+function problems(text: string): string[] {
+  try {
+    parseSweepSpec('s.yaml', text, DIR);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    return err.problems.map(formatProblem);
+  }
+  assert.fail('expected the spec to be refused');
+}
+
+describe('sweep spec', () => {
+  it('reads a valid spec with defaults', () => {
+    const spec = parseSweepSpec(
+      's.yaml',
+      'base: tiny.yaml\nparameters:\n  training.batchSize: { values: [16, 32] }\nmetric: validation.loss\n',
+      DIR,
+    );
+    assert.equal(spec.strategy, 'grid');
+    assert.equal(spec.mode, 'min');
+    assert.equal(spec.metricKey, 'val_loss');
+    assert.deepEqual(spec.base, { file: join(DIR, 'tiny.yaml') });
+    assert.deepEqual(spec.parameters, [{ path: 'training.batchSize', values: [16, 32] }]);
+  });
+
+  it('reports problems at file:line:col', () => {
+    const found = problems(
+      [
+        'base: tiny.yaml',
+        'strategy: gird',
+        'parameters:',
+        '  training.optimizer.learningRate: { min: 0.1, max: 0.01, distribution: loguniform }',
+        '  training.batchSize: { vals: [1] }',
+        'metric: validation.accuracy',
+        'maxTrails: 3',
+      ].join('\n'),
+    );
+    assert.ok(
+      found.some(
+        (p) => p.startsWith('s.yaml:2:11 strategy: must be one of') && p.includes('did you mean "grid"'),
+      ),
+      found.join('\n'),
+    );
+    assert.ok(
+      found.some(
+        (p) => p.startsWith('s.yaml:7:1') && p.includes('unknown key "maxTrails"') && p.includes('maxTrials'),
+      ),
+      found.join('\n'),
+    );
+    assert.ok(
+      found.some((p) => p.startsWith('s.yaml:4:53') && p.includes('below min')),
+      found.join('\n'),
+    );
+    assert.ok(
+      found.some((p) => p.startsWith('s.yaml:5:') && p.includes('needs `values: [...]`')),
+      found.join('\n'),
+    );
+  });
+
+  it('refuses ranges a strategy cannot use', () => {
+    const grid = problems(
+      'base: tiny.yaml\nparameters:\n  training.optimizer.learningRate: { min: 0.001, max: 0.1 }\nmetric: loss\n',
+    );
+    assert.ok(
+      grid.some((p) => p.startsWith('s.yaml:3:') && p.includes('grid cannot enumerate')),
+      grid.join('\n'),
+    );
+    const log = problems(
+      'base: tiny.yaml\nstrategy: random\nmaxTrials: 2\nparameters:\n  training.optimizer.learningRate: { min: 0, max: 0.1, distribution: loguniform }\nmetric: loss\n',
+    );
+    assert.ok(
+      log.some((p) => p.includes('loguniform range needs min > 0')),
+      log.join('\n'),
+    );
+    const asha = problems(
+      'base: tiny.yaml\nstrategy: asha\nmaxTrials: 2\nparameters:\n  training.batchSize: { values: [8] }\nmetric: loss\n',
+    );
+    assert.ok(
+      asha.some((p) => p.startsWith('s.yaml:2:') && p.includes('needs an `asha:` section')),
+      asha.join('\n'),
+    );
+  });
+
+  it('names metrics as the epoch records do', () => {
+    assert.equal(metricKey('validation.accuracy'), 'val_accuracy');
+    assert.equal(metricKey('train.loss'), 'loss');
+    assert.equal(metricKey('val_precision'), 'val_precision');
+  });
+});

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, formatProblem } from '../../src/errors.js';
+import { parseSweepSpec } from '../../src/sweep/spec.js';
+import { configHash, generateTrials, gridPoints, randomPoints } from '../../src/sweep/trials.js';
+import { PROJECT_ROOT } from '../helpers/cli.js';
+
+const DIR = join(PROJECT_ROOT, 'test', 'fixtures', 'configs');
+
+describe('trial generation', () => {
+  it('enumerates a grid, the last parameter fastest', () => {
+    const points = gridPoints([
+      { path: 'a', values: [1, 2] },
+      { path: 'b', min: 3, max: 5, distribution: 'int' },
+    ]);
+    assert.deepEqual(points, [
+      { a: 1, b: 3 },
+      { a: 1, b: 4 },
+      { a: 1, b: 5 },
+      { a: 2, b: 3 },
+      { a: 2, b: 4 },
+      { a: 2, b: 5 },
+    ]);
+  });
+
+  it('draws the same random points from the same seed, within the ranges', () => {
+    const space = [
+      { path: 'lr', min: 0.0001, max: 0.1, distribution: 'loguniform' as const },
+      { path: 'units', values: [8, 16, 32] },
+      { path: 'n', min: 1, max: 3, distribution: 'int' as const },
+      { path: 'p', min: 0.1, max: 0.5, distribution: 'uniform' as const },
+    ];
+    const a = randomPoints(space, 20, 42);
+    assert.deepEqual(randomPoints(space, 20, 42), a);
+    assert.notDeepEqual(randomPoints(space, 20, 43), a);
+    for (const pt of a) {
+      assert.ok((pt.lr as number) >= 0.0001 && (pt.lr as number) <= 0.1);
+      assert.ok([8, 16, 32].includes(pt.units as number));
+      assert.ok([1, 2, 3].includes(pt.n as number));
+      assert.ok((pt.p as number) >= 0.1 && (pt.p as number) <= 0.5);
+    }
+  });
+
+  it('resolves trials into configs with a stable identity and no duplicates', () => {
+    const text =
+      'base: tiny.yaml\nstrategy: random\nmaxTrials: 5\nseed: 3\nparameters:\n  training.batchSize: { values: [16, 32] }\n  model.layers[1].units: { values: [4, 8] }\nmetric: validation.loss\n';
+    const trials = generateTrials(parseSweepSpec('s.yaml', text, DIR), DIR);
+    // Only 4 distinct configs exist, so 4 trials, however many draws were made.
+    assert.equal(trials.length, 4);
+    assert.equal(new Set(trials.map((t) => t.id)).size, 4);
+    for (const t of trials) {
+      assert.equal(t.config.training.batchSize, t.params['training.batchSize']);
+      assert.equal(
+        (t.config.model as { layers: { units?: number }[] }).layers[1]?.units,
+        t.params['model.layers[1].units'],
+      );
+      assert.equal(t.id, configHash(t.config));
+    }
+    const again = generateTrials(parseSweepSpec('s.yaml', text, DIR), DIR);
+    assert.deepEqual(
+      again.map((t) => t.id),
+      trials.map((t) => t.id),
+    );
+  });
+
+  it('reports a parameter path the config has not got where the spec names it', () => {
+    const text =
+      'base: tiny.yaml\nparameters:\n  training.batchSise: { values: [16] }\nmetric: validation.loss\n';
+    try {
+      generateTrials(parseSweepSpec('s.yaml', text, DIR), DIR);
+      assert.fail('expected a ConfigError');
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      const lines = err.problems.map(formatProblem);
+      assert.ok(
+        lines.some((l) => l.startsWith('s.yaml:3:3') && l.includes('batchSize')),
+        lines.join('\n'),
+      );
+    }
+  });
+
+  it('refuses a metric the epochs do not record', () => {
+    const text =
+      'base: tiny.yaml\nparameters:\n  training.batchSize: { values: [16] }\nmetric: validation.f1\n';
+    assert.throws(
+      () => generateTrials(parseSweepSpec('s.yaml', text, DIR), DIR),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        return err.problems.some((p) => p.line === 4 && p.message.includes('val_f1'));
+      },
+    );
+  });
+});
