@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, formatProblem } from '../../src/errors.js';
-import { metricKey, parseSweepSpec } from '../../src/sweep/spec.js';
+import { loadSweepSpec, metricKey, parseSweepSpec } from '../../src/sweep/spec.js';
+import { generateTrials } from '../../src/sweep/trials.js';
 import { PROJECT_ROOT } from '../helpers/cli.js';
 
 const DIR = join(PROJECT_ROOT, 'test', 'fixtures', 'configs');
@@ -93,5 +95,18 @@ describe('sweep spec', () => {
     assert.equal(metricKey('validation.accuracy'), 'val_accuracy');
     assert.equal(metricKey('train.loss'), 'loss');
     assert.equal(metricKey('val_precision'), 'val_precision');
+  });
+});
+
+describe('configs/sweeps/', () => {
+  it('every shipped spec loads and gives valid trials', () => {
+    const dir = join(PROJECT_ROOT, 'configs', 'sweeps');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+    assert.ok(files.length >= 3, `only ${files.length} specs`);
+    for (const f of files) {
+      const spec = loadSweepSpec(join(dir, f), PROJECT_ROOT);
+      const trials = generateTrials(spec, dir, PROJECT_ROOT);
+      assert.ok(trials.length > 0, `${f} gives no trials`);
+    }
   });
 });
