@@ -1,20 +1,17 @@
 import { Args, Flags } from '@oclif/core';
 import { QqpCommand } from '../cli/base.js';
-import { experimentsDirFlag } from '../cli/flags.js';
+import { compareOptionsFrom, comparisonFlags, experimentsDirFlag } from '../cli/flags.js';
 import { colorEnabled, table } from '../cli/render.js';
-import { RunError } from '../errors.js';
 import {
   COMPARE_FORMATS,
   type CompareFormat,
   type Comparison,
+  chooseRuns,
   compareRuns,
   comparisonCells,
   comparisonCsv,
   comparisonMarkdown,
   comparisonRecords,
-  listRuns,
-  parseLast,
-  selectRuns,
 } from '../report/index.js';
 
 export interface CompareResult extends Comparison {
@@ -40,54 +37,22 @@ export default class Compare extends QqpCommand<CompareResult> {
   };
   static override flags = {
     ...experimentsDirFlag,
-    sweep: Flags.string({ description: 'The runs of this sweep', helpValue: 'ID' }),
-    last: Flags.integer({ description: 'The newest N runs (of those chosen otherwise)', helpValue: 'N' }),
-    'all-params': Flags.boolean({ description: 'Show every config value, not only those that differ' }),
-    param: Flags.string({
-      description: 'Show this config value (or every value under it); repeatable',
-      helpValue: 'PATH',
-      multiple: true,
-    }),
-    metric: Flags.string({
-      description:
-        'Validation metric to show best and last values of (default: the monitor, val_loss, val_accuracy); repeatable',
-      helpValue: 'NAME',
-      multiple: true,
-    }),
-    'sort-by': Flags.string({
-      description:
-        'Order by this column, best first for metrics: best_val_loss (or val_loss), test_accuracy, time, a config path...',
-      helpValue: 'METRIC',
-    }),
-    filter: Flags.string({
-      description: 'Keep the runs where PATH=VALUE holds (also !=, >, >=, <, <=); repeatable, all must hold',
-      helpValue: 'PATH=VALUE',
-      multiple: true,
-    }),
+    ...comparisonFlags,
     format: Flags.string({ description: 'Output format', options: [...COMPARE_FORMATS], default: 'table' }),
   };
 
   protected async execute(): Promise<CompareResult> {
     const { argv, flags } = await this.parse(Compare);
-    const listing = listRuns(flags['experiments-dir']);
-    const last = parseLast(flags.last);
-    const runs = selectRuns(listing, {
-      refs: argv as string[],
-      ...(flags.sweep !== undefined ? { sweep: flags.sweep } : {}),
-      ...(last !== undefined ? { last } : {}),
-    });
-    if (runs.length === 0) {
-      throw new RunError('NO_RUNS', `no runs to compare in ${listing.experimentsDir}`, {
-        suggestions: ['train some with `qqp train CONFIG`, or point --experiments-dir at the folder of runs'],
-      });
-    }
-    const cmp = compareRuns(runs, {
-      allParams: flags['all-params'],
-      ...(flags.param ? { params: flags.param } : {}),
-      ...(flags.metric ? { metrics: flags.metric } : {}),
-      ...(flags['sort-by'] ? { sortBy: flags['sort-by'] } : {}),
-      ...(flags.filter ? { filters: flags.filter } : {}),
-    });
+    const { listing, runs } = chooseRuns(
+      flags['experiments-dir'],
+      {
+        refs: argv as string[],
+        ...(flags.sweep !== undefined ? { sweep: flags.sweep } : {}),
+        ...(flags.last !== undefined ? { last: flags.last } : {}),
+      },
+      'compare',
+    );
+    const cmp = compareRuns(runs, compareOptionsFrom(flags));
     return { ...cmp, experimentsDir: listing.experimentsDir, format: flags.format as CompareFormat };
   }
 

@@ -2,10 +2,10 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { QqpCommand } from '../cli/base.js';
-import { experimentsDirFlag } from '../cli/flags.js';
+import { compareOptionsFrom, comparisonFlags, experimentsDirFlag } from '../cli/flags.js';
 import { RunError, UsageError } from '../errors.js';
 import { buildReport, type ChartInfo, type Report as HtmlReport } from '../report/html.js';
-import { listRuns, parseLast, selectRuns } from '../report/index.js';
+import { chooseRuns } from '../report/index.js';
 import { writeFileAtomic } from '../runs/atomic.js';
 
 export interface ReportResult {
@@ -41,36 +41,13 @@ export default class Report extends QqpCommand<ReportResult> {
       default: 'report.html',
       helpValue: 'FILE',
     }),
-    sweep: Flags.string({
-      description: 'The runs of this sweep, with a chart per parameter',
-      helpValue: 'ID',
-    }),
-    last: Flags.integer({ description: 'The newest N runs (of those chosen otherwise)', helpValue: 'N' }),
     title: Flags.string({ description: 'Page title' }),
     objective: Flags.string({
       description:
         'What the sweep charts plot the parameters against (default: best_<monitor>, e.g. best_val_loss)',
       helpValue: 'METRIC',
     }),
-    'all-params': Flags.boolean({
-      description: 'Every config value in the table, not only those that differ',
-    }),
-    param: Flags.string({
-      description: 'Show this config value (repeatable)',
-      helpValue: 'PATH',
-      multiple: true,
-    }),
-    metric: Flags.string({
-      description: 'Validation metric for the table (repeatable)',
-      helpValue: 'NAME',
-      multiple: true,
-    }),
-    'sort-by': Flags.string({ description: 'Order the table by this column', helpValue: 'METRIC' }),
-    filter: Flags.string({
-      description: 'Keep the runs where PATH=VALUE holds (repeatable)',
-      helpValue: 'PATH=VALUE',
-      multiple: true,
-    }),
+    ...comparisonFlags,
   };
 
   protected async execute(): Promise<ReportResult> {
@@ -85,29 +62,20 @@ export default class Report extends QqpCommand<ReportResult> {
     } catch (err) {
       if (err instanceof UsageError) throw err; // else the file does not exist yet, which is fine
     }
-    const listing = listRuns(flags['experiments-dir']);
-    const last = parseLast(flags.last);
-    const runs = selectRuns(listing, {
-      refs: argv as string[],
-      ...(flags.sweep !== undefined ? { sweep: flags.sweep } : {}),
-      ...(last !== undefined ? { last } : {}),
-    });
-    if (runs.length === 0) {
-      throw new RunError('NO_RUNS', `no runs to report on in ${listing.experimentsDir}`, {
-        suggestions: ['train some with `qqp train CONFIG`, or point --experiments-dir at the folder of runs'],
-      });
-    }
+    const { listing, runs } = chooseRuns(
+      flags['experiments-dir'],
+      {
+        refs: argv as string[],
+        ...(flags.sweep !== undefined ? { sweep: flags.sweep } : {}),
+        ...(flags.last !== undefined ? { last: flags.last } : {}),
+      },
+      'report on',
+    );
     const report: HtmlReport = buildReport(runs, {
       ...(flags.sweep !== undefined ? { sweep: flags.sweep } : {}),
       ...(flags.title ? { title: flags.title } : {}),
       ...(flags.objective ? { objective: flags.objective } : {}),
-      compare: {
-        allParams: flags['all-params'],
-        ...(flags.param ? { params: flags.param } : {}),
-        ...(flags.metric ? { metrics: flags.metric } : {}),
-        ...(flags['sort-by'] ? { sortBy: flags['sort-by'] } : {}),
-        ...(flags.filter ? { filters: flags.filter } : {}),
-      },
+      compare: compareOptionsFrom(flags),
       experimentsDir: listing.experimentsDir,
       version: this.config.version,
     });

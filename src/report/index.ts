@@ -32,5 +32,5 @@ export {
   readRun,
   type TestMetrics,
 } from './read.js';
-export { parseLast, parseSince, type RunQuery, selectRuns } from './select.js';
+export { chooseRuns, parseLast, parseSince, type RunQuery, selectRuns } from './select.js';
 export { configFull, configInShort, epochTable, learningCurves } from './show.js';

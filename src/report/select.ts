@@ -1,5 +1,5 @@
 import { RunError, UsageError } from '../errors.js';
-import { byStart, findRun, type RunInfo, type RunListing } from './read.js';
+import { byStart, findRun, listRuns, type RunInfo, type RunListing } from './read.js';
 
 /** Which runs a command works on. */
 export interface RunQuery {
@@ -89,4 +89,28 @@ function uniqueRuns(runs: RunInfo[]): RunInfo[] {
     seen.add(r.dir);
     return true;
   });
+}
+
+/**
+ * The runs a command works on: listed from `experimentsDir`, chosen by refs, sweep and --last; none
+ * is a RunError saying what to do.
+ */
+export function chooseRuns(
+  experimentsDir: string,
+  query: { refs: readonly string[]; sweep?: string; last?: number },
+  purpose: string,
+): { listing: RunListing; runs: RunInfo[] } {
+  const listing = listRuns(experimentsDir);
+  const last = parseLast(query.last);
+  const runs = selectRuns(listing, {
+    refs: [...query.refs],
+    ...(query.sweep !== undefined ? { sweep: query.sweep } : {}),
+    ...(last !== undefined ? { last } : {}),
+  });
+  if (runs.length === 0) {
+    throw new RunError('NO_RUNS', `no runs to ${purpose} in ${listing.experimentsDir}`, {
+      suggestions: ['train some with `qqp train CONFIG`, or point --experiments-dir at the folder of runs'],
+    });
+  }
+  return { listing, runs };
 }
