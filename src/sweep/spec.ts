@@ -314,7 +314,7 @@ export function parseSweepSpec(file: string, text: string, dir: string): SweepSp
       message: 'ASHA sets training.epochs itself (to asha.maxEpochs)',
     });
   }
-  if (strategy !== 'grid' && value.maxTrials === undefined) {
+  if ((strategy === 'random' || strategy === 'asha') && value.maxTrials === undefined) {
     problems.push({
       ...locator.locate([]),
       message: `strategy ${strategy} needs maxTrials (how many trials to sample)`,
