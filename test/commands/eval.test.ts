@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { EvaluationResult } from '../../src/eval/evaluate.js';
 import type { BinaryEvaluation } from '../../src/train/metrics.js';
 import {
+  assertSameMetrics,
   copyRun,
   expectedFile,
   expectedSplit,
@@ -29,15 +30,6 @@ after(() => {
   if (run) rmSync(run.tmp, { recursive: true, force: true });
 });
 
-function assertMetrics(actual: EvaluationResult, expected: BinaryEvaluation): void {
-  assert.equal(actual.count, expected.count);
-  assert.equal(actual.positives, expected.positives);
-  assert.equal(actual.logLoss, expected.logLoss);
-  assert.equal(actual.rocAuc, Number.isNaN(expected.rocAuc) ? null : expected.rocAuc);
-  assert.deepEqual(actual.atHalf, expected.atHalf);
-  assert.deepEqual(actual.bestF1, expected.bestF1);
-}
-
 function assertNoStack(stderr: string): void {
   assert.doesNotMatch(stderr, /\n\s+at /, `a stack trace in:\n${stderr}`);
 }
@@ -58,7 +50,7 @@ describe('qqp eval', () => {
   it('--json: the figures are evaluateBinary of independent predictions, and the saved file holds them', async () => {
     const r = runCliJson<EvaluationResult>(['eval', run.dir, '--split', 'validation', ...dirFlag]);
     assert.equal(r.code, 0, r.stderr);
-    assertMetrics(r.json, await expectedSplit(run.dir, 'validation'));
+    assertSameMetrics(r.json, await expectedSplit(run.dir, 'validation'));
     assert.deepEqual(r.json.source.kind === 'split' && r.json.source.split, 'validation');
     assert.deepEqual(JSON.parse(readFileSync(join(run.dir, 'eval-validation.json'), 'utf8')), r.json);
   });
@@ -67,7 +59,7 @@ describe('qqp eval', () => {
     const file = writeFile(run.tmp, 'dev.csv', syntheticHead(80));
     const r = runCliJson<EvaluationResult>(['eval', run.id, '--data', file, ...dirFlag]);
     assert.equal(r.code, 0, r.stderr);
-    assertMetrics(r.json, (await expectedFile(run.dir, file)).evaluation as BinaryEvaluation);
+    assertSameMetrics(r.json, (await expectedFile(run.dir, file)).evaluation as BinaryEvaluation);
     assert.equal(r.json.savedTo, join(run.dir, 'eval-dev.csv.json'));
     assert.deepEqual(JSON.parse(readFileSync(join(run.dir, 'eval-dev.csv.json'), 'utf8')), r.json);
   });

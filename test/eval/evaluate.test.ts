@@ -3,10 +3,11 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { QqpError } from '../../src/errors.js';
-import { type EvaluationResult, evaluateRun, evaluationFileName } from '../../src/eval/evaluate.js';
+import { evaluateRun, evaluationFileName } from '../../src/eval/evaluate.js';
 import { openRun } from '../../src/eval/run.js';
 import type { BinaryEvaluation } from '../../src/train/metrics.js';
 import {
+  assertSameMetrics,
   copyRun,
   expectedFile,
   expectedSplit,
@@ -25,16 +26,6 @@ before(async () => {
 after(() => {
   if (run) rmSync(run.tmp, { recursive: true, force: true });
 });
-
-/** The metrics of a result must be exactly evaluateBinary's (ROC AUC NaN shown as null). */
-function assertSameMetrics(actual: EvaluationResult, expected: BinaryEvaluation): void {
-  assert.equal(actual.count, expected.count);
-  assert.equal(actual.positives, expected.positives);
-  assert.equal(actual.logLoss, expected.logLoss);
-  assert.equal(actual.rocAuc, Number.isNaN(expected.rocAuc) ? null : expected.rocAuc);
-  assert.deepEqual(actual.atHalf, expected.atHalf);
-  assert.deepEqual(actual.bestF1, expected.bestF1);
-}
 
 async function rejectsWith(
   p: Promise<unknown>,

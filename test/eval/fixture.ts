@@ -2,6 +2,7 @@
  * A real tiny run for the eval/predict tests (trained once per test file, a few seconds), and the
  * figures those commands must reproduce, computed here independently of src/eval.
  */
+import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { encodePairs } from '../../src/data/encode.js';
 import { loadDataset, prepareDataset } from '../../src/data/load.js';
 import { readPairs } from '../../src/data/read.js';
 import { Vocabulary } from '../../src/data/vocabulary.js';
+import type { EvaluationResult } from '../../src/eval/evaluate.js';
 import { loadModel } from '../../src/runs/model-io.js';
 import { type BinaryEvaluation, evaluateBinary } from '../../src/train/metrics.js';
 import { predictProbabilities } from '../../src/train/predict.js';
@@ -95,4 +97,14 @@ export async function expectedFile(
     probs,
     evaluation: encoded.labels ? evaluateBinary(probs, encoded.labels) : null,
   };
+}
+
+/** The metrics of a result must be exactly evaluateBinary's (ROC AUC NaN shown as null). */
+export function assertSameMetrics(actual: EvaluationResult, expected: BinaryEvaluation): void {
+  assert.equal(actual.count, expected.count);
+  assert.equal(actual.positives, expected.positives);
+  assert.equal(actual.logLoss, expected.logLoss);
+  assert.equal(actual.rocAuc, Number.isNaN(expected.rocAuc) ? null : expected.rocAuc);
+  assert.deepEqual(actual.atHalf, expected.atHalf);
+  assert.deepEqual(actual.bestF1, expected.bestF1);
 }
