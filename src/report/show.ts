@@ -69,7 +69,8 @@ export function configInShort(config: Record<string, unknown> | null): { key: st
 
   const sources = ['source', 'train', 'validation', 'test'].filter((k) => typeof data[k] === 'string');
   if (sources.length) out.push({ key: 'data', value: sources.map((k) => `${k} ${data[k]}`).join(', ') });
-  const split = isObject(data.split) ? data.split : null;
+  // The split applies to a `source` file only; explicit train/test files are used as they are.
+  const split = isObject(data.split) && typeof data.source === 'string' ? data.split : null;
   const dataBits = [
     data.limit !== undefined ? `limit ${scalar(data.limit)}` : '',
     split
