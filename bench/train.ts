@@ -14,8 +14,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import Table from 'cli-table3';
 import { type BackendInfo, type BackendName, initBackend } from '../src/backend/index.js';
+import { table } from '../src/cli/render.js';
 import { loadConfig } from '../src/config/load.js';
 import { sequenceLength } from '../src/data/encode.js';
 import { QqpError } from '../src/errors.js';
@@ -254,22 +254,9 @@ export async function runTrainBench(options: TrainBenchOptions = {}): Promise<Tr
 export function printTrainBench(r: TrainBenchResult, out: (line: string) => void = console.log): void {
   out(`Training speed: ${r.config}, sequence length ${r.seqLen}, vocabulary ${r.vocab}, random token ids`);
   for (const b of r.backends) out(`  ${b.name}: ${b.reason}`);
-  const table = new Table({
-    head: [
-      'impl',
-      'backend',
-      'threads',
-      'batch',
-      'timed examples',
-      'train ex/s',
-      'predict pairs/s',
-      'pytorch ÷ this',
-    ],
-    style: { head: [] },
-  });
-  for (const row of r.rows) {
+  const rows = r.rows.map((row) => {
     const ratio = r.ratios.find((x) => x.backend === row.backend && x.batch === row.batch);
-    table.push([
+    return [
       row.impl,
       row.backend,
       row.threads ?? '-',
@@ -278,9 +265,23 @@ export function printTrainBench(r: TrainBenchResult, out: (line: string) => void
       row.trainExamplesPerS,
       row.predictPairsPerS,
       ratio ? `${ratio.torchOverTfjs}×` : '',
-    ]);
-  }
-  out(table.toString());
+    ];
+  });
+  out(
+    table(
+      [
+        'impl',
+        'backend',
+        'threads',
+        'batch',
+        'timed examples',
+        'train ex/s',
+        'predict pairs/s',
+        'pytorch ÷ this',
+      ],
+      rows,
+    ),
+  );
   out(`pytorch: ${r.torch.ran ? r.torch.note : r.torch.note || 'not run'}`);
   if (r.jsonFile) out(`JSON: ${r.jsonFile}`);
 }
