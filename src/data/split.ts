@@ -5,9 +5,8 @@
  * train the rest. With `stratify`, each label's rows are split on their own by the same fractions,
  * and each split keeps the permutation order.
  */
-import { uniformInt } from 'pure-rand/distribution/uniformInt';
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { ConfigError } from '../errors.js';
+import { Rng } from '../util/rng.js';
 import type { SplitConfig } from './schema.js';
 
 export const DEFAULT_SPLIT: SplitConfig = {
@@ -58,11 +57,11 @@ export function checkSplitFractions(split: Pick<SplitConfig, 'train' | 'validati
 
 /** A seeded permutation of 0..n-1. */
 export function permutation(n: number, seed: number): Uint32Array {
-  const rng = xoroshiro128plus(seed);
+  const rng = new Rng(seed);
   const p = new Uint32Array(n);
   for (let i = 0; i < n; i++) p[i] = i;
   for (let i = n - 1; i > 0; i--) {
-    const j = uniformInt(rng, 0, i);
+    const j = rng.int(0, i);
     const t = p[i]!;
     p[i] = p[j]!;
     p[j] = t;
