@@ -2,8 +2,10 @@
  * All of qqp's benchmarks: `npm run bench` (= node --import tsx bench/index.ts).
  *   --json         one JSON document on stdout ({ data, train }); progress stays on stderr
  *   --skip-data    skip bench/data.ts (data library speed and memory)
- *   --skip-train   skip bench/train.ts (training speed per backend, beside PyTorch)
+ *   --skip-train   skip bench/train.ts (training and prediction speed of the reference model with
+ *                  fused and with tfjs-layers recurrent layers, each in its own process, beside PyTorch)
  *   --no-torch     do not run the PyTorch reference
+ *   --quick        bench/train.ts times about 1/8 of its examples (a smoke run)
  * The data bench runs first: it reports the process's peak RSS, which training would inflate.
  * Figures are printed, never asserted.
  */
@@ -17,6 +19,7 @@ const { values } = parseArgs({
     'skip-data': { type: 'boolean' },
     'skip-train': { type: 'boolean' },
     'no-torch': { type: 'boolean' },
+    quick: { type: 'boolean' },
   },
 });
 
@@ -32,8 +35,8 @@ if (!values['skip-data']) {
 }
 
 if (!values['skip-train']) {
-  log('== training speed per backend (bench/train.ts)');
-  results.train = await runTrainBench({ torch: !values['no-torch'], log });
+  log('== training speed: fused, layers, pytorch (bench/train.ts)');
+  results.train = await runTrainBench({ torch: !values['no-torch'], quick: !!values.quick, log });
   printTrainBench(results.train, out);
 }
 

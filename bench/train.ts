@@ -1,55 +1,109 @@
 /**
  * Training and prediction speed of the reference model (configs/bilstm.yaml: Embedding(10,000, 64)
- * → BiLSTM(64) → BiLSTM(32) → Dense(64) → Dropout → Dense(1)) on each tfjs backend that starts
- * here, beside PyTorch running the same model (../shared/bench/torch_reference.py, with Debian's
- * python3-torch) at the same batch size, sequence length, vocabulary and thread count.
- * Inputs are random token ids: the speed of a step does not depend on the text.
- * Run: `node --import tsx bench/train.ts [--json]` (or `npm run bench` for all benchmarks).
- * Figures are printed, never asserted.
+ * → BiLSTM(64) → BiLSTM(32) → Dense(64) → Dropout → Dense(1)) with each implementation of its
+ * recurrent layers, beside PyTorch running the same model, at batch 16 and 128:
+ *   fused    every lstm/gru layer set to `implementation: fused` (qqp's WebAssembly SIMD kernels)
+ *   layers   every lstm/gru layer set to `implementation: layers` (tfjs-layers' step loop)
+ *   pytorch  ../shared/bench/torch_reference.py with Debian's python3-torch (/usr/bin/python3),
+ *            same batch, sequence length, vocabulary and thread count as tfjs
+ * Each tfjs implementation runs in its own child process (this file with `--child IMPL`), one
+ * after another, so one's memory and JIT state cannot affect the next; the child checks the class
+ * of the recurrent layers it built (QqpFusedLSTM or LSTM) and prints one JSON line. Training:
+ * 3 warm-up batches, then timed batches (examples/s); prediction: one warm-up predict, then
+ * model.predict on random pairs with batchSize 256 (pairs/s). Inputs are random token ids: the
+ * speed of a step does not depend on the text. Printed: a table and, per batch size, the ratios
+ * fused ÷ layers and fused ÷ pytorch (training and prediction). Figures are printed, never asserted.
+ * Run: `node --import tsx bench/train.ts [--json] [--no-torch] [--quick] [--batch 16,128]
+ *   [--impl fused,layers] [--backend wasm|cpu|tensorflow]` (or `npm run bench` for all benchmarks;
+ *   --quick times about 1/8 of the examples). A JSON copy of the result goes to the temp folder.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
+import type { layers as tfl } from '@tensorflow/tfjs-layers';
 import { type BackendInfo, type BackendName, initBackend } from '../src/backend/index.js';
+import { fusedKernelsAvailable } from '../src/backend/kernels/rnn.js';
 import { table } from '../src/cli/render.js';
 import { loadConfig } from '../src/config/load.js';
+import type { ResolvedConfig } from '../src/config/schema.js';
 import { sequenceLength } from '../src/data/encode.js';
 import { QqpError } from '../src/errors.js';
 import { buildModel } from '../src/registry/build.js';
 import { losses } from '../src/registry/objectives.js';
 import { buildOptimizer } from '../src/registry/optimizers.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const THIS_FILE = fileURLToPath(import.meta.url);
+const ROOT = join(dirname(THIS_FILE), '..');
 const TORCH_SCRIPT = join(ROOT, '..', 'shared', 'bench', 'torch_reference.py');
 const PYTHON = '/usr/bin/python3';
 
-/** Batches timed per backend and batch size (after the warm-up); cpu is slow, so it gets few. */
-const PLAN: Record<BackendName, { warmup: number; batches: Record<number, number>; predict: number }> = {
-  tensorflow: { warmup: 3, batches: { 16: 64, 128: 8 }, predict: 2048 },
-  wasm: { warmup: 3, batches: { 16: 48, 128: 8 }, predict: 1024 },
-  cpu: { warmup: 1, batches: { 16: 4, 128: 1 }, predict: 256 },
+export const IMPLEMENTATIONS = ['fused', 'layers'] as const;
+export type Implementation = (typeof IMPLEMENTATIONS)[number];
+const BACKENDS: readonly BackendName[] = ['wasm', 'cpu', 'tensorflow'];
+
+/**
+ * Examples timed per implementation and batch size (after the warm-up batches), and pairs predicted.
+ * Sized for about 10 minutes of training bench on 2 cores (wasm, 1 thread): layers runs about
+ * 46 ex/s at batch 16 and 100 at 128, fused about 400 and 650, PyTorch 150-220.
+ */
+const PLAN: Record<Implementation, { warmup: number; examples: Record<number, number>; predict: number }> = {
+  fused: { warmup: 3, examples: { 16: 2048, 128: 4096 }, predict: 4096 },
+  layers: { warmup: 3, examples: { 16: 768, 128: 1024 }, predict: 1024 },
 };
+/** --quick: this share of the timed examples and predicted pairs. */
+const QUICK = 1 / 8;
+/** Warm-up batches torch_reference.py runs before timing (fixed in the script). */
+const TORCH_WARMUP = 4;
+
+interface Plan {
+  warmup: number;
+  /** Timed training examples: whole batches, at least one. */
+  trainExamples: number;
+  predict: number;
+}
+
+function planFor(impl: Implementation, batch: number, quick: boolean): Plan {
+  const p = PLAN[impl];
+  const base = p.examples[batch] ?? p.examples[batch <= 64 ? 16 : 128]!;
+  const scale = quick ? QUICK : 1;
+  return {
+    warmup: p.warmup,
+    trainExamples: Math.max(1, Math.ceil((base * scale) / batch)) * batch,
+    predict: Math.max(256, Math.round(p.predict * scale)),
+  };
+}
 
 export interface TrainBenchOptions {
-  /** Backends to try, in order (default tensorflow, wasm, cpu; one that does not start is skipped). */
-  backends?: BackendName[];
+  /** tfjs implementations of the recurrent layers, in order (default fused, layers). */
+  impls?: Implementation[];
+  /** tfjs backend of the children (default wasm). */
+  backend?: BackendName;
   batchSizes?: number[];
   vocab?: number;
-  /** Config of the model (default configs/bilstm.yaml). */
+  /** Config of the model, relative to the current directory (default configs/bilstm.yaml). */
   config?: string;
   /** Run the PyTorch reference when it can (default true). */
   torch?: boolean;
-  /** Progress lines (default: stderr). */
+  /** About 1/8 of the timed examples and predicted pairs, for a smoke run (default false). */
+  quick?: boolean;
+  /** Progress lines, the children's included (default: stderr). */
   log?: (line: string) => void;
 }
 
 export interface TrainBenchRow {
-  impl: string;
+  impl: Implementation | 'pytorch';
+  /** `tfjs 4.22.0` or `pytorch 2.x`. */
+  runtime: string;
   backend: string;
+  /** tfjs: class of the recurrent layers built (a Bidirectional's forward layer), e.g. QqpFusedLSTM. */
+  layerClass: string | null;
+  /** tfjs: whether the backend has qqp's fused kernels (without them, fused layers loop over tfjs ops). */
+  fusedKernels: boolean | null;
   batch: number;
   seqLen: number;
   vocab: number;
@@ -61,19 +115,30 @@ export interface TrainBenchRow {
   predictPairsPerS: number;
 }
 
+export interface TrainBenchRatio {
+  batch: number;
+  /** Fused's examples/s (or pairs/s) divided by tfjs-layers'. */
+  fusedOverLayers: { train: number; predict: number } | null;
+  /** Fused's examples/s (or pairs/s) divided by PyTorch's. */
+  fusedOverTorch: { train: number; predict: number } | null;
+}
+
 export interface TrainBenchResult {
   config: string;
   seqLen: number;
   vocab: number;
-  backends: { name: BackendName; reason: string; details?: BackendInfo['details'] }[];
+  backend: BackendName;
+  quick: boolean;
+  /** The backend each child started, or why it was skipped. */
+  children: { impl: Implementation; reason: string; details?: BackendInfo['details'] }[];
   rows: TrainBenchRow[];
   torch: { ran: boolean; note: string };
-  /** PyTorch's training examples/s divided by each tfjs backend's, per batch size. */
-  ratios: { backend: string; batch: number; torchOverTfjs: number }[];
+  ratios: TrainBenchRatio[];
   jsonFile?: string;
 }
 
 const round = (x: number) => Math.round(x * 10) / 10;
+const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
 
 function randomIds(count: number, seqLen: number, vocab: number): Int32Array {
   const ids = new Int32Array(count * seqLen);
@@ -82,17 +147,92 @@ function randomIds(count: number, seqLen: number, vocab: number): Int32Array {
   return ids;
 }
 
-async function benchBackend(
-  info: BackendInfo,
+// ---- child: one implementation, every batch size -----------------------------------------------
+
+/**
+ * Sets `implementation` on every lstm and gru layer of a model config, wherever it sits: a stack's
+ * layers (sequential `layers`, siamese `encoder` and `head`) or a bidirectional's `layer`.
+ * Returns how many layers it set.
+ */
+function setImplementation(node: unknown, impl: Implementation): number {
+  if (Array.isArray(node)) return node.reduce((n: number, x) => n + setImplementation(x, impl), 0);
+  if (node === null || typeof node !== 'object') return 0;
+  const obj = node as Record<string, unknown>;
+  let n = 0;
+  if (obj.type === 'lstm' || obj.type === 'gru') {
+    obj.implementation = impl;
+    n++;
+  }
+  for (const value of Object.values(obj)) n += setImplementation(value, impl);
+  return n;
+}
+
+const EXPECTED_CLASS: Record<Implementation, RegExp> = {
+  fused: /^QqpFused(LSTM|GRU)$/,
+  layers: /^(LSTM|GRU)$/,
+};
+const RECURRENT_CLASS = /^(QqpFused)?(LSTM|GRU)$/;
+
+/** Classes of the recurrent layers a model runs: a Bidirectional's wrapped layers, nested models included. */
+function recurrentClasses(layers: tfl.Layer[]): string[] {
+  const found: string[] = [];
+  for (const layer of layers) {
+    const inner = layer as unknown as {
+      layers?: tfl.Layer[];
+      forwardLayer?: tfl.Layer;
+      backwardLayer?: tfl.Layer;
+    };
+    if (Array.isArray(inner.layers)) found.push(...recurrentClasses(inner.layers));
+    if (layer.getClassName() === 'Bidirectional') {
+      for (const wrapped of [inner.forwardLayer, inner.backwardLayer]) {
+        found.push(wrapped ? wrapped.getClassName() : 'Bidirectional(?)');
+      }
+    } else if (RECURRENT_CLASS.test(layer.getClassName())) {
+      found.push(layer.getClassName());
+    }
+  }
+  return found;
+}
+
+type ChildOutput =
+  | { skipped: string }
+  | { backend: { reason: string; details: BackendInfo['details'] }; rows: TrainBenchRow[] };
+
+async function runChild(
+  impl: Implementation,
+  backend: BackendName,
   configFile: string,
   batchSizes: number[],
   vocab: number,
-  log: (line: string) => void,
-): Promise<TrainBenchRow[]> {
-  const { config } = loadConfig(configFile, { cwd: ROOT });
+  quick: boolean,
+): Promise<ChildOutput> {
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  let info: BackendInfo;
+  try {
+    info = await initBackend(backend);
+  } catch (err) {
+    if (!(err instanceof QqpError)) throw err;
+    return { skipped: err.message };
+  }
+  const { config: loaded } = loadConfig(configFile, { cwd: ROOT });
+  const config = structuredClone(loaded) as ResolvedConfig;
+  const set = setImplementation(config.model, impl);
+  if (set === 0) throw new Error(`${configFile}: no lstm or gru layer found in model to set to ${impl}`);
   const seqLen = sequenceLength(config.data.encoding);
-  const plan = PLAN[info.name];
   const model = buildModel(config, { vocabSize: vocab });
+  const classes = recurrentClasses(model.layers);
+  const wrong = classes.filter((c) => !EXPECTED_CLASS[impl].test(c));
+  if (classes.length === 0 || wrong.length > 0) {
+    throw new Error(
+      `implementation ${impl} was set on ${set} layer(s), but the model runs [${classes.join(', ')}]` +
+        (wrong.length > 0 ? `: ${wrong.join(', ')} is not ${impl}` : ''),
+    );
+  }
+  const layerClass = [...new Set(classes)].join('+');
+  const fusedKernels = fusedKernelsAvailable();
+  log(
+    `${impl}: ${info.reason}; recurrent layers ${layerClass} ×${classes.length}; backend has fused kernels: ${fusedKernels}`,
+  );
   model.compile({
     optimizer: buildOptimizer(config.training.optimizer),
     loss: losses[config.training.loss].fn,
@@ -101,7 +241,8 @@ async function benchBackend(
   const rows: TrainBenchRow[] = [];
   try {
     for (const batch of batchSizes) {
-      const timed = plan.batches[batch] ?? Math.max(1, Math.round(1024 / batch));
+      const plan = planFor(impl, batch, quick);
+      const timed = plan.trainExamples / batch;
       const total = (plan.warmup + timed) * batch;
       const xs = tf.tensor2d(randomIds(total, seqLen, vocab), [total, seqLen], 'int32');
       const ys = tf.tensor2d(
@@ -112,42 +253,86 @@ async function benchBackend(
         x: xs.slice(i * batch, batch),
         y: ys.slice(i * batch, batch),
       }));
-      log(`  ${info.name} batch ${batch}: ${plan.warmup} warm-up + ${timed} timed batches`);
+      log(
+        `  ${impl} batch ${batch}: ${plan.warmup} warm-up + ${timed} timed batches, predict ${plan.predict}`,
+      );
       for (const b of batches.slice(0, plan.warmup)) await model.trainOnBatch(b.x, b.y);
       const t0 = performance.now();
       for (const b of batches.slice(plan.warmup)) await model.trainOnBatch(b.x, b.y);
       const trainS = (performance.now() - t0) / 1000;
 
       const px = tf.tensor2d(randomIds(plan.predict, seqLen, vocab), [plan.predict, seqLen], 'int32');
-      tf.tidy(() =>
-        (model.predict(px.slice(0, Math.min(256, plan.predict)), { batchSize: 256 }) as tf.Tensor).dataSync(),
-      );
+      tf.tidy(() => (model.predict(px.slice(0, 256), { batchSize: 256 }) as tf.Tensor).dataSync());
       const t1 = performance.now();
       tf.tidy(() => (model.predict(px, { batchSize: 256 }) as tf.Tensor).dataSync());
       const predictS = (performance.now() - t1) / 1000;
 
       tf.dispose([xs, ys, px, ...batches.flatMap((b) => [b.x, b.y])]);
-      rows.push({
-        impl: `tfjs ${tf.version_core}`,
+      const row: TrainBenchRow = {
+        impl,
+        runtime: `tfjs ${tf.version_core}`,
         backend: info.name,
+        layerClass,
+        fusedKernels,
         batch,
         seqLen,
         vocab,
         threads: info.details.threads ?? null,
         warmupBatches: plan.warmup,
-        trainExamples: timed * batch,
-        trainExamplesPerS: round((timed * batch) / trainS),
+        trainExamples: plan.trainExamples,
+        trainExamplesPerS: round(plan.trainExamples / trainS),
         predictExamples: plan.predict,
         predictPairsPerS: round(plan.predict / predictS),
-      });
-      log(
-        `    train ${rows.at(-1)!.trainExamplesPerS} ex/s, predict ${rows.at(-1)!.predictPairsPerS} pairs/s`,
-      );
+      };
+      rows.push(row);
+      log(`    train ${row.trainExamplesPerS} ex/s, predict ${row.predictPairsPerS} pairs/s`);
     }
   } finally {
     model.dispose();
   }
-  return rows;
+  return { backend: { reason: info.reason, details: info.details }, rows };
+}
+
+// ---- parent: children one after another, then PyTorch ------------------------------------------
+
+/** Runs this file as `--child IMPL` in a fresh Node process; its stderr goes to `log`. */
+async function spawnChild(
+  impl: Implementation,
+  backend: BackendName,
+  configFile: string,
+  batchSizes: number[],
+  vocab: number,
+  quick: boolean,
+  log: (line: string) => void,
+): Promise<ChildOutput> {
+  const args = ['--import', 'tsx', THIS_FILE, '--child', impl, '--backend', backend];
+  args.push('--config', configFile, '--batch', batchSizes.join(','), '--vocab', `${vocab}`);
+  if (quick) args.push('--quick');
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  const stderr: string[] = [];
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    stderr.push(line);
+    log(`  ${line}`);
+  });
+  const code = await new Promise<number | null>((done, fail) => {
+    child.on('error', fail);
+    child.on('close', done);
+  });
+  const last = stdout
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{'));
+  if (code !== 0 || !last) {
+    throw new Error(
+      `bench child for ${impl} exited with ${code}${last ? '' : ' without a JSON line'}:\n${stderr.slice(-20).join('\n')}`,
+    );
+  }
+  return JSON.parse(last) as ChildOutput;
 }
 
 interface TorchOutput {
@@ -166,9 +351,15 @@ function torchAvailable(): string | null {
   return null;
 }
 
-function runTorch(batch: number, seqLen: number, vocab: number, examples: number): TorchOutput {
+function runTorch(
+  batch: number,
+  seqLen: number,
+  vocab: number,
+  examples: number,
+  threads: number,
+): TorchOutput {
   const args = [TORCH_SCRIPT, '--batch', `${batch}`, '--seq-len', `${seqLen}`, '--vocab', `${vocab}`];
-  args.push('--threads', '1', '--examples', `${examples}`);
+  args.push('--threads', `${threads}`, '--examples', `${examples}`);
   const r = spawnSync(PYTHON, args, { encoding: 'utf8', timeout: 600_000 });
   if (r.status !== 0) throw new Error(`torch_reference.py failed: ${r.stderr || r.error?.message}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as TorchOutput;
@@ -176,9 +367,12 @@ function runTorch(batch: number, seqLen: number, vocab: number, examples: number
 
 export async function runTrainBench(options: TrainBenchOptions = {}): Promise<TrainBenchResult> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const configFile = options.config ?? join(ROOT, 'configs', 'bilstm.yaml');
+  const configFile = options.config ? resolve(options.config) : join(ROOT, 'configs', 'bilstm.yaml');
   const vocab = options.vocab ?? 10_000;
   const batchSizes = options.batchSizes ?? [16, 128];
+  const impls = options.impls ?? [...IMPLEMENTATIONS];
+  const backend = options.backend ?? 'wasm';
+  const quick = options.quick ?? false;
   const { config } = loadConfig(configFile, { cwd: ROOT });
   const seqLen = sequenceLength(config.data.encoding);
 
@@ -186,24 +380,23 @@ export async function runTrainBench(options: TrainBenchOptions = {}): Promise<Tr
     config: configFile,
     seqLen,
     vocab,
-    backends: [],
+    backend,
+    quick,
+    children: [],
     rows: [],
     torch: { ran: false, note: '' },
     ratios: [],
   };
-  for (const name of options.backends ?? (['tensorflow', 'wasm', 'cpu'] as const)) {
-    let info: BackendInfo;
-    try {
-      info = await initBackend(name);
-    } catch (err) {
-      if (!(err instanceof QqpError)) throw err;
-      result.backends.push({ name, reason: `skipped: ${err.message}` });
-      log(`${name}: skipped (${err.message})`);
+  for (const impl of impls) {
+    log(`${impl}: child process (${backend})`);
+    const out = await spawnChild(impl, backend, configFile, batchSizes, vocab, quick, log);
+    if ('skipped' in out) {
+      result.children.push({ impl, reason: `skipped: ${out.skipped}` });
+      log(`${impl}: skipped (${out.skipped})`);
       continue;
     }
-    result.backends.push({ name, reason: info.reason, details: info.details });
-    log(`${info.reason}`);
-    result.rows.push(...(await benchBackend(info, configFile, batchSizes, vocab, log)));
+    result.children.push({ impl, reason: out.backend.reason, details: out.backend.details });
+    result.rows.push(...out.rows);
   }
 
   const unavailable = options.torch === false ? 'skipped: --no-torch' : torchAvailable();
@@ -211,38 +404,57 @@ export async function runTrainBench(options: TrainBenchOptions = {}): Promise<Tr
     result.torch.note = unavailable;
     log(`pytorch: ${unavailable}`);
   } else {
+    // The tfjs kernels' thread count (wasm in Node: 1); native TensorFlow sizes its own pool.
+    const tfjsThreads = result.rows.find((r) => r.threads !== null)?.threads ?? null;
+    const threads = tfjsThreads ?? availableParallelism();
     for (const batch of batchSizes) {
-      // As many examples as the longest tfjs run timed (at least 512), whole batches.
-      const tfjsExamples = Math.max(
-        512,
-        ...result.rows.filter((r) => r.batch === batch).map((r) => r.trainExamples),
+      // As many examples as the fused run timed, whole batches.
+      const examples = planFor('fused', batch, quick).trainExamples;
+      log(
+        `pytorch batch ${batch}: ${TORCH_WARMUP} warm-up batches + ${examples} examples, ${threads} thread(s)`,
       );
-      const examples = Math.ceil(tfjsExamples / batch) * batch;
-      log(`  pytorch batch ${batch}: ${examples} examples`);
-      const t = runTorch(batch, seqLen, vocab, examples);
+      const t = runTorch(batch, seqLen, vocab, examples, threads);
       result.rows.push({
-        impl: t.impl,
+        impl: 'pytorch',
+        runtime: t.impl,
         backend: 'pytorch',
+        layerClass: null,
+        fusedKernels: null,
         batch,
         seqLen,
         vocab,
         threads: t.threads,
-        warmupBatches: 4,
+        warmupBatches: TORCH_WARMUP,
         trainExamples: examples,
         trainExamplesPerS: t.train_examples_per_s,
         predictExamples: examples,
         predictPairsPerS: t.predict_examples_per_s,
       });
       log(`    train ${t.train_examples_per_s} ex/s, predict ${t.predict_examples_per_s} pairs/s`);
-      for (const r of result.rows.filter((x) => x.batch === batch && x.backend !== 'pytorch')) {
-        result.ratios.push({
-          backend: r.backend,
-          batch,
-          torchOverTfjs: Math.round((t.train_examples_per_s / r.trainExamplesPerS) * 100) / 100,
-        });
-      }
     }
-    result.torch = { ran: true, note: `${PYTHON} ${TORCH_SCRIPT} --threads 1` };
+    const threadNote =
+      tfjsThreads === null
+        ? `${threads} threads (the machine's cores: tfjs reports no thread count for ${backend})`
+        : `${threads} thread${threads === 1 ? '' : 's'}, as tfjs ${backend}`;
+    result.torch = { ran: true, note: `${PYTHON} ${TORCH_SCRIPT}, ${threadNote}` };
+  }
+
+  for (const batch of batchSizes) {
+    const find = (impl: TrainBenchRow['impl']) =>
+      result.rows.find((r) => r.impl === impl && r.batch === batch);
+    const fused = find('fused');
+    const over = (other: TrainBenchRow | undefined) =>
+      fused && other
+        ? {
+            train: ratio(fused.trainExamplesPerS, other.trainExamplesPerS),
+            predict: ratio(fused.predictPairsPerS, other.predictPairsPerS),
+          }
+        : null;
+    result.ratios.push({
+      batch,
+      fusedOverLayers: over(find('layers')),
+      fusedOverTorch: over(find('pytorch')),
+    });
   }
 
   const file = join(tmpdir(), `qqp-bench-train-${Date.now()}.json`);
@@ -252,43 +464,115 @@ export async function runTrainBench(options: TrainBenchOptions = {}): Promise<Tr
 }
 
 export function printTrainBench(r: TrainBenchResult, out: (line: string) => void = console.log): void {
-  out(`Training speed: ${r.config}, sequence length ${r.seqLen}, vocabulary ${r.vocab}, random token ids`);
-  for (const b of r.backends) out(`  ${b.name}: ${b.reason}`);
-  const rows = r.rows.map((row) => {
-    const ratio = r.ratios.find((x) => x.backend === row.backend && x.batch === row.batch);
-    return [
-      row.impl,
-      row.backend,
-      row.threads ?? '-',
-      row.batch,
-      row.trainExamples,
-      row.trainExamplesPerS,
-      row.predictPairsPerS,
-      ratio ? `${ratio.torchOverTfjs}×` : '',
-    ];
-  });
+  out(
+    `Training speed: ${r.config}, sequence length ${r.seqLen}, vocabulary ${r.vocab}, random token ids` +
+      (r.quick ? ' (--quick: about 1/8 of the examples)' : ''),
+  );
+  for (const c of r.children) out(`  ${c.impl}: ${c.reason}`);
+  const rows = r.rows.map((row) => [
+    row.impl,
+    row.layerClass ?? row.runtime,
+    row.backend,
+    row.threads ?? '-',
+    row.batch,
+    row.trainExamples,
+    row.trainExamplesPerS,
+    row.predictExamples,
+    row.predictPairsPerS,
+  ]);
   out(
     table(
       [
         'impl',
+        'runs',
         'backend',
         'threads',
         'batch',
         'timed examples',
         'train ex/s',
+        'predict pairs',
         'predict pairs/s',
-        'pytorch ÷ this',
       ],
       rows,
     ),
   );
-  out(`pytorch: ${r.torch.ran ? r.torch.note : r.torch.note || 'not run'}`);
+  const fmt = (x: { train: number; predict: number } | null) =>
+    x ? `training ${x.train}×, prediction ${x.predict}×` : 'not measured';
+  for (const x of r.ratios) {
+    out(
+      `batch ${x.batch}: fused ÷ layers: ${fmt(x.fusedOverLayers)}; fused ÷ pytorch: ${fmt(x.fusedOverTorch)}`,
+    );
+  }
+  out(`pytorch: ${r.torch.note || 'not run'}`);
   if (r.jsonFile) out(`JSON: ${r.jsonFile}`);
 }
 
+function list<T extends string>(
+  text: string | undefined,
+  allowed: readonly T[],
+  what: string,
+): T[] | undefined {
+  if (text === undefined) return undefined;
+  const items = text.split(',').map((s) => s.trim());
+  const bad = items.filter((s) => !(allowed as readonly string[]).includes(s));
+  if (bad.length > 0 || items.length === 0) {
+    throw new Error(`--${what}: ${bad.join(', ') || text} is not one of ${allowed.join(', ')}`);
+  }
+  return items as T[];
+}
+
+function batchList(text: string | undefined): number[] | undefined {
+  if (text === undefined) return undefined;
+  const sizes = text.split(',').map((s) => Number(s.trim()));
+  if (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw new Error(`--batch: expected a comma list of positive integers, got ${text}`);
+  }
+  return sizes;
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { json: { type: 'boolean' }, 'no-torch': { type: 'boolean' } } });
-  const result = await runTrainBench({ torch: !values['no-torch'] });
-  if (values.json) console.log(JSON.stringify(result, null, 2));
-  else printTrainBench(result);
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'boolean' },
+      'no-torch': { type: 'boolean' },
+      quick: { type: 'boolean' },
+      batch: { type: 'string' },
+      impl: { type: 'string' },
+      backend: { type: 'string' },
+      config: { type: 'string' },
+      vocab: { type: 'string' },
+      // Internal: run one implementation and print one JSON line (see spawnChild).
+      child: { type: 'string' },
+    },
+  });
+  const backend = list(values.backend, BACKENDS, 'backend')?.[0] ?? 'wasm';
+  const batchSizes = batchList(values.batch);
+  const vocab = values.vocab === undefined ? undefined : Number(values.vocab);
+  if (vocab !== undefined && (!Number.isInteger(vocab) || vocab < 2))
+    throw new Error('--vocab: an integer ≥ 2');
+  if (values.child !== undefined) {
+    const impl = list(values.child, IMPLEMENTATIONS, 'child')![0]!;
+    const configFile = values.config ? resolve(values.config) : join(ROOT, 'configs', 'bilstm.yaml');
+    const out = await runChild(
+      impl,
+      backend,
+      configFile,
+      batchSizes ?? [16, 128],
+      vocab ?? 10_000,
+      !!values.quick,
+    );
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+  } else {
+    const result = await runTrainBench({
+      torch: !values['no-torch'],
+      quick: !!values.quick,
+      backend,
+      ...(batchSizes ? { batchSizes } : {}),
+      ...(values.impl ? { impls: list(values.impl, IMPLEMENTATIONS, 'impl')! } : {}),
+      ...(values.config ? { config: values.config } : {}),
+      ...(vocab ? { vocab } : {}),
+    });
+    if (values.json) console.log(JSON.stringify(result, null, 2));
+    else printTrainBench(result);
+  }
 }

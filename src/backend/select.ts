@@ -6,6 +6,8 @@ import './tfjs.js';
 import type { TrainingConfig } from '../config/schema.js';
 import { TrainingError } from '../errors.js';
 import { quietTfjs } from './index.js';
+import { registerCopyKernels } from './kernels/copy-kernels.js';
+import { registerFusedRnnKernels } from './kernels/rnn.js';
 import { registerSegmentSumKernel } from './kernels/segment-sum.js';
 
 /** What a config asks for (`training.backend`). */
@@ -166,6 +168,8 @@ async function tryWasm(): Promise<Attempt> {
     wasmPathsSet = true;
   }
   registerSegmentSumKernel('wasm');
+  registerCopyKernels();
+  registerFusedRnnKernels();
   const started = await withoutNewProcessHandlers(() => tfc.setBackend('wasm'));
   if (!started) return { ok: false, reason: `wasm did not start (binary ${binary})` };
   const threads = wasm.getThreadsCount();

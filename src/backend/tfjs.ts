@@ -13,4 +13,17 @@ tfc.serialization.registerClass(
   FastOrthogonal as unknown as tfc.serialization.SerializableConstructor<tfc.serialization.Serializable>,
 );
 
+/**
+ * tfjs' gradient of `unstack` fails when the axis has length 1 (the engine hands a one-output
+ * kernel's gradient over as a tensor, not a list, and `stack` refuses it), so tfjs-layers' LSTM and
+ * GRU cannot train anything below them on sequences of length 1. Re-registered to accept both.
+ */
+tfc.registerGradient({
+  kernelName: tfc.Unpack,
+  gradFunc: (dy, _saved, attrs) => {
+    const { axis } = attrs as unknown as tfc.UnpackAttrs;
+    return { value: () => tfc.stack(Array.isArray(dy) ? dy : [dy], axis) };
+  },
+});
+
 export { FastOrthogonal };

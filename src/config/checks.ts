@@ -1,4 +1,4 @@
-import type { LayerConfig } from '../registry/layers.js';
+import { fusedUnsupported, type LayerConfig } from '../registry/layers.js';
 import { modelInputKind } from '../registry/models.js';
 import { type ConfigPath, formatPath } from './paths.js';
 import type { ResolvedConfig } from './schema.js';
@@ -31,6 +31,20 @@ function returnsSequence(layer: LayerConfig): boolean | undefined {
   return undefined; // unchanged rank
 }
 
+/** `implementation: fused` on a layer whose settings the fused kernels do not support. */
+function checkImplementation(layer: LayerConfig, at: ConfigPath, issues: SchemaIssue[]): void {
+  const [rnn, path] = layer.type === 'bidirectional' ? [layer.layer, [...at, 'layer']] : [layer, at];
+  if ((rnn.type !== 'lstm' && rnn.type !== 'gru') || rnn.implementation !== 'fused') return;
+  const why = fusedUnsupported(rnn);
+  if (why.length === 0) return;
+  issues.push({
+    path: [...path, 'implementation'],
+    at: 'value',
+    message: `the fused ${rnn.type} does not support ${why.join(', ')}`,
+    suggestion: 'set implementation: layers, or leave it unset (qqp then runs layers for these settings)',
+  });
+}
+
 /**
  * Checks a stack of layers for mistakes the schema cannot see; `startsWithIds` when its input is
  * token ids, else `inputIsSequence` says what comes in. Returns whether the stack outputs a sequence.
@@ -54,6 +68,7 @@ function checkStack(
   let sequence = startsWithIds || inputIsSequence;
   let lastSequenceMaker: number | undefined;
   layers.forEach((layer, i) => {
+    checkImplementation(layer, [...at, i], issues);
     if (i > 0 && NEEDS_SEQUENCE.has(layer.type) && !sequence) {
       const hint =
         lastSequenceMaker === undefined

@@ -1,5 +1,7 @@
 import * as tfc from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+// Importing the fused layers registers them (Bidirectional deserializes its inner layer at once).
+import './fused-rnn.js';
 
 type Shape = (number | null)[];
 

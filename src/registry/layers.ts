@@ -1,7 +1,9 @@
 import { type Static, type TObject, Type } from '@sinclair/typebox';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Layer } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
+import { isFusedActivation } from '../backend/kernels/rnn-wasm.js';
 import { StringEnum } from '../util/schema.js';
+import { FusedGRU, FusedLSTM } from './fused-rnn.js';
 import {
   activation,
   initializer,
@@ -73,6 +75,39 @@ function recurrentArgs(p: RecurrentCommon, ctx: BuildContext) {
   };
 }
 
+/** How an LSTM or GRU runs: qqp's fused WebAssembly kernels, or tfjs-layers' step-by-step loop. */
+const implementation = StringEnum(['fused', 'layers'] as const, {
+  description:
+    'fused: one WebAssembly SIMD kernel per direction and pass (same results as layers, several times faster); ' +
+    "layers: tfjs-layers' loop over timesteps. Unset: fused where it supports the settings " +
+    '(no dropout or recurrentDropout; activations tanh, sigmoid, hardSigmoid, relu or linear), else layers',
+});
+
+type FusedSettings = Pick<RecurrentCommon, 'activation' | 'dropout' | 'recurrentDropout'> & {
+  recurrentActivation: string;
+};
+
+/** What keeps a recurrent layer's settings off the fused kernels (empty: fused can run it). */
+export function fusedUnsupported(p: FusedSettings): string[] {
+  const why: string[] = [];
+  if (p.dropout > 0) why.push('dropout');
+  if (p.recurrentDropout > 0) why.push('recurrentDropout');
+  if (!isFusedActivation(p.activation)) why.push(`activation: ${p.activation}`);
+  if (!isFusedActivation(p.recurrentActivation)) why.push(`recurrentActivation: ${p.recurrentActivation}`);
+  return why;
+}
+
+/** Whether a layer config runs fused: asked for, or unset and supported. */
+export function runsFused(p: FusedSettings & { implementation?: 'fused' | 'layers' }): boolean {
+  if (p.implementation === 'layers') return false;
+  return fusedUnsupported(p).length === 0;
+}
+
+function fusedArgs(p: RecurrentCommon, ctx: BuildContext) {
+  const { dropout: _d, recurrentDropout: _r, ...args } = recurrentArgs(p, ctx);
+  return args;
+}
+
 const lstm = layer({
   name: 'lstm',
   recurrent: true,
@@ -88,13 +123,20 @@ const lstm = layer({
       default: true,
       description: 'Add 1 to the forget gate bias at initialization',
     }),
+    implementation: Type.Optional(implementation),
   }),
   build: (p, ctx) =>
-    tfl.layers.lstm({
-      ...recurrentArgs(p, ctx),
-      recurrentActivation: p.recurrentActivation,
-      unitForgetBias: p.unitForgetBias,
-    }),
+    runsFused(p)
+      ? new FusedLSTM({
+          ...fusedArgs(p, ctx),
+          recurrentActivation: p.recurrentActivation,
+          unitForgetBias: p.unitForgetBias,
+        })
+      : tfl.layers.lstm({
+          ...recurrentArgs(p, ctx),
+          recurrentActivation: p.recurrentActivation,
+          unitForgetBias: p.unitForgetBias,
+        }),
 });
 
 const gru = layer({
@@ -108,8 +150,12 @@ const gru = layer({
       'sigmoid',
       'Activation of the gates (Keras: sigmoid; tfjs would use hardSigmoid)',
     ),
+    implementation: Type.Optional(implementation),
   }),
-  build: (p, ctx) => tfl.layers.gru({ ...recurrentArgs(p, ctx), recurrentActivation: p.recurrentActivation }),
+  build: (p, ctx) =>
+    runsFused(p)
+      ? new FusedGRU({ ...fusedArgs(p, ctx), recurrentActivation: p.recurrentActivation })
+      : tfl.layers.gru({ ...recurrentArgs(p, ctx), recurrentActivation: p.recurrentActivation }),
 });
 
 const simpleRnn = layer({

@@ -30,9 +30,11 @@ export function summarizeModel(model: LayersModel): ModelSummary {
   const layers: LayerSummary[] = model.layers.map((layer) => {
     const trainable = layer.trainableWeights.reduce((n, w) => n + size(w.shape as number[]), 0);
     const all = layer.countParams();
+    // A wrapper names what it wraps: Bidirectional(QqpFusedLSTM) or Bidirectional(LSTM).
+    const inner = (layer as { forwardLayer?: { getClassName(): string } }).forwardLayer;
     return {
       name: layer.name,
-      className: layer.getClassName(),
+      className: inner ? `${layer.getClassName()}(${inner.getClassName()})` : layer.getClassName(),
       outputShape: layer.outputShape,
       params: all,
       trainableParams: trainable,

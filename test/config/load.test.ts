@@ -215,6 +215,22 @@ describe('loadConfig', () => {
     assert.equal(p?.suggestion, 'set returnSequences: true on model.layers[1]');
   });
 
+  it('refuses implementation: fused where the fused kernels cannot run the settings, at the field', () => {
+    const dir = project({
+      'a.yaml': MINIMAL.replace(
+        '{ type: globalAveragePooling1d }',
+        '{ type: bidirectional, layer: { type: lstm, units: 4, returnSequences: true, implementation: fused, recurrentDropout: 0.2 } }\n' +
+          '    - { type: gru, units: 4, implementation: layers, dropout: 0.2 }',
+      ),
+    });
+    const problems = problemsOf(dir, 'a.yaml');
+    assert.equal(problems.length, 1, problems.map((p) => p.message).join('\n'));
+    assert.equal(problems[0]?.path, 'model.layers[1].layer.implementation');
+    assert.match(problems[0]?.message ?? '', /fused lstm does not support recurrentDropout/);
+    assert.match(problems[0]?.suggestion ?? '', /implementation: layers/);
+    assert.ok(problems[0]?.line !== undefined && problems[0]?.col !== undefined, 'line and column');
+  });
+
   it('throws one ConfigError listing the problems', () => {
     const dir = project({ 'a.yaml': 'model: { type: sequentail }\n' });
     assert.throws(

@@ -88,20 +88,57 @@ describe('building models from the registry', () => {
     const counts = s.layers.filter((l) => l.className !== 'InputLayer').map((l) => [l.className, l.params]);
     assert.deepEqual(counts, [
       ['Embedding', 1234 * 64],
-      ['Bidirectional', 66048],
-      ['Bidirectional', 41216],
+      ['Bidirectional(QqpFusedLSTM)', 66048],
+      ['Bidirectional(QqpFusedLSTM)', 41216],
       ['Dense', 4160],
       ['Dropout', 0],
       ['Dense', 65],
     ]);
     assert.deepEqual(model.inputs[0]?.shape, [null, 41]);
-    // Keras' LSTM defaults, not tfjs': sigmoid gates.
+    // Keras' LSTM defaults, not tfjs': sigmoid gates (the fused layer by default).
+    const fused = (model.layers[2] as unknown as { forwardLayer: { recurrentActivation: string } })
+      .forwardLayer;
+    assert.equal(fused.recurrentActivation, 'sigmoid');
+    model.dispose();
+  });
+
+  it('builds tfjs-layers LSTMs with implementation: layers, with the same parameter counts', async () => {
+    await useInspectionBackend();
+    const { config } = loadConfig(join(PROJECT_ROOT, 'configs', 'bilstm.yaml'));
+    assert.ok(config.model.type === 'sequential');
+    for (const layer of config.model.layers) {
+      if (layer.type === 'bidirectional' && layer.layer.type === 'lstm')
+        layer.layer.implementation = 'layers';
+    }
+    const model = buildModel(config, { vocabSize: 1234 });
+    const s = summarizeModel(model);
+    assert.deepEqual(
+      s.layers.filter((l) => l.className.startsWith('Bidirectional')).map((l) => [l.className, l.params]),
+      [
+        ['Bidirectional(LSTM)', 66048],
+        ['Bidirectional(LSTM)', 41216],
+      ],
+    );
     const inner = (
       model.layers[2] as unknown as {
         forwardLayer: { cell: { recurrentActivation: { getClassName(): string } } };
       }
     ).forwardLayer.cell.recurrentActivation;
     assert.equal(inner.getClassName(), 'sigmoid');
+    model.dispose();
+  });
+
+  it('runs fused only where the fused kernels support the settings, unless told', async () => {
+    await useInspectionBackend();
+    const { config } = loadConfig(join(PROJECT_ROOT, 'configs', 'bilstm.yaml'));
+    assert.ok(config.model.type === 'sequential');
+    const [, first, second] = config.model.layers;
+    assert.ok(first?.type === 'bidirectional' && second?.type === 'bidirectional');
+    first.layer.recurrentDropout = 0.1; // unset implementation: layers for this one
+    second.layer.activation = 'relu'; // still supported: fused
+    const model = buildModel(config, { vocabSize: 50 });
+    const classes = summarizeModel(model).layers.map((l) => l.className);
+    assert.deepEqual(classes.slice(2, 4), ['Bidirectional(LSTM)', 'Bidirectional(QqpFusedLSTM)']);
     model.dispose();
   });
 

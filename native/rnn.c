@@ -1,0 +1,515 @@
+/*
+ * qqp's fused recurrent kernels: LSTM and GRU over a whole sequence, forward and
+ * backpropagation through time, in WebAssembly SIMD (128-bit).
+ *
+ * Built by native/build.sh (clang --target=wasm32 -msimd128) into native/rnn.wasm, which is
+ * committed; src/backend/kernels/rnn-wasm.ts loads it. No libc: the module owns one memory, the
+ * caller (JavaScript) lays out every buffer in it and passes byte offsets as pointers. Every entry
+ * point takes (B, T, F, H, reverse, act, rec_act) first, then its arrays (0 for an absent one).
+ *
+ * Layout, shared by every function here (B batch, T timesteps, F input features, H units, G gates
+ * per unit: 4 LSTM, 3 GRU; all matrices row-major):
+ *   x       [B, T, F]    the input sequence, indexed by input time t
+ *   w       [F, G*H]     input kernel; bias [G*H] or 0 for none
+ *   u       [H, G*H]     recurrent kernel (tfjs' layout and gate order: LSTM i f c o, GRU z r h)
+ *   h0, c0  [B, H]       initial state
+ *   mask    [B, T] or 0  1 keeps a step, 0 carries the previous state through it (tfjs' masking)
+ *   hs, cs  [B, T, H]    state after each *processing* step s (t = reverse ? T-1-s : s), which is
+ *                        the order tfjs-layers returns sequences in, go-backwards included
+ *   gates   [B, T, G*H]  activated gates per processing step (saved for the backward pass)
+ * The input projection x·W + b of every timestep is one matrix product per sequence before the
+ * recurrence, and its gradients (dx, dW, db) one product each after it. dx is in input time order.
+ */
+#include <wasm_simd128.h>
+
+typedef float f32;
+typedef int i32;
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+/* ---- activations ----------------------------------------------------------------------------- */
+
+enum { ACT_LINEAR = 0, ACT_TANH = 1, ACT_SIGMOID = 2, ACT_HARD_SIGMOID = 3, ACT_RELU = 4 };
+
+/* exp(x) for |x| <= 88: x = n·ln2 + r, |r| <= ln2/2, e^r by a degree-6 polynomial (Cephes' expf
+ * coefficients), 2^n put into the exponent bits. Relative error about 1e-7. */
+static inline v128_t v_exp(v128_t x) {
+  x = wasm_f32x4_min(wasm_f32x4_max(x, wasm_f32x4_splat(-87.0f)), wasm_f32x4_splat(88.0f));
+  v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
+  v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
+  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
+  v128_t p = wasm_f32x4_splat(1.9875691500e-4f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.3981999507e-3f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(8.3334519073e-3f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(4.1665795894e-2f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.6666665459e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(5.0000001201e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, r), r), wasm_f32x4_add(r, wasm_f32x4_splat(1.0f)));
+  v128_t e = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+  return wasm_f32x4_mul(p, e);
+}
+
+static inline v128_t v_sigmoid(v128_t x) {
+  v128_t one = wasm_f32x4_splat(1.0f);
+  return wasm_f32x4_div(one, wasm_f32x4_add(one, v_exp(wasm_f32x4_neg(x))));
+}
+
+/* tanh: an odd polynomial below |x| < 0.625 (Cephes' tanhf coefficients), where 1 - 2/(e^2x + 1)
+ * would lose relative precision, and that formula above. */
+static inline v128_t v_tanh(v128_t x) {
+  v128_t ax = wasm_f32x4_abs(x);
+  v128_t s = wasm_f32x4_mul(x, x);
+  v128_t p = wasm_f32x4_splat(-5.70498872745e-3f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, s), wasm_f32x4_splat(2.06390887954e-2f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, s), wasm_f32x4_splat(-5.37397155531e-2f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, s), wasm_f32x4_splat(1.33314422036e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, s), wasm_f32x4_splat(-3.33332819422e-1f));
+  v128_t small = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, s), x), x);
+  v128_t one = wasm_f32x4_splat(1.0f);
+  v128_t e = v_exp(wasm_f32x4_add(ax, ax));
+  v128_t big = wasm_f32x4_sub(one, wasm_f32x4_div(wasm_f32x4_splat(2.0f), wasm_f32x4_add(e, one)));
+  /* copy the sign of x onto the large-|x| branch */
+  big = wasm_v128_or(big, wasm_v128_and(x, wasm_i32x4_splat((i32)0x80000000)));
+  return wasm_v128_bitselect(small, big, wasm_f32x4_lt(ax, wasm_f32x4_splat(0.625f)));
+}
+
+static inline v128_t v_act(i32 kind, v128_t x) {
+  switch (kind) {
+    case ACT_TANH: return v_tanh(x);
+    case ACT_SIGMOID: return v_sigmoid(x);
+    case ACT_HARD_SIGMOID: {
+      v128_t y = wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(0.2f)), wasm_f32x4_splat(0.5f));
+      return wasm_f32x4_min(wasm_f32x4_max(y, wasm_f32x4_splat(0.0f)), wasm_f32x4_splat(1.0f));
+    }
+    case ACT_RELU: return wasm_f32x4_max(x, wasm_f32x4_splat(0.0f));
+    default: return x;
+  }
+}
+
+/* The derivative of the activation, from its output y (every supported activation allows it).
+ * hardSigmoid: 0.2 inside (0, 1), none where clipped (tfjs also passes it at exactly 0 and 1,
+ * which the output cannot tell from clipped; a measure-zero difference); relu: none at 0, as tfjs. */
+static inline v128_t v_dact(i32 kind, v128_t y) {
+  v128_t one = wasm_f32x4_splat(1.0f);
+  switch (kind) {
+    case ACT_TANH: return wasm_f32x4_sub(one, wasm_f32x4_mul(y, y));
+    case ACT_SIGMOID: return wasm_f32x4_mul(y, wasm_f32x4_sub(one, y));
+    case ACT_HARD_SIGMOID:
+      return wasm_v128_and(wasm_f32x4_splat(0.2f), wasm_v128_and(wasm_f32x4_gt(y, wasm_f32x4_splat(0.0f)),
+                                                                  wasm_f32x4_lt(y, one)));
+    case ACT_RELU: return wasm_v128_and(one, wasm_f32x4_gt(y, wasm_f32x4_splat(0.0f)));
+    default: return one;
+  }
+}
+
+/* Scalar versions through the vector code, so a tail element gets the same value as a lane. */
+static inline f32 s_act(i32 kind, f32 x) { return wasm_f32x4_extract_lane(v_act(kind, wasm_f32x4_splat(x)), 0); }
+static inline f32 s_dact(i32 kind, f32 y) { return wasm_f32x4_extract_lane(v_dact(kind, wasm_f32x4_splat(y)), 0); }
+
+/* p[0..n) = act(p[0..n)) */
+static void act_inplace(i32 kind, f32 *p, i32 n) {
+  if (kind == ACT_LINEAR) return;
+  i32 k = 0;
+  for (; k + 4 <= n; k += 4) wasm_v128_store(p + k, v_act(kind, wasm_v128_load(p + k)));
+  for (; k < n; k++) p[k] = s_act(kind, p[k]);
+}
+
+/* ---- small matrix products ------------------------------------------------------------------- */
+
+/*
+ * C[m, n] += sum_k A(m, k) * B[k, n] for m < M, n < N, k < K, where A(m, k) = a[m*sam + k*sak]
+ * (so A may be read transposed), B rows are ldb apart and C rows ldc apart (strides may be
+ * negative). Tiles of 4 rows by 8 columns keep 8 accumulators in registers across k.
+ */
+static void gemm_acc(i32 M, i32 N, i32 K, const f32 *a, i32 sam, i32 sak, const f32 *b, i32 ldb,
+                     f32 *c, i32 ldc) {
+  i32 m = 0;
+  for (; m + 4 <= M; m += 4) {
+    const f32 *a0 = a + m * sam, *a1 = a0 + sam, *a2 = a1 + sam, *a3 = a2 + sam;
+    f32 *c0 = c + m * ldc, *c1 = c0 + ldc, *c2 = c1 + ldc, *c3 = c2 + ldc;
+    i32 n = 0;
+    for (; n + 8 <= N; n += 8) {
+      v128_t x00 = wasm_v128_load(c0 + n), x01 = wasm_v128_load(c0 + n + 4);
+      v128_t x10 = wasm_v128_load(c1 + n), x11 = wasm_v128_load(c1 + n + 4);
+      v128_t x20 = wasm_v128_load(c2 + n), x21 = wasm_v128_load(c2 + n + 4);
+      v128_t x30 = wasm_v128_load(c3 + n), x31 = wasm_v128_load(c3 + n + 4);
+      const f32 *bk = b + n;
+      for (i32 k = 0; k < K; k++, bk += ldb) {
+        v128_t b0 = wasm_v128_load(bk), b1 = wasm_v128_load(bk + 4);
+        v128_t v;
+        v = wasm_f32x4_splat(a0[k * sak]);
+        x00 = wasm_f32x4_add(x00, wasm_f32x4_mul(v, b0));
+        x01 = wasm_f32x4_add(x01, wasm_f32x4_mul(v, b1));
+        v = wasm_f32x4_splat(a1[k * sak]);
+        x10 = wasm_f32x4_add(x10, wasm_f32x4_mul(v, b0));
+        x11 = wasm_f32x4_add(x11, wasm_f32x4_mul(v, b1));
+        v = wasm_f32x4_splat(a2[k * sak]);
+        x20 = wasm_f32x4_add(x20, wasm_f32x4_mul(v, b0));
+        x21 = wasm_f32x4_add(x21, wasm_f32x4_mul(v, b1));
+        v = wasm_f32x4_splat(a3[k * sak]);
+        x30 = wasm_f32x4_add(x30, wasm_f32x4_mul(v, b0));
+        x31 = wasm_f32x4_add(x31, wasm_f32x4_mul(v, b1));
+      }
+      wasm_v128_store(c0 + n, x00), wasm_v128_store(c0 + n + 4, x01);
+      wasm_v128_store(c1 + n, x10), wasm_v128_store(c1 + n + 4, x11);
+      wasm_v128_store(c2 + n, x20), wasm_v128_store(c2 + n + 4, x21);
+      wasm_v128_store(c3 + n, x30), wasm_v128_store(c3 + n + 4, x31);
+    }
+    for (; n + 4 <= N; n += 4) {
+      v128_t x0 = wasm_v128_load(c0 + n), x1 = wasm_v128_load(c1 + n);
+      v128_t x2 = wasm_v128_load(c2 + n), x3 = wasm_v128_load(c3 + n);
+      const f32 *bk = b + n;
+      for (i32 k = 0; k < K; k++, bk += ldb) {
+        v128_t b0 = wasm_v128_load(bk);
+        x0 = wasm_f32x4_add(x0, wasm_f32x4_mul(wasm_f32x4_splat(a0[k * sak]), b0));
+        x1 = wasm_f32x4_add(x1, wasm_f32x4_mul(wasm_f32x4_splat(a1[k * sak]), b0));
+        x2 = wasm_f32x4_add(x2, wasm_f32x4_mul(wasm_f32x4_splat(a2[k * sak]), b0));
+        x3 = wasm_f32x4_add(x3, wasm_f32x4_mul(wasm_f32x4_splat(a3[k * sak]), b0));
+      }
+      wasm_v128_store(c0 + n, x0), wasm_v128_store(c1 + n, x1);
+      wasm_v128_store(c2 + n, x2), wasm_v128_store(c3 + n, x3);
+    }
+    for (; n < N; n++) {
+      f32 s0 = c0[n], s1 = c1[n], s2 = c2[n], s3 = c3[n];
+      for (i32 k = 0; k < K; k++) {
+        f32 bv = b[k * ldb + n];
+        s0 += a0[k * sak] * bv, s1 += a1[k * sak] * bv, s2 += a2[k * sak] * bv, s3 += a3[k * sak] * bv;
+      }
+      c0[n] = s0, c1[n] = s1, c2[n] = s2, c3[n] = s3;
+    }
+  }
+  for (; m < M; m++) {
+    const f32 *a0 = a + m * sam;
+    f32 *c0 = c + m * ldc;
+    i32 n = 0;
+    for (; n + 8 <= N; n += 8) {
+      v128_t x0 = wasm_v128_load(c0 + n), x1 = wasm_v128_load(c0 + n + 4);
+      const f32 *bk = b + n;
+      for (i32 k = 0; k < K; k++, bk += ldb) {
+        v128_t v = wasm_f32x4_splat(a0[k * sak]);
+        x0 = wasm_f32x4_add(x0, wasm_f32x4_mul(v, wasm_v128_load(bk)));
+        x1 = wasm_f32x4_add(x1, wasm_f32x4_mul(v, wasm_v128_load(bk + 4)));
+      }
+      wasm_v128_store(c0 + n, x0), wasm_v128_store(c0 + n + 4, x1);
+    }
+    for (; n + 4 <= N; n += 4) {
+      v128_t x0 = wasm_v128_load(c0 + n);
+      const f32 *bk = b + n;
+      for (i32 k = 0; k < K; k++, bk += ldb)
+        x0 = wasm_f32x4_add(x0, wasm_f32x4_mul(wasm_f32x4_splat(a0[k * sak]), wasm_v128_load(bk)));
+      wasm_v128_store(c0 + n, x0);
+    }
+    for (; n < N; n++) {
+      f32 s0 = c0[n];
+      for (i32 k = 0; k < K; k++) s0 += a0[k * sak] * b[k * ldb + n];
+      c0[n] = s0;
+    }
+  }
+}
+
+/* dst[r, 0..N) = src[r, 0..N) for R rows (row strides lds, ldd) */
+static void copy_rows(i32 R, i32 N, const f32 *src, i32 lds, f32 *dst, i32 ldd) {
+  for (i32 r = 0; r < R; r++) {
+    const f32 *s = src + r * lds;
+    f32 *d = dst + r * ldd;
+    i32 k = 0;
+    for (; k + 4 <= N; k += 4) wasm_v128_store(d + k, wasm_v128_load(s + k));
+    for (; k < N; k++) d[k] = s[k];
+  }
+}
+
+static void zero(f32 *p, i32 n) {
+  i32 k = 0;
+  for (; k + 4 <= n; k += 4) wasm_v128_store(p + k, wasm_f32x4_splat(0.0f));
+  for (; k < n; k++) p[k] = 0.0f;
+}
+
+/* out[c, r] = in[r, c] for an R x C matrix */
+static void transpose(i32 R, i32 C, const f32 *in, f32 *out) {
+  for (i32 r = 0; r < R; r++)
+    for (i32 c = 0; c < C; c++) out[c * R + r] = in[r * C + c];
+}
+
+static inline i32 in_time(i32 s, i32 T, i32 reverse) { return reverse ? T - 1 - s : s; }
+
+/* ---- the input projection and its gradients ---------------------------------------------------- */
+
+/* gates[b, s, :] = bias + x[b, t(s), :]·W for every row: one product per sequence (rows of x read
+ * backwards when reversed). */
+static void project_inputs(i32 B, i32 T, i32 F, i32 GH, const f32 *x, const f32 *w, const f32 *bias,
+                           i32 reverse, f32 *gates) {
+  for (i32 b = 0; b < B; b++) {
+    f32 *g = gates + b * T * GH;
+    for (i32 s = 0; s < T; s++) {
+      if (bias) copy_rows(1, GH, bias, 0, g + s * GH, GH);
+      else zero(g + s * GH, GH);
+    }
+    const f32 *x0 = x + (b * T + (reverse ? T - 1 : 0)) * F;
+    gemm_acc(T, GH, F, x0, reverse ? -F : F, 1, w, GH, g, GH);
+  }
+}
+
+/* From dz [B, T, GH] (processing order): dx = dz·W^T (input order), dw += x^T·dz, db += sum of dz
+ * rows (db may be 0). wt: scratch [GH, F]. */
+static void project_grads(i32 B, i32 T, i32 F, i32 GH, const f32 *x, const f32 *w, i32 reverse,
+                          const f32 *dz, f32 *dx, f32 *dw, f32 *db, f32 *wt) {
+  transpose(F, GH, w, wt);
+  zero(dx, B * T * F);
+  zero(dw, F * GH);
+  if (db) zero(db, GH);
+  for (i32 b = 0; b < B; b++) {
+    const f32 *dzb = dz + b * T * GH;
+    const i32 t0 = b * T + (reverse ? T - 1 : 0);
+    const i32 step = reverse ? -F : F;
+    gemm_acc(T, F, GH, dzb, GH, 1, wt, F, dx + t0 * F, step);
+    gemm_acc(F, GH, T, x + t0 * F, 1, step, dzb, GH, dw, GH);
+    if (db)
+      for (i32 s = 0; s < T; s++) {
+        const f32 *r = dzb + s * GH;
+        i32 k = 0;
+        for (; k + 4 <= GH; k += 4) wasm_v128_store(db + k, wasm_f32x4_add(wasm_v128_load(db + k), wasm_v128_load(r + k)));
+        for (; k < GH; k++) db[k] += r[k];
+      }
+  }
+}
+
+/* du[:, cols] += sum over steps of h_prev^T dz[:, cols]: per batch row, step s >= 1 pairs hs[s-1]
+ * with dz[s]; step 0 pairs h0. dz is in processing order, row stride ldz per step. */
+static void recurrent_grad(i32 B, i32 T, i32 H, i32 N, const f32 *hs, const f32 *h0, const f32 *dz,
+                           i32 GH, f32 *du) {
+  for (i32 b = 0; b < B; b++)
+    if (T > 1) gemm_acc(H, N, T - 1, hs + b * T * H, 1, H, dz + b * T * GH + GH, GH, du, GH);
+  gemm_acc(H, N, B, h0, 1, H, dz, T * GH, du, GH);
+}
+
+/* ---- LSTM ------------------------------------------------------------------------------------ */
+
+/*
+ * Forward over the whole sequence. Per step: gates = x_t·W + b + h_prev·U (the first two for all
+ * steps at once), i f o = recAct, g = act, c = f*c_prev + i*g, h = o*act(c); masked rows keep
+ * h_prev and c_prev.
+ */
+EXPORT(lstm_forward)
+void lstm_forward(i32 B, i32 T, i32 F, i32 H, i32 reverse, i32 act, i32 rec_act, const f32 *x,
+                  const f32 *w, const f32 *u, const f32 *bias, const f32 *h0, const f32 *c0,
+                  const f32 *mask, f32 *hs, f32 *cs, f32 *gates) {
+  const i32 G = 4 * H, TH = T * H, TG = T * G;
+  project_inputs(B, T, F, G, x, w, bias, reverse, gates);
+  for (i32 s = 0; s < T; s++) {
+    const i32 t = in_time(s, T, reverse);
+    const f32 *hp = s == 0 ? h0 : hs + (s - 1) * H;
+    const f32 *cp = s == 0 ? c0 : cs + (s - 1) * H;
+    const i32 ldp = s == 0 ? H : TH; /* row stride of the previous state */
+    f32 *g = gates + s * G;
+    gemm_acc(B, G, H, hp, ldp, 1, u, G, g, TG);
+    for (i32 b = 0; b < B; b++) {
+      f32 *gb = g + b * TG;
+      const f32 *hpb = hp + b * ldp, *cpb = cp + b * ldp;
+      f32 *hb = hs + b * TH + s * H, *cb = cs + b * TH + s * H;
+      act_inplace(rec_act, gb, 2 * H);    /* i, f */
+      act_inplace(act, gb + 2 * H, H);    /* c candidate */
+      act_inplace(rec_act, gb + 3 * H, H); /* o */
+      const f32 *gi = gb, *gf = gb + H, *gc = gb + 2 * H, *go = gb + 3 * H;
+      if (mask && mask[b * T + t] == 0.0f) {
+        for (i32 k = 0; k < H; k++) hb[k] = hpb[k], cb[k] = cpb[k];
+        continue;
+      }
+      i32 k = 0;
+      for (; k + 4 <= H; k += 4) {
+        v128_t c = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(gf + k), wasm_v128_load(cpb + k)),
+                                  wasm_f32x4_mul(wasm_v128_load(gi + k), wasm_v128_load(gc + k)));
+        wasm_v128_store(cb + k, c);
+        wasm_v128_store(hb + k, wasm_f32x4_mul(wasm_v128_load(go + k), v_act(act, c)));
+      }
+      for (; k < H; k++) {
+        f32 c = gf[k] * cpb[k] + gi[k] * gc[k];
+        cb[k] = c;
+        hb[k] = go[k] * s_act(act, c);
+      }
+    }
+  }
+}
+
+/*
+ * Backpropagation through time. dhs, dcs: gradients of hs and cs (processing order). Writes dx,
+ * dw, du, db (if bias), dh0, dc0. Scratch: dz [B, T, G], wt [G, F], ut [G, H], dh, dc, dhn [B, H].
+ */
+EXPORT(lstm_backward)
+void lstm_backward(i32 B, i32 T, i32 F, i32 H, i32 reverse, i32 act, i32 rec_act, const f32 *x,
+                   const f32 *w, const f32 *u, const f32 *h0, const f32 *c0, const f32 *mask,
+                   const f32 *hs, const f32 *cs, const f32 *gates, const f32 *dhs, const f32 *dcs,
+                   f32 *dx, f32 *dw, f32 *du, f32 *db, f32 *dh0, f32 *dc0, f32 *dzs, f32 *wt, f32 *ut,
+                   f32 *dh, f32 *dc, f32 *dhn) {
+  const i32 G = 4 * H, TH = T * H, TG = T * G;
+  transpose(H, G, u, ut);
+  zero(dh, B * H);
+  zero(dc, B * H);
+  for (i32 s = T - 1; s >= 0; s--) {
+    const i32 t = in_time(s, T, reverse);
+    const f32 *cp = s == 0 ? c0 : cs + (s - 1) * H;
+    const i32 ldp = s == 0 ? H : TH;
+    f32 *dz = dzs + s * G;
+    for (i32 b = 0; b < B; b++) {
+      const f32 *gb = gates + b * TG + s * G;
+      const f32 *gi = gb, *gf = gb + H, *gc = gb + 2 * H, *go = gb + 3 * H;
+      const f32 *cb = cs + b * TH + s * H, *cpb = cp + b * ldp;
+      const f32 *dhsb = dhs + b * TH + s * H, *dcsb = dcs + b * TH + s * H;
+      f32 *dhb = dh + b * H, *dcb = dc + b * H, *dhnb = dhn + b * H;
+      f32 *dzb = dz + b * TG;
+      if (mask && mask[b * T + t] == 0.0f) {
+        /* the step passed h and c through: their gradients go to the previous step whole */
+        for (i32 k = 0; k < H; k++) {
+          dhnb[k] = dhb[k] + dhsb[k];
+          dcb[k] = dcb[k] + dcsb[k];
+        }
+        zero(dzb, G);
+        continue;
+      }
+      i32 k = 0;
+      for (; k + 4 <= H; k += 4) {
+        v128_t dhv = wasm_f32x4_add(wasm_v128_load(dhb + k), wasm_v128_load(dhsb + k));
+        v128_t ac = v_act(act, wasm_v128_load(cb + k));
+        v128_t o = wasm_v128_load(go + k), i = wasm_v128_load(gi + k);
+        v128_t f = wasm_v128_load(gf + k), g = wasm_v128_load(gc + k);
+        v128_t dcv = wasm_f32x4_add(wasm_f32x4_add(wasm_v128_load(dcb + k), wasm_v128_load(dcsb + k)),
+                                    wasm_f32x4_mul(wasm_f32x4_mul(dhv, o), v_dact(act, ac)));
+        wasm_v128_store(dzb + k, wasm_f32x4_mul(wasm_f32x4_mul(dcv, g), v_dact(rec_act, i)));
+        wasm_v128_store(dzb + H + k,
+                        wasm_f32x4_mul(wasm_f32x4_mul(dcv, wasm_v128_load(cpb + k)), v_dact(rec_act, f)));
+        wasm_v128_store(dzb + 2 * H + k, wasm_f32x4_mul(wasm_f32x4_mul(dcv, i), v_dact(act, g)));
+        wasm_v128_store(dzb + 3 * H + k, wasm_f32x4_mul(wasm_f32x4_mul(dhv, ac), v_dact(rec_act, o)));
+        wasm_v128_store(dcb + k, wasm_f32x4_mul(dcv, f));
+        wasm_v128_store(dhnb + k, wasm_f32x4_splat(0.0f));
+      }
+      for (; k < H; k++) {
+        f32 dhv = dhb[k] + dhsb[k];
+        f32 ac = s_act(act, cb[k]);
+        f32 dcv = dcb[k] + dcsb[k] + dhv * go[k] * s_dact(act, ac);
+        dzb[k] = dcv * gc[k] * s_dact(rec_act, gi[k]);
+        dzb[H + k] = dcv * cpb[k] * s_dact(rec_act, gf[k]);
+        dzb[2 * H + k] = dcv * gi[k] * s_dact(act, gc[k]);
+        dzb[3 * H + k] = dhv * ac * s_dact(rec_act, go[k]);
+        dcb[k] = dcv * gf[k];
+        dhnb[k] = 0.0f;
+      }
+    }
+    /* gradient reaching h_prev through the recurrent kernel */
+    gemm_acc(B, H, G, dz, TG, 1, ut, H, dhn, H);
+    copy_rows(B, H, dhn, H, dh, H);
+  }
+  copy_rows(B, H, dh, H, dh0, H);
+  copy_rows(B, H, dc, H, dc0, H);
+  zero(du, H * G);
+  recurrent_grad(B, T, H, G, hs, h0, dzs, G, du);
+  project_grads(B, T, F, G, x, w, reverse, dzs, dx, dw, db, wt);
+}
+
+/* ---- GRU (reset gate before the matrix product, Keras' reset_after=false, tfjs' only form) ---- */
+
+/*
+ * Per step: z, r = recAct(x_t·W_zr + b_zr + h_prev·U_zr); hh = act(x_t·W_h + b_h + (r*h_prev)·U_h);
+ * h = z*h_prev + (1-z)*hh. Scratch rh [B, H].
+ */
+EXPORT(gru_forward)
+void gru_forward(i32 B, i32 T, i32 F, i32 H, i32 reverse, i32 act, i32 rec_act, const f32 *x,
+                 const f32 *w, const f32 *u, const f32 *bias, const f32 *h0, const f32 *mask, f32 *hs,
+                 f32 *gates, f32 *rh) {
+  const i32 G = 3 * H, TH = T * H, TG = T * G;
+  project_inputs(B, T, F, G, x, w, bias, reverse, gates);
+  for (i32 s = 0; s < T; s++) {
+    const i32 t = in_time(s, T, reverse);
+    const f32 *hp = s == 0 ? h0 : hs + (s - 1) * H;
+    const i32 ldp = s == 0 ? H : TH;
+    f32 *g = gates + s * G;
+    gemm_acc(B, 2 * H, H, hp, ldp, 1, u, G, g, TG);
+    for (i32 b = 0; b < B; b++) {
+      f32 *gb = g + b * TG;
+      const f32 *hpb = hp + b * ldp;
+      act_inplace(rec_act, gb, 2 * H);
+      for (i32 k = 0; k < H; k++) rh[b * H + k] = gb[H + k] * hpb[k];
+    }
+    gemm_acc(B, H, H, rh, H, 1, u + 2 * H, G, g + 2 * H, TG);
+    for (i32 b = 0; b < B; b++) {
+      f32 *gb = g + b * TG;
+      const f32 *hpb = hp + b * ldp;
+      f32 *hb = hs + b * TH + s * H;
+      act_inplace(act, gb + 2 * H, H);
+      if (mask && mask[b * T + t] == 0.0f) {
+        for (i32 k = 0; k < H; k++) hb[k] = hpb[k];
+        continue;
+      }
+      const f32 *gz = gb, *gh = gb + 2 * H;
+      i32 k = 0;
+      for (; k + 4 <= H; k += 4) {
+        v128_t z = wasm_v128_load(gz + k), hh = wasm_v128_load(gh + k);
+        /* z*h_prev + (1-z)*hh = hh + z*(h_prev - hh) */
+        wasm_v128_store(hb + k, wasm_f32x4_add(hh, wasm_f32x4_mul(z, wasm_f32x4_sub(wasm_v128_load(hpb + k), hh))));
+      }
+      for (; k < H; k++) hb[k] = gh[k] + gz[k] * (hpb[k] - gh[k]);
+    }
+  }
+}
+
+/*
+ * Backpropagation through time for gru_forward. Writes dx, dw, du, db (if bias), dh0. Scratch:
+ * dz [B, T, G], wt [G, F], ut [G, H], dh, dhn, drh, rh [B, H].
+ */
+EXPORT(gru_backward)
+void gru_backward(i32 B, i32 T, i32 F, i32 H, i32 reverse, i32 act, i32 rec_act, const f32 *x,
+                  const f32 *w, const f32 *u, const f32 *h0, const f32 *mask, const f32 *hs,
+                  const f32 *gates, const f32 *dhs, f32 *dx, f32 *dw, f32 *du, f32 *db, f32 *dh0, f32 *dzs, f32 *wt,
+                  f32 *ut, f32 *dh, f32 *dhn, f32 *drh, f32 *rh) {
+  const i32 G = 3 * H, TH = T * H, TG = T * G;
+  transpose(H, G, u, ut);
+  zero(dh, B * H);
+  zero(du, H * G);
+  for (i32 s = T - 1; s >= 0; s--) {
+    const i32 t = in_time(s, T, reverse);
+    const f32 *hp = s == 0 ? h0 : hs + (s - 1) * H;
+    const i32 ldp = s == 0 ? H : TH;
+    f32 *dz = dzs + s * G;
+    /* first pass: total dh, the update gate's and the candidate's pre-activation gradients */
+    for (i32 b = 0; b < B; b++) {
+      const f32 *gb = gates + b * TG + s * G;
+      const f32 *hpb = hp + b * ldp, *dhsb = dhs + b * TH + s * H;
+      f32 *dhb = dh + b * H, *dzb = dz + b * TG;
+      for (i32 k = 0; k < H; k++) dhb[k] += dhsb[k];
+      if (mask && mask[b * T + t] == 0.0f) {
+        zero(dzb, G);
+        continue;
+      }
+      for (i32 k = 0; k < H; k++) {
+        f32 z = gb[k], hh = gb[2 * H + k];
+        dzb[k] = dhb[k] * (hpb[k] - hh) * s_dact(rec_act, z);
+        dzb[2 * H + k] = dhb[k] * (1.0f - z) * s_dact(act, hh);
+      }
+    }
+    /* gradient of r*h_prev through U_h */
+    zero(drh, B * H);
+    gemm_acc(B, H, H, dz + 2 * H, TG, 1, ut + 2 * H * H, H, drh, H);
+    for (i32 b = 0; b < B; b++) {
+      const f32 *gb = gates + b * TG + s * G;
+      const f32 *hpb = hp + b * ldp;
+      f32 *dhb = dh + b * H, *dhnb = dhn + b * H, *dzb = dz + b * TG, *drhb = drh + b * H;
+      f32 *rhb = rh + b * H;
+      if (mask && mask[b * T + t] == 0.0f) {
+        for (i32 k = 0; k < H; k++) dhnb[k] = dhb[k], rhb[k] = 0.0f;
+        continue;
+      }
+      for (i32 k = 0; k < H; k++) {
+        f32 z = gb[k], r = gb[H + k];
+        dzb[H + k] = drhb[k] * hpb[k] * s_dact(rec_act, r);
+        dhnb[k] = dhb[k] * z + drhb[k] * r;
+        rhb[k] = r * hpb[k];
+      }
+    }
+    /* du_h += (r*h_prev)^T dz_h for this step */
+    gemm_acc(H, H, B, rh, 1, H, dz + 2 * H, TG, du + 2 * H, G);
+    /* gradient reaching h_prev through U_z and U_r */
+    gemm_acc(B, H, 2 * H, dz, TG, 1, ut, H, dhn, H);
+    copy_rows(B, H, dhn, H, dh, H);
+  }
+  copy_rows(B, H, dh, H, dh0, H);
+  recurrent_grad(B, T, H, 2 * H, hs, h0, dzs, G, du);
+  project_grads(B, T, F, G, x, w, reverse, dzs, dx, dw, db, wt);
+}

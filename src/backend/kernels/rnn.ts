@@ -1,0 +1,352 @@
+import * as tfc from '@tensorflow/tfjs-core';
+import {
+  type FusedActivation,
+  gruBackward,
+  gruForward,
+  lstmBackward,
+  lstmForward,
+  type RnnOptions,
+  type RnnShape,
+} from './rnn-wasm.js';
+
+/**
+ * The fused recurrent layers' tfjs kernels, for the wasm and cpu backends, with their gradients.
+ * Both backends run the same WebAssembly SIMD module (rnn-wasm.ts); only the way a backend holds
+ * its tensors differs (the wasm backend's heap, the cpu backend's JS arrays).
+ *
+ *   QqpFusedLstm     {x [B,T,F], w [F,4H], u [H,4H], b [4H] or [0], h0 [B,H], c0 [B,H],
+ *                     mask [B,T] or [0]} → hs [B,T,H], cs [B,T,H], gates [B,T,4H]
+ *   QqpFusedLstmGrad {x, w, u, h0, c0, mask, hs, cs, gates, dhs, dcs}
+ *                    → dx, dw, du, db ([4H], or [0] without bias), dh0, dc0
+ *   QqpFusedGru      {x, w [F,3H], u [H,3H], b [3H] or [0], h0, mask} → hs [B,T,H], gates [B,T,3H]
+ *   QqpFusedGruGrad  {x, w, u, h0, mask, hs, gates, dhs} → dx, dw, du, db, dh0
+ *
+ * The kernels do the input projection x·W + b of every timestep as one matrix product, then the
+ * recurrence. hs is the state after each processing step (reversed order when goBackwards), as
+ * tfjs-layers returns sequences. An empty b means no bias, an empty mask no masking.
+ */
+
+export const FUSED_LSTM = 'QqpFusedLstm';
+export const FUSED_LSTM_GRAD = 'QqpFusedLstmGrad';
+export const FUSED_GRU = 'QqpFusedGru';
+export const FUSED_GRU_GRAD = 'QqpFusedGruGrad';
+
+export type FusedBackendName = 'wasm' | 'cpu';
+export const FUSED_BACKENDS: readonly FusedBackendName[] = ['wasm', 'cpu'];
+
+export interface FusedRnnAttrs {
+  goBackwards: boolean;
+  activation: FusedActivation;
+  recurrentActivation: FusedActivation;
+}
+
+/** Reads inputs and makes outputs on one backend; views are taken after every output exists. */
+interface TensorIo {
+  output(shape: number[]): { info: tfc.TensorInfo; values: () => Float32Array };
+  read(info: tfc.TensorInfo): Float32Array;
+}
+
+interface CpuBackendLike {
+  readSync(dataId: tfc.DataId): tfc.backend_util.BackendValues;
+  makeTensorInfo(shape: number[], dtype: tfc.DataType, values: Float32Array): tfc.TensorInfo;
+}
+
+interface WasmBackendLike {
+  makeOutput(shape: number[], dtype: tfc.DataType): tfc.TensorInfo;
+  typedArrayFromHeap(t: tfc.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+function checkFloat(info: tfc.TensorInfo, what: string): void {
+  if (info.dtype !== 'float32') throw new Error(`fused recurrent kernel: ${what} must be float32`);
+}
+
+const cpuIo = (backend: unknown): TensorIo => {
+  const cpu = backend as CpuBackendLike;
+  return {
+    output(shape) {
+      const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
+      return { info: cpu.makeTensorInfo(shape, 'float32', values), values: () => values };
+    },
+    read: (info) => cpu.readSync(info.dataId) as Float32Array,
+  };
+};
+
+/** The wasm heap may grow (and its buffer change) when an output is allocated: views come later. */
+const wasmIo = (backend: unknown): TensorIo => {
+  const wasm = backend as WasmBackendLike;
+  return {
+    output(shape) {
+      const info = wasm.makeOutput(shape, 'float32');
+      return { info, values: () => wasm.typedArrayFromHeap(info) as Float32Array };
+    },
+    read: (info) => wasm.typedArrayFromHeap(info) as Float32Array,
+  };
+};
+
+const IO: Record<FusedBackendName, (backend: unknown) => TensorIo> = { cpu: cpuIo, wasm: wasmIo };
+
+function options(attrs: unknown): RnnOptions {
+  const a = attrs as unknown as FusedRnnAttrs;
+  return { reverse: a.goBackwards, activation: a.activation, recurrentActivation: a.recurrentActivation };
+}
+
+function take<const N extends string>(
+  inputs: tfc.NamedTensorInfoMap,
+  names: readonly N[],
+): Record<N, tfc.TensorInfo> {
+  const out = {} as Record<N, tfc.TensorInfo>;
+  for (const n of names) {
+    const t = inputs[n];
+    if (!t) throw new Error(`fused recurrent kernel: missing input ${n}`);
+    checkFloat(t, n);
+    out[n] = t;
+  }
+  return out;
+}
+
+/** Batch, steps and features from x [B, T, F]; units from u [H, G*H]. */
+function shapeOf(x: tfc.TensorInfo, u: tfc.TensorInfo): RnnShape {
+  const [batch, steps, features] = x.shape as [number, number, number];
+  return { batch, steps, features, units: u.shape[0]! };
+}
+
+/** A view, or null for an empty tensor (absent bias or mask). */
+function optional(values: Float32Array): Float32Array | null {
+  return values.length ? values : null;
+}
+
+function lstmKernel(io: (b: unknown) => TensorIo): tfc.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const x = take(inputs, ['x', 'w', 'u', 'b', 'h0', 'c0', 'mask']);
+    const shape = shapeOf(x.x, x.u);
+    const { batch: B, steps: T, units: H } = shape;
+    const b = io(backend);
+    const hs = b.output([B, T, H]);
+    const cs = b.output([B, T, H]);
+    const gates = b.output([B, T, 4 * H]);
+    lstmForward(shape, options(attrs), {
+      x: b.read(x.x),
+      w: b.read(x.w),
+      u: b.read(x.u),
+      bias: optional(b.read(x.b)),
+      h0: b.read(x.h0),
+      c0: b.read(x.c0),
+      mask: optional(b.read(x.mask)),
+      hs: hs.values(),
+      cs: cs.values(),
+      gates: gates.values(),
+    });
+    return [hs.info, cs.info, gates.info];
+  };
+}
+
+function lstmGradKernel(io: (b: unknown) => TensorIo): tfc.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const x = take(inputs, ['x', 'w', 'u', 'h0', 'c0', 'mask', 'hs', 'cs', 'gates', 'dhs', 'dcs']);
+    const shape = shapeOf(x.x, x.u);
+    const { batch: B, steps: T, features: F, units: H } = shape;
+    const hasBias = (attrs as unknown as { hasBias: boolean }).hasBias;
+    const b = io(backend);
+    const dx = b.output([B, T, F]);
+    const dw = b.output([F, 4 * H]);
+    const du = b.output([H, 4 * H]);
+    const db = b.output([hasBias ? 4 * H : 0]);
+    const dh0 = b.output([B, H]);
+    const dc0 = b.output([B, H]);
+    lstmBackward(shape, options(attrs), {
+      x: b.read(x.x),
+      w: b.read(x.w),
+      u: b.read(x.u),
+      h0: b.read(x.h0),
+      c0: b.read(x.c0),
+      mask: optional(b.read(x.mask)),
+      hs: b.read(x.hs),
+      cs: b.read(x.cs),
+      gates: b.read(x.gates),
+      dhs: b.read(x.dhs),
+      dcs: b.read(x.dcs),
+      dx: dx.values(),
+      dw: dw.values(),
+      du: du.values(),
+      db: hasBias ? db.values() : null,
+      dh0: dh0.values(),
+      dc0: dc0.values(),
+    });
+    return [dx.info, dw.info, du.info, db.info, dh0.info, dc0.info];
+  };
+}
+
+function gruKernel(io: (b: unknown) => TensorIo): tfc.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const x = take(inputs, ['x', 'w', 'u', 'b', 'h0', 'mask']);
+    const shape = shapeOf(x.x, x.u);
+    const { batch: B, steps: T, units: H } = shape;
+    const b = io(backend);
+    const hs = b.output([B, T, H]);
+    const gates = b.output([B, T, 3 * H]);
+    gruForward(shape, options(attrs), {
+      x: b.read(x.x),
+      w: b.read(x.w),
+      u: b.read(x.u),
+      bias: optional(b.read(x.b)),
+      h0: b.read(x.h0),
+      mask: optional(b.read(x.mask)),
+      hs: hs.values(),
+      gates: gates.values(),
+    });
+    return [hs.info, gates.info];
+  };
+}
+
+function gruGradKernel(io: (b: unknown) => TensorIo): tfc.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const x = take(inputs, ['x', 'w', 'u', 'h0', 'mask', 'hs', 'gates', 'dhs']);
+    const shape = shapeOf(x.x, x.u);
+    const { batch: B, steps: T, features: F, units: H } = shape;
+    const hasBias = (attrs as unknown as { hasBias: boolean }).hasBias;
+    const b = io(backend);
+    const dx = b.output([B, T, F]);
+    const dw = b.output([F, 3 * H]);
+    const du = b.output([H, 3 * H]);
+    const db = b.output([hasBias ? 3 * H : 0]);
+    const dh0 = b.output([B, H]);
+    gruBackward(shape, options(attrs), {
+      x: b.read(x.x),
+      w: b.read(x.w),
+      u: b.read(x.u),
+      h0: b.read(x.h0),
+      mask: optional(b.read(x.mask)),
+      hs: b.read(x.hs),
+      gates: b.read(x.gates),
+      dhs: b.read(x.dhs),
+      dx: dx.values(),
+      dw: dw.values(),
+      du: du.values(),
+      db: hasBias ? db.values() : null,
+      dh0: dh0.values(),
+    });
+    return [dx.info, dw.info, du.info, db.info, dh0.info];
+  };
+}
+
+function run(name: string, inputs: tfc.NamedTensorMap, attrs: object): tfc.Tensor[] {
+  return tfc
+    .engine()
+    .runKernel(name, inputs, attrs as unknown as tfc.NamedAttrMap) as unknown as tfc.Tensor[];
+}
+
+/** Gradient functions for every input; the mask gets none (zeros). */
+function gradients(names: readonly string[], grads: tfc.Tensor[], mask: tfc.Tensor) {
+  const out: Record<string, () => tfc.Tensor> = { mask: () => tfc.zerosLike(mask) };
+  names.forEach((n, i) => {
+    out[n] = () => grads[i]!;
+  });
+  return out;
+}
+
+const lstmGradient: tfc.GradConfig = {
+  kernelName: FUSED_LSTM,
+  inputsToSave: ['x', 'w', 'u', 'b', 'h0', 'c0', 'mask'],
+  outputsToSave: [true, true, true],
+  gradFunc: (dy, saved, attrs) => {
+    const [dhs, dcs] = dy as tfc.Tensor[];
+    const [x, w, u, b, h0, c0, mask, hs, cs, gates] = saved as tfc.Tensor[];
+    const grads = run(
+      FUSED_LSTM_GRAD,
+      {
+        x: x!,
+        w: w!,
+        u: u!,
+        h0: h0!,
+        c0: c0!,
+        mask: mask!,
+        hs: hs!,
+        cs: cs!,
+        gates: gates!,
+        dhs: dhs!,
+        dcs: dcs!,
+      },
+      { ...(attrs as object), hasBias: b!.size > 0 },
+    );
+    return gradients(['x', 'w', 'u', 'b', 'h0', 'c0'], grads, mask!);
+  },
+};
+
+const gruGradient: tfc.GradConfig = {
+  kernelName: FUSED_GRU,
+  inputsToSave: ['x', 'w', 'u', 'b', 'h0', 'mask'],
+  outputsToSave: [true, true],
+  gradFunc: (dy, saved, attrs) => {
+    const [dhs] = dy as tfc.Tensor[];
+    const [x, w, u, b, h0, mask, hs, gates] = saved as tfc.Tensor[];
+    const grads = run(
+      FUSED_GRU_GRAD,
+      { x: x!, w: w!, u: u!, h0: h0!, mask: mask!, hs: hs!, gates: gates!, dhs: dhs! },
+      { ...(attrs as object), hasBias: b!.size > 0 },
+    );
+    return gradients(['x', 'w', 'u', 'b', 'h0'], grads, mask!);
+  },
+};
+
+let registered = false;
+
+/**
+ * Registers the fused kernels for wasm and cpu and their gradients (once). Backends need not
+ * exist yet: tfjs keys kernels by name and backend name.
+ */
+export function registerFusedRnnKernels(): void {
+  if (registered) return;
+  registered = true;
+  for (const backendName of FUSED_BACKENDS) {
+    const io = IO[backendName];
+    const kernels: [string, tfc.KernelFunc][] = [
+      [FUSED_LSTM, lstmKernel(io)],
+      [FUSED_LSTM_GRAD, lstmGradKernel(io)],
+      [FUSED_GRU, gruKernel(io)],
+      [FUSED_GRU_GRAD, gruGradKernel(io)],
+    ];
+    for (const [kernelName, kernelFunc] of kernels) {
+      if (!tfc.getKernel(kernelName, backendName))
+        tfc.registerKernel({ kernelName, backendName, kernelFunc });
+    }
+  }
+  tfc.registerGradient(lstmGradient);
+  tfc.registerGradient(gruGradient);
+}
+
+/** Whether the fused kernels run on the current backend (else the fused layers use tfjs ops). */
+export function fusedKernelsAvailable(): boolean {
+  registerFusedRnnKernels();
+  return tfc.getKernel(FUSED_LSTM, tfc.getBackend()) !== undefined;
+}
+
+interface FusedInputs {
+  x: tfc.Tensor3D;
+  w: tfc.Tensor2D;
+  u: tfc.Tensor2D;
+  /** [G*H], or an empty tensor for no bias. */
+  b: tfc.Tensor;
+  h0: tfc.Tensor2D;
+  /** [B, T] of 0/1, or an empty tensor for no mask. */
+  mask: tfc.Tensor;
+}
+
+/** Runs the fused LSTM kernel (recorded for gradients). */
+export function fusedLstm(
+  inputs: FusedInputs & { c0: tfc.Tensor2D },
+  attrs: FusedRnnAttrs,
+): { hs: tfc.Tensor3D; cs: tfc.Tensor3D; gates: tfc.Tensor3D } {
+  registerFusedRnnKernels();
+  const [hs, cs, gates] = run(FUSED_LSTM, { ...inputs }, attrs) as [tfc.Tensor3D, tfc.Tensor3D, tfc.Tensor3D];
+  return { hs, cs, gates };
+}
+
+/** Runs the fused GRU kernel (recorded for gradients). */
+export function fusedGru(
+  inputs: FusedInputs,
+  attrs: FusedRnnAttrs,
+): { hs: tfc.Tensor3D; gates: tfc.Tensor3D } {
+  registerFusedRnnKernels();
+  const [hs, gates] = run(FUSED_GRU, { ...inputs }, attrs) as [tfc.Tensor3D, tfc.Tensor3D];
+  return { hs, gates };
+}
