@@ -5,7 +5,8 @@
  *   fused    every lstm/gru layer set to `implementation: fused` (qqp's WebAssembly SIMD kernels)
  *   layers   every lstm/gru layer set to `implementation: layers` (tfjs-layers' step loop)
  *   pytorch  ../shared/bench/torch_reference.py with Debian's python3-torch (/usr/bin/python3),
- *            same batch, sequence length, vocabulary and thread count as tfjs
+ *            same batch, sequence length, vocabulary and threads as the fused kernels (they split
+ *            a batch over the machine's cores; QQP_THREADS=1 npm run bench compares one thread)
  * Each tfjs implementation runs in its own child process (this file with `--child IMPL`), one
  * after another, so one's memory and JIT state cannot affect the next; the child checks the class
  * of the recurrent layers it built (QqpFusedLSTM or LSTM) and prints one JSON line. Training:
@@ -28,6 +29,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { layers as tfl } from '@tensorflow/tfjs-layers';
 import { type BackendInfo, type BackendName, initBackend } from '../src/backend/index.js';
 import { fusedKernelsAvailable } from '../src/backend/kernels/rnn.js';
+import { fusedThreads } from '../src/backend/kernels/rnn-wasm.js';
 import { table } from '../src/cli/render.js';
 import { loadConfig } from '../src/config/load.js';
 import type { ResolvedConfig } from '../src/config/schema.js';
@@ -277,7 +279,9 @@ async function runChild(
         batch,
         seqLen,
         vocab,
-        threads: info.details.threads ?? null,
+        // The fused kernels split each batch over fusedThreads() (QQP_THREADS); the rest of tfjs
+        // runs on the backend's own threads (wasm in Node: 1).
+        threads: impl === 'fused' && fusedKernels ? fusedThreads() : (info.details.threads ?? null),
         warmupBatches: plan.warmup,
         trainExamples: plan.trainExamples,
         trainExamplesPerS: round(plan.trainExamples / trainS),
@@ -404,8 +408,10 @@ export async function runTrainBench(options: TrainBenchOptions = {}): Promise<Tr
     result.torch.note = unavailable;
     log(`pytorch: ${unavailable}`);
   } else {
-    // The tfjs kernels' thread count (wasm in Node: 1); native TensorFlow sizes its own pool.
-    const tfjsThreads = result.rows.find((r) => r.threads !== null)?.threads ?? null;
+    // As many threads as the most any tfjs implementation used (fused: its kernels' threads);
+    // native TensorFlow sizes its own pool and reports none.
+    const counts = result.rows.map((r) => r.threads).filter((t): t is number => t !== null);
+    const tfjsThreads = counts.length ? Math.max(...counts) : null;
     const threads = tfjsThreads ?? availableParallelism();
     for (const batch of batchSizes) {
       // As many examples as the fused run timed, whole batches.
@@ -435,7 +441,7 @@ export async function runTrainBench(options: TrainBenchOptions = {}): Promise<Tr
     const threadNote =
       tfjsThreads === null
         ? `${threads} threads (the machine's cores: tfjs reports no thread count for ${backend})`
-        : `${threads} thread${threads === 1 ? '' : 's'}, as tfjs ${backend}`;
+        : `${threads} thread${threads === 1 ? '' : 's'}, as the fused kernels (QQP_THREADS=${threads})`;
     result.torch = { ran: true, note: `${PYTHON} ${TORCH_SCRIPT}, ${threadNote}` };
   }
 

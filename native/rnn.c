@@ -331,7 +331,8 @@ void lstm_forward(i32 B, i32 T, i32 F, i32 H, i32 reverse, i32 act, i32 rec_act,
 }
 
 /*
- * Backpropagation through time. dhs, dcs: gradients of hs and cs (processing order). Writes dx,
+ * Backpropagation through time. dhs, dcs: gradients of hs and cs (processing order; dcs may be 0
+ * for none, the usual case: only hs leaves the layer). Writes dx,
  * dw, du, db (if bias), dh0, dc0. Scratch: dz [B, T, G], wt [G, F], ut [G, H], dh, dc, dhn [B, H].
  */
 EXPORT(lstm_backward)
@@ -353,14 +354,14 @@ void lstm_backward(i32 B, i32 T, i32 F, i32 H, i32 reverse, i32 act, i32 rec_act
       const f32 *gb = gates + b * TG + s * G;
       const f32 *gi = gb, *gf = gb + H, *gc = gb + 2 * H, *go = gb + 3 * H;
       const f32 *cb = cs + b * TH + s * H, *cpb = cp + b * ldp;
-      const f32 *dhsb = dhs + b * TH + s * H, *dcsb = dcs + b * TH + s * H;
+      const f32 *dhsb = dhs + b * TH + s * H, *dcsb = dcs ? dcs + b * TH + s * H : 0;
       f32 *dhb = dh + b * H, *dcb = dc + b * H, *dhnb = dhn + b * H;
       f32 *dzb = dz + b * TG;
       if (mask && mask[b * T + t] == 0.0f) {
         /* the step passed h and c through: their gradients go to the previous step whole */
         for (i32 k = 0; k < H; k++) {
           dhnb[k] = dhb[k] + dhsb[k];
-          dcb[k] = dcb[k] + dcsb[k];
+          if (dcsb) dcb[k] = dcb[k] + dcsb[k];
         }
         zero(dzb, G);
         continue;
@@ -371,8 +372,9 @@ void lstm_backward(i32 B, i32 T, i32 F, i32 H, i32 reverse, i32 act, i32 rec_act
         v128_t ac = v_act(act, wasm_v128_load(cb + k));
         v128_t o = wasm_v128_load(go + k), i = wasm_v128_load(gi + k);
         v128_t f = wasm_v128_load(gf + k), g = wasm_v128_load(gc + k);
-        v128_t dcv = wasm_f32x4_add(wasm_f32x4_add(wasm_v128_load(dcb + k), wasm_v128_load(dcsb + k)),
-                                    wasm_f32x4_mul(wasm_f32x4_mul(dhv, o), v_dact(act, ac)));
+        v128_t dc_in = wasm_v128_load(dcb + k);
+        if (dcsb) dc_in = wasm_f32x4_add(dc_in, wasm_v128_load(dcsb + k));
+        v128_t dcv = wasm_f32x4_add(dc_in, wasm_f32x4_mul(wasm_f32x4_mul(dhv, o), v_dact(act, ac)));
         wasm_v128_store(dzb + k, wasm_f32x4_mul(wasm_f32x4_mul(dcv, g), v_dact(rec_act, i)));
         wasm_v128_store(dzb + H + k,
                         wasm_f32x4_mul(wasm_f32x4_mul(dcv, wasm_v128_load(cpb + k)), v_dact(rec_act, f)));
@@ -384,7 +386,7 @@ void lstm_backward(i32 B, i32 T, i32 F, i32 H, i32 reverse, i32 act, i32 rec_act
       for (; k < H; k++) {
         f32 dhv = dhb[k] + dhsb[k];
         f32 ac = s_act(act, cb[k]);
-        f32 dcv = dcb[k] + dcsb[k] + dhv * go[k] * s_dact(act, ac);
+        f32 dcv = dcb[k] + (dcsb ? dcsb[k] : 0.0f) + dhv * go[k] * s_dact(act, ac);
         dzb[k] = dcv * gc[k] * s_dact(rec_act, gi[k]);
         dzb[H + k] = dcv * cpb[k] * s_dact(rec_act, gf[k]);
         dzb[2 * H + k] = dcv * gi[k] * s_dact(act, gc[k]);

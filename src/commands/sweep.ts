@@ -190,7 +190,11 @@ export default class Sweep extends QqpCommand<Result> {
         retryFailed: flags['retry-failed'],
         ...(queue
           ? { executor: queue.executor, queue: flags.queue, parallel: Number.MAX_SAFE_INTEGER }
-          : { executor: localExecutor(flags['experiments-dir']) }),
+          : {
+              executor: localExecutor(flags['experiments-dir'], {
+                parallel: flags.parallel ?? spec?.parallel ?? 1,
+              }),
+            }),
         ...(!queue && flags.parallel ? { parallel: flags.parallel } : {}),
         signal: controller.signal,
         onEvent: (e) => live.handle(e),

@@ -1,6 +1,11 @@
 import * as tfc from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { type FusedRnnAttrs, fusedGru, fusedKernelsAvailable, fusedLstm } from '../backend/kernels/rnn.js';
+import {
+  type FusedRnnAttrs,
+  fusedKernelsAvailable,
+  gruSequence,
+  lstmSequence,
+} from '../backend/kernels/rnn.js';
 import { type FusedActivation, isFusedActivation } from '../backend/kernels/rnn-wasm.js';
 
 /**
@@ -298,7 +303,7 @@ export class FusedLSTM extends FusedRnn {
 
   protected runFused(x: tfc.Tensor3D, mask: tfc.Tensor | null): tfc.Tensor3D {
     const h0 = tfc.zeros([x.shape[0], this.units]) as tfc.Tensor2D;
-    return fusedLstm({ x, ...this.kernelInputs(), h0, c0: h0, mask: this.maskInput(mask) }, this.attrs()).hs;
+    return lstmSequence({ x, ...this.kernelInputs(), h0, c0: h0, mask: this.maskInput(mask) }, this.attrs());
   }
 
   protected runSteps(xp: tfc.Tensor3D, mask: tfc.Tensor | null): tfc.Tensor3D {
@@ -338,7 +343,7 @@ export class FusedGRU extends FusedRnn {
 
   protected runFused(x: tfc.Tensor3D, mask: tfc.Tensor | null): tfc.Tensor3D {
     const h0 = tfc.zeros([x.shape[0], this.units]) as tfc.Tensor2D;
-    return fusedGru({ x, ...this.kernelInputs(), h0, mask: this.maskInput(mask) }, this.attrs()).hs;
+    return gruSequence({ x, ...this.kernelInputs(), h0, mask: this.maskInput(mask) }, this.attrs());
   }
 
   protected runSteps(xp: tfc.Tensor3D, mask: tfc.Tensor | null): tfc.Tensor3D {

@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildMessage, ParentMessage } from './child.js';
@@ -15,6 +16,8 @@ export interface ForkTrialOptions {
   sweep: { id: string; trial: string };
   ask: boolean;
   resumeRunDir?: string;
+  /** Threads for the trial's fused recurrent kernels (QQP_THREADS in the child); unset: inherited. */
+  threads?: number;
 }
 
 /**
@@ -31,7 +34,11 @@ export function forkTrial(
     const child = fork(CHILD, [], {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       execArgv: extname(CHILD) === '.ts' ? ['--import', 'tsx'] : [],
-      env: { ...process.env, NO_COLOR: '1' },
+      env: {
+        ...process.env,
+        NO_COLOR: '1',
+        ...(options.threads ? { QQP_THREADS: String(options.threads) } : {}),
+      },
     });
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => {
@@ -102,8 +109,15 @@ export function forkTrial(
   });
 }
 
-/** Every trial in its own child process on this machine. */
-export function localExecutor(experimentsDir: string): TrialExecutor {
+/**
+ * Every trial in its own child process on this machine. With `parallel` trials at once, each
+ * trial's fused kernels get an equal share of the cores (unless QQP_THREADS says otherwise), so
+ * parallel trials do not oversubscribe the machine.
+ */
+export function localExecutor(experimentsDir: string, options: { parallel?: number } = {}): TrialExecutor {
+  const threads = process.env.QQP_THREADS
+    ? undefined
+    : Math.max(1, Math.floor(availableParallelism() / Math.max(1, options.parallel ?? 1)));
   return (job, hooks, signal) =>
     forkTrial(
       {
@@ -113,6 +127,7 @@ export function localExecutor(experimentsDir: string): TrialExecutor {
         sweep: { id: job.sweepId, trial: job.trial.id },
         ask: job.ask,
         ...(job.resumeRunDir ? { resumeRunDir: job.resumeRunDir } : {}),
+        ...(threads ? { threads } : {}),
       },
       hooks,
       signal,

@@ -6,6 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend } from '../../src/backend/index.js';
+import { fusedLstm, lstmSequence } from '../../src/backend/kernels/rnn.js';
+import { fusedThreads, setFusedThreads } from '../../src/backend/kernels/rnn-wasm.js';
 import { registerCustomLayers } from '../../src/registry/custom-layers.js';
 import { FusedGRU, FusedLSTM } from '../../src/registry/fused-rnn.js';
 import { loadModel, saveModel } from '../../src/runs/model-io.js';
@@ -18,6 +20,7 @@ import { loadModel, saveModel } from '../../src/runs/model-io.js';
  * largest magnitude: the two implementations add in different orders in float32.
  */
 
+const DEFAULT_THREADS = fusedThreads();
 const RTOL = 1e-4;
 const FLOOR = 1e-5;
 
@@ -213,14 +216,24 @@ function cases(kind: Case['kind'], randomCount: number): Case[] {
   return out;
 }
 
-for (const backend of ['wasm', 'cpu'] as const) {
-  describe(`fused recurrent layers on ${backend} equal tfjs-layers' (outputs and gradients)`, () => {
+// wasm on one thread and on three (batches split unevenly over the calling thread and two
+// workers), cpu on two.
+const RUNS = [
+  { backend: 'wasm', threads: 1, random: 12 },
+  { backend: 'wasm', threads: 3, random: 6 },
+  { backend: 'cpu', threads: 2, random: 4 },
+] as const;
+
+for (const { backend, threads, random } of RUNS) {
+  describe(`fused recurrent layers on ${backend}, ${threads} thread(s), equal tfjs-layers' (outputs and gradients)`, () => {
     before(async () => {
       await initBackend(backend);
       registerCustomLayers();
+      setFusedThreads(threads);
     });
+    after(() => setFusedThreads(DEFAULT_THREADS));
     for (const kind of ['lstm', 'gru'] as const) {
-      cases(kind, backend === 'wasm' ? 12 : 4).forEach((c, i) => {
+      cases(kind, random).forEach((c, i) => {
         it(describeCase(c), () => checkCase(c, 1000 + i));
       });
     }
@@ -259,5 +272,54 @@ describe('a model saved with fused layers', () => {
     assert.ok(classes.includes('QqpFusedGRU'), `layers after loading: ${classes.join(', ')}`);
     const after = (loaded.predict(ids) as tf.Tensor).dataSync();
     assert.deepEqual(Array.from(after), Array.from(before));
+  });
+});
+
+describe('the fused LSTM kernel run directly', () => {
+  it('has a registered gradient equal to the one the layers use', async () => {
+    await initBackend('wasm');
+    const rand = rng(99);
+    const [B, T, F, H] = [4, 6, 5, 3];
+    tf.tidy(() => {
+      const x = randomTensor(rand, [B, T, F]);
+      const w = randomTensor(rand, [F, 4 * H], 0.5);
+      const u = randomTensor(rand, [H, 4 * H], 0.5);
+      const b = randomTensor(rand, [4 * H], 0.5);
+      const h0 = randomTensor(rand, [B, H]);
+      const c0 = randomTensor(rand, [B, H]);
+      const mask = tf.tensor2d(
+        Array.from({ length: B * T }, (_, i) => (i % 5 === 4 ? 0 : 1)),
+        [B, T],
+      );
+      const dy = randomTensor(rand, [B, T, H]);
+      const attrs = { goBackwards: true, activation: 'tanh', recurrentActivation: 'sigmoid' } as const;
+      type In = [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+      const inputs = (a: tf.Tensor[]) => {
+        const [ix, iw, iu, ib, ih0, ic0] = a as In;
+        return {
+          x: ix as tf.Tensor3D,
+          w: iw as tf.Tensor2D,
+          u: iu as tf.Tensor2D,
+          b: ib,
+          h0: ih0 as tf.Tensor2D,
+          c0: ic0 as tf.Tensor2D,
+          mask,
+        };
+      };
+      const viaKernel = tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(fusedLstm(inputs(a), attrs).hs, dy)))([
+        x,
+        w,
+        u,
+        b,
+        h0,
+        c0,
+      ]);
+      const viaLayerPath = tf.grads((...a: tf.Tensor[]) =>
+        tf.sum(tf.mul(lstmSequence(inputs(a), attrs), dy)),
+      )([x, w, u, b, h0, c0]);
+      viaKernel.forEach((g, i) => {
+        assertClose(g, viaLayerPath[i]!, `input ${i}`);
+      });
+    });
   });
 });

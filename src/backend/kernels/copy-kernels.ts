@@ -140,7 +140,7 @@ export function registerCopyKernels(): void {
   // The wasm backend binds its own kernels' wasm functions in their setupFunc when it starts:
   // the replacements keep each original's setup and dispose so the fallback still works.
   const originals = new Map<string, tfc.KernelConfig>();
-  for (const name of [tfc.Reverse, tfc.SplitV, tfc.GatherV2]) {
+  for (const name of [tfc.Reverse, tfc.SplitV, tfc.GatherV2, tfc.Identity]) {
     const k = tfc.getKernel(name, 'wasm');
     if (!k) throw new Error(`wasm backend has no ${name} kernel to wrap`);
     originals.set(name, k);
@@ -152,6 +152,15 @@ export function registerCopyKernels(): void {
   };
   installed = true;
 
+  // tfjs clones every tensor it saves for a gradient (Identity); wasm's Identity copies the data,
+  // the cpu backend's shares it. Tensors are immutable, so sharing (one more reference, as the
+  // wasm backend's own Reshape does) is safe, and saves copying every saved activation each step.
+  replace(tfc.Identity, (identityOrig) => (args) => {
+    const x = args.inputs.x as tfc.TensorInfo;
+    if (x.dtype === 'string') return identityOrig(args);
+    (args.backend as unknown as { incRef(dataId: tfc.DataId): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+  });
   replace(tfc.Reverse, (reverseOrig) => (args) => {
     const x = args.inputs.x as tfc.TensorInfo;
     const { dims } = args.attrs as unknown as tfc.ReverseAttrs;

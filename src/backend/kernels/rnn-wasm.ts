@@ -1,12 +1,20 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 
 /**
- * The fused LSTM/GRU kernels of native/rnn.c, compiled to WebAssembly SIMD (native/rnn.wasm,
- * rebuilt by native/build.sh). This file only moves arrays in and out of the module's memory and
- * calls it; the tfjs kernels that use it are in rnn.ts.
+ * The fused LSTM/GRU kernels of native/rnn.c, compiled to WebAssembly SIMD with a shared memory
+ * (native/rnn.wasm, rebuilt by native/build.sh). This file moves arrays in and out of that memory
+ * and runs the kernels, split by batch rows over threads; the tfjs kernels that use it are in
+ * rnn.ts.
+ *
+ * Threads: the recurrence is independent per batch row, so a call with B rows runs as up to
+ * `fusedThreads()` parts, part 0 on the calling thread and the others on worker threads that
+ * instantiate the same module on the same shared memory. Weight gradients (sums over rows) are
+ * computed per part and added up afterwards. One thread: no worker is started.
  *
  * Every call lays its buffers out from the module's heap base, growing the memory when a call
- * needs more (the memory is kept for the next call, so steady-state training allocates nothing).
+ * needs more (kept for the next call, so steady-state training allocates nothing).
  */
 
 /** Activation codes the module understands (native/rnn.c, enum ACT_*). */
@@ -27,45 +35,134 @@ export function isFusedActivation(name: string): name is FusedActivation {
 declare const WebAssembly: {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
+  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
 };
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
 
+const ENTRIES = ['lstm_forward', 'lstm_backward', 'gru_forward', 'gru_backward'] as const;
+type EntryName = (typeof ENTRIES)[number];
+
 /** Every entry point: (B, T, F, H, reverse, act, recAct, ...array pointers). */
 type Entry = (...args: number[]) => void;
 
-interface RnnExports {
-  memory: WasmMemory;
-  __heap_base: { value: number };
-  lstm_forward: Entry;
-  lstm_backward: Entry;
-  gru_forward: Entry;
-  gru_backward: Entry;
-}
+type RnnExports = Record<EntryName, Entry> & { __heap_base: { value: number } };
 
 export const RNN_WASM_FILE = new URL('../../../native/rnn.wasm', import.meta.url);
 
-let instance: RnnExports | undefined;
+/** Pages of 64 KiB: the module is linked with --max-memory=1 GiB (native/build.sh). */
+const INITIAL_PAGES = 16;
+const MAXIMUM_PAGES = 16384;
 
-function rnnModule(): RnnExports {
-  if (!instance) {
+interface Runtime {
+  module: object;
+  memory: WasmMemory;
+  exports: RnnExports;
+}
+
+let runtime: Runtime | undefined;
+
+function rnnRuntime(): Runtime {
+  if (!runtime) {
     const module = new WebAssembly.Module(readFileSync(RNN_WASM_FILE));
-    instance = new WebAssembly.Instance(module, {}).exports as unknown as RnnExports;
+    const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
+    const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as RnnExports;
+    runtime = { module, memory, exports };
   }
-  return instance;
+  return runtime;
 }
 
-function align(bytes: number): number {
-  return Math.ceil(bytes / 16) * 16;
-}
+// ---- worker threads -------------------------------------------------------------------------------
 
 /**
- * One array argument, in C parameter order: an input copied in (null: absent, pointer 0), an
- * output copied out after the call, or scratch of a number of floats.
+ * A worker's control block (Int32Array on a SharedArrayBuffer): [0] state, [1] entry index,
+ * [2] argument count, [3...] arguments. States: idle → posted (by the caller) → done or failed (by
+ * the worker) → idle (by the caller).
  */
-export type Arg = { in: Float32Array | null } | { out: Float32Array } | { scratch: number };
+const IDLE = 0;
+const POSTED = 1;
+const DONE = 2;
+const FAILED = 3;
+const MAX_ARGS = 40;
+
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, control, entries } = workerData;
+const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const ctrl = new Int32Array(control);
+for (;;) {
+  let state = Atomics.load(ctrl, 0);
+  while (state !== ${POSTED}) {
+    Atomics.wait(ctrl, 0, state);
+    state = Atomics.load(ctrl, 0);
+  }
+  const args = Array.from(ctrl.subarray(3, 3 + ctrl[2]));
+  let result = ${DONE};
+  try {
+    exports[entries[ctrl[1]]](...args);
+  } catch {
+    result = ${FAILED};
+  }
+  Atomics.store(ctrl, 0, result);
+  Atomics.notify(ctrl, 0);
+}
+`;
+
+interface PoolWorker {
+  worker: Worker;
+  ctrl: Int32Array;
+}
+
+const pool: PoolWorker[] = [];
+
+function poolWorker(i: number, rt: Runtime): PoolWorker {
+  while (pool.length <= i) {
+    const control = new SharedArrayBuffer((3 + MAX_ARGS) * 4);
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { module: rt.module, memory: rt.memory, control, entries: ENTRIES },
+    });
+    // Idle workers must not keep the process alive.
+    worker.unref();
+    pool.push({ worker, ctrl: new Int32Array(control) });
+  }
+  return pool[i]!;
+}
+
+let threads = defaultThreads();
+
+function defaultThreads(): number {
+  const env = Number(process.env.QQP_THREADS);
+  if (Number.isInteger(env) && env >= 1) return env;
+  return Math.max(1, availableParallelism());
+}
+
+/** Threads the fused kernels split a batch over (default: the machine's cores, or QQP_THREADS). */
+export function fusedThreads(): number {
+  return threads;
+}
+
+/** Sets the threads the fused kernels use (1: no worker threads). */
+export function setFusedThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`threads must be a positive integer, got ${n}`);
+  threads = n;
+}
+
+// ---- calls ----------------------------------------------------------------------------------------
+
+/**
+ * One array argument, in C parameter order, and how it splits over parts:
+ * - `in` with `per: 'batch'` (rows of the batch) or `'whole'` (every part reads all of it); null
+ *   for an absent array (pointer 0);
+ * - `out` with `per: 'batch'`, or `'sum'` (each part writes its own copy, added up after);
+ * - `scratch` floats, `per: 'batch'` (rows) or `'part'` (a copy per part).
+ */
+export type Arg =
+  | { in: Float32Array | null; per: 'batch' | 'whole' }
+  | { out: Float32Array | null; per: 'batch' | 'sum' }
+  | { scratch: number; per: 'batch' | 'part' };
 
 export interface RnnShape {
   batch: number;
@@ -80,45 +177,111 @@ export interface RnnOptions {
   recurrentActivation: FusedActivation;
 }
 
+function align(bytes: number): number {
+  return Math.ceil(bytes / 16) * 16;
+}
+
+function floatsOf(a: Arg): number {
+  if ('in' in a) return a.in?.length ?? -1;
+  if ('out' in a) return a.out?.length ?? -1;
+  return a.scratch;
+}
+
 /**
- * Calls an entry point: lays the arrays out from the heap base (16-byte aligned), growing the
- * memory if this call needs more than any before, copies inputs in, runs, copies outputs out.
+ * Lays the arrays out from the heap base (16-byte aligned; per-part copies side by side), grows
+ * the memory if needed, copies inputs in, runs every part (part 0 here, the others on workers),
+ * copies outputs out and adds up the per-part sums.
  */
-function invoke(
-  name: keyof Omit<RnnExports, 'memory' | '__heap_base'>,
-  shape: RnnShape,
-  opts: RnnOptions,
-  args: Arg[],
-): void {
-  const m = rnnModule();
-  let end = align(m.__heap_base.value);
-  const ptrs = args.map((a) => {
-    const floats = 'in' in a ? (a.in?.length ?? -1) : 'out' in a ? a.out.length : a.scratch;
+function invoke(name: EntryName, shape: RnnShape, opts: RnnOptions, args: Arg[]): void {
+  const rt = rnnRuntime();
+  const B = shape.batch;
+  const parts = Math.max(1, Math.min(threads, B));
+  const rows = Array.from({ length: parts + 1 }, (_, p) => Math.round((p * B) / parts));
+
+  // Byte offset of each argument; 'sum' and 'part' arguments get one block per part.
+  let end = align(rt.exports.__heap_base.value);
+  const base = args.map((a) => {
+    const floats = floatsOf(a);
     if (floats < 0) return 0;
-    const p = end;
-    end = align(end + Math.max(floats, 1) * 4);
-    return p;
+    const copies = a.per === 'sum' || a.per === 'part' ? parts : 1;
+    const at = end;
+    end = align(end + Math.max(floats, 1) * 4) + (copies - 1) * align(Math.max(floats, 1) * 4);
+    return at;
   });
-  const need = end - m.memory.buffer.byteLength;
-  if (need > 0) m.memory.grow(Math.ceil(need / 65536));
-  const heap = m.memory.buffer;
+  const need = end - rt.memory.buffer.byteLength;
+  if (need > 0) {
+    const pages = Math.ceil(need / 65536);
+    if (rt.memory.buffer.byteLength / 65536 + pages > MAXIMUM_PAGES) {
+      throw new Error(
+        `fused recurrent kernel: a call needs ${Math.ceil(end / 2 ** 20)} MiB, over the 1 GiB limit`,
+      );
+    }
+    rt.memory.grow(pages);
+  }
+  const heap = rt.memory.buffer;
   args.forEach((a, i) => {
-    if ('in' in a && a.in) new Float32Array(heap, ptrs[i], a.in.length).set(a.in);
+    if ('in' in a && a.in) new Float32Array(heap, base[i], a.in.length).set(a.in);
   });
-  m[name](
-    shape.batch,
+
+  const pointers = (p: number): number[] =>
+    args.map((a, i) => {
+      const floats = floatsOf(a);
+      if (floats < 0) return 0;
+      if (a.per === 'batch') return base[i]! + (floats / B) * rows[p]! * 4;
+      if (a.per === 'sum' || a.per === 'part') return base[i]! + p * align(Math.max(floats, 1) * 4);
+      return base[i]!;
+    });
+  const scalars = (p: number) => [
+    rows[p + 1]! - rows[p]!,
     shape.steps,
     shape.features,
     shape.units,
     opts.reverse ? 1 : 0,
     FUSED_ACTIVATIONS[opts.activation],
     FUSED_ACTIVATIONS[opts.recurrentActivation],
-    ...ptrs,
-  );
+  ];
+
+  const posted: PoolWorker[] = [];
+  for (let p = 1; p < parts; p++) {
+    const w = poolWorker(p - 1, rt);
+    const callArgs = [...scalars(p), ...pointers(p)];
+    if (callArgs.length > MAX_ARGS) throw new Error(`${name}: too many arguments for a worker`);
+    w.ctrl[1] = ENTRIES.indexOf(name);
+    w.ctrl[2] = callArgs.length;
+    w.ctrl.set(callArgs, 3);
+    Atomics.store(w.ctrl, 0, POSTED);
+    Atomics.notify(w.ctrl, 0);
+    posted.push(w);
+  }
+  let failed = false;
+  try {
+    rt.exports[name](...scalars(0), ...pointers(0));
+  } finally {
+    for (const w of posted) {
+      let state = Atomics.load(w.ctrl, 0);
+      while (state === POSTED) {
+        Atomics.wait(w.ctrl, 0, POSTED);
+        state = Atomics.load(w.ctrl, 0);
+      }
+      if (state === FAILED) failed = true;
+      Atomics.store(w.ctrl, 0, IDLE);
+    }
+  }
+  if (failed) throw new Error(`fused recurrent kernel ${name} failed on a worker thread`);
+
   args.forEach((a, i) => {
-    if ('out' in a) a.out.set(new Float32Array(heap, ptrs[i], a.out.length));
+    if (!('out' in a) || !a.out) return;
+    const n = a.out.length;
+    a.out.set(new Float32Array(heap, base[i], n));
+    if (a.per !== 'sum') return;
+    for (let p = 1; p < parts; p++) {
+      const part = new Float32Array(heap, base[i]! + p * align(Math.max(n, 1) * 4), n);
+      for (let k = 0; k < n; k++) a.out[k]! += part[k]!;
+    }
   });
 }
+
+// ---- entry points ---------------------------------------------------------------------------------
 
 export interface LstmForwardArrays {
   x: Float32Array;
@@ -130,22 +293,24 @@ export interface LstmForwardArrays {
   /** [B, T] of 0/1, or null for no masking. */
   mask: Float32Array | null;
   hs: Float32Array;
-  cs: Float32Array;
-  gates: Float32Array;
+  /** null (inference): kept in the module's scratch, not copied out. */
+  cs: Float32Array | null;
+  gates: Float32Array | null;
 }
 
 export function lstmForward(shape: RnnShape, opts: RnnOptions, a: LstmForwardArrays): void {
+  const { batch: B, steps: T, units: H } = shape;
   invoke('lstm_forward', shape, opts, [
-    { in: a.x },
-    { in: a.w },
-    { in: a.u },
-    { in: a.bias },
-    { in: a.h0 },
-    { in: a.c0 },
-    { in: a.mask },
-    { out: a.hs },
-    { out: a.cs },
-    { out: a.gates },
+    { in: a.x, per: 'batch' },
+    { in: a.w, per: 'whole' },
+    { in: a.u, per: 'whole' },
+    { in: a.bias, per: 'whole' },
+    { in: a.h0, per: 'batch' },
+    { in: a.c0, per: 'batch' },
+    { in: a.mask, per: 'batch' },
+    { out: a.hs, per: 'batch' },
+    a.cs ? { out: a.cs, per: 'batch' } : { scratch: B * T * H, per: 'batch' },
+    a.gates ? { out: a.gates, per: 'batch' } : { scratch: B * T * 4 * H, per: 'batch' },
   ]);
 }
 
@@ -160,7 +325,8 @@ export interface LstmBackwardArrays {
   cs: Float32Array;
   gates: Float32Array;
   dhs: Float32Array;
-  dcs: Float32Array;
+  /** null: no gradient reaches cs (only hs leaves the layer). */
+  dcs: Float32Array | null;
   dx: Float32Array;
   dw: Float32Array;
   du: Float32Array;
@@ -174,29 +340,29 @@ export function lstmBackward(shape: RnnShape, opts: RnnOptions, a: LstmBackwardA
   const { batch: B, steps: T, features: F, units: H } = shape;
   const G = 4 * H;
   invoke('lstm_backward', shape, opts, [
-    { in: a.x },
-    { in: a.w },
-    { in: a.u },
-    { in: a.h0 },
-    { in: a.c0 },
-    { in: a.mask },
-    { in: a.hs },
-    { in: a.cs },
-    { in: a.gates },
-    { in: a.dhs },
-    { in: a.dcs },
-    { out: a.dx },
-    { out: a.dw },
-    { out: a.du },
-    a.db ? { out: a.db } : { in: null },
-    { out: a.dh0 },
-    { out: a.dc0 },
-    { scratch: B * T * G },
-    { scratch: G * F },
-    { scratch: G * H },
-    { scratch: B * H },
-    { scratch: B * H },
-    { scratch: B * H },
+    { in: a.x, per: 'batch' },
+    { in: a.w, per: 'whole' },
+    { in: a.u, per: 'whole' },
+    { in: a.h0, per: 'batch' },
+    { in: a.c0, per: 'batch' },
+    { in: a.mask, per: 'batch' },
+    { in: a.hs, per: 'batch' },
+    { in: a.cs, per: 'batch' },
+    { in: a.gates, per: 'batch' },
+    { in: a.dhs, per: 'batch' },
+    { in: a.dcs, per: 'batch' },
+    { out: a.dx, per: 'batch' },
+    { out: a.dw, per: 'sum' },
+    { out: a.du, per: 'sum' },
+    { out: a.db, per: 'sum' },
+    { out: a.dh0, per: 'batch' },
+    { out: a.dc0, per: 'batch' },
+    { scratch: B * T * G, per: 'batch' },
+    { scratch: G * F, per: 'part' },
+    { scratch: G * H, per: 'part' },
+    { scratch: B * H, per: 'batch' },
+    { scratch: B * H, per: 'batch' },
+    { scratch: B * H, per: 'batch' },
   ]);
 }
 
@@ -208,20 +374,23 @@ export interface GruForwardArrays {
   h0: Float32Array;
   mask: Float32Array | null;
   hs: Float32Array;
-  gates: Float32Array;
+  /** null (inference): kept in the module's scratch, not copied out. */
+  gates: Float32Array | null;
 }
 
 export function gruForward(shape: RnnShape, opts: RnnOptions, a: GruForwardArrays): void {
   invoke('gru_forward', shape, opts, [
-    { in: a.x },
-    { in: a.w },
-    { in: a.u },
-    { in: a.bias },
-    { in: a.h0 },
-    { in: a.mask },
-    { out: a.hs },
-    { out: a.gates },
-    { scratch: shape.batch * shape.units },
+    { in: a.x, per: 'batch' },
+    { in: a.w, per: 'whole' },
+    { in: a.u, per: 'whole' },
+    { in: a.bias, per: 'whole' },
+    { in: a.h0, per: 'batch' },
+    { in: a.mask, per: 'batch' },
+    { out: a.hs, per: 'batch' },
+    a.gates
+      ? { out: a.gates, per: 'batch' }
+      : { scratch: shape.batch * shape.steps * 3 * shape.units, per: 'batch' },
+    { scratch: shape.batch * shape.units, per: 'batch' },
   ]);
 }
 
@@ -245,25 +414,25 @@ export function gruBackward(shape: RnnShape, opts: RnnOptions, a: GruBackwardArr
   const { batch: B, steps: T, features: F, units: H } = shape;
   const G = 3 * H;
   invoke('gru_backward', shape, opts, [
-    { in: a.x },
-    { in: a.w },
-    { in: a.u },
-    { in: a.h0 },
-    { in: a.mask },
-    { in: a.hs },
-    { in: a.gates },
-    { in: a.dhs },
-    { out: a.dx },
-    { out: a.dw },
-    { out: a.du },
-    a.db ? { out: a.db } : { in: null },
-    { out: a.dh0 },
-    { scratch: B * T * G },
-    { scratch: G * F },
-    { scratch: G * H },
-    { scratch: B * H },
-    { scratch: B * H },
-    { scratch: B * H },
-    { scratch: B * H },
+    { in: a.x, per: 'batch' },
+    { in: a.w, per: 'whole' },
+    { in: a.u, per: 'whole' },
+    { in: a.h0, per: 'batch' },
+    { in: a.mask, per: 'batch' },
+    { in: a.hs, per: 'batch' },
+    { in: a.gates, per: 'batch' },
+    { in: a.dhs, per: 'batch' },
+    { out: a.dx, per: 'batch' },
+    { out: a.dw, per: 'sum' },
+    { out: a.du, per: 'sum' },
+    { out: a.db, per: 'sum' },
+    { out: a.dh0, per: 'batch' },
+    { scratch: B * T * G, per: 'batch' },
+    { scratch: G * F, per: 'part' },
+    { scratch: G * H, per: 'part' },
+    { scratch: B * H, per: 'batch' },
+    { scratch: B * H, per: 'batch' },
+    { scratch: B * H, per: 'batch' },
+    { scratch: B * H, per: 'batch' },
   ]);
 }

@@ -16,10 +16,11 @@ import {
  *
  *   QqpFusedLstm     {x [B,T,F], w [F,4H], u [H,4H], b [4H] or [0], h0 [B,H], c0 [B,H],
  *                     mask [B,T] or [0]} → hs [B,T,H], cs [B,T,H], gates [B,T,4H]
- *   QqpFusedLstmGrad {x, w, u, h0, c0, mask, hs, cs, gates, dhs, dcs}
+ *   QqpFusedLstmGrad {x, w, u, h0, c0, mask, hs, cs, gates, dhs, dcs ([B,T,H] or [0] for none)}
  *                    → dx, dw, du, db ([4H], or [0] without bias), dh0, dc0
  *   QqpFusedGru      {x, w [F,3H], u [H,3H], b [3H] or [0], h0, mask} → hs [B,T,H], gates [B,T,3H]
  *   QqpFusedGruGrad  {x, w, u, h0, mask, hs, gates, dhs} → dx, dw, du, db, dh0
+ *   QqpFusedLstmInfer, QqpFusedGruInfer: the forward kernels' inputs → hs only (no gradient)
  *
  * The kernels do the input projection x·W + b of every timestep as one matrix product, then the
  * recurrence. hs is the state after each processing step (reversed order when goBackwards), as
@@ -30,6 +31,9 @@ export const FUSED_LSTM = 'QqpFusedLstm';
 export const FUSED_LSTM_GRAD = 'QqpFusedLstmGrad';
 export const FUSED_GRU = 'QqpFusedGru';
 export const FUSED_GRU_GRAD = 'QqpFusedGruGrad';
+/** Forward only, hs only (no gradient): what a layer runs when no gradient is being recorded. */
+export const FUSED_LSTM_INFER = 'QqpFusedLstmInfer';
+export const FUSED_GRU_INFER = 'QqpFusedGruInfer';
 
 export type FusedBackendName = 'wasm' | 'cpu';
 export const FUSED_BACKENDS: readonly FusedBackendName[] = ['wasm', 'cpu'];
@@ -115,15 +119,15 @@ function optional(values: Float32Array): Float32Array | null {
   return values.length ? values : null;
 }
 
-function lstmKernel(io: (b: unknown) => TensorIo): tfc.KernelFunc {
+function lstmKernel(io: (b: unknown) => TensorIo, infer = false): tfc.KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const x = take(inputs, ['x', 'w', 'u', 'b', 'h0', 'c0', 'mask']);
     const shape = shapeOf(x.x, x.u);
     const { batch: B, steps: T, units: H } = shape;
     const b = io(backend);
     const hs = b.output([B, T, H]);
-    const cs = b.output([B, T, H]);
-    const gates = b.output([B, T, 4 * H]);
+    const cs = infer ? null : b.output([B, T, H]);
+    const gates = infer ? null : b.output([B, T, 4 * H]);
     lstmForward(shape, options(attrs), {
       x: b.read(x.x),
       w: b.read(x.w),
@@ -133,10 +137,10 @@ function lstmKernel(io: (b: unknown) => TensorIo): tfc.KernelFunc {
       c0: b.read(x.c0),
       mask: optional(b.read(x.mask)),
       hs: hs.values(),
-      cs: cs.values(),
-      gates: gates.values(),
+      cs: cs?.values() ?? null,
+      gates: gates?.values() ?? null,
     });
-    return [hs.info, cs.info, gates.info];
+    return cs && gates ? [hs.info, cs.info, gates.info] : [hs.info];
   };
 }
 
@@ -164,7 +168,7 @@ function lstmGradKernel(io: (b: unknown) => TensorIo): tfc.KernelFunc {
       cs: b.read(x.cs),
       gates: b.read(x.gates),
       dhs: b.read(x.dhs),
-      dcs: b.read(x.dcs),
+      dcs: optional(b.read(x.dcs)),
       dx: dx.values(),
       dw: dw.values(),
       du: du.values(),
@@ -176,14 +180,14 @@ function lstmGradKernel(io: (b: unknown) => TensorIo): tfc.KernelFunc {
   };
 }
 
-function gruKernel(io: (b: unknown) => TensorIo): tfc.KernelFunc {
+function gruKernel(io: (b: unknown) => TensorIo, infer = false): tfc.KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const x = take(inputs, ['x', 'w', 'u', 'b', 'h0', 'mask']);
     const shape = shapeOf(x.x, x.u);
     const { batch: B, steps: T, units: H } = shape;
     const b = io(backend);
     const hs = b.output([B, T, H]);
-    const gates = b.output([B, T, 3 * H]);
+    const gates = infer ? null : b.output([B, T, 3 * H]);
     gruForward(shape, options(attrs), {
       x: b.read(x.x),
       w: b.read(x.w),
@@ -192,9 +196,9 @@ function gruKernel(io: (b: unknown) => TensorIo): tfc.KernelFunc {
       h0: b.read(x.h0),
       mask: optional(b.read(x.mask)),
       hs: hs.values(),
-      gates: gates.values(),
+      gates: gates?.values() ?? null,
     });
-    return [hs.info, gates.info];
+    return gates ? [hs.info, gates.info] : [hs.info];
   };
 }
 
@@ -244,31 +248,58 @@ function gradients(names: readonly string[], grads: tfc.Tensor[], mask: tfc.Tens
   return out;
 }
 
+type LstmSaved = [
+  tfc.Tensor,
+  tfc.Tensor,
+  tfc.Tensor,
+  tfc.Tensor,
+  tfc.Tensor,
+  tfc.Tensor,
+  tfc.Tensor,
+  tfc.Tensor,
+  tfc.Tensor,
+  tfc.Tensor,
+];
+type GruSaved = [
+  tfc.Tensor,
+  tfc.Tensor,
+  tfc.Tensor,
+  tfc.Tensor,
+  tfc.Tensor,
+  tfc.Tensor,
+  tfc.Tensor,
+  tfc.Tensor,
+];
+
+/** dx, dw, du, db, dh0, dc0 from the LSTM's saved inputs and outputs and the outputs' gradients. */
+function lstmBackwardTensors(
+  saved: LstmSaved,
+  dhs: tfc.Tensor,
+  dcs: tfc.Tensor,
+  attrs: FusedRnnAttrs,
+): tfc.Tensor[] {
+  const [x, w, u, b, h0, c0, mask, hs, cs, gates] = saved;
+  return run(
+    FUSED_LSTM_GRAD,
+    { x, w, u, h0, c0, mask, hs, cs, gates, dhs, dcs },
+    { ...attrs, hasBias: b.size > 0 },
+  );
+}
+
+/** dx, dw, du, db, dh0 from the GRU's saved inputs and outputs and the gradient of hs. */
+function gruBackwardTensors(saved: GruSaved, dhs: tfc.Tensor, attrs: FusedRnnAttrs): tfc.Tensor[] {
+  const [x, w, u, b, h0, mask, hs, gates] = saved;
+  return run(FUSED_GRU_GRAD, { x, w, u, h0, mask, hs, gates, dhs }, { ...attrs, hasBias: b.size > 0 });
+}
+
 const lstmGradient: tfc.GradConfig = {
   kernelName: FUSED_LSTM,
   inputsToSave: ['x', 'w', 'u', 'b', 'h0', 'c0', 'mask'],
   outputsToSave: [true, true, true],
   gradFunc: (dy, saved, attrs) => {
     const [dhs, dcs] = dy as tfc.Tensor[];
-    const [x, w, u, b, h0, c0, mask, hs, cs, gates] = saved as tfc.Tensor[];
-    const grads = run(
-      FUSED_LSTM_GRAD,
-      {
-        x: x!,
-        w: w!,
-        u: u!,
-        h0: h0!,
-        c0: c0!,
-        mask: mask!,
-        hs: hs!,
-        cs: cs!,
-        gates: gates!,
-        dhs: dhs!,
-        dcs: dcs!,
-      },
-      { ...(attrs as object), hasBias: b!.size > 0 },
-    );
-    return gradients(['x', 'w', 'u', 'b', 'h0', 'c0'], grads, mask!);
+    const grads = lstmBackwardTensors(saved as LstmSaved, dhs!, dcs!, attrs as unknown as FusedRnnAttrs);
+    return gradients(['x', 'w', 'u', 'b', 'h0', 'c0'], grads, saved[6]!);
   },
 };
 
@@ -278,13 +309,8 @@ const gruGradient: tfc.GradConfig = {
   outputsToSave: [true, true],
   gradFunc: (dy, saved, attrs) => {
     const [dhs] = dy as tfc.Tensor[];
-    const [x, w, u, b, h0, mask, hs, gates] = saved as tfc.Tensor[];
-    const grads = run(
-      FUSED_GRU_GRAD,
-      { x: x!, w: w!, u: u!, h0: h0!, mask: mask!, hs: hs!, gates: gates!, dhs: dhs! },
-      { ...(attrs as object), hasBias: b!.size > 0 },
-    );
-    return gradients(['x', 'w', 'u', 'b', 'h0'], grads, mask!);
+    const grads = gruBackwardTensors(saved as GruSaved, dhs!, attrs as unknown as FusedRnnAttrs);
+    return gradients(['x', 'w', 'u', 'b', 'h0'], grads, saved[5]!);
   },
 };
 
@@ -304,6 +330,8 @@ export function registerFusedRnnKernels(): void {
       [FUSED_LSTM_GRAD, lstmGradKernel(io)],
       [FUSED_GRU, gruKernel(io)],
       [FUSED_GRU_GRAD, gruGradKernel(io)],
+      [FUSED_LSTM_INFER, lstmKernel(io, true)],
+      [FUSED_GRU_INFER, gruKernel(io, true)],
     ];
     for (const [kernelName, kernelFunc] of kernels) {
       if (!tfc.getKernel(kernelName, backendName))
@@ -339,6 +367,70 @@ export function fusedLstm(
   registerFusedRnnKernels();
   const [hs, cs, gates] = run(FUSED_LSTM, { ...inputs }, attrs) as [tfc.Tensor3D, tfc.Tensor3D, tfc.Tensor3D];
   return { hs, cs, gates };
+}
+
+/**
+ * Whether tfjs is recording operations for a gradient (inside tf.grad, tf.variableGrads,
+ * optimizer.minimize): then the layers run the differentiable path, else (predict, evaluate) the
+ * forward-only kernel, which keeps cs and gates in the module instead of returning them.
+ */
+function recordingGradients(): boolean {
+  return (tfc.engine().state as unknown as { gradientDepth: number }).gradientDepth > 0;
+}
+
+/**
+ * The LSTM over a whole sequence as the layers use it: hs only, differentiable. The kernel's
+ * registered gradient would work too, but tfjs hands every kernel output without a gradient a
+ * zero-filled tensor made in JavaScript (cs and gates here, 5H floats per row and step, each
+ * backward pass); this wrapper (tf.customGrad) has one output and saves cs and gates itself.
+ */
+export function lstmSequence(inputs: FusedInputs & { c0: tfc.Tensor2D }, attrs: FusedRnnAttrs): tfc.Tensor3D {
+  registerFusedRnnKernels();
+  const { x, w, u, b, h0, c0, mask } = inputs;
+  if (!recordingGradients()) {
+    return run(FUSED_LSTM_INFER, { x, w, u, b, h0, c0, mask }, attrs)[0] as tfc.Tensor3D;
+  }
+  const f = tfc.customGrad((...args: (tfc.Tensor | tfc.GradSaveFunc)[]) => {
+    const save = args[7] as tfc.GradSaveFunc;
+    const [ix, iw, iu, ib, ih0, ic0, imask] = args as tfc.Tensor[];
+    const [hs, cs, gates] = run(
+      FUSED_LSTM,
+      { x: ix!, w: iw!, u: iu!, b: ib!, h0: ih0!, c0: ic0!, mask: imask! },
+      attrs,
+    );
+    save([ix!, iw!, iu!, ib!, ih0!, ic0!, imask!, hs!, cs!, gates!]);
+    return {
+      value: hs!,
+      gradFunc: (dy: tfc.Tensor | tfc.Tensor[], saved: tfc.Tensor[]) => {
+        const grads = lstmBackwardTensors(saved as LstmSaved, dy as tfc.Tensor, tfc.zeros([0]), attrs);
+        return [...grads, tfc.zerosLike(saved[6]!)];
+      },
+    };
+  });
+  return f(x, w, u, b, h0, c0, mask) as tfc.Tensor3D;
+}
+
+/** The GRU over a whole sequence as the layers use it (see lstmSequence). */
+export function gruSequence(inputs: FusedInputs, attrs: FusedRnnAttrs): tfc.Tensor3D {
+  registerFusedRnnKernels();
+  const { x, w, u, b, h0, mask } = inputs;
+  if (!recordingGradients()) {
+    return run(FUSED_GRU_INFER, { x, w, u, b, h0, mask }, attrs)[0] as tfc.Tensor3D;
+  }
+  const f = tfc.customGrad((...args: (tfc.Tensor | tfc.GradSaveFunc)[]) => {
+    const save = args[6] as tfc.GradSaveFunc;
+    const [ix, iw, iu, ib, ih0, imask] = args as tfc.Tensor[];
+    const [hs, gates] = run(FUSED_GRU, { x: ix!, w: iw!, u: iu!, b: ib!, h0: ih0!, mask: imask! }, attrs);
+    save([ix!, iw!, iu!, ib!, ih0!, imask!, hs!, gates!]);
+    return {
+      value: hs!,
+      gradFunc: (dy: tfc.Tensor | tfc.Tensor[], saved: tfc.Tensor[]) => {
+        const grads = gruBackwardTensors(saved as GruSaved, dy as tfc.Tensor, attrs);
+        return [...grads, tfc.zerosLike(saved[5]!)];
+      },
+    };
+  });
+  return f(x, w, u, b, h0, mask) as tfc.Tensor3D;
 }
 
 /** Runs the fused GRU kernel (recorded for gradients). */
