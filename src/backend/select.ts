@@ -8,6 +8,7 @@ import { TrainingError } from '../errors.js';
 import { quietTfjs } from './index.js';
 import { registerCopyKernels } from './kernels/copy-kernels.js';
 import { registerFusedRnnKernels } from './kernels/rnn.js';
+import { fusedThreads } from './kernels/rnn-wasm.js';
 import { registerSegmentSumKernel } from './kernels/segment-sum.js';
 
 /** What a config asks for (`training.backend`). */
@@ -24,6 +25,8 @@ export interface BackendDetails {
   simd?: boolean;
   /** Threads the kernels run on (wasm: XNNPACK's pool; cpu: 1); absent for native TensorFlow. */
   threads?: number;
+  /** wasm and cpu: threads qqp's fused LSTM/GRU kernels split a batch over (QQP_THREADS). */
+  fusedRnnThreads?: number;
   /** wasm only: the binary loaded (from the installed package, never fetched). */
   wasmBinary?: string;
   /** Each backend tried before the one chosen, and why it was passed over. */
@@ -177,12 +180,13 @@ async function tryWasm(): Promise<Attempt> {
     ok: true,
     info: {
       name: 'wasm',
-      label: `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'})`,
+      label: `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}; ${fusedLabel()})`,
       details: {
         tfjs: tfc.version_core,
         provider: `${WASM_PACKAGE} ${wasm.version_wasm}`,
         simd,
         threads,
+        fusedRnnThreads: fusedThreads(),
         wasmBinary: binary,
         skipped: [],
       },
@@ -190,15 +194,27 @@ async function tryWasm(): Promise<Attempt> {
   };
 }
 
+function fusedLabel(): string {
+  const n = fusedThreads();
+  return `fused LSTM/GRU kernels on ${n} thread${n === 1 ? '' : 's'}`;
+}
+
 async function useCpu(): Promise<Attempt> {
   registerSegmentSumKernel('cpu');
+  registerFusedRnnKernels();
   if (!(await tfc.setBackend('cpu'))) return { ok: false, reason: 'the cpu backend did not start' };
   return {
     ok: true,
     info: {
       name: 'cpu',
-      label: 'cpu (plain JavaScript, slow)',
-      details: { tfjs: tfc.version_core, provider: '@tensorflow/tfjs-backend-cpu', threads: 1, skipped: [] },
+      label: `cpu (plain JavaScript, slow; ${fusedLabel()})`,
+      details: {
+        tfjs: tfc.version_core,
+        provider: '@tensorflow/tfjs-backend-cpu',
+        threads: 1,
+        fusedRnnThreads: fusedThreads(),
+        skipped: [],
+      },
     },
   };
 }

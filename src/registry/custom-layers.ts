@@ -1,5 +1,6 @@
 import * as tfc from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { registerFusedRnnKernels } from '../backend/kernels/rnn.js';
 // Importing the fused layers registers them (Bidirectional deserializes its inner layer at once).
 import './fused-rnn.js';
 
@@ -38,5 +39,6 @@ let registered = false;
 export function registerCustomLayers(): void {
   if (registered) return;
   tfc.serialization.registerClass(AbsDifference);
+  registerFusedRnnKernels();
   registered = true;
 }

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, wasmBinaryFolder } from '../../src/backend/index.js';
+import { fusedKernelsAvailable } from '../../src/backend/kernels/rnn.js';
 import { TrainingError } from '../../src/errors.js';
 
 const require = createRequire(import.meta.url);
@@ -40,7 +41,10 @@ describe('initBackend', () => {
     const info = await initBackend('auto');
     assert.equal(info.name, 'wasm');
     assert.equal(info.requested, 'auto');
-    assert.match(info.reason, /^wasm \((SIMD|no SIMD), 1 thread\): @tensorflow\/tfjs-node is not installed$/);
+    assert.match(
+      info.reason,
+      /^wasm \((SIMD|no SIMD), 1 thread; fused LSTM\/GRU kernels on \d+ threads?\): @tensorflow\/tfjs-node is not installed$/,
+    );
     assert.equal(tf.getBackend(), 'wasm');
     assert.deepEqual(info.details.skipped, [
       { backend: 'tensorflow', reason: '@tensorflow/tfjs-node is not installed' },
@@ -87,13 +91,15 @@ describe('initBackend', () => {
     assert.equal(processHandlers(), handlersAtStart);
   });
 
-  it('cpu and wasm on request, with the scatter-add kernel installed', async () => {
+  it('cpu and wasm on request, with the scatter-add and fused recurrent kernels installed', async () => {
     for (const name of ['cpu', 'wasm'] as const) {
       const info = await initBackend(name);
       assert.equal(info.name, name);
       assert.match(info.reason, new RegExp(`^${name} \\(.*\\): requested$`));
       assert.equal(tf.getBackend(), name);
       assert.ok(tf.getKernel('UnsortedSegmentSum', name), `UnsortedSegmentSum on ${name}`);
+      // Nothing else in this file registers them: initBackend must.
+      assert.ok(fusedKernelsAvailable(), `fused LSTM/GRU kernels on ${name}`);
     }
   });
 });

@@ -6,7 +6,16 @@ import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend } from '../../src/backend/index.js';
-import { fusedLstm, lstmSequence } from '../../src/backend/kernels/rnn.js';
+import {
+  FUSED_GRU,
+  FUSED_GRU_INFER,
+  FUSED_LSTM,
+  FUSED_LSTM_INFER,
+  fusedKernelsAvailable,
+  fusedLstm,
+  lstmSequence,
+  registerFusedRnnKernels,
+} from '../../src/backend/kernels/rnn.js';
 import { fusedThreads, setFusedThreads } from '../../src/backend/kernels/rnn-wasm.js';
 import { registerCustomLayers } from '../../src/registry/custom-layers.js';
 import { FusedGRU, FusedLSTM } from '../../src/registry/fused-rnn.js';
@@ -239,6 +248,27 @@ for (const { backend, threads, random } of RUNS) {
     }
   });
 }
+
+describe('fused layers on a backend without the fused kernels (as native TensorFlow)', () => {
+  const FORWARD = [FUSED_LSTM, FUSED_GRU, FUSED_LSTM_INFER, FUSED_GRU_INFER];
+  before(async () => {
+    await initBackend('cpu');
+    registerCustomLayers();
+    for (const k of FORWARD) tf.unregisterKernel(k, 'cpu');
+  });
+  after(() => registerFusedRnnKernels());
+
+  it('run the same equations as tfjs ops', () => {
+    assert.equal(fusedKernelsAvailable(), false);
+    for (const kind of ['lstm', 'gru'] as const) {
+      cases(kind, 2)
+        .filter((_, i) => i % 3 === 0)
+        .forEach((c, i) => {
+          checkCase(c, 5000 + i);
+        });
+    }
+  });
+});
 
 describe('a model saved with fused layers', () => {
   let dir: string;

@@ -283,156 +283,123 @@ function invoke(name: EntryName, shape: RnnShape, opts: RnnOptions, args: Arg[])
 
 // ---- entry points ---------------------------------------------------------------------------------
 
-export interface LstmForwardArrays {
-  x: Float32Array;
-  w: Float32Array;
-  u: Float32Array;
-  bias: Float32Array | null;
-  h0: Float32Array;
-  c0: Float32Array;
-  /** [B, T] of 0/1, or null for no masking. */
-  mask: Float32Array | null;
-  hs: Float32Array;
-  /** null (inference): kept in the module's scratch, not copied out. */
-  cs: Float32Array | null;
-  gates: Float32Array | null;
+/**
+ * One array parameter of an entry point, in C order: its name, whether it is read (`in`), written
+ * (`out`) or scratch, how it splits over threads, and (out, scratch) its shape. An `in` marked
+ * optional may be null (pointer 0: no bias, no mask, no gradient of cs); an `out` given as null is
+ * either not wanted at all (`absent`: pointer 0, e.g. the bias gradient of a layer without bias) or
+ * needed by the kernel but not by the caller (`scratch`: cs and gates when only predicting).
+ */
+export interface Param {
+  name: string;
+  role: 'in' | 'out' | 'scratch';
+  per: 'batch' | 'whole' | 'sum' | 'part';
+  shape?: (s: RnnShape) => number[];
+  optional?: boolean;
+  whenNull?: 'absent' | 'scratch';
 }
 
-export function lstmForward(shape: RnnShape, opts: RnnOptions, a: LstmForwardArrays): void {
-  const { batch: B, steps: T, units: H } = shape;
-  invoke('lstm_forward', shape, opts, [
-    { in: a.x, per: 'batch' },
-    { in: a.w, per: 'whole' },
-    { in: a.u, per: 'whole' },
-    { in: a.bias, per: 'whole' },
-    { in: a.h0, per: 'batch' },
-    { in: a.c0, per: 'batch' },
-    { in: a.mask, per: 'batch' },
-    { out: a.hs, per: 'batch' },
-    a.cs ? { out: a.cs, per: 'batch' } : { scratch: B * T * H, per: 'batch' },
-    a.gates ? { out: a.gates, per: 'batch' } : { scratch: B * T * 4 * H, per: 'batch' },
-  ]);
+const seq = (width: (s: RnnShape) => number) => (s: RnnShape) => [s.batch, s.steps, width(s)];
+const rows = (width: (s: RnnShape) => number) => (s: RnnShape) => [s.batch, width(s)];
+const units = (s: RnnShape) => s.units;
+const features = (s: RnnShape) => s.features;
+
+function forwardParams(gates: number, cell: boolean): Param[] {
+  const gh = (s: RnnShape) => gates * s.units;
+  return [
+    { name: 'x', role: 'in', per: 'batch' },
+    { name: 'w', role: 'in', per: 'whole' },
+    { name: 'u', role: 'in', per: 'whole' },
+    { name: 'b', role: 'in', per: 'whole', optional: true },
+    { name: 'h0', role: 'in', per: 'batch' },
+    ...(cell ? [{ name: 'c0', role: 'in', per: 'batch' } as const] : []),
+    { name: 'mask', role: 'in', per: 'batch', optional: true },
+    { name: 'hs', role: 'out', per: 'batch', shape: seq(units) },
+    ...(cell
+      ? [{ name: 'cs', role: 'out', per: 'batch', shape: seq(units), whenNull: 'scratch' } as const]
+      : []),
+    { name: 'gates', role: 'out', per: 'batch', shape: seq(gh), whenNull: 'scratch' },
+    ...(cell ? [] : [{ name: 'rh', role: 'scratch', per: 'batch', shape: rows(units) } as const]),
+  ];
 }
 
-export interface LstmBackwardArrays {
-  x: Float32Array;
-  w: Float32Array;
-  u: Float32Array;
-  h0: Float32Array;
-  c0: Float32Array;
-  mask: Float32Array | null;
-  hs: Float32Array;
-  cs: Float32Array;
-  gates: Float32Array;
-  dhs: Float32Array;
-  /** null: no gradient reaches cs (only hs leaves the layer). */
-  dcs: Float32Array | null;
-  dx: Float32Array;
-  dw: Float32Array;
-  du: Float32Array;
-  /** null when the layer has no bias. */
-  db: Float32Array | null;
-  dh0: Float32Array;
-  dc0: Float32Array;
+function backwardParams(gates: number, cell: boolean): Param[] {
+  const gh = (s: RnnShape) => gates * s.units;
+  const state: Param[] = cell
+    ? [
+        { name: 'dh', role: 'scratch', per: 'batch', shape: rows(units) },
+        { name: 'dc', role: 'scratch', per: 'batch', shape: rows(units) },
+        { name: 'dhn', role: 'scratch', per: 'batch', shape: rows(units) },
+      ]
+    : [
+        { name: 'dh', role: 'scratch', per: 'batch', shape: rows(units) },
+        { name: 'dhn', role: 'scratch', per: 'batch', shape: rows(units) },
+        { name: 'drh', role: 'scratch', per: 'batch', shape: rows(units) },
+        { name: 'rh', role: 'scratch', per: 'batch', shape: rows(units) },
+      ];
+  return [
+    { name: 'x', role: 'in', per: 'batch' },
+    { name: 'w', role: 'in', per: 'whole' },
+    { name: 'u', role: 'in', per: 'whole' },
+    { name: 'h0', role: 'in', per: 'batch' },
+    ...(cell ? [{ name: 'c0', role: 'in', per: 'batch' } as const] : []),
+    { name: 'mask', role: 'in', per: 'batch', optional: true },
+    { name: 'hs', role: 'in', per: 'batch' },
+    ...(cell ? [{ name: 'cs', role: 'in', per: 'batch' } as const] : []),
+    { name: 'gates', role: 'in', per: 'batch' },
+    { name: 'dhs', role: 'in', per: 'batch' },
+    ...(cell ? [{ name: 'dcs', role: 'in', per: 'batch', optional: true } as const] : []),
+    { name: 'dx', role: 'out', per: 'batch', shape: seq(features) },
+    { name: 'dw', role: 'out', per: 'sum', shape: (s) => [s.features, gh(s)] },
+    { name: 'du', role: 'out', per: 'sum', shape: (s) => [s.units, gh(s)] },
+    { name: 'db', role: 'out', per: 'sum', shape: (s) => [gh(s)], whenNull: 'absent' },
+    { name: 'dh0', role: 'out', per: 'batch', shape: rows(units) },
+    ...(cell ? [{ name: 'dc0', role: 'out', per: 'batch', shape: rows(units) } as const] : []),
+    { name: 'dzs', role: 'scratch', per: 'batch', shape: seq(gh) },
+    { name: 'wt', role: 'scratch', per: 'part', shape: (s) => [gh(s), s.features] },
+    { name: 'ut', role: 'scratch', per: 'part', shape: (s) => [gh(s), s.units] },
+    ...state,
+  ];
 }
 
-export function lstmBackward(shape: RnnShape, opts: RnnOptions, a: LstmBackwardArrays): void {
-  const { batch: B, steps: T, features: F, units: H } = shape;
-  const G = 4 * H;
-  invoke('lstm_backward', shape, opts, [
-    { in: a.x, per: 'batch' },
-    { in: a.w, per: 'whole' },
-    { in: a.u, per: 'whole' },
-    { in: a.h0, per: 'batch' },
-    { in: a.c0, per: 'batch' },
-    { in: a.mask, per: 'batch' },
-    { in: a.hs, per: 'batch' },
-    { in: a.cs, per: 'batch' },
-    { in: a.gates, per: 'batch' },
-    { in: a.dhs, per: 'batch' },
-    { in: a.dcs, per: 'batch' },
-    { out: a.dx, per: 'batch' },
-    { out: a.dw, per: 'sum' },
-    { out: a.du, per: 'sum' },
-    { out: a.db, per: 'sum' },
-    { out: a.dh0, per: 'batch' },
-    { out: a.dc0, per: 'batch' },
-    { scratch: B * T * G, per: 'batch' },
-    { scratch: G * F, per: 'part' },
-    { scratch: G * H, per: 'part' },
-    { scratch: B * H, per: 'batch' },
-    { scratch: B * H, per: 'batch' },
-    { scratch: B * H, per: 'batch' },
-  ]);
-}
+/** The array parameters of each entry point of native/rnn.c, in its order. */
+export const PARAMS: Record<EntryName, readonly Param[]> = {
+  lstm_forward: forwardParams(4, true),
+  lstm_backward: backwardParams(4, true),
+  gru_forward: forwardParams(3, false),
+  gru_backward: backwardParams(3, false),
+};
 
-export interface GruForwardArrays {
-  x: Float32Array;
-  w: Float32Array;
-  u: Float32Array;
-  bias: Float32Array | null;
-  h0: Float32Array;
-  mask: Float32Array | null;
-  hs: Float32Array;
-  /** null (inference): kept in the module's scratch, not copied out. */
-  gates: Float32Array | null;
-}
+export type EntryPoint = EntryName;
 
-export function gruForward(shape: RnnShape, opts: RnnOptions, a: GruForwardArrays): void {
-  invoke('gru_forward', shape, opts, [
-    { in: a.x, per: 'batch' },
-    { in: a.w, per: 'whole' },
-    { in: a.u, per: 'whole' },
-    { in: a.bias, per: 'whole' },
-    { in: a.h0, per: 'batch' },
-    { in: a.mask, per: 'batch' },
-    { out: a.hs, per: 'batch' },
-    a.gates
-      ? { out: a.gates, per: 'batch' }
-      : { scratch: shape.batch * shape.steps * 3 * shape.units, per: 'batch' },
-    { scratch: shape.batch * shape.units, per: 'batch' },
-  ]);
-}
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
-export interface GruBackwardArrays {
-  x: Float32Array;
-  w: Float32Array;
-  u: Float32Array;
-  h0: Float32Array;
-  mask: Float32Array | null;
-  hs: Float32Array;
-  gates: Float32Array;
-  dhs: Float32Array;
-  dx: Float32Array;
-  dw: Float32Array;
-  du: Float32Array;
-  db: Float32Array | null;
-  dh0: Float32Array;
-}
-
-export function gruBackward(shape: RnnShape, opts: RnnOptions, a: GruBackwardArrays): void {
-  const { batch: B, steps: T, features: F, units: H } = shape;
-  const G = 3 * H;
-  invoke('gru_backward', shape, opts, [
-    { in: a.x, per: 'batch' },
-    { in: a.w, per: 'whole' },
-    { in: a.u, per: 'whole' },
-    { in: a.h0, per: 'batch' },
-    { in: a.mask, per: 'batch' },
-    { in: a.hs, per: 'batch' },
-    { in: a.gates, per: 'batch' },
-    { in: a.dhs, per: 'batch' },
-    { out: a.dx, per: 'batch' },
-    { out: a.dw, per: 'sum' },
-    { out: a.du, per: 'sum' },
-    { out: a.db, per: 'sum' },
-    { out: a.dh0, per: 'batch' },
-    { scratch: B * T * G, per: 'batch' },
-    { scratch: G * F, per: 'part' },
-    { scratch: G * H, per: 'part' },
-    { scratch: B * H, per: 'batch' },
-    { scratch: B * H, per: 'batch' },
-    { scratch: B * H, per: 'batch' },
-    { scratch: B * H, per: 'batch' },
-  ]);
+/**
+ * Runs an entry point on named arrays: inputs are read, outputs written (a missing output is
+ * scratch or pointer 0, as its parameter says).
+ */
+export function runEntry(
+  name: EntryName,
+  shape: RnnShape,
+  opts: RnnOptions,
+  arrays: Record<string, Float32Array | null | undefined>,
+): void {
+  const args = PARAMS[name].map((p): Arg => {
+    const a = arrays[p.name] ?? null;
+    if (p.role === 'in') {
+      if (!a && !p.optional) throw new Error(`${name}: input ${p.name} is missing`);
+      return { in: a, per: p.per as 'batch' | 'whole' };
+    }
+    const floats = size(p.shape!(shape));
+    if (p.role === 'scratch') return { scratch: floats, per: p.per as 'batch' | 'part' };
+    if (a) {
+      if (a.length !== floats)
+        throw new Error(`${name}: output ${p.name} has ${a.length} floats, not ${floats}`);
+      return { out: a, per: p.per as 'batch' | 'sum' };
+    }
+    if (p.whenNull === 'scratch') return { scratch: floats, per: 'batch' };
+    if (p.whenNull === 'absent') return { out: null, per: p.per as 'batch' | 'sum' };
+    throw new Error(`${name}: output ${p.name} is missing`);
+  });
+  invoke(name, shape, opts, args);
 }

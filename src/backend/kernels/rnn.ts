@@ -1,12 +1,11 @@
 import * as tfc from '@tensorflow/tfjs-core';
 import {
+  type EntryPoint,
   type FusedActivation,
-  gruBackward,
-  gruForward,
-  lstmBackward,
-  lstmForward,
+  PARAMS,
   type RnnOptions,
   type RnnShape,
+  runEntry,
 } from './rnn-wasm.js';
 
 /**
@@ -94,142 +93,56 @@ function options(attrs: unknown): RnnOptions {
   return { reverse: a.goBackwards, activation: a.activation, recurrentActivation: a.recurrentActivation };
 }
 
-function take<const N extends string>(
-  inputs: tfc.NamedTensorInfoMap,
-  names: readonly N[],
-): Record<N, tfc.TensorInfo> {
-  const out = {} as Record<N, tfc.TensorInfo>;
-  for (const n of names) {
-    const t = inputs[n];
-    if (!t) throw new Error(`fused recurrent kernel: missing input ${n}`);
-    checkFloat(t, n);
-    out[n] = t;
-  }
-  return out;
-}
-
 /** Batch, steps and features from x [B, T, F]; units from u [H, G*H]. */
 function shapeOf(x: tfc.TensorInfo, u: tfc.TensorInfo): RnnShape {
   const [batch, steps, features] = x.shape as [number, number, number];
   return { batch, steps, features, units: u.shape[0]! };
 }
 
-/** A view, or null for an empty tensor (absent bias or mask). */
-function optional(values: Float32Array): Float32Array | null {
-  return values.length ? values : null;
+/** A kernel: the entry point it runs and which of its outputs become the kernel's outputs. */
+interface KernelDef {
+  entry: EntryPoint;
+  outputs: readonly string[];
 }
 
-function lstmKernel(io: (b: unknown) => TensorIo, infer = false): tfc.KernelFunc {
-  return ({ inputs, backend, attrs }) => {
-    const x = take(inputs, ['x', 'w', 'u', 'b', 'h0', 'c0', 'mask']);
-    const shape = shapeOf(x.x, x.u);
-    const { batch: B, steps: T, units: H } = shape;
-    const b = io(backend);
-    const hs = b.output([B, T, H]);
-    const cs = infer ? null : b.output([B, T, H]);
-    const gates = infer ? null : b.output([B, T, 4 * H]);
-    lstmForward(shape, options(attrs), {
-      x: b.read(x.x),
-      w: b.read(x.w),
-      u: b.read(x.u),
-      bias: optional(b.read(x.b)),
-      h0: b.read(x.h0),
-      c0: b.read(x.c0),
-      mask: optional(b.read(x.mask)),
-      hs: hs.values(),
-      cs: cs?.values() ?? null,
-      gates: gates?.values() ?? null,
-    });
-    return cs && gates ? [hs.info, cs.info, gates.info] : [hs.info];
-  };
-}
+const KERNEL_DEFS: Record<string, KernelDef> = {
+  [FUSED_LSTM]: { entry: 'lstm_forward', outputs: ['hs', 'cs', 'gates'] },
+  [FUSED_LSTM_INFER]: { entry: 'lstm_forward', outputs: ['hs'] },
+  [FUSED_LSTM_GRAD]: { entry: 'lstm_backward', outputs: ['dx', 'dw', 'du', 'db', 'dh0', 'dc0'] },
+  [FUSED_GRU]: { entry: 'gru_forward', outputs: ['hs', 'gates'] },
+  [FUSED_GRU_INFER]: { entry: 'gru_forward', outputs: ['hs'] },
+  [FUSED_GRU_GRAD]: { entry: 'gru_backward', outputs: ['dx', 'dw', 'du', 'db', 'dh0'] },
+};
 
-function lstmGradKernel(io: (b: unknown) => TensorIo): tfc.KernelFunc {
+/**
+ * The kernel function of a definition on one backend: outputs are allocated first (the wasm
+ * heap may grow), then every input is read as a view; empty optional inputs (bias, mask, dcs)
+ * pass as absent, and the gradient kernels' `hasBias: false` makes db an empty output.
+ */
+function makeKernel(def: KernelDef, io: (b: unknown) => TensorIo): tfc.KernelFunc {
+  const params = PARAMS[def.entry];
   return ({ inputs, backend, attrs }) => {
-    const x = take(inputs, ['x', 'w', 'u', 'h0', 'c0', 'mask', 'hs', 'cs', 'gates', 'dhs', 'dcs']);
-    const shape = shapeOf(x.x, x.u);
-    const { batch: B, steps: T, features: F, units: H } = shape;
-    const hasBias = (attrs as unknown as { hasBias: boolean }).hasBias;
+    const { x, u } = inputs as { x?: tfc.TensorInfo; u?: tfc.TensorInfo };
+    if (!x || !u) throw new Error(`fused recurrent kernel ${def.entry}: x and u are required`);
+    const shape = shapeOf(x, u);
+    const hasBias = (attrs as { hasBias?: boolean }).hasBias ?? true;
     const b = io(backend);
-    const dx = b.output([B, T, F]);
-    const dw = b.output([F, 4 * H]);
-    const du = b.output([H, 4 * H]);
-    const db = b.output([hasBias ? 4 * H : 0]);
-    const dh0 = b.output([B, H]);
-    const dc0 = b.output([B, H]);
-    lstmBackward(shape, options(attrs), {
-      x: b.read(x.x),
-      w: b.read(x.w),
-      u: b.read(x.u),
-      h0: b.read(x.h0),
-      c0: b.read(x.c0),
-      mask: optional(b.read(x.mask)),
-      hs: b.read(x.hs),
-      cs: b.read(x.cs),
-      gates: b.read(x.gates),
-      dhs: b.read(x.dhs),
-      dcs: optional(b.read(x.dcs)),
-      dx: dx.values(),
-      dw: dw.values(),
-      du: du.values(),
-      db: hasBias ? db.values() : null,
-      dh0: dh0.values(),
-      dc0: dc0.values(),
+    const outs = def.outputs.map((name) => {
+      const p = params.find((q) => q.name === name)!;
+      return { name, out: b.output(name === 'db' && !hasBias ? [0] : p.shape!(shape)) };
     });
-    return [dx.info, dw.info, du.info, db.info, dh0.info, dc0.info];
-  };
-}
-
-function gruKernel(io: (b: unknown) => TensorIo, infer = false): tfc.KernelFunc {
-  return ({ inputs, backend, attrs }) => {
-    const x = take(inputs, ['x', 'w', 'u', 'b', 'h0', 'mask']);
-    const shape = shapeOf(x.x, x.u);
-    const { batch: B, steps: T, units: H } = shape;
-    const b = io(backend);
-    const hs = b.output([B, T, H]);
-    const gates = infer ? null : b.output([B, T, 3 * H]);
-    gruForward(shape, options(attrs), {
-      x: b.read(x.x),
-      w: b.read(x.w),
-      u: b.read(x.u),
-      bias: optional(b.read(x.b)),
-      h0: b.read(x.h0),
-      mask: optional(b.read(x.mask)),
-      hs: hs.values(),
-      gates: gates?.values() ?? null,
-    });
-    return gates ? [hs.info, gates.info] : [hs.info];
-  };
-}
-
-function gruGradKernel(io: (b: unknown) => TensorIo): tfc.KernelFunc {
-  return ({ inputs, backend, attrs }) => {
-    const x = take(inputs, ['x', 'w', 'u', 'h0', 'mask', 'hs', 'gates', 'dhs']);
-    const shape = shapeOf(x.x, x.u);
-    const { batch: B, steps: T, features: F, units: H } = shape;
-    const hasBias = (attrs as unknown as { hasBias: boolean }).hasBias;
-    const b = io(backend);
-    const dx = b.output([B, T, F]);
-    const dw = b.output([F, 3 * H]);
-    const du = b.output([H, 3 * H]);
-    const db = b.output([hasBias ? 3 * H : 0]);
-    const dh0 = b.output([B, H]);
-    gruBackward(shape, options(attrs), {
-      x: b.read(x.x),
-      w: b.read(x.w),
-      u: b.read(x.u),
-      h0: b.read(x.h0),
-      mask: optional(b.read(x.mask)),
-      hs: b.read(x.hs),
-      gates: b.read(x.gates),
-      dhs: b.read(x.dhs),
-      dx: dx.values(),
-      dw: dw.values(),
-      du: du.values(),
-      db: hasBias ? db.values() : null,
-      dh0: dh0.values(),
-    });
-    return [dx.info, dw.info, du.info, db.info, dh0.info];
+    const arrays: Record<string, Float32Array | null> = {};
+    for (const p of params) {
+      if (p.role !== 'in') continue;
+      const t = inputs[p.name];
+      if (!t) throw new Error(`fused recurrent kernel ${def.entry}: missing input ${p.name}`);
+      checkFloat(t, p.name);
+      const values = b.read(t);
+      arrays[p.name] = p.optional && values.length === 0 ? null : values;
+    }
+    for (const { name, out } of outs) arrays[name] = out.info.shape.includes(0) ? null : out.values();
+    runEntry(def.entry, shape, options(attrs), arrays);
+    return outs.map((o) => o.out.info);
   };
 }
 
@@ -248,37 +161,31 @@ function gradients(names: readonly string[], grads: tfc.Tensor[], mask: tfc.Tens
   return out;
 }
 
-type LstmSaved = [
-  tfc.Tensor,
-  tfc.Tensor,
-  tfc.Tensor,
-  tfc.Tensor,
-  tfc.Tensor,
-  tfc.Tensor,
-  tfc.Tensor,
-  tfc.Tensor,
-  tfc.Tensor,
-  tfc.Tensor,
-];
-type GruSaved = [
-  tfc.Tensor,
-  tfc.Tensor,
-  tfc.Tensor,
-  tfc.Tensor,
-  tfc.Tensor,
-  tfc.Tensor,
-  tfc.Tensor,
-  tfc.Tensor,
-];
+const LSTM_SAVED = ['x', 'w', 'u', 'b', 'h0', 'c0', 'mask', 'hs', 'cs', 'gates'] as const;
+const GRU_SAVED = ['x', 'w', 'u', 'b', 'h0', 'mask', 'hs', 'gates'] as const;
+
+/** The tensors a forward pass saved: its inputs in order, then its outputs. */
+type Saved = readonly tfc.Tensor[];
+
+/** The saved tensors by name, in the order of `names` (all must be there). */
+function named<const N extends string>(saved: Saved, names: readonly N[]): Record<N, tfc.Tensor> {
+  const out = {} as Record<N, tfc.Tensor>;
+  names.forEach((n, i) => {
+    const t = saved[i];
+    if (!t) throw new Error(`fused recurrent gradient: saved tensor ${n} is missing`);
+    out[n] = t;
+  });
+  return out;
+}
 
 /** dx, dw, du, db, dh0, dc0 from the LSTM's saved inputs and outputs and the outputs' gradients. */
 function lstmBackwardTensors(
-  saved: LstmSaved,
+  saved: Saved,
   dhs: tfc.Tensor,
   dcs: tfc.Tensor,
   attrs: FusedRnnAttrs,
 ): tfc.Tensor[] {
-  const [x, w, u, b, h0, c0, mask, hs, cs, gates] = saved;
+  const { x, w, u, b, h0, c0, mask, hs, cs, gates } = named(saved, LSTM_SAVED);
   return run(
     FUSED_LSTM_GRAD,
     { x, w, u, h0, c0, mask, hs, cs, gates, dhs, dcs },
@@ -287,8 +194,8 @@ function lstmBackwardTensors(
 }
 
 /** dx, dw, du, db, dh0 from the GRU's saved inputs and outputs and the gradient of hs. */
-function gruBackwardTensors(saved: GruSaved, dhs: tfc.Tensor, attrs: FusedRnnAttrs): tfc.Tensor[] {
-  const [x, w, u, b, h0, mask, hs, gates] = saved;
+function gruBackwardTensors(saved: Saved, dhs: tfc.Tensor, attrs: FusedRnnAttrs): tfc.Tensor[] {
+  const { x, w, u, b, h0, mask, hs, gates } = named(saved, GRU_SAVED);
   return run(FUSED_GRU_GRAD, { x, w, u, h0, mask, hs, gates, dhs }, { ...attrs, hasBias: b.size > 0 });
 }
 
@@ -298,7 +205,7 @@ const lstmGradient: tfc.GradConfig = {
   outputsToSave: [true, true, true],
   gradFunc: (dy, saved, attrs) => {
     const [dhs, dcs] = dy as tfc.Tensor[];
-    const grads = lstmBackwardTensors(saved as LstmSaved, dhs!, dcs!, attrs as unknown as FusedRnnAttrs);
+    const grads = lstmBackwardTensors(saved, dhs!, dcs!, attrs as unknown as FusedRnnAttrs);
     return gradients(['x', 'w', 'u', 'b', 'h0', 'c0'], grads, saved[6]!);
   },
 };
@@ -309,42 +216,34 @@ const gruGradient: tfc.GradConfig = {
   outputsToSave: [true, true],
   gradFunc: (dy, saved, attrs) => {
     const [dhs] = dy as tfc.Tensor[];
-    const grads = gruBackwardTensors(saved as GruSaved, dhs!, attrs as unknown as FusedRnnAttrs);
+    const grads = gruBackwardTensors(saved, dhs!, attrs as unknown as FusedRnnAttrs);
     return gradients(['x', 'w', 'u', 'b', 'h0'], grads, saved[5]!);
   },
 };
 
-let registered = false;
+let gradientsRegistered = false;
 
 /**
- * Registers the fused kernels for wasm and cpu and their gradients (once). Backends need not
- * exist yet: tfjs keys kernels by name and backend name.
+ * Registers the fused kernels for wasm and cpu (those missing) and their gradients (once).
+ * Backends need not exist yet: tfjs keys kernels by name and backend name.
  */
 export function registerFusedRnnKernels(): void {
-  if (registered) return;
-  registered = true;
   for (const backendName of FUSED_BACKENDS) {
     const io = IO[backendName];
-    const kernels: [string, tfc.KernelFunc][] = [
-      [FUSED_LSTM, lstmKernel(io)],
-      [FUSED_LSTM_GRAD, lstmGradKernel(io)],
-      [FUSED_GRU, gruKernel(io)],
-      [FUSED_GRU_GRAD, gruGradKernel(io)],
-      [FUSED_LSTM_INFER, lstmKernel(io, true)],
-      [FUSED_GRU_INFER, gruKernel(io, true)],
-    ];
-    for (const [kernelName, kernelFunc] of kernels) {
-      if (!tfc.getKernel(kernelName, backendName))
-        tfc.registerKernel({ kernelName, backendName, kernelFunc });
+    for (const [kernelName, def] of Object.entries(KERNEL_DEFS)) {
+      if (!tfc.getKernel(kernelName, backendName)) {
+        tfc.registerKernel({ kernelName, backendName, kernelFunc: makeKernel(def, io) });
+      }
     }
   }
+  if (gradientsRegistered) return;
+  gradientsRegistered = true;
   tfc.registerGradient(lstmGradient);
   tfc.registerGradient(gruGradient);
 }
 
 /** Whether the fused kernels run on the current backend (else the fused layers use tfjs ops). */
 export function fusedKernelsAvailable(): boolean {
-  registerFusedRnnKernels();
   return tfc.getKernel(FUSED_LSTM, tfc.getBackend()) !== undefined;
 }
 
@@ -364,7 +263,6 @@ export function fusedLstm(
   inputs: FusedInputs & { c0: tfc.Tensor2D },
   attrs: FusedRnnAttrs,
 ): { hs: tfc.Tensor3D; cs: tfc.Tensor3D; gates: tfc.Tensor3D } {
-  registerFusedRnnKernels();
   const [hs, cs, gates] = run(FUSED_LSTM, { ...inputs }, attrs) as [tfc.Tensor3D, tfc.Tensor3D, tfc.Tensor3D];
   return { hs, cs, gates };
 }
@@ -385,7 +283,6 @@ function recordingGradients(): boolean {
  * backward pass); this wrapper (tf.customGrad) has one output and saves cs and gates itself.
  */
 export function lstmSequence(inputs: FusedInputs & { c0: tfc.Tensor2D }, attrs: FusedRnnAttrs): tfc.Tensor3D {
-  registerFusedRnnKernels();
   const { x, w, u, b, h0, c0, mask } = inputs;
   if (!recordingGradients()) {
     return run(FUSED_LSTM_INFER, { x, w, u, b, h0, c0, mask }, attrs)[0] as tfc.Tensor3D;
@@ -402,7 +299,7 @@ export function lstmSequence(inputs: FusedInputs & { c0: tfc.Tensor2D }, attrs: 
     return {
       value: hs!,
       gradFunc: (dy: tfc.Tensor | tfc.Tensor[], saved: tfc.Tensor[]) => {
-        const grads = lstmBackwardTensors(saved as LstmSaved, dy as tfc.Tensor, tfc.zeros([0]), attrs);
+        const grads = lstmBackwardTensors(saved, dy as tfc.Tensor, tfc.zeros([0]), attrs);
         return [...grads, tfc.zerosLike(saved[6]!)];
       },
     };
@@ -412,7 +309,6 @@ export function lstmSequence(inputs: FusedInputs & { c0: tfc.Tensor2D }, attrs: 
 
 /** The GRU over a whole sequence as the layers use it (see lstmSequence). */
 export function gruSequence(inputs: FusedInputs, attrs: FusedRnnAttrs): tfc.Tensor3D {
-  registerFusedRnnKernels();
   const { x, w, u, b, h0, mask } = inputs;
   if (!recordingGradients()) {
     return run(FUSED_GRU_INFER, { x, w, u, b, h0, mask }, attrs)[0] as tfc.Tensor3D;
@@ -425,7 +321,7 @@ export function gruSequence(inputs: FusedInputs, attrs: FusedRnnAttrs): tfc.Tens
     return {
       value: hs!,
       gradFunc: (dy: tfc.Tensor | tfc.Tensor[], saved: tfc.Tensor[]) => {
-        const grads = gruBackwardTensors(saved as GruSaved, dy as tfc.Tensor, attrs);
+        const grads = gruBackwardTensors(saved, dy as tfc.Tensor, attrs);
         return [...grads, tfc.zerosLike(saved[5]!)];
       },
     };
@@ -438,7 +334,6 @@ export function fusedGru(
   inputs: FusedInputs,
   attrs: FusedRnnAttrs,
 ): { hs: tfc.Tensor3D; gates: tfc.Tensor3D } {
-  registerFusedRnnKernels();
   const [hs, gates] = run(FUSED_GRU, { ...inputs }, attrs) as [tfc.Tensor3D, tfc.Tensor3D];
   return { hs, gates };
 }
