@@ -86,6 +86,23 @@ const POSTED = 1;
 const DONE = 2;
 const FAILED = 3;
 const MAX_ARGS = 40;
+/** The least time a worker gets after the calling thread has finished its own part. */
+let workerGraceMs = 10_000;
+
+/** Sets that time (for tests). */
+export function setWorkerGraceMs(ms: number): void {
+  workerGraceMs = ms;
+}
+
+/** Stops the worker threads (the next multi-threaded call starts new ones); for tests. */
+export async function stopWorkers(): Promise<void> {
+  await Promise.all(pool.splice(0).map((w) => w.worker.terminate()));
+}
+
+/** Stops a worker without telling the pool, as if it had died; for tests. */
+export async function killWorkerForTest(i: number): Promise<void> {
+  await pool[i]?.worker.terminate();
+}
 
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
@@ -254,18 +271,35 @@ function invoke(name: EntryName, shape: RnnShape, opts: RnnOptions, args: Arg[])
     posted.push(w);
   }
   let failed = false;
+  let stuck = false;
+  const started = performance.now();
   try {
     rt.exports[name](...scalars(0), ...pointers(0));
   } finally {
+    // A worker does the same work as this thread: one that has not finished long after (a worker
+    // that died cannot say so while this thread waits) is given up on rather than waited for.
+    const deadline = performance.now() + Math.max(workerGraceMs, 20 * (performance.now() - started));
     for (const w of posted) {
       let state = Atomics.load(w.ctrl, 0);
       while (state === POSTED) {
-        Atomics.wait(w.ctrl, 0, POSTED);
+        const left = deadline - performance.now();
+        if (left <= 0) break;
+        Atomics.wait(w.ctrl, 0, POSTED, Math.min(left, 1000));
         state = Atomics.load(w.ctrl, 0);
       }
-      if (state === FAILED) failed = true;
+      if (state === POSTED) stuck = true;
+      else if (state === FAILED) failed = true;
       Atomics.store(w.ctrl, 0, IDLE);
     }
+  }
+  if (stuck) {
+    // Start afresh next time: the stuck workers are stopped and new ones made on demand.
+    // and the memory they may still write to is left to them.
+    for (const w of pool.splice(0)) void w.worker.terminate();
+    runtime = undefined;
+    throw new Error(
+      `fused recurrent kernel ${name}: a worker thread did not finish (QQP_THREADS=1 avoids them)`,
+    );
   }
   if (failed) throw new Error(`fused recurrent kernel ${name} failed on a worker thread`);
 

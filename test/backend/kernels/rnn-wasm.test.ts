@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import {
+  fusedThreads,
+  killWorkerForTest,
+  runEntry,
+  setFusedThreads,
+  setWorkerGraceMs,
+  stopWorkers,
+} from '../../../src/backend/kernels/rnn-wasm.js';
+
+/**
+ * The thread pool behind the fused kernels (src/backend/kernels/rnn-wasm.ts): a batch split over
+ * threads gives what one thread gives, and a worker that died is given up on with an error, after
+ * which the next call works again.
+ */
+
+const SHAPE = { batch: 6, steps: 5, features: 3, units: 4 };
+const OPTS = { reverse: false, activation: 'tanh', recurrentActivation: 'sigmoid' } as const;
+
+function inputs(seed: number) {
+  let s = seed;
+  const rand = (n: number) =>
+    Float32Array.from({ length: n }, () => {
+      s = (s * 1103515245 + 12345) % 2147483648;
+      return s / 2147483648 - 0.5;
+    });
+  const { batch: B, steps: T, features: F, units: H } = SHAPE;
+  return {
+    x: rand(B * T * F),
+    w: rand(F * 4 * H),
+    u: rand(H * 4 * H),
+    b: rand(4 * H),
+    h0: new Float32Array(B * H),
+    c0: new Float32Array(B * H),
+  };
+}
+
+function forward(): Float32Array {
+  const { batch: B, steps: T, units: H } = SHAPE;
+  const hs = new Float32Array(B * T * H);
+  runEntry('lstm_forward', SHAPE, OPTS, { ...inputs(42), hs });
+  return hs;
+}
+
+describe('the fused kernels on several threads', () => {
+  const threads = fusedThreads();
+  after(async () => {
+    setFusedThreads(threads);
+    setWorkerGraceMs(10_000);
+    await stopWorkers();
+  });
+
+  it('give the forward pass of one thread, row for row', () => {
+    setFusedThreads(1);
+    const one = forward();
+    setFusedThreads(3);
+    assert.deepEqual(forward(), one);
+  });
+
+  it('give up on a worker that died, with an error, and work again on the next call', async () => {
+    setFusedThreads(2);
+    const expected = forward();
+    await killWorkerForTest(0);
+    setWorkerGraceMs(200);
+    assert.throws(() => forward(), /a worker thread did not finish/);
+    assert.deepEqual(forward(), expected);
+  });
+});
