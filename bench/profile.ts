@@ -15,6 +15,7 @@ import { sequenceLength } from '../src/data/encode.js';
 import { buildModel } from '../src/registry/build.js';
 import { losses } from '../src/registry/objectives.js';
 import { buildOptimizer } from '../src/registry/optimizers.js';
+import { setImplementation } from './train.js';
 
 const impl = process.argv[2] === 'layers' ? 'layers' : 'fused';
 const batch = Number(process.argv[3] ?? 16);
@@ -22,13 +23,7 @@ const STEPS = 5;
 
 const info = await initBackend('wasm');
 const { config } = loadConfig(new URL('../configs/bilstm.yaml', import.meta.url).pathname);
-if (config.model.type !== 'sequential')
-  throw new Error('bench/profile.ts expects the sequential reference model');
-for (const layer of config.model.layers) {
-  if (layer.type === 'bidirectional' && (layer.layer.type === 'lstm' || layer.layer.type === 'gru')) {
-    layer.layer.implementation = impl;
-  }
-}
+if (setImplementation(config.model, impl) === 0) throw new Error('no lstm or gru layer to profile');
 const seqLen = sequenceLength(config.data.encoding);
 const model = buildModel(config, { vocabSize: 10_000 });
 model.compile({

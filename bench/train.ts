@@ -156,7 +156,7 @@ function randomIds(count: number, seqLen: number, vocab: number): Int32Array {
  * layers (sequential `layers`, siamese `encoder` and `head`) or a bidirectional's `layer`.
  * Returns how many layers it set.
  */
-function setImplementation(node: unknown, impl: Implementation): number {
+export function setImplementation(node: unknown, impl: Implementation): number {
   if (Array.isArray(node)) return node.reduce((n: number, x) => n + setImplementation(x, impl), 0);
   if (node === null || typeof node !== 'object') return 0;
   const obj = node as Record<string, unknown>;

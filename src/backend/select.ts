@@ -172,7 +172,7 @@ async function tryWasm(): Promise<Attempt> {
   }
   registerSegmentSumKernel('wasm');
   registerCopyKernels();
-  registerFusedRnnKernels();
+  registerFusedRnnKernels('wasm');
   const started = await withoutNewProcessHandlers(() => tfc.setBackend('wasm'));
   if (!started) return { ok: false, reason: `wasm did not start (binary ${binary})` };
   const threads = wasm.getThreadsCount();
@@ -201,7 +201,7 @@ function fusedLabel(): string {
 
 async function useCpu(): Promise<Attempt> {
   registerSegmentSumKernel('cpu');
-  registerFusedRnnKernels();
+  registerFusedRnnKernels('cpu');
   if (!(await tfc.setBackend('cpu'))) return { ok: false, reason: 'the cpu backend did not start' };
   return {
     ok: true,

@@ -3,7 +3,6 @@ import type { ConfigPath } from '../config/paths.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { sequenceLength } from '../data/encode.js';
 import type { Problem } from '../errors.js';
-import { registerCustomLayers } from './custom-layers.js';
 import { buildModelShape, kerasNames, type LayersModel } from './models.js';
 
 export interface BuildOptions {
@@ -31,7 +30,6 @@ export function seedSequence(seed: number): () => number {
 
 /** Builds the tfjs model a resolved config describes (not compiled). Needs an initialised backend. */
 export function buildModel(config: ResolvedConfig, options: BuildOptions): LayersModel {
-  registerCustomLayers();
   const nextSeed = seedSequence(config.experiment.seed === 0 ? 1 : config.experiment.seed);
   return buildModelShape(config.model, {
     vocabSize: options.vocabSize,

@@ -1,6 +1,5 @@
 import * as tfc from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { registerFusedRnnKernels } from '../backend/kernels/rnn.js';
 // Importing the fused layers registers them (Bidirectional deserializes its inner layer at once).
 import './fused-rnn.js';
 
@@ -39,6 +38,5 @@ let registered = false;
 export function registerCustomLayers(): void {
   if (registered) return;
   tfc.serialization.registerClass(AbsDifference);
-  registerFusedRnnKernels();
   registered = true;
 }

@@ -244,15 +244,15 @@ abstract class FusedRnn extends tfl.layers.Layer {
   /** The same equations as tfjs ops, one step at a time (backends without the fused kernel). */
   protected abstract runSteps(xp: tfc.Tensor3D, mask: tfc.Tensor | null): tfc.Tensor3D;
 
+  /** The input time of processing step s (reversed when going backwards). */
+  protected inputTime(s: number, T: number): number {
+    return this.goBackwards ? T - 1 - s : s;
+  }
+
   /** xp at processing step s: [B, width]. */
   protected stepInput(xp: tfc.Tensor3D, s: number): tfc.Tensor2D {
     const [B, T, W] = xp.shape;
-    const t = this.goBackwards ? T - 1 - s : s;
-    return tfc.reshape(tfc.slice(xp, [0, t, 0], [B, 1, W]), [B, W]);
-  }
-
-  protected maskTime(s: number, T: number): number {
-    return this.goBackwards ? T - 1 - s : s;
+    return tfc.reshape(tfc.slice(xp, [0, this.inputTime(s, T), 0], [B, 1, W]), [B, W]);
   }
 
   override getConfig(): tfc.serialization.ConfigDict {
@@ -320,7 +320,7 @@ export class FusedLSTM extends FusedRnn {
       const o = activate(this.recurrentActivation, zo);
       const cNext = tfc.add(tfc.mul(f, c), tfc.mul(i, activate(this.activation, zc)));
       const hNext = tfc.mul(o, activate(this.activation, cNext));
-      const t = this.maskTime(s, T);
+      const t = this.inputTime(s, T);
       h = keepWhereMasked(mask, t, hNext, h);
       c = keepWhereMasked(mask, t, cNext, c);
       out.push(h);
@@ -360,7 +360,7 @@ export class FusedGRU extends FusedRnn {
       const r = activate(this.recurrentActivation, tfc.add(xr, rr));
       const hh = activate(this.activation, tfc.add(xh, tfc.matMul(tfc.mul(r, h), uh)));
       const hNext = tfc.add(tfc.mul(z, h), tfc.mul(tfc.sub(1, z), hh));
-      h = keepWhereMasked(mask, this.maskTime(s, T), hNext, h);
+      h = keepWhereMasked(mask, this.inputTime(s, T), hNext, h);
       out.push(h);
     }
     return tfc.stack(out, 1) as tfc.Tensor3D;

@@ -98,7 +98,7 @@ export function fusedUnsupported(p: FusedSettings): string[] {
 }
 
 /** Whether a layer config runs fused: asked for, or unset and supported. */
-export function runsFused(p: FusedSettings & { implementation?: 'fused' | 'layers' }): boolean {
+function runsFused(p: FusedSettings & { implementation?: 'fused' | 'layers' }): boolean {
   if (p.implementation === 'layers') return false;
   return fusedUnsupported(p).length === 0;
 }
@@ -125,18 +125,12 @@ const lstm = layer({
     }),
     implementation: Type.Optional(implementation),
   }),
-  build: (p, ctx) =>
-    runsFused(p)
-      ? new FusedLSTM({
-          ...fusedArgs(p, ctx),
-          recurrentActivation: p.recurrentActivation,
-          unitForgetBias: p.unitForgetBias,
-        })
-      : tfl.layers.lstm({
-          ...recurrentArgs(p, ctx),
-          recurrentActivation: p.recurrentActivation,
-          unitForgetBias: p.unitForgetBias,
-        }),
+  build: (p, ctx) => {
+    const lstmArgs = { recurrentActivation: p.recurrentActivation, unitForgetBias: p.unitForgetBias };
+    return runsFused(p)
+      ? new FusedLSTM({ ...fusedArgs(p, ctx), ...lstmArgs })
+      : tfl.layers.lstm({ ...recurrentArgs(p, ctx), ...lstmArgs });
+  },
 });
 
 const gru = layer({

@@ -256,7 +256,7 @@ describe('fused layers on a backend without the fused kernels (as native TensorF
     registerCustomLayers();
     for (const k of FORWARD) tf.unregisterKernel(k, 'cpu');
   });
-  after(() => registerFusedRnnKernels());
+  after(() => registerFusedRnnKernels('cpu'));
 
   it('run the same equations as tfjs ops', () => {
     assert.equal(fusedKernelsAvailable(), false);

@@ -21,18 +21,16 @@ interface WasmBackendLike {
 type Elements = Float32Array | Int32Array | Uint8Array;
 
 /** Dtypes held as fixed-size elements in the heap (bool as one byte). */
-function isWords(dtype: tfc.DataType): boolean {
+function isFixedWidth(dtype: tfc.DataType): boolean {
   return dtype === 'float32' || dtype === 'int32' || dtype === 'bool';
 }
 
 /** The whole heap as the tensor's element type, and the tensor's element offset in it. */
-function words(backend: WasmBackendLike, t: tfc.TensorInfo): { heap: Elements; at: number } {
+function onHeap(backend: WasmBackendLike, t: tfc.TensorInfo): { heap: Elements; at: number } {
   const view = backend.typedArrayFromHeap(t);
   const heap = new (view.constructor as Uint8ArrayConstructor)(view.buffer);
   return { heap, at: view.byteOffset / view.BYTES_PER_ELEMENT };
 }
-
-const prod = (xs: readonly number[]) => xs.reduce((a, b) => a * b, 1);
 
 /** Below this many elements a plain loop beats `copyWithin`'s per-call cost. */
 const SHORT_BLOCK = 128;
@@ -50,14 +48,13 @@ function reverse(backend: WasmBackendLike, x: tfc.TensorInfo, dims: number[]): t
   const rank = shape.length;
   const axes = new Set(dims.map((d) => (d < 0 ? d + rank : d)));
   const last = Math.max(...axes);
-  const inner = prod(shape.slice(last + 1));
+  const inner = tfc.util.sizeFromShape(shape.slice(last + 1));
   const outer = shape.slice(0, last + 1);
   const out = backend.makeOutput([...shape], x.dtype);
   // Views after makeOutput: allocating may grow the heap and replace its buffer.
-  const src = words(backend, x);
-  const dst = words(backend, out);
-  const heap = src.heap;
-  const blocks = prod(outer);
+  const src = onHeap(backend, x);
+  const dst = onHeap(backend, out);
+  const blocks = tfc.util.sizeFromShape(outer);
   const idx = new Array<number>(outer.length).fill(0);
   for (let block = 0; block < blocks; block++) {
     // Source block: the same coordinates, mirrored on the reversed axes.
@@ -66,7 +63,7 @@ function reverse(backend: WasmBackendLike, x: tfc.TensorInfo, dims: number[]): t
       const n = outer[a]!;
       from = from * n + (axes.has(a) ? n - 1 - idx[a]! : idx[a]!);
     }
-    copyBlock(heap, dst.at + block * inner, src.at + from * inner, inner);
+    copyBlock(src.heap, dst.at + block * inner, src.at + from * inner, inner);
     for (let a = outer.length - 1; a >= 0; a--) {
       if (++idx[a]! < outer[a]!) break;
       idx[a] = 0;
@@ -82,23 +79,22 @@ function splitV(
   axis: number,
 ): tfc.TensorInfo[] {
   const shape = x.shape;
-  const outerCount = prod(shape.slice(0, axis));
-  const inner = prod(shape.slice(axis + 1));
+  const outerCount = tfc.util.sizeFromShape(shape.slice(0, axis));
+  const inner = tfc.util.sizeFromShape(shape.slice(axis + 1));
   const along = shape[axis]!;
   const outs = sizes.map((s) => {
     const outShape = [...shape];
     outShape[axis] = s;
     return backend.makeOutput(outShape, x.dtype);
   });
-  const src = words(backend, x);
-  const heap = src.heap;
+  const src = onHeap(backend, x);
   let start = 0;
   outs.forEach((out, i) => {
     const width = sizes[i]! * inner;
-    const dst = words(backend, out).at;
+    const dst = onHeap(backend, out).at;
     for (let o = 0; o < outerCount; o++) {
       const from = src.at + (o * along + start) * inner;
-      copyBlock(heap, dst + o * width, from, width);
+      copyBlock(src.heap, dst + o * width, from, width);
     }
     start += sizes[i]!;
   });
@@ -112,19 +108,18 @@ function gatherRows(
   indices: tfc.TensorInfo,
 ): tfc.TensorInfo | null {
   const rows = x.shape[0]!;
-  const inner = prod(x.shape.slice(1));
+  const inner = tfc.util.sizeFromShape(x.shape.slice(1));
   const ids = backend.typedArrayFromHeap(indices) as Int32Array;
   for (let i = 0; i < ids.length; i++) if (!(ids[i]! >= 0 && ids[i]! < rows)) return null;
   const out = backend.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype);
-  const src = words(backend, x);
-  const dst = words(backend, out);
-  const at = (backend.typedArrayFromHeap(indices) as Int32Array).byteOffset / 4;
-  const heap = src.heap;
-  const idHeap = new Int32Array(src.heap.buffer);
-  const n = prod(indices.shape);
+  // Views after makeOutput, as in reverse.
+  const src = onHeap(backend, x);
+  const dst = onHeap(backend, out);
+  const idx = onHeap(backend, indices);
+  const n = tfc.util.sizeFromShape(indices.shape);
   for (let i = 0; i < n; i++) {
-    const r = idHeap[at + i]!;
-    copyBlock(heap, dst.at + i * inner, src.at + r * inner, inner);
+    const r = idx.heap[idx.at + i]!;
+    copyBlock(src.heap, dst.at + i * inner, src.at + r * inner, inner);
   }
   return out;
 }
@@ -165,13 +160,13 @@ export function registerCopyKernels(): void {
     const x = args.inputs.x as tfc.TensorInfo;
     const { dims } = args.attrs as unknown as tfc.ReverseAttrs;
     const list = typeof dims === 'number' ? [dims] : [...dims];
-    if (!isWords(x.dtype) || list.length === 0 || x.shape.length === 0) return reverseOrig(args);
+    if (!isFixedWidth(x.dtype) || list.length === 0 || x.shape.length === 0) return reverseOrig(args);
     return reverse(args.backend as unknown as WasmBackendLike, x, list);
   });
   replace(tfc.SplitV, (splitOrig) => (args) => {
     const x = args.inputs.x as tfc.TensorInfo;
     const { numOrSizeSplits, axis } = args.attrs as unknown as tfc.SplitVAttrs;
-    if (!isWords(x.dtype)) return splitOrig(args);
+    if (!isFixedWidth(x.dtype)) return splitOrig(args);
     const $axis = tfc.util.parseAxisParam(axis, x.shape)[0]!;
     const sizes = tfc.backend_util.prepareSplitSize(x as tfc.Tensor, numOrSizeSplits, $axis);
     return splitV(args.backend as unknown as WasmBackendLike, x, sizes, $axis);
@@ -181,7 +176,7 @@ export function registerCopyKernels(): void {
     const { axis, batchDims } = args.attrs as unknown as tfc.GatherV2Attrs;
     const $axis = tfc.util.parseAxisParam(axis, x.shape)[0];
     if (
-      !isWords(x.dtype) ||
+      !isFixedWidth(x.dtype) ||
       indices.dtype !== 'int32' ||
       $axis !== 0 ||
       (batchDims ?? 0) !== 0 ||

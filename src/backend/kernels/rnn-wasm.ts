@@ -43,7 +43,7 @@ interface WasmMemory {
 }
 
 const ENTRIES = ['lstm_forward', 'lstm_backward', 'gru_forward', 'gru_backward'] as const;
-type EntryName = (typeof ENTRIES)[number];
+export type EntryName = (typeof ENTRIES)[number];
 
 /** Every entry point: (B, T, F, H, reverse, act, recAct, ...array pointers). */
 type Entry = (...args: number[]) => void;
@@ -176,7 +176,7 @@ export function setFusedThreads(n: number): void {
  * - `out` with `per: 'batch'`, or `'sum'` (each part writes its own copy, added up after);
  * - `scratch` floats, `per: 'batch'` (rows) or `'part'` (a copy per part).
  */
-export type Arg =
+type Arg =
   | { in: Float32Array | null; per: 'batch' | 'whole' }
   | { out: Float32Array | null; per: 'batch' | 'sum' }
   | { scratch: number; per: 'batch' | 'part' };
@@ -215,15 +215,16 @@ function invoke(name: EntryName, shape: RnnShape, opts: RnnOptions, args: Arg[])
   const parts = Math.max(1, Math.min(threads, B));
   const rows = Array.from({ length: parts + 1 }, (_, p) => Math.round((p * B) / parts));
 
-  // Byte offset of each argument; 'sum' and 'part' arguments get one block per part.
+  // Where each array goes: `block` bytes from `base`, one block per part for 'sum' and 'part'
+  // arrays; an absent array (floats < 0) is pointer 0.
   let end = align(rt.exports.__heap_base.value);
-  const base = args.map((a) => {
+  const layout = args.map((a) => {
     const floats = floatsOf(a);
-    if (floats < 0) return 0;
-    const copies = a.per === 'sum' || a.per === 'part' ? parts : 1;
-    const at = end;
-    end = align(end + Math.max(floats, 1) * 4) + (copies - 1) * align(Math.max(floats, 1) * 4);
-    return at;
+    if (floats < 0) return { floats, base: 0, block: 0 };
+    const block = align(Math.max(floats, 1) * 4);
+    const base = end;
+    end += block * (a.per === 'sum' || a.per === 'part' ? parts : 1);
+    return { floats, base, block };
   });
   const need = end - rt.memory.buffer.byteLength;
   if (need > 0) {
@@ -237,16 +238,16 @@ function invoke(name: EntryName, shape: RnnShape, opts: RnnOptions, args: Arg[])
   }
   const heap = rt.memory.buffer;
   args.forEach((a, i) => {
-    if ('in' in a && a.in) new Float32Array(heap, base[i], a.in.length).set(a.in);
+    if ('in' in a && a.in) new Float32Array(heap, layout[i]!.base, a.in.length).set(a.in);
   });
 
   const pointers = (p: number): number[] =>
     args.map((a, i) => {
-      const floats = floatsOf(a);
+      const { floats, base, block } = layout[i]!;
       if (floats < 0) return 0;
-      if (a.per === 'batch') return base[i]! + (floats / B) * rows[p]! * 4;
-      if (a.per === 'sum' || a.per === 'part') return base[i]! + p * align(Math.max(floats, 1) * 4);
-      return base[i]!;
+      if (a.per === 'batch') return base + (floats / B) * rows[p]! * 4;
+      if (a.per === 'sum' || a.per === 'part') return base + p * block;
+      return base;
     });
   const scalars = (p: number) => [
     rows[p + 1]! - rows[p]!,
@@ -293,8 +294,8 @@ function invoke(name: EntryName, shape: RnnShape, opts: RnnOptions, args: Arg[])
     }
   }
   if (stuck) {
-    // Start afresh next time: the stuck workers are stopped and new ones made on demand.
-    // and the memory they may still write to is left to them.
+    // Start afresh next time: the stuck workers are stopped, new ones are made on demand, and a new
+    // memory replaces the one they may still write to.
     for (const w of pool.splice(0)) void w.worker.terminate();
     runtime = undefined;
     throw new Error(
@@ -306,10 +307,11 @@ function invoke(name: EntryName, shape: RnnShape, opts: RnnOptions, args: Arg[])
   args.forEach((a, i) => {
     if (!('out' in a) || !a.out) return;
     const n = a.out.length;
-    a.out.set(new Float32Array(heap, base[i], n));
+    const { base, block } = layout[i]!;
+    a.out.set(new Float32Array(heap, base, n));
     if (a.per !== 'sum') return;
     for (let p = 1; p < parts; p++) {
-      const part = new Float32Array(heap, base[i]! + p * align(Math.max(n, 1) * 4), n);
+      const part = new Float32Array(heap, base + p * block, n);
       for (let k = 0; k < n; k++) a.out[k]! += part[k]!;
     }
   });
@@ -403,8 +405,6 @@ export const PARAMS: Record<EntryName, readonly Param[]> = {
   gru_forward: forwardParams(3, false),
   gru_backward: backwardParams(3, false),
 };
-
-export type EntryPoint = EntryName;
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 

@@ -1,6 +1,6 @@
 import * as tfc from '@tensorflow/tfjs-core';
 import {
-  type EntryPoint,
+  type EntryName,
   type FusedActivation,
   PARAMS,
   type RnnOptions,
@@ -35,7 +35,6 @@ export const FUSED_LSTM_INFER = 'QqpFusedLstmInfer';
 export const FUSED_GRU_INFER = 'QqpFusedGruInfer';
 
 export type FusedBackendName = 'wasm' | 'cpu';
-export const FUSED_BACKENDS: readonly FusedBackendName[] = ['wasm', 'cpu'];
 
 export interface FusedRnnAttrs {
   goBackwards: boolean;
@@ -67,7 +66,7 @@ const cpuIo = (backend: unknown): TensorIo => {
   const cpu = backend as CpuBackendLike;
   return {
     output(shape) {
-      const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
+      const values = new Float32Array(tfc.util.sizeFromShape(shape));
       return { info: cpu.makeTensorInfo(shape, 'float32', values), values: () => values };
     },
     read: (info) => cpu.readSync(info.dataId) as Float32Array,
@@ -101,7 +100,7 @@ function shapeOf(x: tfc.TensorInfo, u: tfc.TensorInfo): RnnShape {
 
 /** A kernel: the entry point it runs and which of its outputs become the kernel's outputs. */
 interface KernelDef {
-  entry: EntryPoint;
+  entry: EntryName;
   outputs: readonly string[];
 }
 
@@ -152,94 +151,93 @@ function run(name: string, inputs: tfc.NamedTensorMap, attrs: object): tfc.Tenso
     .runKernel(name, inputs, attrs as unknown as tfc.NamedAttrMap) as unknown as tfc.Tensor[];
 }
 
-/** Gradient functions for every input; the mask gets none (zeros). */
-function gradients(names: readonly string[], grads: tfc.Tensor[], mask: tfc.Tensor) {
-  const out: Record<string, () => tfc.Tensor> = { mask: () => tfc.zerosLike(mask) };
-  names.forEach((n, i) => {
-    out[n] = () => grads[i]!;
-  });
-  return out;
+/**
+ * What the differentiable paths need of a cell: its forward, forward-only and gradient kernels, its
+ * inputs in order (the mask last), its outputs, and the outputs whose gradients the gradient kernel
+ * takes (dhs, and dcs for the LSTM).
+ */
+interface Cell {
+  forward: string;
+  infer: string;
+  grad: string;
+  inputs: readonly string[];
+  outputs: readonly string[];
+  outputGrads: readonly string[];
 }
 
-const LSTM_SAVED = ['x', 'w', 'u', 'b', 'h0', 'c0', 'mask', 'hs', 'cs', 'gates'] as const;
-const GRU_SAVED = ['x', 'w', 'u', 'b', 'h0', 'mask', 'hs', 'gates'] as const;
+const LSTM: Cell = {
+  forward: FUSED_LSTM,
+  infer: FUSED_LSTM_INFER,
+  grad: FUSED_LSTM_GRAD,
+  inputs: ['x', 'w', 'u', 'b', 'h0', 'c0', 'mask'],
+  outputs: ['hs', 'cs', 'gates'],
+  outputGrads: ['dhs', 'dcs'],
+};
 
-/** The tensors a forward pass saved: its inputs in order, then its outputs. */
-type Saved = readonly tfc.Tensor[];
+const GRU: Cell = {
+  forward: FUSED_GRU,
+  infer: FUSED_GRU_INFER,
+  grad: FUSED_GRU_GRAD,
+  inputs: ['x', 'w', 'u', 'b', 'h0', 'mask'],
+  outputs: ['hs', 'gates'],
+  outputGrads: ['dhs'],
+};
 
-/** The saved tensors by name, in the order of `names` (all must be there). */
-function named<const N extends string>(saved: Saved, names: readonly N[]): Record<N, tfc.Tensor> {
-  const out = {} as Record<N, tfc.Tensor>;
-  names.forEach((n, i) => {
-    const t = saved[i];
-    if (!t) throw new Error(`fused recurrent gradient: saved tensor ${n} is missing`);
-    out[n] = t;
-  });
-  return out;
-}
-
-/** dx, dw, du, db, dh0, dc0 from the LSTM's saved inputs and outputs and the outputs' gradients. */
-function lstmBackwardTensors(
-  saved: Saved,
-  dhs: tfc.Tensor,
-  dcs: tfc.Tensor,
+/**
+ * The gradients of a cell's inputs but the mask (in order), from the tensors its forward pass saved
+ * (inputs, then outputs) and the gradients of its outputs (a missing one: none reaches it).
+ */
+function backward(
+  cell: Cell,
+  saved: readonly tfc.Tensor[],
+  dys: readonly tfc.Tensor[],
   attrs: FusedRnnAttrs,
-): tfc.Tensor[] {
-  const { x, w, u, b, h0, c0, mask, hs, cs, gates } = named(saved, LSTM_SAVED);
-  return run(
-    FUSED_LSTM_GRAD,
-    { x, w, u, h0, c0, mask, hs, cs, gates, dhs, dcs },
-    { ...attrs, hasBias: b.size > 0 },
-  );
+) {
+  const byName: tfc.NamedTensorMap = {};
+  [...cell.inputs, ...cell.outputs].forEach((name, i) => {
+    const t = saved[i];
+    if (!t) throw new Error(`fused recurrent gradient: saved tensor ${name} is missing`);
+    byName[name] = t;
+  });
+  cell.outputGrads.forEach((name, i) => {
+    byName[name] = dys[i] ?? tfc.zeros([0]);
+  });
+  const { b, ...inputs } = byName;
+  return run(cell.grad, inputs, { ...attrs, hasBias: b!.size > 0 });
 }
 
-/** dx, dw, du, db, dh0 from the GRU's saved inputs and outputs and the gradient of hs. */
-function gruBackwardTensors(saved: Saved, dhs: tfc.Tensor, attrs: FusedRnnAttrs): tfc.Tensor[] {
-  const { x, w, u, b, h0, mask, hs, gates } = named(saved, GRU_SAVED);
-  return run(FUSED_GRU_GRAD, { x, w, u, h0, mask, hs, gates, dhs }, { ...attrs, hasBias: b.size > 0 });
+/** The registered gradient of a cell's forward kernel: every input's, the mask's zeros. */
+function gradConfig(cell: Cell): tfc.GradConfig {
+  return {
+    kernelName: cell.forward,
+    inputsToSave: [...cell.inputs],
+    outputsToSave: cell.outputs.map(() => true),
+    gradFunc: (dy, saved, attrs) => {
+      const grads = backward(cell, saved, dy as tfc.Tensor[], attrs as unknown as FusedRnnAttrs);
+      const out: Record<string, () => tfc.Tensor> = {};
+      cell.inputs.forEach((name, i) => {
+        out[name] = name === 'mask' ? () => tfc.zerosLike(saved[i]!) : () => grads[i]!;
+      });
+      return out;
+    },
+  };
 }
-
-const lstmGradient: tfc.GradConfig = {
-  kernelName: FUSED_LSTM,
-  inputsToSave: ['x', 'w', 'u', 'b', 'h0', 'c0', 'mask'],
-  outputsToSave: [true, true, true],
-  gradFunc: (dy, saved, attrs) => {
-    const [dhs, dcs] = dy as tfc.Tensor[];
-    const grads = lstmBackwardTensors(saved, dhs!, dcs!, attrs as unknown as FusedRnnAttrs);
-    return gradients(['x', 'w', 'u', 'b', 'h0', 'c0'], grads, saved[6]!);
-  },
-};
-
-const gruGradient: tfc.GradConfig = {
-  kernelName: FUSED_GRU,
-  inputsToSave: ['x', 'w', 'u', 'b', 'h0', 'mask'],
-  outputsToSave: [true, true],
-  gradFunc: (dy, saved, attrs) => {
-    const [dhs] = dy as tfc.Tensor[];
-    const grads = gruBackwardTensors(saved, dhs!, attrs as unknown as FusedRnnAttrs);
-    return gradients(['x', 'w', 'u', 'b', 'h0'], grads, saved[5]!);
-  },
-};
 
 let gradientsRegistered = false;
 
 /**
- * Registers the fused kernels for wasm and cpu (those missing) and their gradients (once).
- * Backends need not exist yet: tfjs keys kernels by name and backend name.
+ * Registers the fused kernels on a backend (those missing), and their gradients (once).
+ * Backends need not be running yet: tfjs keys kernels by name and backend name.
  */
-export function registerFusedRnnKernels(): void {
-  for (const backendName of FUSED_BACKENDS) {
-    const io = IO[backendName];
-    for (const [kernelName, def] of Object.entries(KERNEL_DEFS)) {
-      if (!tfc.getKernel(kernelName, backendName)) {
-        tfc.registerKernel({ kernelName, backendName, kernelFunc: makeKernel(def, io) });
-      }
+export function registerFusedRnnKernels(backendName: FusedBackendName): void {
+  for (const [kernelName, def] of Object.entries(KERNEL_DEFS)) {
+    if (!tfc.getKernel(kernelName, backendName)) {
+      tfc.registerKernel({ kernelName, backendName, kernelFunc: makeKernel(def, IO[backendName]) });
     }
   }
   if (gradientsRegistered) return;
   gradientsRegistered = true;
-  tfc.registerGradient(lstmGradient);
-  tfc.registerGradient(gruGradient);
+  for (const cell of [LSTM, GRU]) tfc.registerGradient(gradConfig(cell));
 }
 
 /** Whether the fused kernels run on the current backend (else the fused layers use tfjs ops). */
@@ -258,7 +256,7 @@ interface FusedInputs {
   mask: tfc.Tensor;
 }
 
-/** Runs the fused LSTM kernel (recorded for gradients). */
+/** Runs the fused LSTM kernel (recorded for gradients through its registered gradient). */
 export function fusedLstm(
   inputs: FusedInputs & { c0: tfc.Tensor2D },
   attrs: FusedRnnAttrs,
@@ -277,63 +275,37 @@ function recordingGradients(): boolean {
 }
 
 /**
- * The LSTM over a whole sequence as the layers use it: hs only, differentiable. The kernel's
+ * A cell over a whole sequence as the layers use it: hs only, differentiable. The forward kernel's
  * registered gradient would work too, but tfjs hands every kernel output without a gradient a
- * zero-filled tensor made in JavaScript (cs and gates here, 5H floats per row and step, each
- * backward pass); this wrapper (tf.customGrad) has one output and saves cs and gates itself.
+ * zero-filled tensor made in JavaScript (cs and gates, 5H floats per row and step for the LSTM,
+ * each backward pass); this wrapper (tf.customGrad) has one output and saves the others itself.
  */
+function sequence(cell: Cell, inputs: tfc.NamedTensorMap, attrs: FusedRnnAttrs): tfc.Tensor3D {
+  if (!recordingGradients()) return run(cell.infer, inputs, attrs)[0] as tfc.Tensor3D;
+  const n = cell.inputs.length;
+  const f = tfc.customGrad((...args: (tfc.Tensor | tfc.GradSaveFunc)[]) => {
+    const tensors = args.slice(0, n) as tfc.Tensor[];
+    const save = args[n] as tfc.GradSaveFunc;
+    const named = Object.fromEntries(cell.inputs.map((name, i) => [name, tensors[i]!]));
+    const outputs = run(cell.forward, named, attrs);
+    save([...tensors, ...outputs]);
+    return {
+      value: outputs[0]!,
+      gradFunc: (dy: tfc.Tensor | tfc.Tensor[], saved: tfc.Tensor[]) => [
+        ...backward(cell, saved, [dy as tfc.Tensor], attrs),
+        tfc.zerosLike(saved[n - 1]!),
+      ],
+    };
+  });
+  return f(...cell.inputs.map((name) => inputs[name]!)) as tfc.Tensor3D;
+}
+
+/** The LSTM over a whole sequence as the layers use it (see `sequence`). */
 export function lstmSequence(inputs: FusedInputs & { c0: tfc.Tensor2D }, attrs: FusedRnnAttrs): tfc.Tensor3D {
-  const { x, w, u, b, h0, c0, mask } = inputs;
-  if (!recordingGradients()) {
-    return run(FUSED_LSTM_INFER, { x, w, u, b, h0, c0, mask }, attrs)[0] as tfc.Tensor3D;
-  }
-  const f = tfc.customGrad((...args: (tfc.Tensor | tfc.GradSaveFunc)[]) => {
-    const save = args[7] as tfc.GradSaveFunc;
-    const [ix, iw, iu, ib, ih0, ic0, imask] = args as tfc.Tensor[];
-    const [hs, cs, gates] = run(
-      FUSED_LSTM,
-      { x: ix!, w: iw!, u: iu!, b: ib!, h0: ih0!, c0: ic0!, mask: imask! },
-      attrs,
-    );
-    save([ix!, iw!, iu!, ib!, ih0!, ic0!, imask!, hs!, cs!, gates!]);
-    return {
-      value: hs!,
-      gradFunc: (dy: tfc.Tensor | tfc.Tensor[], saved: tfc.Tensor[]) => {
-        const grads = lstmBackwardTensors(saved, dy as tfc.Tensor, tfc.zeros([0]), attrs);
-        return [...grads, tfc.zerosLike(saved[6]!)];
-      },
-    };
-  });
-  return f(x, w, u, b, h0, c0, mask) as tfc.Tensor3D;
+  return sequence(LSTM, { ...inputs }, attrs);
 }
 
-/** The GRU over a whole sequence as the layers use it (see lstmSequence). */
+/** The GRU over a whole sequence as the layers use it (see `sequence`). */
 export function gruSequence(inputs: FusedInputs, attrs: FusedRnnAttrs): tfc.Tensor3D {
-  const { x, w, u, b, h0, mask } = inputs;
-  if (!recordingGradients()) {
-    return run(FUSED_GRU_INFER, { x, w, u, b, h0, mask }, attrs)[0] as tfc.Tensor3D;
-  }
-  const f = tfc.customGrad((...args: (tfc.Tensor | tfc.GradSaveFunc)[]) => {
-    const save = args[6] as tfc.GradSaveFunc;
-    const [ix, iw, iu, ib, ih0, imask] = args as tfc.Tensor[];
-    const [hs, gates] = run(FUSED_GRU, { x: ix!, w: iw!, u: iu!, b: ib!, h0: ih0!, mask: imask! }, attrs);
-    save([ix!, iw!, iu!, ib!, ih0!, imask!, hs!, gates!]);
-    return {
-      value: hs!,
-      gradFunc: (dy: tfc.Tensor | tfc.Tensor[], saved: tfc.Tensor[]) => {
-        const grads = gruBackwardTensors(saved, dy as tfc.Tensor, attrs);
-        return [...grads, tfc.zerosLike(saved[5]!)];
-      },
-    };
-  });
-  return f(x, w, u, b, h0, mask) as tfc.Tensor3D;
-}
-
-/** Runs the fused GRU kernel (recorded for gradients). */
-export function fusedGru(
-  inputs: FusedInputs,
-  attrs: FusedRnnAttrs,
-): { hs: tfc.Tensor3D; gates: tfc.Tensor3D } {
-  const [hs, gates] = run(FUSED_GRU, { ...inputs }, attrs) as [tfc.Tensor3D, tfc.Tensor3D];
-  return { hs, gates };
+  return sequence(GRU, { ...inputs }, attrs);
 }
