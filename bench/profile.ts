@@ -12,7 +12,7 @@ import { initBackend } from '../src/backend/index.js';
 import { table } from '../src/cli/render.js';
 import { loadConfig } from '../src/config/load.js';
 import { sequenceLength } from '../src/data/encode.js';
-import { buildModel } from '../src/registry/build.js';
+import { buildModel } from '../src/model/build.js';
 import { losses } from '../src/registry/objectives.js';
 import { buildOptimizer } from '../src/registry/optimizers.js';
 import { setImplementation } from './train.js';
@@ -28,7 +28,7 @@ const seqLen = sequenceLength(config.data.encoding);
 const model = buildModel(config, { vocabSize: 10_000 });
 model.compile({
   optimizer: buildOptimizer(config.training.optimizer),
-  loss: losses[config.training.loss].fn,
+  loss: losses.byName[config.training.loss].fn,
 });
 const xs = tf.randomUniform([batch, seqLen], 1, 9999, 'int32');
 const ys = tf.cast(tf.randomUniform([batch, 1], 0, 2, 'int32'), 'float32');

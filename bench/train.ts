@@ -35,7 +35,7 @@ import { loadConfig } from '../src/config/load.js';
 import type { ResolvedConfig } from '../src/config/schema.js';
 import { sequenceLength } from '../src/data/encode.js';
 import { QqpError } from '../src/errors.js';
-import { buildModel } from '../src/registry/build.js';
+import { buildModel } from '../src/model/build.js';
 import { losses } from '../src/registry/objectives.js';
 import { buildOptimizer } from '../src/registry/optimizers.js';
 
@@ -237,7 +237,7 @@ async function runChild(
   );
   model.compile({
     optimizer: buildOptimizer(config.training.optimizer),
-    loss: losses[config.training.loss].fn,
+    loss: losses.byName[config.training.loss].fn,
     metrics: ['accuracy'],
   });
   const rows: TrainBenchRow[] = [];

@@ -3,7 +3,7 @@ import { QqpCommand } from '../cli/base.js';
 import { EXIT_CODES } from '../cli/exit-codes.js';
 import { configFlags } from '../cli/flags.js';
 import { problemLines } from '../cli/render.js';
-import { type ValidationReport, validateConfigFiles } from '../config/check-files.js';
+import { type ValidationReport, validateConfigFiles } from '../model/check-files.js';
 
 export default class Validate extends QqpCommand<ValidationReport> {
   static override summary = 'Check configs against the schema and build their models';

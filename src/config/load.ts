@@ -1,9 +1,9 @@
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { DATA_PATH_FIELDS } from '../data/schema.js';
 import { ConfigError, type Problem } from '../errors.js';
+import { type ConfigPath, formatPath, startsWith } from '../util/paths.js';
 import { checkConfig } from './checks.js';
 import { applyOverrides, type Override } from './overrides.js';
-import { type ConfigPath, formatPath, startsWith } from './paths.js';
 import type { ResolvedConfig } from './schema.js';
 import { type ConfigSource, readConfigSource } from './source.js';
 import { type SchemaIssue, validateConfig } from './validate.js';

@@ -1,7 +1,7 @@
 import YAML from 'yaml';
 import type { Problem } from '../errors.js';
+import { type ConfigPath, formatPath, parsePath } from '../util/paths.js';
 import { closestMatch } from '../util/suggest.js';
-import { type ConfigPath, formatPath, parsePath } from './paths.js';
 import { ConfigSchema } from './schema.js';
 
 type Schema = Record<string, unknown>;

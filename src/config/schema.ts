@@ -1,9 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { DataSchema } from '../data/schema.js';
-import { ModelConfigSchema } from '../registry/models.js';
-import { LossSchema, MetricSchema } from '../registry/objectives.js';
-import { OptimizerConfigSchema } from '../registry/optimizers.js';
-import { Monitor, ScheduleConfigSchema } from '../registry/schedules.js';
+import { models } from '../registry/models.js';
+import { losses, metrics } from '../registry/objectives.js';
+import { optimizers } from '../registry/optimizers.js';
+import { Monitor, schedules } from '../registry/schedules.js';
 import { StringEnum } from '../util/schema.js';
 
 /**
@@ -42,9 +42,9 @@ export const TrainingSchema = Type.Object(
       default: 10000,
       description: 'Size of the shuffle buffer for the training order (as tf.data shuffle)',
     }),
-    optimizer: OptimizerConfigSchema,
-    loss: LossSchema,
-    metrics: Type.Array(MetricSchema, {
+    optimizer: optimizers.schema,
+    loss: losses.schema,
+    metrics: Type.Array(metrics.schema, {
       uniqueItems: true,
       default: ['accuracy'],
       description: 'Metrics reported each epoch',
@@ -75,7 +75,7 @@ export const TrainingSchema = Type.Object(
         { ...strict, description: 'Stop when the monitored value stops improving (off when absent)' },
       ),
     ),
-    lrSchedule: Type.Optional(ScheduleConfigSchema),
+    lrSchedule: Type.Optional(schedules.schema),
     classWeight: Type.Optional(
       Type.Union(
         [
@@ -117,7 +117,7 @@ export const ConfigSchema = Type.Object(
     ),
     experiment: ExperimentSchema,
     data: DataSchema,
-    model: ModelConfigSchema,
+    model: models.schema,
     training: TrainingSchema,
   },
   { ...strict, required: ['model'], description: 'A qqp experiment config' },

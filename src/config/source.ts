@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { Problem } from '../errors.js';
-import type { PathSegment } from './paths.js';
+import type { PathSegment } from '../util/paths.js';
 
 /**
  * One config file parsed with positions, so that a problem found later in the merged config can be

@@ -1,17 +1,11 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { type ConfigIssue, fromInstancePath } from '../util/paths.js';
 import { describeSchema } from '../util/schema.js';
 import { closestMatch } from '../util/suggest.js';
-import { type ConfigPath, fromInstancePath } from './paths.js';
 import { ConfigSchema, type ResolvedConfig } from './schema.js';
 
 /** A schema problem before it is given a file and position. */
-export interface SchemaIssue {
-  path: ConfigPath;
-  /** Point at the key (unknown keys) rather than the value. */
-  at: 'key' | 'value';
-  message: string;
-  suggestion?: string;
-}
+export type SchemaIssue = ConfigIssue;
 
 let compiled: ValidateFunction | undefined;
 

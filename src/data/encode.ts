@@ -3,7 +3,7 @@
  * Each question is cut (`truncation`) and padded (`padding`) to `maxLength` on its own, then:
  * - concat: [q1 (maxLength), <sep>, q2 (maxLength)] — always 2*maxLength+1 ids, the separator
  *   always at index maxLength (padding stays inside each half, so the halves line up);
- * - siamese: two sequences of maxLength ids, one per question.
+ * - separate: two sequences of maxLength ids, one per question.
  * Swap augmentation (training split only) adds each pair again as (q2, q1), right after it.
  */
 import { DataError } from '../errors.js';
@@ -23,7 +23,7 @@ export const DEFAULT_ENCODING: EncodingConfig = {
 /** Encoded pairs: row-major `[count, sequenceLength]` Int32Arrays, ready for `tf.tensor2d`. */
 export interface EncodedPairs {
   pair: EncodingConfig['pair'];
-  /** One array for concat, two (question1, question2) for siamese. */
+  /** One array for concat, two (question1, question2) for separate. */
   inputs: Int32Array[];
   sequenceLength: number;
   count: number;

@@ -80,11 +80,18 @@ export const VocabularySchema = Type.Object(
   { ...strict, default: {}, description: 'Vocabulary built from the training split only' },
 );
 
+/** How a pair becomes model input, and what each gives the model, in words. */
+export const PAIR_ENCODINGS = {
+  concat: 'one sequence per pair',
+  separate: 'two sequences',
+} as const;
+export type PairEncoding = keyof typeof PAIR_ENCODINGS;
+
 export const EncodingSchema = Type.Object(
   {
-    pair: StringEnum(['concat', 'siamese'] as const, {
+    pair: StringEnum(Object.keys(PAIR_ENCODINGS) as PairEncoding[], {
       default: 'concat',
-      description: 'concat: q1, separator, q2 as one sequence; siamese: two sequences',
+      description: 'concat: q1, separator, q2 as one sequence; separate: two sequences, one per question',
     }),
     maxLength: Type.Integer({ minimum: 1, default: 20, description: 'Tokens kept per question' }),
     padding: StringEnum(['pre', 'post'] as const, {

@@ -1,10 +1,10 @@
 import type { TObject, TSchema } from '@sinclair/typebox';
 import { describeSchema } from '../util/schema.js';
-import { layerList } from './layers.js';
-import { modelList } from './models.js';
+import { layers } from './layers.js';
+import { models } from './models.js';
 import { losses, metrics } from './objectives.js';
-import { optimizerList } from './optimizers.js';
-import { scheduleList } from './schedules.js';
+import { optimizers } from './optimizers.js';
+import { schedules } from './schedules.js';
 
 /** One parameter of a registry entry, as `qqp registry` shows it. */
 export interface ParamInfo {
@@ -61,14 +61,12 @@ function entries(list: readonly { name: string; description: string; params: TOb
 
 /** Every component qqp knows, with its parameters: derived from the registry, never listed by hand. */
 export function registryCatalog(): RegistryCatalog {
-  const simple = (m: Record<string, { description: string }>) =>
-    Object.entries(m).map(([name, v]) => ({ name, description: v.description, params: [] }));
   return {
-    models: entries(modelList),
-    layers: entries(layerList),
-    optimizers: entries(optimizerList),
-    losses: simple(losses),
-    metrics: simple(metrics),
-    schedules: entries(scheduleList),
+    models: entries(models.list),
+    layers: entries(layers.list),
+    optimizers: entries(optimizers.list),
+    losses: entries(losses.list),
+    metrics: entries(metrics.list),
+    schedules: entries(schedules.list),
   };
 }

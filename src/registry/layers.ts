@@ -2,8 +2,10 @@ import { type Static, type TObject, Type } from '@sinclair/typebox';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Layer } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
 import { isFusedActivation } from '../backend/kernels/rnn-wasm.js';
+import { FusedGRU, FusedLSTM, registerLayerClasses } from '../layers/index.js';
+import type { ConfigIssue } from '../util/paths.js';
+import { underPath } from '../util/paths.js';
 import { StringEnum } from '../util/schema.js';
-import { FusedGRU, FusedLSTM } from './fused-rnn.js';
 import {
   activation,
   initializer,
@@ -13,19 +15,44 @@ import {
   regularizer,
   units,
 } from './params.js';
-import { type BuildContext, type ComponentSpec, indexByName } from './types.js';
-import { discriminatedUnion, type EntryConfig } from './union.js';
+import { type BuildContext, buildEntry, type ComponentSpec, defineRegistry } from './types.js';
+import type { EntryConfig } from './union.js';
 
-export type LayerSpec<N extends string = string, P extends TObject = TObject> = ComponentSpec<N, P, Layer> & {
+/**
+ * What flows between layers: token ids `[batch, time]`, a sequence `[batch, time, features]`, or
+ * one vector per example `[batch, features]`.
+ */
+export type Flow = 'ids' | 'sequence' | 'vector';
+
+/** A layer's own facts, which the config checks read instead of keeping lists of layer names. */
+export interface LayerFacts<P> {
+  /** What the layer accepts as input. */
+  readonly takes: readonly Flow[];
+  /** What it returns for an input it accepts. */
+  returns(params: P, input: Flow): Flow;
+  /** When it turns a sequence into a vector: how to keep the sequence instead (a suggestion). */
+  keepSequence?: string;
+  /** For a layer that can end a model: how many outputs and through which activation. */
+  output?(params: P): { units: number; activation: string };
+  /** Mistakes in its parameters that the schema cannot see (paths relative to the layer). */
+  check?(params: P): ConfigIssue[];
   /** Recurrent layers may be wrapped by `bidirectional`. */
   readonly recurrent?: boolean;
-};
+}
 
-function layer<const N extends string, P extends TObject>(
-  spec: ComponentSpec<N, P, Layer> & { recurrent?: boolean },
-): LayerSpec<N, P> {
+export type LayerSpec<N extends string = string, P extends TObject = TObject> = ComponentSpec<N, P, Layer> &
+  LayerFacts<Static<P>>;
+
+function layer<const N extends string, P extends TObject>(spec: LayerSpec<N, P>): LayerSpec<N, P> {
   return spec;
 }
+
+const SEQUENCE: readonly Flow[] = ['sequence'];
+const SEQUENCE_OR_VECTOR: readonly Flow[] = ['sequence', 'vector'];
+/** Returns what it takes (element-wise layers, normalization, dropout). */
+const same = (_p: unknown, input: Flow): Flow => input;
+const toSequence = (): Flow => 'sequence';
+const toVector = (): Flow => 'vector';
 
 // ---- recurrent layers ---------------------------------------------------------------------------
 
@@ -97,6 +124,32 @@ export function fusedUnsupported(p: FusedSettings): string[] {
   return why;
 }
 
+/** `implementation: fused` on settings the fused kernels do not support. */
+function checkImplementation(
+  kind: string,
+  p: FusedSettings & { implementation?: 'fused' | 'layers' },
+): ConfigIssue[] {
+  if (p.implementation !== 'fused') return [];
+  const why = fusedUnsupported(p);
+  if (why.length === 0) return [];
+  return [
+    {
+      path: ['implementation'],
+      at: 'value',
+      message: `the fused ${kind} does not support ${why.join(', ')}`,
+      suggestion: 'set implementation: layers, or leave it unset (qqp then runs layers for these settings)',
+    },
+  ];
+}
+
+/** The facts every recurrent layer shares: a sequence in, a sequence or its last output out. */
+const recurrentFacts = {
+  recurrent: true,
+  takes: SEQUENCE,
+  returns: (p: { returnSequences: boolean }): Flow => (p.returnSequences ? 'sequence' : 'vector'),
+  keepSequence: 'set returnSequences: true',
+} as const;
+
 /** Whether a layer config runs fused: asked for, or unset and supported. */
 function runsFused(p: FusedSettings & { implementation?: 'fused' | 'layers' }): boolean {
   if (p.implementation === 'layers') return false;
@@ -110,7 +163,8 @@ function fusedArgs(p: RecurrentCommon, ctx: BuildContext) {
 
 const lstm = layer({
   name: 'lstm',
-  recurrent: true,
+  ...recurrentFacts,
+  check: (p) => checkImplementation('lstm', p),
   description:
     'Long short-term memory layer (Keras defaults: sigmoid recurrent activation, unit forget bias)',
   params: Type.Object({
@@ -135,7 +189,8 @@ const lstm = layer({
 
 const gru = layer({
   name: 'gru',
-  recurrent: true,
+  ...recurrentFacts,
+  check: (p) => checkImplementation('gru', p),
   description:
     'Gated recurrent unit (Keras defaults but reset gate before the matrix product, reset_after=false: tfjs supports only that)',
   params: Type.Object({
@@ -154,32 +209,30 @@ const gru = layer({
 
 const simpleRnn = layer({
   name: 'simpleRnn',
-  recurrent: true,
+  ...recurrentFacts,
   description: 'Fully connected recurrent layer',
   params: Type.Object(recurrentCommon),
   build: (p, ctx) => tfl.layers.simpleRNN(recurrentArgs(p, ctx)),
 });
 
-const recurrentLayers = [lstm, gru, simpleRnn] as const;
-export type RecurrentLayerConfig = EntryConfig<(typeof recurrentLayers)[number]>;
-const recurrentIndex = indexByName('recurrent layer', recurrentLayers);
-
-function buildRecurrent(config: RecurrentLayerConfig, ctx: BuildContext): Layer {
-  // The union is discriminated by `type`; each branch's builder takes its own config.
-  const spec = recurrentIndex[config.type] as LayerSpec<string, TObject>;
-  return spec.build(config, ctx);
-}
+/** The layers `bidirectional` can wrap: the recurrent ones. */
+const recurrentLayers = defineRegistry('recurrent layer', [lstm, gru, simpleRnn] as const, {
+  title: 'recurrent layer',
+  description: 'The recurrent layer to wrap (lstm, gru, simpleRnn)',
+});
+export type RecurrentLayerConfig = EntryConfig<(typeof recurrentLayers.list)[number]>;
 
 // ---- other layers -------------------------------------------------------------------------------
 
 const bidirectional = layer({
   name: 'bidirectional',
   description: 'Runs a recurrent layer forwards and backwards and merges the two outputs',
+  takes: SEQUENCE,
+  returns: (p) => recurrentFacts.returns(p.layer),
+  keepSequence: recurrentFacts.keepSequence,
+  check: (p) => underPath(['layer'], recurrentLayers.entryOf(p.layer).check?.(p.layer as never) ?? []),
   params: Type.Object({
-    layer: discriminatedUnion(recurrentLayers, {
-      title: 'recurrent layer',
-      description: 'The recurrent layer to wrap (lstm, gru, simpleRnn)',
-    }),
+    layer: recurrentLayers.schema,
     mergeMode: StringEnum(['concat', 'sum', 'mul', 'ave'] as const, {
       default: 'concat',
       description: 'How the forward and backward outputs are combined',
@@ -188,7 +241,7 @@ const bidirectional = layer({
   build: (p, ctx) =>
     tfl.layers.bidirectional({
       ...named(ctx),
-      layer: buildRecurrent(p.layer, { ...ctx, name: undefined }) as Parameters<
+      layer: buildEntry(recurrentLayers, p.layer, { ...ctx, name: undefined }) as Parameters<
         typeof tfl.layers.bidirectional
       >[0]['layer'],
       mergeMode: p.mergeMode,
@@ -197,6 +250,8 @@ const bidirectional = layer({
 
 const embedding = layer({
   name: 'embedding',
+  takes: ['ids'],
+  returns: toSequence,
   description: 'Maps token ids to dense vectors; its input size is the vocabulary size',
   params: Type.Object({
     outputDim: Type.Integer({ minimum: 1, default: 64, description: 'Size of each token vector' }),
@@ -224,6 +279,9 @@ const embedding = layer({
 
 const dense = layer({
   name: 'dense',
+  takes: SEQUENCE_OR_VECTOR,
+  returns: same,
+  output: (p) => ({ units: p.units, activation: p.activation }),
   description: 'Fully connected layer',
   params: Type.Object({
     units: units(),
@@ -249,6 +307,8 @@ const dense = layer({
 
 const dropout = layer({
   name: 'dropout',
+  takes: SEQUENCE_OR_VECTOR,
+  returns: same,
   description: 'Sets a random fraction of inputs to zero during training',
   params: Type.Object({ rate: rate('Fraction of inputs to drop', 0.5) }),
   build: (p, ctx) =>
@@ -259,6 +319,8 @@ const dropout = layer({
 
 const spatialDropout1d = layer({
   name: 'spatialDropout1d',
+  takes: SEQUENCE,
+  returns: same,
   description: 'Drops whole feature channels of a sequence during training',
   params: Type.Object({ rate: rate('Fraction of channels to drop', 0.5) }),
   build: (p, ctx) => tfl.layers.spatialDropout1d({ ...named(ctx), rate: p.rate }), // unseeded, as dropout
@@ -266,6 +328,8 @@ const spatialDropout1d = layer({
 
 const conv1d = layer({
   name: 'conv1d',
+  takes: SEQUENCE,
+  returns: toSequence,
   description: 'One-dimensional convolution over the sequence',
   params: Type.Object({
     filters: Type.Integer({ minimum: 1, default: 64, description: 'Number of filters (output channels)' }),
@@ -300,6 +364,8 @@ const conv1d = layer({
 
 const maxPooling1d = layer({
   name: 'maxPooling1d',
+  takes: SEQUENCE,
+  returns: toSequence,
   description: 'Max over windows of the sequence',
   params: Type.Object({
     poolSize: Type.Integer({ minimum: 1, default: 2, description: 'Width of the window' }),
@@ -321,6 +387,8 @@ const noParams = Type.Object({});
 
 const globalMaxPooling1d = layer({
   name: 'globalMaxPooling1d',
+  takes: SEQUENCE,
+  returns: toVector,
   description: 'Max over the whole sequence, per channel',
   params: noParams,
   build: (_p, ctx) => tfl.layers.globalMaxPooling1d(named(ctx)),
@@ -328,6 +396,8 @@ const globalMaxPooling1d = layer({
 
 const globalAveragePooling1d = layer({
   name: 'globalAveragePooling1d',
+  takes: SEQUENCE,
+  returns: toVector,
   description: 'Mean over the whole sequence, per channel',
   params: noParams,
   build: (_p, ctx) => tfl.layers.globalAveragePooling1d(named(ctx)),
@@ -335,6 +405,8 @@ const globalAveragePooling1d = layer({
 
 const batchNormalization = layer({
   name: 'batchNormalization',
+  takes: SEQUENCE_OR_VECTOR,
+  returns: same,
   description: 'Normalizes activations with batch statistics (moving averages at inference)',
   params: Type.Object({
     momentum: Type.Number({
@@ -359,6 +431,8 @@ const batchNormalization = layer({
 
 const layerNormalization = layer({
   name: 'layerNormalization',
+  takes: SEQUENCE_OR_VECTOR,
+  returns: same,
   description: 'Normalizes each example over its last axis',
   params: Type.Object({
     epsilon: Type.Number({ exclusiveMinimum: 0, default: 0.001, description: 'Added to the variance' }),
@@ -376,40 +450,45 @@ const layerNormalization = layer({
 
 const flatten = layer({
   name: 'flatten',
+  takes: SEQUENCE_OR_VECTOR,
+  returns: toVector,
   description: 'Flattens all but the batch axis',
   params: noParams,
   build: (_p, ctx) => tfl.layers.flatten(named(ctx)),
 });
 
-export const layerList = [
-  embedding,
-  lstm,
-  gru,
-  simpleRnn,
-  bidirectional,
-  dense,
-  dropout,
-  spatialDropout1d,
-  conv1d,
-  maxPooling1d,
-  globalMaxPooling1d,
-  globalAveragePooling1d,
-  batchNormalization,
-  layerNormalization,
-  flatten,
-] as const;
+export const layers = defineRegistry(
+  'layer',
+  [
+    embedding,
+    lstm,
+    gru,
+    simpleRnn,
+    bidirectional,
+    dense,
+    dropout,
+    spatialDropout1d,
+    conv1d,
+    maxPooling1d,
+    globalMaxPooling1d,
+    globalAveragePooling1d,
+    batchNormalization,
+    layerNormalization,
+    flatten,
+  ] as const,
+  { title: 'layer', description: 'A layer: `type` and its parameters' },
+);
 
-export const layers = indexByName('layer', layerList);
-export type LayerType = keyof typeof layers;
-export type LayerConfig = EntryConfig<(typeof layerList)[number]>;
+export type LayerType = (typeof layers.names)[number];
+export type LayerConfig = EntryConfig<(typeof layers.list)[number]>;
 
-export const LayerConfigSchema = discriminatedUnion(layerList, {
-  title: 'layer',
-  description: 'A layer: `type` and its parameters',
-});
+/** The facts of the layer a validated config names. */
+export function layerFacts(config: LayerConfig): LayerFacts<LayerConfig> {
+  return layers.entryOf(config) as unknown as LayerFacts<LayerConfig>;
+}
 
 /** Builds one layer from its validated config (defaults filled). */
 export function buildLayer(config: LayerConfig, ctx: BuildContext): Layer {
-  const spec = layers[config.type] as LayerSpec<string, TObject>;
-  return spec.build(config, ctx);
+  registerLayerClasses();
+  return buildEntry(layers, config, ctx);
 }

@@ -1,14 +1,16 @@
-import { type TObject, Type } from '@sinclair/typebox';
+import { type Static, type TObject, Type } from '@sinclair/typebox';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
-import type { ConfigPath } from '../config/paths.js';
-import { formatPath } from '../config/paths.js';
+import type { PairEncoding } from '../data/schema.js';
 import { ConfigError, type Problem } from '../errors.js';
+import { AbsDifference } from '../layers/index.js';
+import { type ConfigIssue, type ConfigPath, formatPath } from '../util/paths.js';
 import { StringEnum } from '../util/schema.js';
-import { AbsDifference, registerCustomLayers } from './custom-layers.js';
-import { buildLayer, type LayerConfig, LayerConfigSchema } from './layers.js';
-import { type BuildContext, type ComponentSpec, indexByName } from './types.js';
-import { discriminatedUnion, type EntryConfig } from './union.js';
+import { buildLayer, type LayerConfig, layers } from './layers.js';
+import type { LossSpec } from './objectives.js';
+import { checkOutput, checkStack } from './stack.js';
+import { type BuildContext, buildEntry, type ComponentSpec, defineRegistry } from './types.js';
+import type { EntryConfig } from './union.js';
 
 export type LayersModel = tfl.LayersModel;
 
@@ -31,18 +33,34 @@ export function kerasNames(): (type: string) => string {
   };
 }
 
-/** What the data encoding must be for a model shape. */
-export type InputKind = 'concat' | 'siamese';
+/** What a shape's own checks may need from the rest of the config. */
+export interface ShapeCheckContext {
+  loss: LossSpec;
+  /** Where the model is in the config (`['model']`): issues and suggestions name full paths. */
+  at: ConfigPath;
+}
 
-type ModelSpec<N extends string, P extends TObject> = ComponentSpec<N, P, LayersModel, ModelBuildContext> & {
-  readonly inputs: InputKind;
-};
+/** A model shape's own facts, besides its schema and builder. */
+export interface ShapeFacts<P> {
+  /** The pair encoding (`data.encoding.pair`) its inputs need. */
+  readonly encoding: PairEncoding;
+  /** Mistakes in its parameters that the schema cannot see (paths under `ctx.at`). */
+  check(params: P, ctx: ShapeCheckContext): ConfigIssue[];
+}
+
+export type ModelSpec<N extends string, P extends TObject> = ComponentSpec<
+  N,
+  P,
+  LayersModel,
+  ModelBuildContext
+> &
+  ShapeFacts<Static<P>>;
 
 function shape<const N extends string, P extends TObject>(spec: ModelSpec<N, P>) {
   return spec;
 }
 
-const LayerStack = (description: string) => Type.Array(LayerConfigSchema, { minItems: 1, description });
+const LayerStack = (description: string) => Type.Array(layers.schema, { minItems: 1, description });
 
 function applyStack(
   stack: readonly LayerConfig[],
@@ -73,9 +91,13 @@ function applyStack(
 
 const sequential = shape({
   name: 'sequential',
-  inputs: 'concat',
+  encoding: 'concat',
   description: 'One input holding both questions (q1, separator, q2) and one stack of layers',
   params: Type.Object({ layers: LayerStack('The layers, input to output') }),
+  check: (p, ctx) => [
+    ...checkStack(p.layers, [...ctx.at, 'layers'], 'ids').issues,
+    ...checkOutput(p.layers, [...ctx.at, 'layers'], ctx.loss),
+  ],
   build: (p, ctx) => {
     const input = tfl.input({ shape: [ctx.sequenceLength], dtype: 'int32', name: 'pair' });
     return tfl.model({
@@ -90,7 +112,12 @@ export const COMBINE_PARTS = ['u', 'v', 'absDiff', 'mul'] as const;
 
 const siamese = shape({
   name: 'siamese',
-  inputs: 'siamese',
+  encoding: 'separate',
+  check: (p, ctx) => {
+    const encoder = checkStack(p.encoder, [...ctx.at, 'encoder'], 'ids');
+    const head = checkStack(p.head, [...ctx.at, 'head'], encoder.output);
+    return [...encoder.issues, ...head.issues, ...checkOutput(p.head, [...ctx.at, 'head'], ctx.loss)];
+  },
   description:
     'A shared encoder applied to each question (u, v), a combine step (u, v, |u−v|, u∗v) and a head stack',
   params: Type.Object({
@@ -104,7 +131,6 @@ const siamese = shape({
     head: LayerStack('Layers from the combined features to the output'),
   }),
   build: (p, ctx) => {
-    registerCustomLayers();
     const q1 = tfl.input({ shape: [ctx.sequenceLength], dtype: 'int32', name: 'question1' });
     const q2 = tfl.input({ shape: [ctx.sequenceLength], dtype: 'int32', name: 'question2' });
     const encIn = tfl.input({ shape: [ctx.sequenceLength], dtype: 'int32', name: 'question' });
@@ -134,21 +160,18 @@ const siamese = shape({
   },
 });
 
-export const modelList = [sequential, siamese] as const;
-export const models = indexByName('model shape', modelList);
-export type ModelType = keyof typeof models;
-export type ModelConfig = EntryConfig<(typeof modelList)[number]>;
-
-export const ModelConfigSchema = discriminatedUnion(modelList, {
+export const models = defineRegistry('model shape', [sequential, siamese] as const, {
   title: 'model',
   description: 'The model: its shape (`type`) and layer stacks',
 });
+export type ModelType = (typeof models.names)[number];
+export type ModelConfig = EntryConfig<(typeof models.list)[number]>;
 
-export function modelInputKind(config: ModelConfig): InputKind {
-  return models[config.type].inputs;
+/** The facts of the shape a validated model config names. */
+export function shapeFacts(config: ModelConfig): ShapeFacts<ModelConfig> {
+  return models.entryOf(config) as unknown as ShapeFacts<ModelConfig>;
 }
 
 export function buildModelShape(config: ModelConfig, ctx: ModelBuildContext): LayersModel {
-  const spec = models[config.type] as unknown as ModelSpec<string, TObject>;
-  return spec.build(config, ctx);
+  return buildEntry(models, config, ctx);
 }

@@ -1,55 +1,75 @@
+import { Type } from '@sinclair/typebox';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { StringEnum } from '../util/schema.js';
+import { defineRegistry, type Entry } from './types.js';
 
 /** Losses and metrics for a binary task. The names here are the only place they are listed. */
 
 type Fn = Parameters<typeof tfl.metrics.binaryAccuracy>;
 type MetricFn = (yTrue: Fn[0], yPred: Fn[1]) => ReturnType<typeof tfl.metrics.binaryAccuracy>;
 
-export interface ObjectiveSpec {
-  readonly description: string;
+export interface ObjectiveSpec extends Entry {
   /** The function given to tfjs' `compile`. */
   readonly fn: MetricFn;
 }
 
-export const losses = {
-  binaryCrossentropy: {
-    description: 'Binary cross-entropy (log loss) on a sigmoid output',
-    fn: tfl.metrics.binaryCrossentropy,
-  },
-  meanSquaredError: {
-    description: 'Mean squared error between label and probability (the Brier score)',
-    fn: tfl.metrics.meanSquaredError,
-  },
-} as const satisfies Record<string, ObjectiveSpec>;
+export interface LossSpec extends ObjectiveSpec {
+  /** Whether it is defined only for probabilities, so the model must end in a sigmoid. */
+  readonly needsProbability: boolean;
+}
 
-export const metrics = {
-  accuracy: {
-    description: 'Fraction of pairs labelled right at threshold 0.5',
-    fn: tfl.metrics.binaryAccuracy,
-  },
-  precision: {
-    description: 'Of the pairs predicted duplicate, the fraction that are (per batch, averaged)',
-    fn: tfl.metrics.precision,
-  },
-  recall: {
-    description: 'Of the duplicate pairs, the fraction predicted duplicate (per batch, averaged)',
-    fn: tfl.metrics.recall,
-  },
-  binaryCrossentropy: {
-    description: 'Binary cross-entropy, as a metric',
-    fn: tfl.metrics.binaryCrossentropy,
-  },
-} as const satisfies Record<string, ObjectiveSpec>;
+const none = Type.Object({});
 
-export type LossName = keyof typeof losses;
-export type MetricName = keyof typeof metrics;
+export const losses = defineRegistry(
+  'loss',
+  [
+    {
+      name: 'binaryCrossentropy',
+      description: 'Binary cross-entropy (log loss) on a sigmoid output',
+      params: none,
+      fn: tfl.metrics.binaryCrossentropy,
+      needsProbability: true,
+    },
+    {
+      name: 'meanSquaredError',
+      description: 'Mean squared error between label and probability (the Brier score)',
+      params: none,
+      fn: tfl.metrics.meanSquaredError,
+      needsProbability: false,
+    },
+  ] as const satisfies readonly LossSpec[],
+  { title: 'loss', description: 'Loss to minimize', default: 'binaryCrossentropy', form: 'name' },
+);
 
-export const LOSS_NAMES = Object.keys(losses) as LossName[];
-export const METRIC_NAMES = Object.keys(metrics) as MetricName[];
+export const metrics = defineRegistry(
+  'metric',
+  [
+    {
+      name: 'accuracy',
+      description: 'Fraction of pairs labelled right at threshold 0.5',
+      params: none,
+      fn: tfl.metrics.binaryAccuracy,
+    },
+    {
+      name: 'precision',
+      description: 'Of the pairs predicted duplicate, the fraction that are (per batch, averaged)',
+      params: none,
+      fn: tfl.metrics.precision,
+    },
+    {
+      name: 'recall',
+      description: 'Of the duplicate pairs, the fraction predicted duplicate (per batch, averaged)',
+      params: none,
+      fn: tfl.metrics.recall,
+    },
+    {
+      name: 'binaryCrossentropy',
+      description: 'Binary cross-entropy, as a metric',
+      params: none,
+      fn: tfl.metrics.binaryCrossentropy,
+    },
+  ] as const satisfies readonly ObjectiveSpec[],
+  { title: 'metric', description: 'A metric reported during training', form: 'name' },
+);
 
-export const LossSchema = StringEnum(LOSS_NAMES, {
-  default: 'binaryCrossentropy',
-  description: 'Loss to minimize',
-});
-export const MetricSchema = StringEnum(METRIC_NAMES, { description: 'A metric reported during training' });
+export type LossName = (typeof losses.names)[number];
+export type MetricName = (typeof metrics.names)[number];

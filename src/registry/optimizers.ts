@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import * as tfc from '@tensorflow/tfjs-core';
-import { type ComponentSpec, indexByName } from './types.js';
-import { discriminatedUnion, type EntryConfig } from './union.js';
+import { buildEntry, type ComponentSpec, defineRegistry } from './types.js';
+import type { EntryConfig } from './union.js';
 
 type Optimizer = tfc.Optimizer;
 
@@ -119,21 +119,17 @@ const adadelta = optimizer({
   build: (p) => tfc.train.adadelta(p.learningRate, p.rho, p.epsilon),
 });
 
-export const optimizerList = [adam, adamax, sgd, rmsprop, adagrad, adadelta] as const;
-export const optimizers = indexByName('optimizer', optimizerList);
-export type OptimizerConfig = EntryConfig<(typeof optimizerList)[number]>;
-
-export const OptimizerConfigSchema = discriminatedUnion(optimizerList, {
-  title: 'optimizer',
-  description: 'Optimizer: `type` and its parameters',
-  default: { type: 'adam' },
-});
+export const optimizers = defineRegistry(
+  'optimizer',
+  [adam, adamax, sgd, rmsprop, adagrad, adadelta] as const,
+  {
+    title: 'optimizer',
+    description: 'Optimizer: `type` and its parameters',
+    default: { type: 'adam' },
+  },
+);
+export type OptimizerConfig = EntryConfig<(typeof optimizers.list)[number]>;
 
 export function buildOptimizer(config: OptimizerConfig): Optimizer {
-  const spec = optimizers[config.type] as ComponentSpec<
-    string,
-    import('@sinclair/typebox').TObject,
-    Optimizer
-  >;
-  return spec.build(config, { vocabSize: 0, nextSeed: () => 0 });
+  return buildEntry(optimizers, config, { vocabSize: 0, nextSeed: () => 0 });
 }

@@ -1,8 +1,8 @@
 import { type TObject, Type } from '@sinclair/typebox';
 import { StringEnum } from '../util/schema.js';
-import { METRIC_NAMES } from './objectives.js';
-import { type ComponentSpec, indexByName } from './types.js';
-import { discriminatedUnion, type EntryConfig } from './union.js';
+import { metrics } from './objectives.js';
+import { buildEntry, type ComponentSpec, defineRegistry } from './types.js';
+import type { EntryConfig } from './union.js';
 
 /** What a schedule sees at the end of each epoch. */
 export interface ScheduleState {
@@ -21,9 +21,9 @@ export type Schedule = (state: ScheduleState) => number;
 /** Names a monitor may take: the loss and each metric, on the training or the validation split. */
 export const MONITORS = [
   'loss',
-  ...METRIC_NAMES,
+  ...metrics.names,
   'val_loss',
-  ...METRIC_NAMES.map((m) => `val_${m}`),
+  ...metrics.names.map((m) => `val_${m}`),
 ] as const;
 export const Monitor = (def: string) =>
   StringEnum(MONITORS as readonly string[], {
@@ -111,16 +111,16 @@ const reduceOnPlateau = schedule({
   },
 });
 
-export const scheduleList = [step, exponential, reduceOnPlateau] as const;
-export const schedules = indexByName('learning-rate schedule', scheduleList);
-export type ScheduleConfig = EntryConfig<(typeof scheduleList)[number]>;
-
-export const ScheduleConfigSchema = discriminatedUnion(scheduleList, {
-  title: 'learning-rate schedule',
-  description: 'How the learning rate changes between epochs',
-});
+export const schedules = defineRegistry(
+  'learning-rate schedule',
+  [step, exponential, reduceOnPlateau] as const,
+  {
+    title: 'learning-rate schedule',
+    description: 'How the learning rate changes between epochs',
+  },
+);
+export type ScheduleConfig = EntryConfig<(typeof schedules.list)[number]>;
 
 export function buildSchedule(config: ScheduleConfig): Schedule {
-  const spec = schedules[config.type] as unknown as ComponentSpec<string, TObject, Schedule>;
-  return spec.build(config, { vocabSize: 0, nextSeed: () => 0 });
+  return buildEntry(schedules, config, { vocabSize: 0, nextSeed: () => 0 });
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as tfc from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { RunError } from '../errors.js';
-import { registerCustomLayers } from '../registry/custom-layers.js';
+import { registerLayerClasses } from '../layers/index.js';
 import { replaceDirAtomic } from './atomic.js';
 
 /**
@@ -61,7 +61,7 @@ export async function saveModel(model: tfl.LayersModel, dir: string): Promise<vo
 
 /** Loads a model saved by saveModel; a missing or corrupt file is a RunError naming it. */
 export async function loadModel(dir: string): Promise<tfl.LayersModel> {
-  registerCustomLayers();
+  registerLayerClasses();
   const jsonPath = join(dir, 'model.json');
   let modelJson: {
     modelTopology: object;

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
-import { parsePath } from '../config/paths.js';
 import { parseConfigText } from '../config/source.js';
 import { ConfigError, type Problem } from '../errors.js';
+import { parsePath } from '../util/paths.js';
 import { closestMatch } from '../util/suggest.js';
 
 /**

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { checkConfigFile, displayPath } from '../config/load.js';
-import { parsePath } from '../config/paths.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { DATA_PATH_FIELDS } from '../data/schema.js';
 import { ConfigError, type Problem } from '../errors.js';
+import { parsePath } from '../util/paths.js';
 import { Rng } from '../util/rng.js';
 import type { ParameterSpace, SweepSpec } from './spec.js';
 

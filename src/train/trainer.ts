@@ -9,7 +9,7 @@ import type { EncodedPairs } from '../data/encode.js';
 import { type LoadedDataset, loadDataset, type PreparedDataset, prepareDataset } from '../data/load.js';
 import { Vocabulary } from '../data/vocabulary.js';
 import { QqpError, RunError, TrainingError } from '../errors.js';
-import { buildModel } from '../registry/build.js';
+import { buildModel } from '../model/build.js';
 import { losses } from '../registry/objectives.js';
 import { buildOptimizer } from '../registry/optimizers.js';
 import { buildSchedule, monitorMode, type Schedule } from '../registry/schedules.js';
@@ -169,7 +169,7 @@ async function restoreOptimizer(optimizer: tfc.Optimizer, dir: string): Promise<
 
 /** Per-sample loss of the configured loss function, shape [batch]. */
 function perSampleLoss(name: ResolvedConfig['training']['loss'], y: tfc.Tensor, p: tfc.Tensor): tfc.Tensor {
-  return losses[name].fn(y, p);
+  return losses.byName[name].fn(y, p);
 }
 
 function classWeights(config: ResolvedConfig, labels: Float32Array): [number, number] | null {

@@ -181,7 +181,7 @@ describe('loadConfig', () => {
     const dir = project({
       'a.yaml': MINIMAL.replace(
         '  source: pairs.csv',
-        '  source: pairs.csv\n  train: t.csv\n  split: { train: 0.7, test: 0.2 }\n  encoding: { pair: siamese }',
+        '  source: pairs.csv\n  train: t.csv\n  split: { train: 0.7, test: 0.2 }\n  encoding: { pair: separate }',
       ).replace('{ type: dense, units: 1, activation: sigmoid }', '{ type: dense, units: 2 }'),
     });
     const messages = problemsOf(dir, 'a.yaml').map((p) => `${p.path}: ${p.message}`);

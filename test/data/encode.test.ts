@@ -25,7 +25,7 @@ function q(ids: number[], maxLength: number, padding: 'pre' | 'post', truncation
 describe('encoding', () => {
   it('sequenceLength is 2*maxLength+1 for concat and maxLength for siamese', () => {
     assert.equal(sequenceLength({ pair: 'concat', maxLength: 20 }), 41);
-    assert.equal(sequenceLength({ pair: 'siamese', maxLength: 20 }), 20);
+    assert.equal(sequenceLength({ pair: 'separate', maxLength: 20 }), 20);
   });
 
   it('pads and truncates before or after', () => {
@@ -57,7 +57,7 @@ describe('encoding', () => {
   });
 
   it('siamese: two sequences of maxLength', () => {
-    const e = encodePairs([row('a b', 'c')], tok, vocab, { pair: 'siamese', maxLength: 2, padding: 'post' });
+    const e = encodePairs([row('a b', 'c')], tok, vocab, { pair: 'separate', maxLength: 2, padding: 'post' });
     assert.equal(e.sequenceLength, 2);
     assert.equal(e.inputs.length, 2);
     assert.deepEqual([...e.inputs[0]!], [3, 4]);
@@ -66,7 +66,7 @@ describe('encoding', () => {
 
   it('swap augmentation adds (q2, q1) right after each pair with the same label', () => {
     const rows = [row('a', 'b', 1, 'x'), row('c', 'd', 0, 'y')];
-    const e = encodePairs(rows, tok, vocab, { pair: 'siamese', maxLength: 1 }, { augment: true });
+    const e = encodePairs(rows, tok, vocab, { pair: 'separate', maxLength: 1 }, { augment: true });
     assert.equal(e.count, 4);
     assert.deepEqual([...e.inputs[0]!], [3, 4, 5, 6]);
     assert.deepEqual([...e.inputs[1]!], [4, 3, 6, 5]);

@@ -102,7 +102,7 @@ describe('prepareDataset', () => {
   it('encodes the training split as encodePairs would with the built vocabulary', async () => {
     const { splits } = await loadDataset({ source: 'source.csv' }, { baseDir: dir });
     const enc = {
-      pair: 'siamese',
+      pair: 'separate',
       maxLength: 4,
       padding: 'post',
       truncation: 'post',

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Type } from '@sinclair/typebox';
 import * as tfc from '@tensorflow/tfjs-core';
 import { useInspectionBackend } from '../../src/backend/index.js';
 import { FastOrthogonal } from '../../src/backend/orthogonal.js';
@@ -10,14 +11,14 @@ import { layers } from '../../src/registry/layers.js';
 import { models } from '../../src/registry/models.js';
 import { losses, metrics } from '../../src/registry/objectives.js';
 import { buildOptimizer, optimizers } from '../../src/registry/optimizers.js';
-import { indexByName } from '../../src/registry/types.js';
+import { defineRegistry } from '../../src/registry/types.js';
 
 describe('registry', () => {
   it('refuses a name registered twice', () => {
-    assert.throws(
-      () => indexByName('layer', [{ name: 'dense' }, { name: 'dense' }]),
-      /"dense" is registered twice/,
-    );
+    assert.throws(() => {
+      const entry = { name: 'dense', description: 'd', params: Type.Object({}) };
+      defineRegistry('layer', [entry, { ...entry }], { title: 'layer', description: 'layers' });
+    }, /"dense" is registered twice/);
   });
 
   it('has the layers, optimizers and model shapes the tool promises', () => {
@@ -38,9 +39,9 @@ describe('registry', () => {
       'layerNormalization',
       'flatten',
     ]) {
-      assert.ok(name in layers, name);
+      assert.ok(name in layers.byName, name);
     }
-    assert.deepEqual(Object.keys(optimizers).sort(), [
+    assert.deepEqual(Object.keys(optimizers.byName).sort(), [
       'adadelta',
       'adagrad',
       'adam',
@@ -48,9 +49,9 @@ describe('registry', () => {
       'rmsprop',
       'sgd',
     ]);
-    assert.deepEqual(Object.keys(models).sort(), ['sequential', 'siamese']);
-    for (const m of ['accuracy', 'precision', 'recall']) assert.ok(m in metrics, m);
-    assert.ok('binaryCrossentropy' in losses);
+    assert.deepEqual(Object.keys(models.byName).sort(), ['sequential', 'siamese']);
+    for (const m of ['accuracy', 'precision', 'recall']) assert.ok(m in metrics.byName, m);
+    assert.ok('binaryCrossentropy' in losses.byName);
   });
 
   it('generates the schema from the registry: every layer name, no other', () => {
@@ -61,14 +62,14 @@ describe('registry', () => {
         }[];
       }
     ).oneOf[0]?.properties.layers?.items.oneOf.map((b) => b.properties.type.const);
-    assert.deepEqual(layerUnion?.sort(), Object.keys(layers).sort());
+    assert.deepEqual(layerUnion?.sort(), Object.keys(layers.byName).sort());
   });
 
   it('describes every parameter with a description, and every optional one with a default', () => {
     const catalog = registryCatalog();
     assert.deepEqual(
       catalog.layers.map((l) => l.name),
-      Object.keys(layers),
+      Object.keys(layers.byName),
     );
     for (const kind of ['models', 'layers', 'optimizers'] as const) {
       for (const c of catalog[kind]) {
@@ -86,7 +87,7 @@ describe('registry', () => {
 
   it('builds every optimizer with its defaults, and each takes a step', async () => {
     await useInspectionBackend();
-    for (const type of Object.keys(optimizers)) {
+    for (const type of Object.keys(optimizers.byName)) {
       const { config, issues } = validateConfig({
         model: { type: 'sequential', layers: [] },
         training: { optimizer: { type } },

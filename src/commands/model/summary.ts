@@ -3,7 +3,7 @@ import { QqpCommand } from '../../cli/base.js';
 import { configFlags } from '../../cli/flags.js';
 import { formatCount, formatShape, table } from '../../cli/render.js';
 import { loadConfig } from '../../config/load.js';
-import { type ConfigModelSummary, summarizeConfig } from '../../registry/summary.js';
+import { type ConfigModelSummary, summarizeConfig } from '../../model/summary.js';
 
 export default class ModelSummary extends QqpCommand<ConfigModelSummary> {
   static override summary =

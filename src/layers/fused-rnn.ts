@@ -370,8 +370,3 @@ export class FusedGRU extends FusedRnn {
     return FusedGRU.className;
   }
 }
-
-// Known to tfjs' deserializer from the moment the module loads: Bidirectional clones its inner
-// layer through getConfig() and deserialize() while it is being constructed.
-tfc.serialization.registerClass(FusedLSTM);
-tfc.serialization.registerClass(FusedGRU);

@@ -1,8 +1,8 @@
 import { useInspectionBackend } from '../backend/index.js';
 import type { LoadedConfig } from '../config/load.js';
 import { sequenceLength } from '../data/encode.js';
+import type { LayersModel } from '../registry/models.js';
 import { buildFromLoaded } from './build.js';
-import type { LayersModel } from './models.js';
 
 export interface LayerSummary {
   name: string;

@@ -5,14 +5,14 @@ import { describe, it } from 'node:test';
 import * as tfc from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { useInspectionBackend } from '../../src/backend/index.js';
-import { validateConfigFiles } from '../../src/config/check-files.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { ResolvedConfig } from '../../src/config/schema.js';
 import { validateConfig } from '../../src/config/validate.js';
-import { buildModel } from '../../src/registry/build.js';
-import { registerCustomLayers } from '../../src/registry/custom-layers.js';
+import { registerLayerClasses } from '../../src/layers/index.js';
+import { buildModel } from '../../src/model/build.js';
+import { validateConfigFiles } from '../../src/model/check-files.js';
+import { summarizeModel } from '../../src/model/summary.js';
 import { layers } from '../../src/registry/layers.js';
-import { summarizeModel } from '../../src/registry/summary.js';
 import { PROJECT_ROOT } from '../helpers/cli.js';
 
 /** A config object (before defaults) → resolved config, asserting it is valid. */
@@ -26,7 +26,7 @@ const DATA = { source: 'x.csv', encoding: { pair: 'concat', maxLength: 5 } };
 const OUT = { type: 'dense', units: 1, activation: 'sigmoid' };
 
 /** One small stack per registered layer type, with the layer in a valid place. */
-const EXAMPLES: Record<keyof typeof layers, unknown[]> = {
+const EXAMPLES: Record<keyof typeof layers.byName, unknown[]> = {
   embedding: [{ type: 'embedding', outputDim: 4 }, { type: 'flatten' }, OUT],
   lstm: [{ type: 'embedding', outputDim: 4 }, { type: 'lstm', units: 3 }, OUT],
   gru: [{ type: 'embedding', outputDim: 4 }, { type: 'gru', units: 3, goBackwards: true }, OUT],
@@ -144,7 +144,7 @@ describe('building models from the registry', () => {
 
   it('builds a model with each registered layer type', async () => {
     await useInspectionBackend();
-    assert.deepEqual(Object.keys(EXAMPLES).sort(), Object.keys(layers).sort());
+    assert.deepEqual(Object.keys(EXAMPLES).sort(), Object.keys(layers.byName).sort());
     for (const [type, stack] of Object.entries(EXAMPLES)) {
       const config = resolve({ data: DATA, model: { type: 'sequential', layers: stack } });
       const model = buildModel(config, { vocabSize: 20 });
@@ -171,7 +171,7 @@ describe('building models from the registry', () => {
   it('builds a siamese model with one shared encoder and |u−v|, and it saves and loads', async () => {
     await useInspectionBackend();
     const config = resolve({
-      data: { source: 'x.csv', encoding: { pair: 'siamese', maxLength: 6 } },
+      data: { source: 'x.csv', encoding: { pair: 'separate', maxLength: 6 } },
       model: {
         type: 'siamese',
         encoder: [{ type: 'embedding', outputDim: 4 }, { type: 'globalAveragePooling1d' }],
@@ -199,7 +199,7 @@ describe('building models from the registry', () => {
       }),
     );
     assert.ok(saved);
-    registerCustomLayers();
+    registerLayerClasses();
     const loaded = await tfl.loadLayersModel(tfc.io.fromMemory(saved));
     const c = (loaded.predict([q1, q2]) as tfc.Tensor).dataSync()[0]!;
     assert.ok(Math.abs(a - c) < 1e-6, `${a} vs ${c} after load`);

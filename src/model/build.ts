@@ -1,9 +1,9 @@
 import type { LoadedConfig } from '../config/load.js';
-import type { ConfigPath } from '../config/paths.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { sequenceLength } from '../data/encode.js';
 import type { Problem } from '../errors.js';
-import { buildModelShape, kerasNames, type LayersModel } from './models.js';
+import { buildModelShape, kerasNames, type LayersModel } from '../registry/models.js';
+import type { ConfigPath } from '../util/paths.js';
 
 export interface BuildOptions {
   /** Rows of the embedding table: the vocabulary's size. */

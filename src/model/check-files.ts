@@ -1,7 +1,7 @@
 import { useInspectionBackend } from '../backend/index.js';
+import { checkConfigFile, type LoadOptions } from '../config/load.js';
 import { type Problem, QqpError } from '../errors.js';
-import { buildFromLoaded } from '../registry/build.js';
-import { checkConfigFile, type LoadOptions } from './load.js';
+import { buildFromLoaded } from './build.js';
 
 export interface FileValidation {
   file: string;

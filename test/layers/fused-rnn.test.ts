@@ -17,8 +17,7 @@ import {
   registerFusedRnnKernels,
 } from '../../src/backend/kernels/rnn.js';
 import { fusedThreads, setFusedThreads } from '../../src/backend/kernels/rnn-wasm.js';
-import { registerCustomLayers } from '../../src/registry/custom-layers.js';
-import { FusedGRU, FusedLSTM } from '../../src/registry/fused-rnn.js';
+import { FusedGRU, FusedLSTM, registerLayerClasses } from '../../src/layers/index.js';
 import { loadModel, saveModel } from '../../src/runs/model-io.js';
 
 /**
@@ -237,7 +236,7 @@ for (const { backend, threads, random } of RUNS) {
   describe(`fused recurrent layers on ${backend}, ${threads} thread(s), equal tfjs-layers' (outputs and gradients)`, () => {
     before(async () => {
       await initBackend(backend);
-      registerCustomLayers();
+      registerLayerClasses();
       setFusedThreads(threads);
     });
     after(() => setFusedThreads(DEFAULT_THREADS));
@@ -253,7 +252,7 @@ describe('fused layers on a backend without the fused kernels (as native TensorF
   const FORWARD = [FUSED_LSTM, FUSED_GRU, FUSED_LSTM_INFER, FUSED_GRU_INFER];
   before(async () => {
     await initBackend('cpu');
-    registerCustomLayers();
+    registerLayerClasses();
     for (const k of FORWARD) tf.unregisterKernel(k, 'cpu');
   });
   after(() => registerFusedRnnKernels('cpu'));
@@ -274,7 +273,7 @@ describe('a model saved with fused layers', () => {
   let dir: string;
   before(async () => {
     await initBackend('wasm');
-    registerCustomLayers();
+    registerLayerClasses();
     dir = mkdtempSync(join(tmpdir(), 'qqp-fused-'));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));

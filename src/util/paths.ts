@@ -39,3 +39,17 @@ export function parsePath(text: string): ConfigPath | undefined {
 export function startsWith(path: readonly PathSegment[], prefix: readonly PathSegment[]): boolean {
   return prefix.length <= path.length && prefix.every((seg, i) => path[i] === seg);
 }
+
+/** A problem at a path of a config, before it is given a file and position. */
+export interface ConfigIssue {
+  path: ConfigPath;
+  /** Point at the key (unknown keys) rather than the value. */
+  at: 'key' | 'value';
+  message: string;
+  suggestion?: string;
+}
+
+/** Issues found inside a part of a config (paths relative to it), placed under `prefix`. */
+export function underPath(prefix: readonly PathSegment[], issues: readonly ConfigIssue[]): ConfigIssue[] {
+  return issues.map((issue) => ({ ...issue, path: [...prefix, ...issue.path] }));
+}

@@ -1,13 +1,11 @@
 import * as tfc from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-// Importing the fused layers registers them (Bidirectional deserializes its inner layer at once).
-import './fused-rnn.js';
 
 type Shape = (number | null)[];
 
 /**
  * |u − v|, element-wise, for the siamese combine step (tfjs-layers has no subtract layer).
- * Registered with tfjs' serialization under a qqp-specific class name so saved models load again.
+ * Known to tfjs' serialization under a qqp-specific class name (src/layers/index.ts) so saved models load again.
  */
 export class AbsDifference extends tfl.layers.Layer {
   static readonly className = 'QqpAbsDifference';
@@ -30,13 +28,4 @@ export class AbsDifference extends tfl.layers.Layer {
   override getClassName(): string {
     return AbsDifference.className;
   }
-}
-
-let registered = false;
-
-/** Makes qqp's custom layers known to tfjs' model loader. Called by the model builder and loader. */
-export function registerCustomLayers(): void {
-  if (registered) return;
-  tfc.serialization.registerClass(AbsDifference);
-  registered = true;
 }
