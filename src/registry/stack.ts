@@ -73,7 +73,7 @@ export function checkOutput(stack: readonly LayerConfig[], at: ConfigPath, loss:
   const last = stack[i];
   if (!last) return [];
   const out = layerFacts(last).output?.(last);
-  if (!out || out.units !== 1) {
+  if (out?.units !== 1) {
     const enders = layers.list.filter((e) => e.output !== undefined).map((e) => e.name);
     return [
       {
