@@ -1,0 +1,52 @@
+/**
+ * qqp as a library: `import { loadConfig, train, evaluate, predict } from 'qqp'`.
+ *
+ * The same functions the commands call, with no oclif in them: they return values and throw
+ * `QqpError`s (`ConfigError`, `DataError`, ...) whose `problems` say where (file:line:col) and what
+ * would be right. Everything that trains, evaluates or predicts reads and writes run folders under
+ * the `experimentsDir` it is given, exactly as `qqp train` does.
+ */
+
+// Configs: load (extends, --set, validation with positions), validate, inspect.
+export { type LoadedConfig, type LoadOptions, loadConfig } from './config/load.js';
+export type { ResolvedConfig } from './config/schema.js';
+// Data: read any supported format, statistics.
+export { type PairRow, type ReadOptions, readPairs, streamPairs } from './data/read.js';
+export { computeStats, type DataStats } from './data/stats.js';
+// Errors, with their located problems.
+export {
+  ConfigError,
+  DataError,
+  NetworkError,
+  type Problem,
+  QqpError,
+  RunError,
+  TrainingError,
+  UsageError,
+} from './errors.js';
+// Evaluation and prediction from a run folder.
+export {
+  type EvaluateOptions,
+  type EvaluationResult,
+  evaluateRun as evaluate,
+} from './eval/evaluate.js';
+export {
+  type PairPrediction,
+  type PredictFileOptions,
+  type PredictFileResult,
+  type PredictPairsOptions,
+  type PredictPairsResult,
+  predictFile,
+  predictPairs as predict,
+  type QuestionPair,
+} from './eval/predict.js';
+export { buildModel } from './model/build.js';
+export { type ValidationReport, validateConfigFiles } from './model/check-files.js';
+export { type ConfigModelSummary, summarizeConfig } from './model/summary.js';
+// The registry: every component with its parameters.
+export { type RegistryCatalog, registryCatalog } from './registry/catalog.js';
+export { type Comparison, type CompareOptions, compareRuns } from './report/compare.js';
+// Run folders: list, read and compare.
+export { listRuns, type RunInfo, readRun } from './report/read.js';
+// Training.
+export { type TrainEvent, type TrainOptions, type TrainResult, train } from './train/trainer.js';
