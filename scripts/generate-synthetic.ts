@@ -1,14 +1,15 @@
 /**
- * Writes the bundled SYNTHETIC duplicate-question dataset (Kaggle train.csv format).
+ * Writes the bundled SYNTHETIC duplicate-question dataset (Kaggle train.csv format) from the
+ * templates and word lists in scripts/synthetic/data/ (or another folder of the same files, --data).
  * With no flags it reproduces data/qqp-synthetic.csv byte for byte.
  *
- * Usage: npm run data:synthetic -- [--seed N] [--rows N] [--out path]
+ * Usage: npm run data:synthetic -- [--seed N] [--rows N] [--out path] [--data folder]
  */
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { SYNTHETIC_DEFAULTS, writeSyntheticCsv } from '../src/data/synthetic/index.js';
 import { QqpError, UsageError } from '../src/errors.js';
+import { DATA_DIR, loadSyntheticData, SYNTHETIC_DEFAULTS, writeSyntheticCsv } from './synthetic/index.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_OUT = join(ROOT, 'data', 'qqp-synthetic.csv');
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
     parsed = parse();
   } catch (e) {
     throw new UsageError('SYNTHETIC_FLAG', (e as Error).message, {
-      suggestions: ['usage: npm run data:synthetic -- [--seed N] [--rows N] [--out path]'],
+      suggestions: ['usage: npm run data:synthetic -- [--seed N] [--rows N] [--out path] [--data folder]'],
     });
   }
   const { values } = parsed;
@@ -35,7 +36,8 @@ async function main(): Promise<void> {
     rows: intFlag('rows', values.rows, SYNTHETIC_DEFAULTS.rows),
   };
   const out = values.out ?? DEFAULT_OUT;
-  const r = await writeSyntheticCsv(out, options);
+  const data = loadSyntheticData(values.data ?? DATA_DIR);
+  const r = await writeSyntheticCsv(out, options, data);
   const where = relative(process.cwd(), r.path) || r.path;
   process.stdout.write(
     `wrote ${where}: ${r.rows} pairs, ${r.duplicates} duplicates (${((100 * r.duplicates) / r.rows).toFixed(1)}%), ` +
@@ -45,7 +47,12 @@ async function main(): Promise<void> {
 
 function parse() {
   return parseArgs({
-    options: { seed: { type: 'string' }, rows: { type: 'string' }, out: { type: 'string' } },
+    options: {
+      seed: { type: 'string' },
+      rows: { type: 'string' },
+      out: { type: 'string' },
+      data: { type: 'string' },
+    },
     allowPositionals: false,
   });
 }

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { DataError } from '../../errors.js';
+import { DataError } from '../../src/errors.js';
+import { loadSyntheticData } from './data.js';
 import { type SyntheticOptions, type SyntheticRow, syntheticRows } from './generate.js';
+import type { SyntheticData } from './types.js';
 
 export const KAGGLE_HEADER = 'id,qid1,qid2,question1,question2,is_duplicate';
 
@@ -17,9 +19,9 @@ export function csvLine(row: SyntheticRow): string {
 }
 
 /** The whole file as Kaggle's train.csv lays it out: header, one pair per line, `\n` endings. */
-export function syntheticCsv(options: SyntheticOptions): string {
+export function syntheticCsv(options: SyntheticOptions, data: SyntheticData = loadSyntheticData()): string {
   const lines = [KAGGLE_HEADER];
-  for (const row of syntheticRows(options)) lines.push(csvLine(row));
+  for (const row of syntheticRows(options, data)) lines.push(csvLine(row));
   return `${lines.join('\n')}\n`;
 }
 
@@ -38,8 +40,9 @@ export interface SyntheticWriteResult {
 export async function writeSyntheticCsv(
   path: string,
   options: SyntheticOptions,
+  data: SyntheticData = loadSyntheticData(),
 ): Promise<SyntheticWriteResult> {
-  const text = syntheticCsv(options);
+  const text = syntheticCsv(options, data);
   const duplicates = text.split('\n').filter((l) => l.endsWith(',1')).length;
   const bytes = Buffer.byteLength(text, 'utf8');
   const sha256 = createHash('sha256').update(text, 'utf8').digest('hex');

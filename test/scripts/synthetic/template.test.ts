@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CONTEXTS, FAMILIES, type Family } from '../../../src/data/synthetic/families.js';
-import { realize, validateFamilies } from '../../../src/data/synthetic/template.js';
-import { ENTITIES } from '../../../src/data/synthetic/vocabulary.js';
+import { loadSyntheticData } from '../../../scripts/synthetic/data.js';
+import { realize, validateFamilies } from '../../../scripts/synthetic/template.js';
+import type { Family } from '../../../scripts/synthetic/types.js';
 import { Rng } from '../../../src/util/rng.js';
+
+const data = loadSyntheticData();
 
 describe('synthetic question families', () => {
   it('hold every invariant the generator relies on', () => {
-    assert.deepEqual(validateFamilies([...FAMILIES, ...CONTEXTS]), []);
+    assert.deepEqual(validateFamilies([...data.families, ...data.contexts], data), []);
   });
 
   it('are reported when a template forgets a slot or an enum has the wrong number of options', () => {
@@ -20,15 +22,15 @@ describe('synthetic question families', () => {
       ],
       templates: ["Why {neg:is|isn't} {lang} popular?", 'Is {lang} popular?', 'Why {neg:is} it?'],
     };
-    const problems = validateFamilies([broken]);
+    const problems = validateFamilies([broken], data);
     assert.ok(problems.some((p) => p.includes('broken#1') && p.includes('{neg}')));
     assert.ok(problems.some((p) => p.includes('broken#2') && p.includes('needs 2 options')));
     assert.ok(problems.some((p) => p.includes('broken#2') && p.includes('{lang}')));
   });
 
   it('cover many topics', () => {
-    assert.ok(new Set(FAMILIES.map((f) => f.topic)).size >= 12);
-    assert.ok(FAMILIES.length >= 60);
+    assert.ok(new Set(data.families.map((f) => f.topic)).size >= 12);
+    assert.ok(data.families.length >= 60);
   });
 });
 
@@ -46,14 +48,14 @@ describe('realize', () => {
   };
 
   it('gives the same text for the same rng seed, and fills enum options by value', () => {
-    const one = realize(family, [0, 1, 1], 0, new Rng(5));
-    assert.equal(realize(family, [0, 1, 1], 0, new Rng(5)), one);
+    const one = realize(data, family, [0, 1, 1], 0, new Rng(5));
+    assert.equal(realize(data, family, [0, 1, 1], 0, new Rng(5)), one);
     assert.match(one, /^Is Python( 3)? not better than Java for a (beginner|newbie)\?$/);
-    assert.match(realize(family, [0, 1, 0], 0, new Rng(5)), /^Is Python( 3)? better than Java/);
+    assert.match(realize(data, family, [0, 1, 0], 0, new Rng(5)), /^Is Python( 3)? better than Java/);
   });
 
   it('exchanges the symmetric slots when asked', () => {
-    assert.match(realize(family, [0, 1, 0], 0, new Rng(1), true), /^Is Java better than Python/);
+    assert.match(realize(data, family, [0, 1, 0], 0, new Rng(1), true), /^Is Java better than Python/);
   });
 
   it('writes "an" before a vowel sound and capitalises the first letter', () => {
@@ -65,9 +67,11 @@ describe('realize', () => {
     };
     // Single-form jobs, so the surface is fixed whatever the rng picks.
     const find = (name: string) => {
-      const v = (ENTITIES.job ?? []).findIndex((forms) => forms.length === 1 && forms[0] === name);
+      const v = (data.entities.get('job') ?? []).findIndex(
+        (forms) => forms.length === 1 && forms[0] === name,
+      );
       assert.ok(v >= 0, `${name} is a single-form job`);
-      return realize(f, [v], 0, new Rng(0));
+      return realize(data, f, [v], 0, new Rng(0));
     };
     assert.equal(find('IAS officer'), 'How do I become an IAS officer?');
     assert.equal(find('UX designer'), 'How do I become a UX designer?');

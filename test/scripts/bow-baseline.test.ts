@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { BASELINE_DEFAULTS, readPairs, runBowBaseline } from '../../../scripts/bow-baseline.js';
-import { generateSyntheticQqp, writeSyntheticCsv } from '../../../src/data/synthetic/index.js';
-import { DataError } from '../../../src/errors.js';
-import { PROJECT_ROOT } from '../../helpers/cli.js';
+import { BASELINE_DEFAULTS, readPairs, runBowBaseline } from '../../scripts/bow-baseline.js';
+import { generateSyntheticQqp, writeSyntheticCsv } from '../../scripts/synthetic/index.js';
+import { DataError } from '../../src/errors.js';
+import { PROJECT_ROOT } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'qqp-bow-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -5,7 +5,7 @@ import {
   HARD_NEGATIVE_KINDS,
   PAIR_KINDS,
   type SyntheticRow,
-} from '../../../src/data/synthetic/index.js';
+} from '../../../scripts/synthetic/index.js';
 import { UsageError } from '../../../src/errors.js';
 
 const ROWS = 4000;

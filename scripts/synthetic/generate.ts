@@ -1,36 +1,9 @@
-import { UsageError } from '../../errors.js';
-import { Rng } from '../../util/rng.js';
-import { CONTEXTS, FAMILIES, type Family, type Slot } from './families.js';
+import { UsageError } from '../../src/errors.js';
+import { Rng } from '../../src/util/rng.js';
+import { loadSyntheticData } from './data.js';
+import { PAIR_KINDS, type PairKind, supports } from './kinds.js';
 import { realize, slotSize } from './template.js';
-
-/**
- * How a pair was made. `paraphrase` is the only duplicate kind; the hard negatives share most words
- * with their partner but change one thing (`entity`, `number`, `negation`, `intent`, or `order`:
- * two slots exchanged, "from A to B" vs "from B to A"); `topic` keeps the family but changes every
- * entity/number; `unrelated` pairs two families.
- */
-export type PairKind =
-  | 'paraphrase'
-  | 'entity'
-  | 'number'
-  | 'negation'
-  | 'intent'
-  | 'order'
-  | 'topic'
-  | 'unrelated';
-
-export const PAIR_KINDS: readonly PairKind[] = [
-  'paraphrase',
-  'entity',
-  'number',
-  'negation',
-  'intent',
-  'order',
-  'topic',
-  'unrelated',
-];
-
-export const HARD_NEGATIVE_KINDS: readonly PairKind[] = ['entity', 'number', 'negation', 'intent', 'order'];
+import type { Family, Lexicon, Slot, SyntheticData } from './types.js';
 
 /** One generated pair. The CSV holds only the Kaggle columns; `kind` and the families are for tests. */
 export interface SyntheticRow {
@@ -92,25 +65,6 @@ const P = {
   lowerAll: 0.015,
 };
 
-const PREFIXES = [
-  'I am a beginner.',
-  'I need some advice.',
-  'This might be a silly question.',
-  'Please help me.',
-  'I have been thinking about this for a while.',
-  'I am a second year engineering student and I am confused about my future.',
-  'I have asked many people but nobody gives me a clear answer.',
-  'My parents want me to decide soon.',
-];
-const SUFFIXES = [
-  'Please help.',
-  'Any suggestions?',
-  'Thanks in advance.',
-  'Please answer honestly.',
-  'Any advice?',
-  'I would really appreciate a detailed answer from someone with experience.',
-];
-
 interface Question {
   family: number;
   values: number[];
@@ -121,35 +75,14 @@ interface Question {
   text: string;
 }
 
-function supports(f: Family, kind: PairKind): boolean {
-  const has = (k: Slot['kind']) => f.slots.some((s) => s.kind === k);
-  switch (kind) {
-    case 'paraphrase':
-    case 'unrelated':
-      return true;
-    case 'entity':
-      return has('entity');
-    case 'number':
-      return has('number');
-    case 'negation':
-      return has('negation');
-    case 'intent':
-      return has('intent');
-    case 'order':
-      return f.ordered !== undefined;
-    case 'topic':
-      return has('entity') || has('number');
-  }
-}
-
 /**
  * Family chances for paraphrase pairs. Negative kinds pick uniformly among the families that support
  * them, so some families get more negatives than others; paraphrases are then spread in proportion,
  * which gives every family about the same duplicate rate: the topic alone says nothing of the label.
  */
-function paraphraseFamilyWeights(): number[] {
-  const supporters = new Map(PAIR_KINDS.map((k) => [k, FAMILIES.filter((f) => supports(f, k)).length]));
-  return FAMILIES.map((f) =>
+function paraphraseFamilyWeights(families: readonly Family[]): number[] {
+  const supporters = new Map(PAIR_KINDS.map((k) => [k, families.filter((f) => supports(f, k)).length]));
+  return families.map((f) =>
     PAIR_KINDS.reduce(
       (sum, k) =>
         k !== 'paraphrase' && supports(f, k) ? sum + KIND_WEIGHTS[k] / (supporters.get(k) ?? 1) : sum,
@@ -172,8 +105,8 @@ function checkOptions(options: SyntheticOptions): void {
 }
 
 /** A value for `slot` other than `avoid` (all values in it). */
-function otherValue(rng: Rng, slot: Slot, avoid: readonly number[]): number {
-  const size = slotSize(slot);
+function otherValue(rng: Rng, lexicon: Lexicon, slot: Slot, avoid: readonly number[]): number {
+  const size = slotSize(lexicon, slot);
   for (;;) {
     const v = rng.int(0, size - 1);
     if (!avoid.includes(v)) return v;
@@ -189,19 +122,19 @@ function sameTypeValues(f: Family, values: readonly number[], i: number): number
   );
 }
 
-function randomValues(rng: Rng, f: Family): number[] {
+function randomValues(rng: Rng, lexicon: Lexicon, f: Family): number[] {
   const values: number[] = [];
   f.slots.forEach((slot, i) => {
-    values.push(otherValue(rng, slot, sameTypeValues(f, values, i)));
+    values.push(otherValue(rng, lexicon, slot, sameTypeValues(f, values, i)));
   });
   return values;
 }
 
-function mutate(rng: Rng, f: Family, values: readonly number[], kind: PairKind): number[] {
+function mutate(rng: Rng, lexicon: Lexicon, f: Family, values: readonly number[], kind: PairKind): number[] {
   const out = [...values];
   const indices = (pred: (s: Slot) => boolean) => f.slots.flatMap((s, i) => (pred(s) ? [i] : []));
   const change = (i: number) => {
-    out[i] = otherValue(rng, f.slots[i] as Slot, [out[i] ?? -1, ...sameTypeValues(f, out, i)]);
+    out[i] = otherValue(rng, lexicon, f.slots[i] as Slot, [out[i] ?? -1, ...sameTypeValues(f, out, i)]);
   };
   switch (kind) {
     case 'entity':
@@ -245,10 +178,10 @@ function typo(rng: Rng, text: string): string {
 }
 
 /** Context sentences, typos, casing and punctuation slips, as people write on Quora. */
-function addNoise(rng: Rng, text: string): string {
+function addNoise(rng: Rng, data: SyntheticData, text: string): string {
   let t = text;
-  if (rng.chance(P.prefix)) t = `${rng.pick(PREFIXES)} ${t}`;
-  if (rng.chance(P.suffix)) t = `${t} ${rng.pick(SUFFIXES)}`;
+  if (rng.chance(P.prefix)) t = `${rng.pick(data.prefixes)} ${t}`;
+  if (rng.chance(P.suffix)) t = `${t} ${rng.pick(data.suffixes)}`;
   if (rng.chance(P.typo)) t = typo(rng, t);
   if (rng.chance(P.noQuestionMark)) t = t.replace(/\?$/, '');
   else if (rng.chance(P.doubleQuestionMark)) t = t.replace(/\?$/, '??');
@@ -259,23 +192,28 @@ function addNoise(rng: Rng, text: string): string {
 
 class PairMaker {
   private readonly rng: Rng;
+  private readonly data: SyntheticData;
+  private readonly families: readonly Family[];
   private readonly byKind = new Map<PairKind, number[]>();
-  private readonly paraphraseWeights = paraphraseFamilyWeights();
+  private readonly paraphraseWeights: number[];
   /** Earlier questions of each family, to start a pair from. */
   private readonly pool: Question[][];
   private readonly qids = new Map<string, number>();
   private nextQid = 1;
   private nextId = 0;
 
-  constructor(seed: number) {
+  constructor(seed: number, data: SyntheticData) {
     this.rng = new Rng(seed);
+    this.data = data;
+    this.families = data.families;
+    this.paraphraseWeights = paraphraseFamilyWeights(this.families);
     for (const kind of PAIR_KINDS) {
       this.byKind.set(
         kind,
-        FAMILIES.flatMap((f, i) => (supports(f, kind) ? [i] : [])),
+        this.families.flatMap((f, i) => (supports(f, kind) ? [i] : [])),
       );
     }
-    this.pool = FAMILIES.map(() => []);
+    this.pool = this.families.map(() => []);
   }
 
   private write(
@@ -285,26 +223,27 @@ class PairMaker {
     wording: number,
     swap: boolean,
   ): Question {
-    const f = FAMILIES[family] as Family;
-    let text = realize(f, values, template, new Rng(wording), swap);
-    const contexts = CONTEXTS.filter((c) => c.fits?.includes(f.topic));
+    const f = this.families[family] as Family;
+    let text = realize(this.data, f, values, template, new Rng(wording), swap);
+    const contexts = this.data.contexts.filter((c) => c.fits?.includes(f.topic));
     if (contexts.length > 0 && this.rng.chance(P.context)) {
       const c = this.rng.pick(contexts);
       const sentence = realize(
+        this.data,
         c,
-        randomValues(this.rng, c),
+        randomValues(this.rng, this.data, c),
         this.rng.int(0, c.templates.length - 1),
         this.rng,
       );
       text = this.rng.chance(P.contextAfter) ? `${text} ${sentence}` : `${sentence} ${text}`;
     }
-    text = addNoise(this.rng, text);
+    text = addNoise(this.rng, this.data, text);
     return { family, values, template, wording, swap, text };
   }
 
   private fresh(family: number): Question {
-    const f = FAMILIES[family] as Family;
-    const values = randomValues(this.rng, f);
+    const f = this.families[family] as Family;
+    const values = randomValues(this.rng, this.data, f);
     const template = this.rng.int(0, f.templates.length - 1);
     const swap = f.symmetric !== undefined && this.rng.chance(0.5);
     return this.write(family, values, template, this.rng.seed(), swap);
@@ -316,13 +255,15 @@ class PairMaker {
   }
 
   private partner(base: Question, kind: PairKind): Question {
-    const f = FAMILIES[base.family] as Family;
+    const families = this.families;
+    const f = families[base.family] as Family;
     const rng = this.rng;
     if (kind === 'unrelated') {
-      let family = rng.int(0, FAMILIES.length - 1);
-      while (family === base.family) family = rng.int(0, FAMILIES.length - 1);
-      const g = FAMILIES[family] as Family;
-      return this.write(family, randomValues(rng, g), rng.int(0, g.templates.length - 1), rng.seed(), false);
+      let family = rng.int(0, families.length - 1);
+      while (family === base.family) family = rng.int(0, families.length - 1);
+      const g = families[family] as Family;
+      const values = randomValues(rng, this.data, g);
+      return this.write(family, values, rng.int(0, g.templates.length - 1), rng.seed(), false);
     }
     const swap = f.symmetric !== undefined && rng.chance(0.5);
     if (kind === 'paraphrase') {
@@ -331,7 +272,7 @@ class PairMaker {
         : this.otherTemplate(f, base.template);
       return this.write(base.family, base.values, template, rng.seed(), swap);
     }
-    const values = mutate(rng, f, base.values, kind);
+    const values = mutate(rng, this.data, f, base.values, kind);
     if (kind !== 'topic' && rng.chance(P.negativeSameTemplate)) {
       const wording = rng.chance(P.negativeSameWording) ? base.wording : rng.seed();
       return this.write(base.family, values, base.template, wording, base.swap);
@@ -377,21 +318,30 @@ class PairMaker {
         question2: q2.text,
         isDuplicate: kind === 'paraphrase' ? 1 : 0,
         kind,
-        family1: (FAMILIES[q1.family] as Family).id,
-        family2: (FAMILIES[q2.family] as Family).id,
+        family1: (this.families[q1.family] as Family).id,
+        family2: (this.families[q2.family] as Family).id,
       };
     }
   }
 }
 
-/** The synthetic pairs one at a time; the same options always give the same rows. */
-export function* syntheticRows(options: SyntheticOptions): Generator<SyntheticRow> {
+/**
+ * The synthetic pairs one at a time; the same options and data always give the same rows. `data`
+ * defaults to the files in scripts/synthetic/data/, read (and checked) when this is called.
+ */
+export function* syntheticRows(
+  options: SyntheticOptions,
+  data: SyntheticData = loadSyntheticData(),
+): Generator<SyntheticRow> {
   checkOptions(options);
-  const gen = new PairMaker(options.seed);
+  const gen = new PairMaker(options.seed, data);
   for (let i = 0; i < options.rows; i++) yield gen.row();
 }
 
 /** All synthetic pairs for `options` (10,000 rows take well under a second). */
-export function generateSyntheticQqp(options: SyntheticOptions): SyntheticRow[] {
-  return [...syntheticRows(options)];
+export function generateSyntheticQqp(
+  options: SyntheticOptions,
+  data: SyntheticData = loadSyntheticData(),
+): SyntheticRow[] {
+  return [...syntheticRows(options, data)];
 }

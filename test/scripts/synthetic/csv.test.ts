@@ -12,7 +12,7 @@ import {
   KAGGLE_HEADER,
   SYNTHETIC_DEFAULTS,
   writeSyntheticCsv,
-} from '../../../src/data/synthetic/index.js';
+} from '../../../scripts/synthetic/index.js';
 import { DataError } from '../../../src/errors.js';
 import { PROJECT_ROOT } from '../../helpers/cli.js';
 
