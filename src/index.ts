@@ -25,11 +25,7 @@ export {
   UsageError,
 } from './errors.js';
 // Evaluation and prediction from a run folder.
-export {
-  type EvaluateOptions,
-  type EvaluationResult,
-  evaluateRun as evaluate,
-} from './eval/evaluate.js';
+export { type EvaluateOptions, evaluateRun as evaluate } from './eval/evaluate.js';
 export {
   type PairPrediction,
   type PredictFileOptions,
@@ -45,8 +41,9 @@ export { type ValidationReport, validateConfigFiles } from './model/check-files.
 export { type ConfigModelSummary, summarizeConfig } from './model/summary.js';
 // The registry: every component with its parameters.
 export { type RegistryCatalog, registryCatalog } from './registry/catalog.js';
-export { type Comparison, type CompareOptions, compareRuns } from './report/compare.js';
-// Run folders: list, read and compare.
+export { type CompareOptions, type Comparison, compareRuns } from './report/compare.js';
 export { listRuns, type RunInfo, readRun } from './report/read.js';
+// Run folders: their records, listing, reading and comparing.
+export type { EpochRecord, EvaluationResult, RunMeta, RunSummary } from './runs/records.js';
 // Training.
 export { type TrainEvent, type TrainOptions, type TrainResult, train } from './train/trainer.js';

@@ -28,7 +28,15 @@ describe("the public API: import … from 'qqp'", () => {
     const r = node("const q = await import('qqp'); console.log(JSON.stringify(Object.keys(q)));");
     assert.equal(r.status, 0, r.stderr);
     const keys = JSON.parse(r.stdout) as string[];
-    for (const name of ['loadConfig', 'train', 'evaluate', 'predict', 'predictFile', 'readPairs', 'QqpError']) {
+    for (const name of [
+      'loadConfig',
+      'train',
+      'evaluate',
+      'predict',
+      'predictFile',
+      'readPairs',
+      'QqpError',
+    ]) {
       assert.ok(keys.includes(name), `${name} missing from ${keys.join(', ')}`);
     }
   });
@@ -66,7 +74,17 @@ export { epochs, wrong };
     const tsc = join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     const r = spawnSync(
       process.execPath,
-      [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck', 'use.ts'],
+      [
+        tsc,
+        '--noEmit',
+        '--strict',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--skipLibCheck',
+        'use.ts',
+      ],
       { cwd: project, encoding: 'utf8' },
     );
     assert.equal(r.status, 0, r.stdout + r.stderr);

@@ -6,7 +6,7 @@ import { RowProgressView, runLine } from '../cli/views/progress.js';
 import { BACKENDS } from '../config/schema.js';
 import { DATA_FORMATS } from '../data/schema.js';
 import { EVAL_SPLITS, type EvaluationResult, evaluateRun } from '../eval/index.js';
-import type { ThresholdMetrics } from '../train/metrics.js';
+import type { ThresholdMetrics } from '../runs/records.js';
 
 export default class Eval extends QqpCommand<EvaluationResult> {
   static override summary =

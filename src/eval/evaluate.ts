@@ -1,13 +1,19 @@
-import { basename, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BackendRequest } from '../backend/index.js';
 import { loadDataset } from '../data/load.js';
 import type { DataFormat } from '../data/schema.js';
 import { DataError, RunError, UsageError } from '../errors.js';
 import { RUN_FILES } from '../runs/folder.js';
-import { type BinaryEvaluation, evaluateBinary } from '../train/metrics.js';
+import type {
+  BinaryEvaluation,
+  EvaluationMetrics,
+  EvaluationResult,
+  EvaluationSource,
+} from '../runs/records.js';
+import { evaluateBinary } from '../train/metrics.js';
 import { predictProbabilities } from '../train/predict.js';
-import { encodeForRun, loadRunModel, type OpenedRun, openRun, type RunRef, runRef } from './run.js';
+import { encodeForRun, loadRunModel, type OpenedRun, openRun, runRef } from './run.js';
 import { estimateRows, openStream, type RowProgress, scoreFile } from './stream.js';
 
 export const EVAL_SPLITS = ['test', 'validation'] as const;
@@ -28,29 +34,6 @@ export interface EvaluateOptions {
   /** Write the result into the run folder (default true). */
   save?: boolean;
   onProgress?: (progress: RowProgress) => void;
-}
-
-export type EvaluationSource =
-  | { kind: 'split'; split: EvalSplit; dataFingerprint: string }
-  | { kind: 'file'; file: string; format: string; badRows: number; invalidUtf8Lines: number };
-
-/** evaluateBinary's figures; ROC AUC is null when the pairs hold one class only (it is undefined then). */
-export type EvaluationMetrics = Omit<BinaryEvaluation, 'rocAuc'> & { rocAuc: number | null };
-
-export interface EvaluationResult extends EvaluationMetrics {
-  run: RunRef;
-  source: EvaluationSource;
-  backend: string;
-  evaluatedAt: string;
-  /** The file the result was saved to, inside the run folder (null with `save: false`). */
-  savedTo: string | null;
-}
-
-/** The file a result is saved under: eval-test.json, eval-validation.json, eval-<file name>.json. */
-export function evaluationFileName(source: EvaluationSource): string {
-  if (source.kind === 'split') return `eval-${source.split}.json`;
-  // The full base name (extension kept) so a file named test.csv never replaces eval-test.json.
-  return `eval-${basename(source.file).replace(/[^A-Za-z0-9._-]/g, '_')}.json`;
 }
 
 export function toMetrics(e: BinaryEvaluation): EvaluationMetrics {
@@ -218,9 +201,8 @@ export async function evaluateRun(options: EvaluateOptions): Promise<EvaluationR
       ...toMetrics(evaluateBinary(probs, labels)),
     };
     if (options.save ?? true) {
-      const name = evaluationFileName(source);
-      result.savedTo = run.folder.path(name);
-      run.folder.writeJson(name, result);
+      result.savedTo = run.folder.evaluationPath(source);
+      run.folder.writeEvaluation(result);
     }
     return result;
   } finally {

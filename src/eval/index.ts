@@ -1,15 +1,8 @@
 /** `qqp eval` and `qqp predict`: a trained run's final model on its splits, on files, on single pairs. */
-export {
-  EVAL_SPLITS,
-  type EvalSplit,
-  type EvaluateOptions,
-  type EvaluationMetrics,
-  type EvaluationResult,
-  type EvaluationSource,
-  evaluateRun,
-  evaluationFileName,
-  toMetrics,
-} from './evaluate.js';
+// The on-disk records and eval-*.json's name are the run folder's (src/runs), offered here too.
+export { evaluationFileName } from '../runs/folder.js';
+export type { EvaluationMetrics, EvaluationResult, EvaluationSource, RunRef } from '../runs/records.js';
+export { EVAL_SPLITS, type EvalSplit, type EvaluateOptions, evaluateRun, toMetrics } from './evaluate.js';
 export {
   checkThreshold,
   csvField,
@@ -25,5 +18,5 @@ export {
   predictPairs,
   type QuestionPair,
 } from './predict.js';
-export { encodeForRun, loadRunModel, type OpenedRun, openRun, type RunRef, runRef } from './run.js';
+export { encodeForRun, loadRunModel, type OpenedRun, openRun, runRef } from './run.js';
 export { estimateRows, type RowProgress, type ScoredBatch, scoreFile } from './stream.js';

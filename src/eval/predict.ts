@@ -7,8 +7,9 @@ import type { BackendRequest } from '../backend/index.js';
 import type { PairRow } from '../data/read.js';
 import type { DataFormat } from '../data/schema.js';
 import { DataError, UsageError } from '../errors.js';
+import type { RunRef } from '../runs/records.js';
 import { predictProbabilities } from '../train/predict.js';
-import { encodeForRun, loadRunModel, openRun, type RunRef, runRef } from './run.js';
+import { encodeForRun, loadRunModel, openRun, runRef } from './run.js';
 import { estimateRows, openStream, type RowProgress, scoreFile } from './stream.js';
 
 export const DEFAULT_THRESHOLD = 0.5;

@@ -8,9 +8,9 @@ import type { EncodingConfig } from '../data/schema.js';
 import type { Tokenizer } from '../data/tokenizer.js';
 import { Vocabulary } from '../data/vocabulary.js';
 import { ConfigError, DataError, RunError } from '../errors.js';
-import { RUN_FILES, RunFolder, type RunMeta } from '../runs/folder.js';
+import { RUN_FILES, RunFolder } from '../runs/folder.js';
 import { loadModel } from '../runs/model-io.js';
-import type { RunSummary } from '../train/trainer.js';
+import type { RunMeta, RunRef, RunSummary } from '../runs/records.js';
 
 /**
  * A trained run opened for inference: its config, vocabulary and which weights to use, checked
@@ -31,15 +31,6 @@ export interface OpenedRun {
   /** Whether the run completed (has summary.json). */
   completed: boolean;
   /** Things the user should know about the choice of model, e.g. an unfinished run. */
-  notes: string[];
-}
-
-/** Where the run and its model came from, as results report it. */
-export interface RunRef {
-  id: string;
-  dir: string;
-  weights: 'best' | 'last';
-  completed: boolean;
   notes: string[];
 }
 
@@ -126,7 +117,7 @@ export async function openRun(ref: string, experimentsDir: string): Promise<Open
   let weights: 'best' | 'last' = 'last';
   const completed = folder.has(RUN_FILES.summary);
   if (completed) {
-    const summary = folder.readJson<Partial<RunSummary>>(RUN_FILES.summary);
+    const summary: Partial<RunSummary> = folder.readSummary();
     if (summary.finalWeights !== 'best' && summary.finalWeights !== 'last') {
       throw new RunError(
         'RUN_FILE_CORRUPT',

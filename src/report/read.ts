@@ -2,8 +2,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { RunError, UsageError } from '../errors.js';
-import { RUN_FILES, type RunMeta, type RunStatus } from '../runs/folder.js';
-import type { EpochRecord, RunSummary } from '../train/trainer.js';
+import { RUN_FILES } from '../runs/folder.js';
+import type { EpochRecord, RunMeta, RunStatus, RunSummary } from '../runs/records.js';
 
 /**
  * Reading run folders for the listing, comparing and reporting commands. Every file is read on its

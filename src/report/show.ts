@@ -1,4 +1,4 @@
-import type { EpochRecord } from '../train/trainer.js';
+import type { EpochRecord } from '../runs/records.js';
 import { type ChartSeries, lineChart } from './chart.js';
 import { flattenConfig, formatScalarList } from './flatten.js';
 import { formatDuration, formatMetric } from './format.js';

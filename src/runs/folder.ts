@@ -1,15 +1,40 @@
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
+import type * as tfc from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import YAML from 'yaml';
+import { type LoadedConfig, loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { DATA_PATH_FIELDS } from '../data/schema.js';
+import { Vocabulary } from '../data/vocabulary.js';
 import { RunError } from '../errors.js';
-import { writeFileAtomic, writeJsonAtomic } from './atomic.js';
+import { replaceDirAtomic, writeFileAtomic, writeJsonAtomic } from './atomic.js';
+import { loadModel, writeModelFiles } from './model-io.js';
+import type {
+  Checkpoint,
+  EpochRecord,
+  EvaluationResult,
+  EvaluationSource,
+  OptimizerSlot,
+  OptimizerSnapshot,
+  RunMeta,
+  RunSummary,
+  TrainerState,
+} from './records.js';
 
 /**
  * A run folder, `experiments/<id>/`, describes its run completely: evaluation, prediction, resuming
- * and comparing read nothing else. Only this module writes under `experiments/`.
+ * and comparing read nothing else. Only this module writes under `experiments/<id>/`, each file
+ * through its own typed method (the record types are in records.ts).
  *
  *   config.yaml      the resolved config (defaults filled; data paths relative to this folder)
  *   run.json         status, timestamps, versions, backend, seed, host, command line, data fingerprint
@@ -17,11 +42,10 @@ import { writeFileAtomic, writeJsonAtomic } from './atomic.js';
  *   summary.json     best and last epoch, test metrics (when the run ends)
  *   vocabulary.json  the vocabulary and tokenizer settings
  *   model/best/, model/last/   tfjs layers models (model.json + weights.bin)
- *   checkpoint/      the optimizer's state and the trainer's, to resume
+ *   checkpoint/      the last epoch's model, the optimizer's state and the trainer's, to resume
+ *   eval-*.json      results of `qqp eval`
  *   train.log        what the run printed, with times
  */
-
-export type RunStatus = 'running' | 'completed' | 'interrupted' | 'failed';
 
 export const RUN_FILES = {
   config: 'config.yaml',
@@ -35,40 +59,19 @@ export const RUN_FILES = {
   log: 'train.log',
 } as const;
 
-export interface RunMeta {
-  id: string;
-  name: string;
-  status: RunStatus;
-  createdAt: string;
-  updatedAt: string;
-  finishedAt?: string;
-  /** Seconds spent training, summed over every session of the run (resumes included). */
-  trainSeconds: number;
-  epochsCompleted: number;
-  failure?: { code: string; message: string; epoch?: number; batch?: number };
-  seed: number;
-  tags: string[];
-  backend?: { name: string; reason: string; details?: unknown };
-  host: string;
-  /** The command lines that ran (the first, then each resume). */
-  commands: string[][];
-  /** Directory the run was started from. */
-  cwd: string;
-  gitCommit: string | null;
-  versions: Record<string, string>;
-  configFiles: string[];
-  overrides: string[];
-  data?: {
-    fingerprint: string;
-    mode: string;
-    sizes: { train: number; validation: number; test: number };
-    /** Which split the per-epoch val_* figures come from. */
-    validationSplit: 'validation' | 'test' | 'none';
-    files: { file: string; format: string; rows: number; badRows: number; invalidUtf8Lines: number }[];
-    vocabularySize: number;
-    sequenceLength: number;
-  };
-  sweep?: { id: string; trial: string };
+/** The files inside checkpoint/, replaced together as one folder. */
+export const CHECKPOINT_FILES = {
+  state: 'state.json',
+  model: 'model',
+  optimizer: 'optimizer.json',
+  optimizerData: 'optimizer.bin',
+} as const;
+
+/** The file a result is saved under: eval-test.json, eval-validation.json, eval-<file name>.json. */
+export function evaluationFileName(source: EvaluationSource): string {
+  if (source.kind === 'split') return `eval-${source.split}.json`;
+  // The full base name (extension kept) so a file named test.csv never replaces eval-test.json.
+  return `eval-${basename(source.file).replace(/[^A-Za-z0-9._-]/g, '_')}.json`;
 }
 
 /** Run ids sort by time: `20261128-021502-bilstm`. */
@@ -132,6 +135,7 @@ export class RunFolder {
     return new RunFolder(dir, basename(dir));
   }
 
+  /** The full path of a file of the folder (one of RUN_FILES), for messages and existence checks. */
   path(file: string): string {
     return join(this.dir, file);
   }
@@ -140,10 +144,19 @@ export class RunFolder {
     return existsSync(this.path(file));
   }
 
+  // config.yaml
+
   writeConfig(config: ResolvedConfig, cwd: string): void {
     const text = `# Resolved config of run ${this.id}: every default filled in, data paths relative to this folder.\n${YAML.stringify(configForRunFolder(config, this.dir, cwd), { lineWidth: 0 })}`;
     writeFileAtomic(this.path(RUN_FILES.config), text);
   }
+
+  /** The run's own config, loaded and validated like any config file. */
+  readConfig(): LoadedConfig {
+    return loadConfig(this.path(RUN_FILES.config));
+  }
+
+  // run.json
 
   writeMeta(meta: RunMeta): void {
     writeJsonAtomic(this.path(RUN_FILES.meta), meta);
@@ -153,12 +166,17 @@ export class RunFolder {
     return this.readJson<RunMeta>(RUN_FILES.meta);
   }
 
-  /** Rewrites metrics.jsonl with these records (atomic; a few lines per epoch at most). */
-  writeMetrics(records: readonly object[]): void {
+  // metrics.jsonl
+
+  /**
+   * Rewrites metrics.jsonl with these records, all of them (atomic; a few lines per epoch at most):
+   * the checkpoint's list is the truth, so a resumed run drops lines of an epoch it repeats.
+   */
+  writeEpochs(records: readonly EpochRecord[]): void {
     writeFileAtomic(this.path(RUN_FILES.metrics), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
   }
 
-  readMetrics<T>(): T[] {
+  readEpochs(): EpochRecord[] {
     const file = this.path(RUN_FILES.metrics);
     if (!existsSync(file)) return [];
     const lines = readFileSync(file, 'utf8')
@@ -166,22 +184,97 @@ export class RunFolder {
       .filter((l) => l.trim() !== '');
     return lines.map((l, i) => {
       try {
-        return JSON.parse(l) as T;
+        return JSON.parse(l) as EpochRecord;
       } catch {
         throw new RunError('RUN_FILE_CORRUPT', `${file}:${i + 1}: not valid JSON`);
       }
     });
   }
 
-  writeSummary(summary: object): void {
+  // summary.json
+
+  writeSummary(summary: RunSummary): void {
     writeJsonAtomic(this.path(RUN_FILES.summary), summary);
   }
 
-  writeJson(file: string, value: unknown): void {
-    writeJsonAtomic(this.path(file), value);
+  readSummary(): RunSummary {
+    return this.readJson<RunSummary>(RUN_FILES.summary);
   }
 
-  readJson<T>(file: string): T {
+  // vocabulary.json
+
+  async saveVocabulary(vocabulary: Vocabulary): Promise<void> {
+    await vocabulary.save(this.path(RUN_FILES.vocabulary));
+  }
+
+  loadVocabulary(): Promise<Vocabulary> {
+    return Vocabulary.load(this.path(RUN_FILES.vocabulary));
+  }
+
+  // model/best/, model/last/
+
+  /** Writes a model's files as model/best/ or model/last/ (replaced as a whole, atomically). */
+  writeModel(which: 'best' | 'last', artifacts: tfc.io.ModelArtifacts): void {
+    replaceDirAtomic(this.path(modelDir(which)), (dir) => writeModelFiles(dir, artifacts));
+  }
+
+  loadModel(which: 'best' | 'last'): Promise<tfl.LayersModel> {
+    return loadModel(this.path(modelDir(which)));
+  }
+
+  // checkpoint/
+
+  /** Replaces checkpoint/ as one folder: model, optimizer slots and bytes, trainer state. */
+  writeCheckpoint(checkpoint: Checkpoint): void {
+    replaceDirAtomic(this.path(RUN_FILES.checkpoint), (dir) => {
+      writeModelFiles(join(dir, CHECKPOINT_FILES.model), checkpoint.model);
+      writeFileSync(join(dir, CHECKPOINT_FILES.optimizer), JSON.stringify(checkpoint.optimizer.slots));
+      writeFileSync(join(dir, CHECKPOINT_FILES.optimizerData), checkpoint.optimizer.bytes);
+      writeFileSync(join(dir, CHECKPOINT_FILES.state), JSON.stringify(checkpoint.state, null, 2));
+    });
+  }
+
+  /** The trainer state of the checkpoint, or null when the run has none (no epoch completed). */
+  readCheckpointState(): TrainerState | null {
+    const file = join(RUN_FILES.checkpoint, CHECKPOINT_FILES.state);
+    return this.has(file) ? this.readJson<TrainerState>(file) : null;
+  }
+
+  loadCheckpointModel(): Promise<tfl.LayersModel> {
+    return loadModel(this.path(join(RUN_FILES.checkpoint, CHECKPOINT_FILES.model)));
+  }
+
+  readCheckpointOptimizer(): OptimizerSnapshot {
+    const dir = this.path(RUN_FILES.checkpoint);
+    const slots = JSON.parse(readFileSync(join(dir, CHECKPOINT_FILES.optimizer), 'utf8')) as OptimizerSlot[];
+    const bytes = readFileSync(join(dir, CHECKPOINT_FILES.optimizerData));
+    return { slots, bytes };
+  }
+
+  // eval-*.json
+
+  /** Where an evaluation of this source is saved (evaluationFileName inside the folder). */
+  evaluationPath(source: EvaluationSource): string {
+    return this.path(evaluationFileName(source));
+  }
+
+  /** Saves an evaluation result under the name its source gives (see evaluationFileName). */
+  writeEvaluation(result: EvaluationResult): void {
+    writeJsonAtomic(this.evaluationPath(result.source), result);
+  }
+
+  // train.log
+
+  /** Appends a line to train.log (a log; every other file is replaced atomically). */
+  log(line: string): void {
+    appendFileSync(this.path(RUN_FILES.log), `${new Date().toISOString()} ${line}\n`);
+  }
+
+  modifiedAt(file: string): Date | undefined {
+    return this.has(file) ? statSync(this.path(file)).mtime : undefined;
+  }
+
+  private readJson<T>(file: string): T {
     const full = this.path(file);
     let text: string;
     try {
@@ -197,15 +290,10 @@ export class RunFolder {
       throw new RunError('RUN_FILE_CORRUPT', `${full}: not valid JSON`);
     }
   }
+}
 
-  /** Appends a line to train.log (a log; every other file is replaced atomically). */
-  log(line: string): void {
-    appendFileSync(this.path(RUN_FILES.log), `${new Date().toISOString()} ${line}\n`);
-  }
-
-  modifiedAt(file: string): Date | undefined {
-    return this.has(file) ? statSync(this.path(file)).mtime : undefined;
-  }
+function modelDir(which: 'best' | 'last'): string {
+  return which === 'best' ? RUN_FILES.bestModel : RUN_FILES.lastModel;
 }
 
 export function hostName(): string {

@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { loadConfig } from '../config/load.js';
 import { QqpError } from '../errors.js';
-import { type EpochRecord, type TrainEvent, train } from '../train/trainer.js';
+import type { EpochRecord } from '../runs/records.js';
+import { type TrainEvent, train } from '../train/trainer.js';
 
 /**
  * The process one trial runs in, forked by the local executor or a queue worker. It trains one run

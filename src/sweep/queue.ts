@@ -6,7 +6,7 @@ import { loadConfigText } from '../config/load.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { NetworkError, QqpError, UsageError } from '../errors.js';
 import { configForRunFolder } from '../runs/folder.js';
-import type { EpochRecord } from '../train/trainer.js';
+import type { EpochRecord } from '../runs/records.js';
 import { forkTrial } from './local.js';
 import type { TrialExecutor, TrialOutcome } from './runner.js';
 

@@ -7,7 +7,7 @@ import type { ResolvedConfig } from '../config/schema.js';
 import { QqpError, RunError, UsageError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../runs/atomic.js';
 import { configForRunFolder, makeRunId } from '../runs/folder.js';
-import type { EpochRecord } from '../train/trainer.js';
+import type { EpochRecord } from '../runs/records.js';
 import { AshaScheduler } from './asha.js';
 import { parseSweepSpec, type SweepSpec } from './spec.js';
 import { generateTrials, type Trial, type TrialParams } from './trials.js';

@@ -1,34 +1,9 @@
+import type { BinaryEvaluation, Confusion, ThresholdMetrics } from '../runs/records.js';
+
 /**
  * Binary-classification metrics from predicted probabilities and 0/1 labels. Pure functions: the
  * trainer, `qqp eval` and the tests share them.
  */
-
-export interface Confusion {
-  tp: number;
-  fp: number;
-  tn: number;
-  fn: number;
-}
-
-export interface ThresholdMetrics {
-  threshold: number;
-  accuracy: number;
-  precision: number;
-  recall: number;
-  f1: number;
-  confusion: Confusion;
-}
-
-export interface BinaryEvaluation {
-  count: number;
-  positives: number;
-  logLoss: number;
-  rocAuc: number;
-  /** At threshold 0.5. */
-  atHalf: ThresholdMetrics;
-  /** At the threshold that maximizes F1 on these pairs. */
-  bestF1: ThresholdMetrics;
-}
 
 const EPS = 1e-7; // Keras' clipping for cross-entropy
 

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { EvaluationResult } from '../../src/eval/evaluate.js';
-import type { BinaryEvaluation } from '../../src/train/metrics.js';
+import type { BinaryEvaluation, EvaluationResult } from '../../src/runs/records.js';
 import {
   assertSameMetrics,
   copyRun,

@@ -3,9 +3,10 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { QqpError } from '../../src/errors.js';
-import { evaluateRun, evaluationFileName } from '../../src/eval/evaluate.js';
+import { evaluateRun } from '../../src/eval/evaluate.js';
 import { openRun } from '../../src/eval/run.js';
-import type { BinaryEvaluation } from '../../src/train/metrics.js';
+import { evaluationFileName } from '../../src/runs/folder.js';
+import type { BinaryEvaluation } from '../../src/runs/records.js';
 import {
   assertSameMetrics,
   copyRun,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import YAML from 'yaml';
+import type { EpochRecord } from '../../src/runs/records.js';
 import {
   runSweep,
   type SweepManifest,
@@ -12,7 +13,6 @@ import {
 } from '../../src/sweep/runner.js';
 import { parseSweepSpec } from '../../src/sweep/spec.js';
 import { configHash } from '../../src/sweep/trials.js';
-import type { EpochRecord } from '../../src/train/trainer.js';
 import { PROJECT_ROOT } from '../helpers/cli.js';
 
 const DIR = join(PROJECT_ROOT, 'test', 'fixtures', 'configs');

@@ -6,7 +6,8 @@ import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
 import { TrainingError } from '../../src/errors.js';
 import { RUN_FILES, RunFolder } from '../../src/runs/folder.js';
-import { type EpochRecord, type TrainResult, train } from '../../src/train/trainer.js';
+import type { EpochRecord } from '../../src/runs/records.js';
+import { type TrainResult, train } from '../../src/train/trainer.js';
 import { PROJECT_ROOT } from '../helpers/cli.js';
 
 const TINY = join(PROJECT_ROOT, 'test', 'fixtures', 'configs', 'tiny.yaml');

@@ -1,0 +1,168 @@
+import type * as tfc from '@tensorflow/tfjs-core';
+
+/**
+ * The records a run folder holds, one type per file. Writers go through RunFolder's typed methods
+ * (folder.ts); the loose readers of `qqp runs`/`compare`/`report` (src/report/read.ts) check them
+ * field by field, since a folder on disk may be old, partial or damaged.
+ *
+ *   run.json                 RunMeta
+ *   metrics.jsonl            one EpochRecord a line
+ *   summary.json             RunSummary
+ *   checkpoint/state.json    TrainerState
+ *   checkpoint/optimizer.json + optimizer.bin   OptimizerSlot[] and their bytes
+ *   eval-*.json              EvaluationResult
+ */
+
+export type RunStatus = 'running' | 'completed' | 'interrupted' | 'failed';
+
+/** run.json: what the run is, where it came from and where it stands. */
+export interface RunMeta {
+  id: string;
+  name: string;
+  status: RunStatus;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt?: string;
+  /** Seconds spent training, summed over every session of the run (resumes included). */
+  trainSeconds: number;
+  epochsCompleted: number;
+  failure?: { code: string; message: string; epoch?: number; batch?: number };
+  seed: number;
+  tags: string[];
+  backend?: { name: string; reason: string; details?: unknown };
+  host: string;
+  /** The command lines that ran (the first, then each resume). */
+  commands: string[][];
+  /** Directory the run was started from. */
+  cwd: string;
+  gitCommit: string | null;
+  versions: Record<string, string>;
+  configFiles: string[];
+  overrides: string[];
+  data?: {
+    fingerprint: string;
+    mode: string;
+    sizes: { train: number; validation: number; test: number };
+    /** Which split the per-epoch val_* figures come from. */
+    validationSplit: 'validation' | 'test' | 'none';
+    files: { file: string; format: string; rows: number; badRows: number; invalidUtf8Lines: number }[];
+    vocabularySize: number;
+    sequenceLength: number;
+  };
+  sweep?: { id: string; trial: string };
+}
+
+/** One line of metrics.jsonl. */
+export interface EpochRecord {
+  epoch: number;
+  learningRate: number;
+  seconds: number;
+  examplesPerSecond: number;
+  /** loss, each metric, and val_loss / val_<metric> when there is a validation split. */
+  [name: string]: number;
+}
+
+export interface Confusion {
+  tp: number;
+  fp: number;
+  tn: number;
+  fn: number;
+}
+
+export interface ThresholdMetrics {
+  threshold: number;
+  accuracy: number;
+  precision: number;
+  recall: number;
+  f1: number;
+  confusion: Confusion;
+}
+
+/** Binary-classification figures of a set of pairs (summary.json's `test`, eval-*.json). */
+export interface BinaryEvaluation {
+  count: number;
+  positives: number;
+  logLoss: number;
+  rocAuc: number;
+  /** At threshold 0.5. */
+  atHalf: ThresholdMetrics;
+  /** At the threshold that maximizes F1 on these pairs. */
+  bestF1: ThresholdMetrics;
+}
+
+/** summary.json, written when a run completes. */
+export interface RunSummary {
+  status: 'completed' | 'interrupted';
+  epochs: number;
+  stoppedEarly: boolean;
+  /** Set when `shouldStop` (a sweep scheduler such as ASHA) ended the run before its last epoch. */
+  stoppedBy?: 'scheduler';
+  bestMonitor: string;
+  bestEpoch: number | null;
+  best: EpochRecord | null;
+  last: EpochRecord | null;
+  /** Weights the final model holds: those of the best epoch (restored) or of the last. */
+  finalWeights: 'best' | 'last';
+  test: (BinaryEvaluation & { split: 'test' }) | null;
+  trainSeconds: number;
+}
+
+/** checkpoint/state.json: the trainer's own state at the end of an epoch, to resume exactly. */
+export interface TrainerState {
+  epochsCompleted: number;
+  learningRate: number;
+  scheduleMemory: Record<string, number>;
+  best: { value: number; epoch: number } | null;
+  wait: number;
+  stoppedEarly: boolean;
+  trainSeconds: number;
+  /** metrics.jsonl's lines so far (kept here too, so checkpoint and metrics never disagree). */
+  records: EpochRecord[];
+}
+
+/** One optimizer slot (a moment, the iteration count) in checkpoint/optimizer.json, in tfjs' order. */
+export interface OptimizerSlot {
+  name: string;
+  shape: number[];
+  dtype: 'float32' | 'int32';
+}
+
+/** The optimizer's slots and their values, back to back in slot order (checkpoint/optimizer.bin). */
+export interface OptimizerSnapshot {
+  slots: OptimizerSlot[];
+  bytes: Uint8Array;
+}
+
+/** Everything checkpoint/ holds, written and replaced as one folder. */
+export interface Checkpoint {
+  /** The last epoch's model (checkpoint/model/, the same files as model/last/). */
+  model: tfc.io.ModelArtifacts;
+  optimizer: OptimizerSnapshot;
+  state: TrainerState;
+}
+
+/** Where an evaluation result's run and model came from. */
+export interface RunRef {
+  id: string;
+  dir: string;
+  weights: 'best' | 'last';
+  completed: boolean;
+  notes: string[];
+}
+
+export type EvaluationSource =
+  | { kind: 'split'; split: 'test' | 'validation'; dataFingerprint: string }
+  | { kind: 'file'; file: string; format: string; badRows: number; invalidUtf8Lines: number };
+
+/** evaluateBinary's figures; ROC AUC is null when the pairs hold one class only (it is undefined then). */
+export type EvaluationMetrics = Omit<BinaryEvaluation, 'rocAuc'> & { rocAuc: number | null };
+
+/** eval-*.json: `qqp eval`'s result, as returned and as saved in the run folder. */
+export interface EvaluationResult extends EvaluationMetrics {
+  run: RunRef;
+  source: EvaluationSource;
+  backend: string;
+  evaluatedAt: string;
+  /** The file the result was saved to, inside the run folder (null with `save: false`). */
+  savedTo: string | null;
+}

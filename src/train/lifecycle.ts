@@ -1,0 +1,290 @@
+import { resolve } from 'node:path';
+import type * as tfc from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { BackendInfo } from '../backend/index.js';
+import type { LoadedConfig } from '../config/load.js';
+import type { Vocabulary } from '../data/vocabulary.js';
+import { QqpError, RunError, TrainingError } from '../errors.js';
+import { hostName, RUN_FILES, RunFolder } from '../runs/folder.js';
+import { modelArtifacts } from '../runs/model-io.js';
+import { gitCommit, versions } from '../runs/provenance.js';
+import type { EpochRecord, RunMeta, RunSummary, TrainerState } from '../runs/records.js';
+import { captureCheckpoint, restoreCheckpoint } from './checkpoint.js';
+import type { TrainingData } from './data.js';
+
+/**
+ * A training run's life in its run folder: creation (or reopening to resume), the status in
+ * run.json as it goes (running, then completed, interrupted or failed), the data it trains on, each
+ * epoch's checkpoint, models and metrics, and summary.json at the end. The one part of the trainer
+ * that holds a RunFolder; the epoch loop (trainer.ts) says what happened, this says it on disk.
+ */
+
+function nowIso(): string {
+  return new Date().toISOString();
+}
+
+export interface RunRequest {
+  experimentsDir: string;
+  /** A new run from this config... */
+  loaded?: LoadedConfig;
+  /** ...or continue this one (a folder path or an id under experimentsDir). */
+  resume?: string;
+  /** Run name (default: experiment.name). */
+  name?: string;
+  /** The sweep and trial a new run belongs to, recorded in run.json. */
+  sweep?: { id: string; trial: string };
+}
+
+/** How a completed run ends, for summary.json. */
+export interface Completion {
+  bestMonitor: string;
+  finalWeights: 'best' | 'last';
+  test: RunSummary['test'];
+  stoppedByScheduler: boolean;
+}
+
+export class TrainingRun {
+  private constructor(
+    private readonly folder: RunFolder,
+    private readonly meta: RunMeta,
+    readonly loaded: LoadedConfig,
+    readonly resuming: boolean,
+    /** A resumed run's vocabulary (a new run builds its own from the data). */
+    readonly vocabulary: Vocabulary | undefined,
+    /** A resumed run's trainer state from its checkpoint; null without one. */
+    readonly saved: TrainerState | null,
+  ) {}
+
+  /**
+   * A new run (folder created, config.yaml and run.json written) or a resumed one (its folder
+   * opened: run.json, config, vocabulary and checkpoint state read; a completed run is refused).
+   */
+  static async open(request: RunRequest): Promise<TrainingRun> {
+    if (request.resume !== undefined) {
+      const folder = RunFolder.open(request.resume, request.experimentsDir);
+      const meta = folder.readMeta();
+      if (meta.status === 'completed') {
+        throw new RunError(
+          'RUN_COMPLETED',
+          `run ${meta.id} has already completed; there is nothing to resume`,
+          {
+            suggestions: [
+              'train a new run, e.g. with more epochs: qqp train <config> --set training.epochs=N',
+            ],
+          },
+        );
+      }
+      const loaded = folder.readConfig();
+      let vocabulary: Vocabulary | undefined;
+      try {
+        vocabulary = folder.has(RUN_FILES.vocabulary) ? await folder.loadVocabulary() : undefined;
+      } catch (err) {
+        // A broken file of the run folder is a run problem (exit 6), not a data one.
+        throw err instanceof QqpError
+          ? new RunError(err.code, err.message, { suggestions: err.suggestions })
+          : err;
+      }
+      const saved = folder.readCheckpointState();
+      return new TrainingRun(folder, meta, loaded, true, vocabulary, saved);
+    }
+    if (!request.loaded) throw new TrainingError('NO_CONFIG', 'train needs a config or a run to resume');
+    const loaded = request.loaded;
+    const name = request.name ?? loaded.config.experiment.name;
+    const folder = RunFolder.create(request.experimentsDir, name);
+    const meta: RunMeta = {
+      id: folder.id,
+      name,
+      status: 'running',
+      createdAt: nowIso(),
+      updatedAt: nowIso(),
+      trainSeconds: 0,
+      epochsCompleted: 0,
+      seed: loaded.config.experiment.seed,
+      tags: loaded.config.experiment.tags,
+      host: hostName(),
+      commands: [],
+      cwd: process.cwd(),
+      gitCommit: gitCommit(),
+      versions: versions(),
+      configFiles: loaded.files.map((f) => resolve(f)),
+      overrides: loaded.overrides.map((o) => o.text),
+      ...(request.sweep ? { sweep: request.sweep } : {}),
+    };
+    folder.writeConfig(loaded.config, process.cwd());
+    folder.writeMeta(meta);
+    return new TrainingRun(folder, meta, loaded, false, undefined, null);
+  }
+
+  get id(): string {
+    return this.folder.id;
+  }
+
+  get dir(): string {
+    return this.folder.dir;
+  }
+
+  /** Seconds trained as run.json records them (all sessions, to the last saved epoch). */
+  get trainSeconds(): number {
+    return this.meta.trainSeconds;
+  }
+
+  /** This session starts: its command line recorded, the status back to running. */
+  begin(command: string[] | undefined): void {
+    this.meta.commands = [...this.meta.commands, command ?? []];
+    this.meta.status = 'running';
+    this.meta.updatedAt = nowIso();
+    delete this.meta.failure;
+    this.folder.writeMeta(this.meta);
+    this.folder.log(
+      this.resuming ? `resume: ${(command ?? []).join(' ')}` : `start: ${(command ?? []).join(' ')}`,
+    );
+  }
+
+  /** The backend in use, in train.log (and in run.json from its next write on). */
+  useBackend(backend: BackendInfo): void {
+    this.meta.backend = { name: backend.name, reason: backend.reason, details: backend.details };
+    this.folder.log(`backend: ${backend.reason}`);
+  }
+
+  /**
+   * The data in use: a resumed run's must be the data it started with; a new run saves its
+   * vocabulary. run.json records the data's fingerprint, sizes and files.
+   */
+  async useData(data: TrainingData): Promise<NonNullable<RunMeta['data']>> {
+    const { prepared } = data;
+    const meta = this.meta;
+    if (this.resuming && meta.data && meta.data.fingerprint !== data.dataset.fingerprint) {
+      throw new RunError(
+        'RUN_DATA_CHANGED',
+        `the data of run ${meta.id} changed since it started (fingerprint ${data.dataset.fingerprint.slice(0, 12)} ≠ ${meta.data.fingerprint.slice(0, 12)}); resuming would not continue the same run`,
+        { suggestions: ['restore the data files, or train a new run'] },
+      );
+    }
+    if (!this.resuming) await this.folder.saveVocabulary(prepared.vocabulary);
+    meta.data = {
+      fingerprint: data.dataset.fingerprint,
+      mode: data.dataset.mode,
+      sizes: {
+        train: prepared.train.count,
+        validation: prepared.validation.count,
+        test: prepared.test.count,
+      },
+      validationSplit: data.validationSplit,
+      files: data.dataset.reports.map((r) => ({
+        file: r.file,
+        format: r.format,
+        rows: r.rows,
+        badRows: r.badRows,
+        invalidUtf8Lines: r.invalidUtf8Lines,
+      })),
+      vocabularySize: prepared.vocabulary.size,
+      sequenceLength: prepared.sequenceLength,
+    };
+    this.folder.writeMeta(meta);
+    return meta.data;
+  }
+
+  /** Puts the checkpoint's model weights and optimizer slots into a freshly built model and optimizer. */
+  restoreCheckpoint(model: tfl.LayersModel, optimizer: tfc.Optimizer): Promise<void> {
+    return restoreCheckpoint(this.folder, model, optimizer);
+  }
+
+  /** metrics.jsonl as the trainer state has it (a resumed run drops lines of the epoch it repeats). */
+  writeEpochs(records: readonly EpochRecord[]): void {
+    this.folder.writeEpochs(records);
+  }
+
+  /** The model of a new best epoch, as model/best/. */
+  async saveBestModel(model: tfl.LayersModel): Promise<void> {
+    this.folder.writeModel('best', await modelArtifacts(model));
+  }
+
+  loadBestModel(): Promise<tfl.LayersModel> {
+    return this.folder.loadModel('best');
+  }
+
+  /**
+   * The end of an epoch, `state` already updated with it: the checkpoint (last model, optimizer,
+   * state), model/last/, then metrics.jsonl and run.json, which point to it.
+   */
+  async saveEpoch(
+    model: tfl.LayersModel,
+    optimizer: tfc.Optimizer,
+    state: TrainerState,
+    record: EpochRecord,
+  ): Promise<void> {
+    const checkpoint = await captureCheckpoint(model, optimizer, state);
+    this.folder.writeCheckpoint(checkpoint);
+    this.folder.writeModel('last', checkpoint.model);
+    this.folder.writeEpochs(state.records);
+    this.meta.epochsCompleted = state.epochsCompleted;
+    this.meta.trainSeconds = Number(state.trainSeconds.toFixed(3));
+    this.meta.updatedAt = nowIso();
+    this.folder.writeMeta(this.meta);
+    this.folder.log(`epoch ${state.epochsCompleted}: ${JSON.stringify(record)}`);
+  }
+
+  log(line: string): void {
+    this.folder.log(line);
+  }
+
+  /** The session was interrupted: run.json says so; the summary is returned, not written. */
+  interrupt(state: TrainerState, bestMonitor: string): RunSummary {
+    this.meta.status = 'interrupted';
+    this.meta.updatedAt = nowIso();
+    this.folder.writeMeta(this.meta);
+    return this.summary(state, 'interrupted', {
+      bestMonitor,
+      finalWeights: 'last',
+      test: null,
+      stoppedByScheduler: false,
+    });
+  }
+
+  /** The run completed: summary.json, then run.json's final status. */
+  complete(state: TrainerState, end: Completion): RunSummary {
+    const summary = this.summary(state, 'completed', end);
+    this.folder.writeSummary(summary);
+    this.meta.status = 'completed';
+    this.meta.finishedAt = nowIso();
+    this.meta.updatedAt = this.meta.finishedAt;
+    this.folder.writeMeta(this.meta);
+    const test = end.test;
+    this.folder.log(
+      `completed: ${state.epochsCompleted} epochs${test ? `, test accuracy ${test.atHalf.accuracy.toFixed(4)}` : ''}`,
+    );
+    return summary;
+  }
+
+  /** The session failed: run.json records the error (and where, once the epochs began). */
+  fail(err: unknown, epoch: number, batch: number): void {
+    const meta = this.meta;
+    meta.status = 'failed';
+    meta.updatedAt = nowIso();
+    meta.failure = {
+      code: err instanceof QqpError ? err.code : 'INTERNAL',
+      message: err instanceof QqpError ? err.describe() : String((err as Error).stack ?? err),
+      ...(epoch > 0 ? { epoch, batch } : {}),
+    };
+    this.folder.writeMeta(meta);
+    this.folder.log(`failed: ${meta.failure.message}`);
+  }
+
+  private summary(state: TrainerState, status: RunSummary['status'], end: Completion): RunSummary {
+    const records = state.records;
+    const bestRecord = state.best ? (records.find((r) => r.epoch === state.best?.epoch) ?? null) : null;
+    return {
+      status,
+      epochs: state.epochsCompleted,
+      stoppedEarly: status === 'completed' ? state.stoppedEarly : false,
+      ...(end.stoppedByScheduler ? { stoppedBy: 'scheduler' as const } : {}),
+      bestMonitor: end.bestMonitor,
+      bestEpoch: state.best?.epoch ?? null,
+      best: bestRecord,
+      last: records.at(-1) ?? null,
+      finalWeights: end.finalWeights,
+      test: end.test,
+      trainSeconds: this.meta.trainSeconds,
+    };
+  }
+}

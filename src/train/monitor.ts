@@ -1,0 +1,65 @@
+import type { ResolvedConfig } from '../config/schema.js';
+import { monitorMode } from '../registry/schedules.js';
+import type { TrainerState } from '../runs/records.js';
+
+/**
+ * Best-so-far of one monitored value (val_loss unless early stopping names another): it picks the
+ * best epoch (model/best/, summary.json's bestEpoch, restoreBestWeights) and counts the epochs
+ * without improvement that early stopping waits for. Its memory is the trainer state's `best`,
+ * `wait` and `stoppedEarly`, kept in checkpoints so that a resumed run continues it.
+ */
+
+type EarlyStopping = NonNullable<ResolvedConfig['training']['earlyStopping']>;
+
+/**
+ * Whether `value` improves on `best` by more than `minDelta`, in the monitor's direction (down for
+ * losses, up for the other metrics). Nothing to compare with (`best` null) counts as an improvement.
+ */
+export function improves(
+  monitor: string,
+  best: { value: number } | null,
+  value: number,
+  minDelta: number,
+): boolean {
+  const sign = monitorMode(monitor) === 'min' ? 1 : -1;
+  return best === null || sign * (best.value - value) > minDelta;
+}
+
+/** The value that picks the best epoch: early stopping's monitor, else val_loss (loss without validation). */
+export function bestMonitorName(
+  config: ResolvedConfig,
+  validationSplit: 'validation' | 'test' | 'none',
+): string {
+  return config.training.earlyStopping?.monitor ?? (validationSplit === 'validation' ? 'val_loss' : 'loss');
+}
+
+export class BestMonitor {
+  constructor(
+    readonly name: string,
+    private readonly state: Pick<TrainerState, 'best' | 'wait' | 'stoppedEarly'>,
+    private readonly early: EarlyStopping | undefined,
+  ) {}
+
+  /**
+   * Takes an epoch's figures: true when the monitored value improved (a new best epoch); otherwise
+   * one more epoch without improvement, which may end training when early stopping's patience is up.
+   */
+  update(epoch: number, logs: Record<string, number>): boolean {
+    const value = logs[this.name];
+    const improved =
+      value !== undefined && improves(this.name, this.state.best, value, this.early?.minDelta ?? 0);
+    if (improved) {
+      this.state.best = { value: value as number, epoch };
+      this.state.wait = 0;
+    } else {
+      this.state.wait++;
+      if (this.early && this.state.wait >= this.early.patience) this.state.stoppedEarly = true;
+    }
+    return improved;
+  }
+
+  /** The best epoch so far, or null before any improvement. */
+  get bestEpoch(): number | null {
+    return this.state.best?.epoch ?? null;
+  }
+}
