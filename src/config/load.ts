@@ -5,7 +5,7 @@ import { checkConfig } from './checks.js';
 import { applyOverrides, type Override } from './overrides.js';
 import { type ConfigPath, formatPath, startsWith } from './paths.js';
 import type { ResolvedConfig } from './schema.js';
-import { type ConfigSource, readConfigSource } from './source.js';
+import { type ConfigSource, parseConfigText, readConfigSource } from './source.js';
 import { type SchemaIssue, validateConfig } from './validate.js';
 
 export interface LoadOptions {
@@ -59,21 +59,21 @@ export function deepMerge(base: Plain, over: Plain): Plain {
   return out;
 }
 
-/** Data paths in a file are relative to that file; rebase them to `cwd` so merged configs agree. */
-function rebaseDataPaths(value: Plain, file: string, cwd: string): void {
+/** Data paths in a file are relative to its folder `dir`; rebase them to `cwd` so merged configs agree. */
+function rebaseDataPaths(value: Plain, dir: string, cwd: string): void {
   const data = value.data;
   if (!isPlainObject(data)) return;
   for (const field of DATA_PATH_FIELDS) {
     const p = data[field];
     if (typeof p === 'string' && p !== '' && !isAbsolute(p)) {
-      data[field] = displayPath(resolve(dirname(file), p), cwd);
+      data[field] = displayPath(resolve(dir, p), cwd);
     }
   }
 }
 
-interface Chain {
+/** What reading a config and its bases gathers: every source read (the named one first), every problem. */
+interface Reading {
   sources: ConfigSource[];
-  merged: Plain;
   problems: Problem[];
 }
 
@@ -84,25 +84,34 @@ export function displayPath(abs: string, cwd: string): string {
 }
 
 /** Reads `file` and, depth first, the files it extends; bases merge first. */
-function readChain(
-  file: string,
-  cwd: string,
-  seen: string[],
-  read: Omit<Chain, 'merged'>,
-): Plain | undefined {
-  const { problems } = read;
+function readFileChain(file: string, cwd: string, seen: string[], read: Reading): Plain | undefined {
   const abs = resolve(cwd, file);
-  const display = displayPath(abs, cwd);
-  const src = readConfigSource(abs, display);
+  const src = readConfigSource(abs, displayPath(abs, cwd));
   if ('readError' in src) {
-    problems.push({ source: display, message: `cannot read config: ${src.readError}` });
+    read.problems.push({ source: src.file, message: `cannot read config: ${src.readError}` });
     return undefined;
   }
+  return mergeChain(src, { abs, dir: dirname(abs) }, cwd, seen, read);
+}
+
+/**
+ * Merges a parsed source over the files it extends. `self.abs` is the source's own file (none for
+ * a text), `self.dir` the folder its relative data paths and `extends` are read from.
+ */
+function mergeChain(
+  src: ConfigSource,
+  self: { abs?: string; dir: string },
+  cwd: string,
+  seen: string[],
+  read: Reading,
+): Plain | undefined {
+  const { problems } = read;
+  const display = src.file;
   read.sources.push(src);
   problems.push(...src.problems);
   if (!src.value) return undefined;
   const value = src.value;
-  rebaseDataPaths(value, abs, cwd);
+  rebaseDataPaths(value, self.dir, cwd);
   const ext = value.extends;
   delete value.extends;
   if (ext === undefined) return value;
@@ -116,22 +125,23 @@ function readChain(
     });
     return value;
   }
+  const chain = self.abs === undefined ? seen : [...seen, self.abs];
   let merged: Plain = {};
   bases.forEach((base, i) => {
-    const baseAbs = resolve(dirname(abs), base);
+    const baseAbs = resolve(self.dir, base);
     const at = typeof ext === 'string' ? ['extends'] : ['extends', i];
-    if (seen.includes(baseAbs) || baseAbs === abs) {
+    if (seen.includes(baseAbs) || baseAbs === self.abs) {
       problems.push({
         source: display,
         ...src.locate(at),
         path: formatPath(at),
-        message: `extends itself in a cycle: ${[...seen, abs, baseAbs].map((f) => displayPath(f, cwd)).join(' → ')}`,
+        message: `extends itself in a cycle: ${[...chain, baseAbs].map((f) => displayPath(f, cwd)).join(' → ')}`,
       });
       return;
     }
     const before = problems.length;
     const baseDisplay = displayPath(baseAbs, cwd);
-    const baseValue = readChain(baseDisplay, cwd, [...seen, abs], read);
+    const baseValue = readFileChain(baseDisplay, cwd, chain, read);
     const readFailed = problems
       .slice(before)
       .find((p) => p.source === baseDisplay && p.message.startsWith('cannot read config'));
@@ -150,21 +160,36 @@ function readChain(
   return deepMerge(merged, value);
 }
 
-function readAll(file: string, cwd: string): Chain {
-  const read: Omit<Chain, 'merged'> = { sources: [], problems: [] };
-  const merged = readChain(file, cwd, [], read) ?? {};
-  // The named file first: it wins when locating a path written in several files.
-  return { sources: read.sources, merged, problems: read.problems };
-}
-
 /**
  * Loads a config: YAML with positions, `extends`, `--set` overrides, schema validation with defaults,
  * and cross-field checks. Every problem is collected; none stops the others from being found.
  */
 export function checkConfigFile(file: string, options: LoadOptions = {}): ConfigCheck {
   const cwd = options.cwd ?? process.cwd();
-  const { sources, merged, problems } = readAll(file, cwd);
-  const named = sources[0]?.file ?? file;
+  const read: Reading = { sources: [], problems: [] };
+  const merged = readFileChain(file, cwd, [], read) ?? {};
+  return resolveChain(read, merged, read.sources[0]?.file ?? file, options);
+}
+
+export interface TextLoadOptions extends LoadOptions {
+  /** What problems (`name:line:col`) and LoadedConfig.file call the text, e.g. `spec.yaml (base)`. */
+  name: string;
+  /** The folder the text's relative data paths and `extends` are read from (default: `cwd`). */
+  baseDir?: string;
+}
+
+/** Like checkConfigFile, for a config given as YAML text rather than a file. */
+export function checkConfigText(text: string, options: TextLoadOptions): ConfigCheck {
+  const cwd = options.cwd ?? process.cwd();
+  const read: Reading = { sources: [], problems: [] };
+  const src = parseConfigText(options.name, text);
+  const merged = mergeChain(src, { dir: resolve(cwd, options.baseDir ?? '.') }, cwd, [], read) ?? {};
+  return resolveChain(read, merged, options.name, options);
+}
+
+/** Overrides, validation with defaults and cross-field checks of a merged chain. */
+function resolveChain(read: Reading, merged: Plain, named: string, options: LoadOptions): ConfigCheck {
+  const { sources, problems } = read;
   // A file that cannot be read leaves nothing worth validating.
   if (problems.some((p) => p.line === undefined && p.message.startsWith('cannot read'))) {
     return { file: named, problems };
@@ -204,9 +229,7 @@ export function checkConfigFile(file: string, options: LoadOptions = {}): Config
   };
 }
 
-/** Like checkConfigFile, but throws one ConfigError listing every problem. */
-export function loadConfig(file: string, options: LoadOptions = {}): LoadedConfig {
-  const check = checkConfigFile(file, options);
+function loadedOrThrow(check: ConfigCheck): LoadedConfig {
   if (!check.loaded) {
     const n = check.problems.length;
     throw new ConfigError(
@@ -218,4 +241,18 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadedConfi
     );
   }
   return check.loaded;
+}
+
+/** Like checkConfigFile, but throws one ConfigError listing every problem. */
+export function loadConfig(file: string, options: LoadOptions = {}): LoadedConfig {
+  return loadedOrThrow(checkConfigFile(file, options));
+}
+
+/**
+ * A config given as YAML text (an inline sweep base, a queued trial), loaded exactly as a file
+ * would be: `extends`, `--set`, validation, cross-field checks; problems are reported at
+ * `name:line:col`. Throws one ConfigError listing every problem.
+ */
+export function loadConfigText(text: string, options: TextLoadOptions): LoadedConfig {
+  return loadedOrThrow(checkConfigText(text, options));
 }

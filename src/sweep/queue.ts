@@ -2,8 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Job, Queue, Worker } from 'bullmq';
 import YAML from 'yaml';
+import { loadConfigText } from '../config/load.js';
 import type { ResolvedConfig } from '../config/schema.js';
-import { NetworkError, UsageError } from '../errors.js';
+import { NetworkError, QqpError, UsageError } from '../errors.js';
 import { configForRunFolder } from '../runs/folder.js';
 import type { EpochRecord } from '../train/trainer.js';
 import { forkTrial } from './local.js';
@@ -209,12 +210,28 @@ export async function startWorker(options: WorkerOptions): Promise<{ close(): Pr
       const dir = join(experimentsDir, 'sweep-trials');
       mkdirSync(dir, { recursive: true });
       const configFile = join(dir, `${jobId}.yaml`);
-      const config = YAML.parse(data.config) as ResolvedConfig;
+      emit({ type: 'trial', jobId, change: 'start', name: data.name });
+      let config: ResolvedConfig;
+      try {
+        config = loadConfigText(data.config, {
+          name: `queued trial ${jobId}`,
+          baseDir: process.cwd(),
+        }).config;
+      } catch (err) {
+        if (!(err instanceof QqpError)) throw err;
+        // Invalid here is invalid on every worker: the trial fails (as its process would say), no retry.
+        const outcome: TrialOutcome = {
+          status: 'failed',
+          epochs: 0,
+          failure: `${err.code}: ${err.describe()}`,
+        };
+        emit({ type: 'trial', jobId, change: 'end', name: data.name, outcome });
+        return outcome;
+      }
       writeFileSync(
         configFile,
         YAML.stringify(configForRunFolder(config, dir, process.cwd()), { lineWidth: 0 }),
       );
-      emit({ type: 'trial', jobId, change: 'start', name: data.name });
       const progress: QueueProgress = { records: [] };
       const outcome = await forkTrial(
         {

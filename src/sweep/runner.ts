@@ -1,11 +1,10 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import YAML from 'yaml';
-import { displayPath } from '../config/load.js';
+import { loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/schema.js';
-import { DATA_PATH_FIELDS } from '../data/schema.js';
-import { RunError, UsageError } from '../errors.js';
+import { QqpError, RunError, UsageError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../runs/atomic.js';
 import { configForRunFolder, makeRunId } from '../runs/folder.js';
 import type { EpochRecord } from '../train/trainer.js';
@@ -312,14 +311,25 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
     update();
     changed(trial, 'start');
     const configFile = join(dir, trial.config);
-    const config = YAML.parse(readFileSync(configFile, 'utf8')) as ResolvedConfig;
+    let config: ResolvedConfig;
+    try {
+      // Validated as the trial's process will load it; data paths relative to `cwd` again.
+      config = loadConfig(configFile, { cwd }).config;
+    } catch (err) {
+      if (!(err instanceof QqpError)) throw err;
+      // The same failure the trial's process would report, without starting it.
+      trial.status = 'failed';
+      trial.failure = `${err.code}: ${err.describe()}`;
+      changed(trial, 'end');
+      return;
+    }
     let stoppedAt: number | undefined;
     const outcome = await options.executor(
       {
         sweepId: manifest.id,
         trial: structuredClone(trial),
         configFile,
-        config: rebaseToCwd(config, dirname(configFile), cwd),
+        config,
         name: `${manifest.name}-t${trial.index}`,
         ask: asha !== undefined,
         ...(resumeRunDir ? { resumeRunDir } : {}),
@@ -381,11 +391,12 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
   const top = sorted[0] && sorted[0].best !== null ? sorted[0] : undefined;
   let best: SweepResult['best'] = null;
   if (top) {
-    const config = YAML.parse(readFileSync(join(dir, top.config), 'utf8')) as ResolvedConfig;
+    // Validated (a ConfigError at the file's line and column if it was broken since), data paths
+    // relative to `cwd`; best.yaml, one level above trials/, gets them relative to the sweep folder.
+    const config = loadConfig(join(dir, top.config), { cwd }).config;
     const configFile = join(dir, SWEEP_FILES.best);
     const header = `# Best trial of sweep ${manifest.id}: trial ${top.index} (${top.id}), ${manifest.metric} ${top.best} at epoch ${top.bestEpoch}.\n# Train it with: qqp train ${configFile}\n`;
-    // trials/<id>.yaml has data paths relative to trials/; best.yaml sits one level up.
-    const rebased = configForRunFolder(rebaseToCwd(config, join(dir, SWEEP_FILES.trials), cwd), dir, cwd);
+    const rebased = configForRunFolder(config, dir, cwd);
     writeFileAtomic(configFile, header + YAML.stringify(rebased, { lineWidth: 0 }));
     best = { trial: top, configFile };
   }
@@ -422,17 +433,6 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
       : null,
   });
   return result;
-}
-
-/** Data paths of a config file in `fileDir` made relative to `cwd` again (as loadConfig gives them). */
-function rebaseToCwd(config: ResolvedConfig, fileDir: string, cwd: string): ResolvedConfig {
-  const copy = structuredClone(config);
-  for (const f of DATA_PATH_FIELDS) {
-    const p = copy.data[f];
-    if (typeof p === 'string' && p !== '' && !isAbsolute(p))
-      copy.data[f] = displayPath(resolve(fileDir, p), cwd);
-  }
-  return copy;
 }
 
 function trialEntry(t: Trial, dir: string, cwd: string): ManifestTrial {

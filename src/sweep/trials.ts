@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute } from 'node:path';
 import YAML from 'yaml';
-import { checkConfigFile, displayPath } from '../config/load.js';
+import { checkConfigFile, checkConfigText, displayPath } from '../config/load.js';
 import { parsePath } from '../config/paths.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { DATA_PATH_FIELDS } from '../data/schema.js';
@@ -93,26 +91,6 @@ export function configHash(config: unknown): string {
     .slice(0, 12);
 }
 
-/** Writes an inline base to a temporary file (data and extends paths made absolute from the spec). */
-function inlineBaseFile(spec: SweepSpec, specDir: string): { file: string; cleanup(): void } {
-  const copy = structuredClone((spec.base as { inline: Record<string, unknown> }).inline);
-  const data = copy.data as Record<string, unknown> | undefined;
-  if (data && typeof data === 'object') {
-    for (const f of DATA_PATH_FIELDS) {
-      const p = data[f];
-      if (typeof p === 'string' && p !== '' && !isAbsolute(p)) data[f] = resolve(specDir, p);
-    }
-  }
-  const ext = copy.extends;
-  if (typeof ext === 'string') copy.extends = resolve(specDir, ext);
-  else if (Array.isArray(ext))
-    copy.extends = ext.map((e) => (typeof e === 'string' ? resolve(specDir, e) : e));
-  const dir = mkdtempSync(join(tmpdir(), 'qqp-sweep-base-'));
-  const file = join(dir, 'base.yaml');
-  writeFileSync(file, YAML.stringify(copy));
-  return { file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
 /**
  * The sweep's trials: grid points, or points sampled from the spec's seed (random, asha), each
  * resolved into a full config. Identical configs are one trial. Problems (a parameter path the
@@ -128,36 +106,40 @@ export function generateTrials(spec: SweepSpec, specDir: string, cwd: string = p
     // Duplicates (likely in small discrete spaces) are skipped, so draw more than needed.
     points = randomPoints(spec.parameters, limit * 20, spec.seed);
   }
-  const inline = 'inline' in spec.base ? inlineBaseFile(spec, specDir) : undefined;
-  const baseFile = inline ? inline.file : (spec.base as { file: string }).file;
+  // An inline base is loaded as text, its relative paths read from the spec's folder; its problems
+  // name it `<spec> (base)` until relocate() moves them to where the spec writes them.
+  const inline =
+    'inline' in spec.base
+      ? { name: `${spec.file} (base)`, text: YAML.stringify(spec.base.inline), baseDir: specDir }
+      : undefined;
   const fixed = [...spec.set, ...(spec.asha ? [`training.epochs=${spec.asha.maxEpochs}`] : [])];
   const trials: Trial[] = [];
   const seen = new Set<string>();
   const problems: Problem[] = [];
-  try {
-    for (const params of points) {
-      if (trials.length >= limit) break;
-      const paramTexts = Object.entries(params).map(([p, v]) => overrideText(p, v));
-      const overrides = [...fixed, ...paramTexts];
-      const check = checkConfigFile(baseFile, { overrides, cwd });
-      if (!check.loaded) {
-        for (const p of check.problems) problems.push(relocate(p, spec, baseFile, inline !== undefined, cwd));
-        break; // one trial's problems say what is wrong with them all
-      }
-      const config = check.loaded.config;
-      if (inline) {
-        for (const f of DATA_PATH_FIELDS) {
-          const p = config.data[f];
-          if (typeof p === 'string' && isAbsolute(p)) config.data[f] = displayPath(p, cwd);
-        }
-      }
-      const id = configHash(config);
-      if (seen.has(id)) continue;
-      seen.add(id);
-      trials.push({ index: trials.length + 1, id, params, overrides, config });
+  for (const params of points) {
+    if (trials.length >= limit) break;
+    const paramTexts = Object.entries(params).map(([p, v]) => overrideText(p, v));
+    const overrides = [...fixed, ...paramTexts];
+    const check = inline
+      ? checkConfigText(inline.text, { name: inline.name, baseDir: inline.baseDir, overrides, cwd })
+      : checkConfigFile((spec.base as { file: string }).file, { overrides, cwd });
+    if (!check.loaded) {
+      for (const p of check.problems) problems.push(relocate(p, spec, inline?.name));
+      break; // one trial's problems say what is wrong with them all
     }
-  } finally {
-    inline?.cleanup();
+    const config = check.loaded.config;
+    if (inline) {
+      // Absolute data paths inside the current directory are made relative to it, as they always
+      // were for inline bases: part of the trial identity (the config hash), so it stays.
+      for (const f of DATA_PATH_FIELDS) {
+        const p = config.data[f];
+        if (typeof p === 'string' && isAbsolute(p)) config.data[f] = displayPath(p, cwd);
+      }
+    }
+    const id = configHash(config);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    trials.push({ index: trials.length + 1, id, params, overrides, config });
   }
   const metricProblem = trials[0] ? checkMetric(spec, trials[0].config) : undefined;
   if (metricProblem) problems.push(metricProblem);
@@ -186,8 +168,8 @@ function checkMetric(spec: SweepSpec, config: ResolvedConfig): Problem | undefin
   };
 }
 
-/** Moves a problem of a trial config to where the spec wrote its cause. */
-function relocate(p: Problem, spec: SweepSpec, baseFile: string, inline: boolean, cwd: string): Problem {
+/** Moves a problem of a trial config to where the spec wrote its cause (`inline`: the inline base's name). */
+function relocate(p: Problem, spec: SweepSpec, inline: string | undefined): Problem {
   const setMatch = /^--set (.*)$/.exec(p.source);
   if (setMatch) {
     const text = setMatch[1] ?? '';
@@ -198,7 +180,7 @@ function relocate(p: Problem, spec: SweepSpec, baseFile: string, inline: boolean
     if (i >= 0) return { ...p, ...spec.locate(['set', i]) };
     return { ...p, ...spec.locate(['asha', 'maxEpochs']) };
   }
-  if (inline && displayPath(resolve(cwd, p.source), cwd) === displayPath(baseFile, cwd)) {
+  if (inline !== undefined && p.source === inline) {
     const at = p.path ? (parsePath(p.path) ?? []) : [];
     return { ...p, ...spec.locate(['base', ...at]), ...(p.path ? { path: p.path } : {}) };
   }

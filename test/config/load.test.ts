@@ -3,7 +3,13 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { checkConfigFile, deepMerge, loadConfig } from '../../src/config/load.js';
+import {
+  checkConfigFile,
+  checkConfigText,
+  deepMerge,
+  loadConfig,
+  loadConfigText,
+} from '../../src/config/load.js';
 import { ConfigError, formatProblem } from '../../src/errors.js';
 
 /** Writes files into a fresh temp dir and returns its path. */
@@ -307,5 +313,78 @@ describe('null in a derived config', () => {
     const { config } = loadConfig('child.yaml', { cwd: dir });
     assert.equal(config.data.source, undefined);
     assert.equal(config.data.train, 't.csv');
+  });
+});
+
+describe('loadConfigText', () => {
+  it('loads text as loadConfig loads the same text from a file in baseDir', () => {
+    const dir = project({
+      'base/base.yaml': `${MINIMAL}\ntraining:\n  batchSize: 32\n`,
+      'sub/a.yaml': 'extends: ../base/base.yaml\ndata:\n  test: t.csv\ntraining:\n  epochs: 3\n',
+    });
+    const text = 'extends: ../base/base.yaml\ndata:\n  test: t.csv\ntraining:\n  epochs: 3\n';
+    const overrides = ['training.optimizer.learningRate=0.01'];
+    const fromFile = loadConfig(join('sub', 'a.yaml'), { cwd: dir, overrides });
+    const fromText = loadConfigText(text, { name: 'inline', baseDir: join(dir, 'sub'), cwd: dir, overrides });
+    assert.deepEqual(fromText.config, fromFile.config);
+    // Data paths: relative to the folder that names them, rebased to cwd.
+    assert.equal(fromText.config.data.source, join('base', 'pairs.csv'));
+    assert.equal(fromText.config.data.test, join('sub', 't.csv'));
+    assert.equal(fromText.config.training.optimizer.learningRate, 0.01);
+    assert.equal(fromText.file, 'inline');
+    assert.deepEqual(fromText.files, [join('base', 'base.yaml'), 'inline']);
+    assert.deepEqual(fromText.locate(['training', 'epochs']), {
+      source: 'inline',
+      line: 5,
+      col: 11,
+      path: 'training.epochs',
+    });
+  });
+
+  it('baseDir is relative to cwd and defaults to it', () => {
+    const dir = project({ 'sub/base.yaml': MINIMAL });
+    const a = loadConfigText('extends: base.yaml\n', { name: 't', baseDir: 'sub', cwd: dir });
+    assert.equal(a.config.data.source, join('sub', 'pairs.csv'));
+    const b = loadConfigText(MINIMAL, { name: 't', cwd: dir });
+    assert.equal(b.config.data.source, 'pairs.csv');
+  });
+
+  it('reports problems at name:line:col, with the same checks as a file', () => {
+    const dir = project({ 'base.yaml': MINIMAL });
+    const text = 'extends: [base.yaml, nowhere.yaml]\ntraining:\n  batchSise: 8\n';
+    const check = checkConfigText(text, { name: 'spec.yaml (base)', cwd: dir });
+    assert.equal(check.loaded, undefined);
+    const lines = check.problems.map(formatProblem);
+    assert.ok(
+      lines.some((l) => l.startsWith('spec.yaml (base):1:22 extends[1]: cannot read "nowhere.yaml"')),
+      lines.join('\n'),
+    );
+    const bad = checkConfigText('training:\n  batchSise: 8\n', { name: 'T', cwd: dir, overrides: [] });
+    assert.ok(
+      bad.problems.some(
+        (p) => p.source === 'T' && p.line === 2 && p.suggestion === 'did you mean "batchSize"?',
+      ),
+      JSON.stringify(bad.problems),
+    );
+    assert.throws(
+      () => loadConfigText(`${MINIMAL}training: { batchSize: 0 }\n`, { name: 'T', cwd: dir }),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.code === 'CONFIG_INVALID' &&
+        err.message === 'T: 1 problem in the config' &&
+        err.problems[0]?.source === 'T' &&
+        err.problems[0]?.line === 10,
+    );
+    const yaml = checkConfigText('training: [\n', { name: 'T', cwd: dir });
+    assert.ok(yaml.problems.some((p) => p.source === 'T' && p.message.startsWith('YAML:')));
+  });
+
+  it('refuses an extends cycle that comes back through files', () => {
+    const dir = project({ 'a.yaml': 'extends: b.yaml\n', 'b.yaml': 'extends: a.yaml\n' });
+    const check = checkConfigText('extends: a.yaml\n', { name: 'T', cwd: dir });
+    assert.ok(
+      check.problems.some((p) => /cycle: a\.yaml → b\.yaml → a\.yaml/.test(p.message)),
+      JSON.stringify(check.problems),
+    );
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -11,6 +11,7 @@ import {
   type TrialOutcome,
 } from '../../src/sweep/runner.js';
 import { parseSweepSpec } from '../../src/sweep/spec.js';
+import { configHash } from '../../src/sweep/trials.js';
 import type { EpochRecord } from '../../src/train/trainer.js';
 import { PROJECT_ROOT } from '../helpers/cli.js';
 
@@ -34,11 +35,13 @@ function record(epoch: number, valLoss: number): EpochRecord {
 function fake(
   script: (batchSize: number) => number[],
   ending: (batchSize: number) => TrialOutcome['status'] = () => 'completed',
-): { executor: TrialExecutor; ran: number[] } {
+): { executor: TrialExecutor; ran: number[]; identities: [string, string][] } {
   const ran: number[] = [];
+  const identities: [string, string][] = [];
   const executor: TrialExecutor = async (job, hooks) => {
     const bs = job.config.training.batchSize;
     ran.push(bs);
+    identities.push([configHash(job.config), job.trial.id]);
     hooks.onRun({ id: `run-${bs}-${ran.length}`, dir: join(tmp, `run-${bs}`), host: 'test' });
     let epochs = 0;
     for (const [i, v] of script(bs).entries()) {
@@ -48,12 +51,12 @@ function fake(
     const status = ending(bs);
     return { status, epochs, ...(status === 'failed' ? { failure: 'scripted failure' } : {}) };
   };
-  return { executor, ran };
+  return { executor, ran, identities };
 }
 
 describe('runSweep', () => {
   it('runs every trial, writes the folder and sorts by the metric', async () => {
-    const { executor, ran } = fake((bs) => [1, bs / 100]);
+    const { executor, ran, identities } = fake((bs) => [1, bs / 100]);
     const r = await runSweep({
       experimentsDir: tmp,
       spec: parseSweepSpec('g.yaml', GRID, DIR),
@@ -70,6 +73,9 @@ describe('runSweep', () => {
       r.trials.map((t) => t.best),
       [0.08, 0.16, 0.32],
     );
+    // The executor gets each trial's config read back (validated) from the folder: its hash is the trial id.
+    assert.equal(identities.length, 3);
+    for (const [hash, id] of identities) assert.equal(hash, id);
     for (const f of ['spec.yaml', 'manifest.json', 'results.json', 'best.yaml'])
       assert.ok(existsSync(join(r.dir, f)), f);
     const best = YAML.parse(readFileSync(join(r.dir, 'best.yaml'), 'utf8'));
@@ -122,6 +128,32 @@ describe('runSweep', () => {
     const fourth = fake(() => [0.1]);
     await runSweep({ experimentsDir: tmp, resume: r1.id, executor: fourth.executor });
     assert.deepEqual(fourth.ran, [], 'a finished sweep runs nothing again');
+  });
+
+  it('a trial config broken in the folder fails that trial, saying where; the others run', async () => {
+    const first = fake(
+      () => [0.5],
+      () => 'interrupted',
+    );
+    const r1 = await runSweep({
+      experimentsDir: tmp,
+      spec: parseSweepSpec('g.yaml', GRID, DIR),
+      specDir: DIR,
+      executor: first.executor,
+    });
+    const manifest = JSON.parse(readFileSync(join(r1.dir, 'manifest.json'), 'utf8')) as SweepManifest;
+    const broken = manifest.trials[1];
+    assert.ok(broken);
+    const file = join(r1.dir, broken.config);
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/batchSize: 16/, 'batchSize: sixteen'));
+    const second = fake(() => [0.4]);
+    const r2 = await runSweep({ experimentsDir: tmp, resume: r1.id, executor: second.executor });
+    assert.deepEqual(second.ran, [8, 32]);
+    const t = r2.trials.find((x) => x.index === broken.index);
+    assert.equal(t?.status, 'failed');
+    assert.match(t?.failure ?? '', /^CONFIG_INVALID: /);
+    assert.match(t?.failure ?? '', /trials\/\w{12}\.yaml:\d+:\d+ training\.batchSize: /);
+    assert.equal(r2.status, 'completed');
   });
 
   it('ASHA stops the weak trials at the rungs', async () => {

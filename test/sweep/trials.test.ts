@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, formatProblem } from '../../src/errors.js';
@@ -90,5 +91,59 @@ describe('trial generation', () => {
         return err.problems.some((p) => p.line === 4 && p.message.includes('val_f1'));
       },
     );
+  });
+
+  it('an inline base resolves like the same config in a file beside the spec: same trials, same ids', () => {
+    const params =
+      'parameters:\n  training.batchSize: { values: [16, 32] }\n  model.layers[1].units: { values: [4, 8] }\nmetric: validation.loss\n';
+    const fromFile = generateTrials(parseSweepSpec('s.yaml', `base: tiny.yaml\n${params}`, DIR), DIR);
+    const tiny = readFileSync(join(DIR, 'tiny.yaml'), 'utf8');
+    const inline = `base:\n${tiny.replace(/^/gm, '  ')}\n${params}`;
+    const fromText = generateTrials(parseSweepSpec('s.yaml', inline, DIR), DIR);
+    assert.deepEqual(
+      fromText.map((t) => [t.id, t.config]),
+      fromFile.map((t) => [t.id, t.config]),
+    );
+    // `extends` and data paths of an inline base are read from the spec's folder.
+    const extending = `base:\n  extends: tiny.yaml\n  training: { batchSize: 8 }\n${params.replace('training.batchSize', 'training.epochs')}`;
+    const ext = generateTrials(parseSweepSpec('s.yaml', extending, DIR), DIR);
+    assert.equal(ext.length, 4);
+    assert.equal(ext[0]?.config.training.batchSize, 8);
+    assert.equal(ext[0]?.config.data.source, fromFile[0]?.config.data.source);
+  });
+
+  it("reports an inline base's problems where the spec writes them", () => {
+    const text = [
+      'base:', //                                       1
+      '  extends: [tiny.yaml, nowhere.yaml]', //        2
+      '  training:', //                                 3
+      '    batchSise: 8', //                            4
+      'parameters:', //                                 5
+      '  training.epochs: { values: [1] }', //          6
+      'metric: loss', //                                7
+      '',
+    ].join('\n');
+    try {
+      generateTrials(parseSweepSpec('s.yaml', text, DIR), DIR);
+      assert.fail('expected a ConfigError');
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      const lines = err.problems.map(formatProblem);
+      assert.ok(
+        lines.some((l) => l.startsWith('s.yaml:2:24 extends[1]: cannot read "nowhere.yaml"')),
+        lines.join('\n'),
+      );
+    }
+    try {
+      generateTrials(parseSweepSpec('s.yaml', text.replace(', nowhere.yaml', ''), DIR), DIR);
+      assert.fail('expected a ConfigError');
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      const lines = err.problems.map(formatProblem);
+      assert.ok(
+        lines.some((l) => l.startsWith('s.yaml:4:16 training.batchSise: unknown key')),
+        lines.join('\n'),
+      );
+    }
   });
 });
