@@ -2,6 +2,51 @@ import { Command, Errors } from '@oclif/core';
 import { QqpError } from '../errors.js';
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
 
+/** What a command says and does on the signals that interrupt it. */
+export interface InterruptOptions {
+  /** The signals handled (default SIGINT and SIGTERM); a second one of any of them exits. */
+  signals?: readonly NodeJS.Signals[];
+  /** On the first signal, before the abort: stop live views, say what happens now. */
+  onFirst?: (signal: NodeJS.Signals) => void;
+  /** On a second signal, before exiting 130. */
+  onAgain?: (signal: NodeJS.Signals) => void;
+  /** Where signals come from and how to exit: the process (tests pass a stand-in). */
+  host?: SignalHost;
+}
+
+/** The part of `process` the interrupt handling uses. */
+export interface SignalHost {
+  on(event: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+  off(event: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+  exit(code: number): void;
+}
+
+/** The two-stage signal handling of QqpCommand.interruptible, for any caller. */
+export async function withInterrupts<R>(
+  work: (signal: AbortSignal) => Promise<R>,
+  options: InterruptOptions = {},
+): Promise<R> {
+  const host: SignalHost = options.host ?? process;
+  const signals = options.signals ?? ['SIGINT', 'SIGTERM'];
+  const controller = new AbortController();
+  let received = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (++received > 1) {
+      options.onAgain?.(signal);
+      host.exit(EXIT_CODES.interrupted);
+      return;
+    }
+    options.onFirst?.(signal);
+    controller.abort();
+  };
+  for (const s of signals) host.on(s, onSignal);
+  try {
+    return await work(controller.signal);
+  } finally {
+    for (const s of signals) host.off(s, onSignal);
+  }
+}
+
 /**
  * Base of every qqp command. A command computes a typed result in `execute()`; with `--json` that
  * result is printed as one JSON document, otherwise `render()` shows it for people. Domain errors
@@ -22,6 +67,19 @@ export abstract class QqpCommand<T> extends Command {
     if (!this.jsonEnabled()) this.render(result);
     if (this.resultExitCode !== 0) process.exitCode = this.resultExitCode;
     return result;
+  }
+
+  /**
+   * Runs `work` with Ctrl-C handled in two stages: the first signal calls `onFirst` and aborts the
+   * AbortSignal `work` was given, so the library stops cleanly (finishes its batch, removes what it
+   * half wrote, ...); a second calls `onAgain` and exits 130 at once. The listeners are removed
+   * when `work` ends, however it ends.
+   */
+  protected interruptible<R>(
+    work: (signal: AbortSignal) => Promise<R>,
+    options?: InterruptOptions,
+  ): Promise<R> {
+    return withInterrupts(work, options);
   }
 
   /** Writes a line to stderr; progress and diagnostics go there so stdout stays the result. */

@@ -115,39 +115,37 @@ export default class Predict extends QqpCommand<PredictResult> {
       });
     }
 
+    const { data } = flags;
+    const { out } = flags;
     const progress = new RowProgressView('predict');
-    const controller = new AbortController();
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      progress.stop();
-      if (++signals > 1) {
-        process.stderr.write(`\n${signal} again: stopping now\n`);
-        process.exit(EXIT_CODES.interrupted);
-      }
-      process.stderr.write(
-        `\n${signal}: stopping after the current batch; ${flags.out} will not be written\n`,
-      );
-      controller.abort();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
     try {
-      const r = await predictFile({
-        ...common,
-        data: flags.data,
-        out: flags.out,
-        format: flags.format as (typeof DATA_FORMATS)[number],
-        kaggle: flags.kaggle,
-        force: flags.force,
-        signal: controller.signal,
-        onProgress: (p) => progress.update(p),
-      });
+      const r = await this.interruptible(
+        (signal) =>
+          predictFile({
+            ...common,
+            data,
+            out,
+            format: flags.format as (typeof DATA_FORMATS)[number],
+            kaggle: flags.kaggle,
+            force: flags.force,
+            signal,
+            onProgress: (p) => progress.update(p),
+          }),
+        {
+          onFirst: (signal) => {
+            progress.stop();
+            this.note(`\n${signal}: stopping after the current batch; ${out} will not be written`);
+          },
+          onAgain: (signal) => {
+            progress.stop();
+            this.note(`\n${signal} again: stopping now`);
+          },
+        },
+      );
       if (r.status === 'interrupted') this.resultExitCode = EXIT_CODES.interrupted;
       return { mode: 'file', ...r };
     } finally {
       progress.stop();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
     }
   }
 

@@ -160,53 +160,49 @@ export default class Sweep extends QqpCommand<Result> {
       return { dryRun: true, ...planSweep(spec, specDir, flags.parallel) };
     }
     const live = new LiveTable(process.stderr, Boolean(process.stderr.isTTY && !this.jsonEnabled()));
-    const controller = new AbortController();
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      signals++;
-      live.stop();
-      if (signals > 1) {
-        process.stderr.write(
-          `\n${signal} again: stopping now; \`qqp sweep --resume\` reruns the unfinished trials\n`,
-        );
-        process.exit(EXIT_CODES.interrupted);
-      }
-      process.stderr.write(
-        `\n${signal}: ${flags.queue ? 'leaving the queued trials to the workers' : "finishing the running trials' batches"}, then saving (${signal} again to stop at once)\n`,
-      );
-      controller.abort();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    const queue = flags.queue
-      ? await queueExecutor({ url: flags.queue, queueName: flags['queue-name'] })
-      : undefined;
-    try {
-      const result = await runSweep({
-        experimentsDir: flags['experiments-dir'],
-        ...(spec ? { spec } : {}),
-        ...(specDir ? { specDir } : {}),
-        ...(flags.resume ? { resume: flags.resume } : {}),
-        retryFailed: flags['retry-failed'],
-        ...(queue
-          ? { executor: queue.executor, queue: flags.queue, parallel: Number.MAX_SAFE_INTEGER }
-          : {
-              executor: localExecutor(flags['experiments-dir'], {
-                parallel: flags.parallel ?? spec?.parallel ?? 1,
-              }),
-            }),
-        ...(!queue && flags.parallel ? { parallel: flags.parallel } : {}),
-        signal: controller.signal,
-        onEvent: (e) => live.handle(e),
-      });
-      if (result.status === 'interrupted') this.resultExitCode = EXIT_CODES.interrupted;
-      return { dryRun: false, ...result };
-    } finally {
-      live.stop();
-      await queue?.close();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+    return this.interruptible<Result>(
+      async (signal) => {
+        const queue = flags.queue
+          ? await queueExecutor({ url: flags.queue, queueName: flags['queue-name'] })
+          : undefined;
+        try {
+          const result = await runSweep({
+            experimentsDir: flags['experiments-dir'],
+            ...(spec ? { spec } : {}),
+            ...(specDir ? { specDir } : {}),
+            ...(flags.resume ? { resume: flags.resume } : {}),
+            retryFailed: flags['retry-failed'],
+            ...(queue
+              ? { executor: queue.executor, queue: flags.queue, parallel: Number.MAX_SAFE_INTEGER }
+              : {
+                  executor: localExecutor(flags['experiments-dir'], {
+                    parallel: flags.parallel ?? spec?.parallel ?? 1,
+                  }),
+                }),
+            ...(!queue && flags.parallel ? { parallel: flags.parallel } : {}),
+            signal,
+            onEvent: (e) => live.handle(e),
+          });
+          if (result.status === 'interrupted') this.resultExitCode = EXIT_CODES.interrupted;
+          return { dryRun: false, ...result };
+        } finally {
+          live.stop();
+          await queue?.close();
+        }
+      },
+      {
+        onFirst: (signal) => {
+          live.stop();
+          this.note(
+            `\n${signal}: ${flags.queue ? 'leaving the queued trials to the workers' : "finishing the running trials' batches"}, then saving (${signal} again to stop at once)`,
+          );
+        },
+        onAgain: (signal) => {
+          live.stop();
+          this.note(`\n${signal} again: stopping now; \`qqp sweep --resume\` reruns the unfinished trials`);
+        },
+      },
+    );
   }
 
   protected render(r: Result): void {

@@ -55,42 +55,36 @@ export default class Train extends QqpCommand<TrainResult> {
       process.stderr,
       Boolean(process.stderr.isTTY && process.stdout.isTTY && !this.jsonEnabled()),
     );
-    const controller = new AbortController();
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      signals++;
-      if (signals > 1) {
-        progress.stop();
-        process.stderr.write(
-          `\n${signal} again: stopping now; the last completed epoch's checkpoint is kept\n`,
-        );
-        process.exit(EXIT_CODES.interrupted);
-      }
-      progress.stop();
-      process.stderr.write(
-        `\n${signal}: finishing the current batch, then saving (${signal} again to stop at once)\n`,
-      );
-      controller.abort();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
     try {
-      const result = await train({
-        experimentsDir: flags['experiments-dir'],
-        ...(args.config ? { loaded: loadConfig(args.config, { overrides: flags.set ?? [] }) } : {}),
-        ...(flags.resume ? { resume: flags.resume } : {}),
-        ...(flags.name ? { name: flags.name } : {}),
-        ...(flags.backend ? { backend: flags.backend as (typeof BACKENDS)[number] } : {}),
-        command: process.argv.slice(2),
-        signal: controller.signal,
-        onEvent: (e) => progress.handle(e),
-      });
+      const result = await this.interruptible(
+        (signal) =>
+          train({
+            experimentsDir: flags['experiments-dir'],
+            ...(args.config ? { loaded: loadConfig(args.config, { overrides: flags.set ?? [] }) } : {}),
+            ...(flags.resume ? { resume: flags.resume } : {}),
+            ...(flags.name ? { name: flags.name } : {}),
+            ...(flags.backend ? { backend: flags.backend as (typeof BACKENDS)[number] } : {}),
+            command: process.argv.slice(2),
+            signal,
+            onEvent: (e) => progress.handle(e),
+          }),
+        {
+          onFirst: (signal) => {
+            progress.stop();
+            this.note(
+              `\n${signal}: finishing the current batch, then saving (${signal} again to stop at once)`,
+            );
+          },
+          onAgain: (signal) => {
+            progress.stop();
+            this.note(`\n${signal} again: stopping now; the last completed epoch's checkpoint is kept`);
+          },
+        },
+      );
       if (result.status === 'interrupted') this.resultExitCode = EXIT_CODES.interrupted;
       return result;
     } finally {
       progress.stop();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
     }
   }
 

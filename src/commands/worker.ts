@@ -65,19 +65,17 @@ export default class WorkerCommand extends QqpCommand<WorkerResult> {
       lockSeconds: flags['lock-seconds'],
       onEvent,
     });
-    await new Promise<void>((resolveStop) => {
-      let signals = 0;
-      const onSignal = (signal: NodeJS.Signals) => {
-        signals++;
-        if (signals > 1) process.exit(130);
-        this.note(`${signal}: stopping the running trials after their batch; they go back to the queue`);
-        process.off('SIGINT', onSignal);
-        process.once('SIGINT', () => process.exit(130));
-        void worker.close().then(resolveStop);
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-    });
+    // Runs until the first signal, then hands the running trials back; a second exits at once.
+    await this.interruptible(
+      async (signal) => {
+        await new Promise<void>((resolveStop) => signal.addEventListener('abort', () => resolveStop()));
+        await worker.close();
+      },
+      {
+        onFirst: (signal) =>
+          this.note(`${signal}: stopping the running trials after their batch; they go back to the queue`),
+      },
+    );
     return { queue: flags.queue, trials };
   }
 

@@ -126,7 +126,13 @@ describe('qqp worker over Redis', { skip: SKIP }, () => {
     assert.equal(counts.completed, 4, JSON.stringify(counts));
     assert.equal(counts.failed, 0, JSON.stringify(counts));
     assert.equal(counts.active, 0, JSON.stringify(counts));
+    // Ctrl-C stops an idle worker cleanly: it says so, reports its trials and exits 0.
     w2.kill('SIGINT');
-    await exited(w2);
+    assert.equal(await exited(w2), 0, log2.join(''));
+    assert.match(
+      log2.join(''),
+      /SIGINT: stopping the running trials after their batch; they go back to the queue/,
+    );
+    assert.match(log2.join(''), /worker stopped after \d+ trial\(s\)/);
   });
 });

@@ -56,32 +56,33 @@ ${KNOWN}`;
   protected async execute(): Promise<DownloadResult> {
     const { args, flags } = await this.parse(DataDownload);
     const dataset = getDataset(args.dataset);
-    const controller = new AbortController();
-    // Ctrl-C: stop the transfer and let the library delete what it wrote.
-    const onSigint = () => controller.abort();
-    process.once('SIGINT', onSigint);
     const progress = new ProgressDisplay(process.stderr);
-    try {
-      return await downloadDataset(dataset, {
-        dir: flags.dir,
-        url: flags.url,
-        sha256: flags.sha256,
-        force: flags.force,
-        timeoutMs: flags.timeout * 1000,
-        signal: controller.signal,
-        onEvent: (e) => progress.handle(e),
-      });
-    } catch (err) {
-      progress.stop();
-      if (controller.signal.aborted) {
-        this.note('interrupted: the partial download was removed');
-        this.exit(EXIT_CODES.interrupted);
-      }
-      throw err;
-    } finally {
-      progress.stop();
-      process.removeListener('SIGINT', onSigint);
-    }
+    // Ctrl-C: stop the transfer and let the library delete what it wrote.
+    return this.interruptible(
+      async (signal) => {
+        try {
+          return await downloadDataset(dataset, {
+            dir: flags.dir,
+            url: flags.url,
+            sha256: flags.sha256,
+            force: flags.force,
+            timeoutMs: flags.timeout * 1000,
+            signal,
+            onEvent: (e) => progress.handle(e),
+          });
+        } catch (err) {
+          progress.stop();
+          if (signal.aborted) {
+            this.note('interrupted: the partial download was removed');
+            this.exit(EXIT_CODES.interrupted);
+          }
+          throw err;
+        } finally {
+          progress.stop();
+        }
+      },
+      { signals: ['SIGINT'] },
+    );
   }
 
   protected render(result: DownloadResult): void {

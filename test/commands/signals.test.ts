@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type FixtureServer, startFixtureServer } from '../fixtures/download/server.js';
+import { PROJECT_ROOT } from '../helpers/cli.js';
+
+// Ctrl-C as the commands handle it (src/cli/base.ts, QqpCommand.interruptible): each test sends the
+// signal once the command has said it is at work (an output line, never a delay).
+
+const tmp = mkdtempSync(join(tmpdir(), 'qqp-signals-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Starts the CLI, sends `signal` once stderr matches `when`, and resolves with the exit. */
+function interrupt(
+  args: string[],
+  when: RegExp,
+  signal: NodeJS.Signals = 'SIGINT',
+): Promise<{ code: number | null; stdout: string; stderr: string; sent: boolean }> {
+  return new Promise((resolvePromise, reject) => {
+    const child: ChildProcess = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'run.js'), ...args], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no exit within 120 s:\n${stderr}`));
+    }, 120_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (!sent && when.test(stderr)) {
+        sent = true;
+        child.kill(signal);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr, sent });
+    });
+  });
+}
+
+describe('qqp data download on SIGINT', () => {
+  let server: FixtureServer;
+  before(async () => {
+    // A transfer that announces its size, sends a few bytes, then waits: Ctrl-C comes mid-transfer.
+    server = await startFixtureServer({ 'big.zip': Buffer.alloc(100_000, 1) });
+  });
+  after(() => server?.close());
+
+  it('stops the transfer, removes the partial download and exits 130', { timeout: 60_000 }, async () => {
+    const dir = join(tmp, 'download');
+    const r = await interrupt(
+      [
+        'data',
+        'download',
+        'glue-qqp',
+        '--url',
+        `${server.url}/stall/big.zip`,
+        '--sha256',
+        'c'.repeat(64),
+        '--dir',
+        dir,
+      ],
+      /size: /,
+    );
+    assert.ok(r.sent, r.stderr);
+    assert.equal(r.code, 130, r.stderr);
+    assert.match(r.stderr, /interrupted: the partial download was removed/);
+    assert.deepEqual(existsSync(dir) ? readdirSync(dir, { recursive: true }) : [], []);
+  });
+});
+
+describe('qqp sweep on SIGINT', () => {
+  it('stops starting trials, saves the manifest as interrupted and exits 130', {
+    timeout: 150_000,
+  }, async () => {
+    const exp = join(tmp, 'sweep');
+    const r = await interrupt(
+      ['sweep', 'configs/sweeps/tiny.yaml', '--parallel', '1', '--experiments-dir', exp],
+      /trial 1 run /,
+    );
+    assert.ok(r.sent, r.stderr);
+    assert.equal(r.code, 130, r.stderr);
+    assert.match(r.stderr, /SIGINT: finishing the running trials' batches, then saving \(SIGINT again/);
+    const [id] = readdirSync(join(exp, 'sweeps'));
+    const manifest = JSON.parse(readFileSync(join(exp, 'sweeps', id as string, 'manifest.json'), 'utf8'));
+    assert.equal(manifest.status, 'interrupted');
+    assert.ok(manifest.trials.some((t: { status: string }) => t.status === 'pending'));
+    assert.match(r.stdout, new RegExp(`continue: qqp sweep --resume ${id}`));
+  });
+});
