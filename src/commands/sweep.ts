@@ -4,104 +4,14 @@ import { QqpCommand } from '../cli/base.js';
 import { EXIT_CODES } from '../cli/exit-codes.js';
 import { experimentsDirFlag } from '../cli/flags.js';
 import { table } from '../cli/render.js';
+import { LiveTable, metricText, paramText, trialRows } from '../cli/views/sweep.js';
 import { UsageError } from '../errors.js';
 import { localExecutor } from '../sweep/local.js';
 import { queueExecutor } from '../sweep/queue.js';
-import {
-  type ManifestTrial,
-  type PlanResult,
-  planSweep,
-  runSweep,
-  type SweepEvent,
-  type SweepManifest,
-  type SweepResult,
-} from '../sweep/runner.js';
+import { type PlanResult, planSweep, runSweep, type SweepResult } from '../sweep/runner.js';
 import { loadSweepSpec } from '../sweep/spec.js';
 
 type Result = ({ dryRun: true } & PlanResult) | ({ dryRun: false } & SweepResult);
-
-function fmt(v: number | null | undefined): string {
-  return v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(4);
-}
-
-function paramText(params: Record<string, unknown>): string {
-  return Object.entries(params)
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-    .join(' ');
-}
-
-function statusText(t: ManifestTrial): string {
-  return t.status === 'stopped' ? `stopped @${t.epochs}` : t.status;
-}
-
-function trialRows(trials: readonly ManifestTrial[]): string[][] {
-  return trials.map((t) => [
-    String(t.index),
-    paramText(t.params),
-    statusText(t),
-    String(t.epochs),
-    fmt(t.best),
-    t.runId ?? '-',
-  ]);
-}
-
-/** The live view: a table redrawn in place on a terminal, one line per change otherwise. */
-class LiveTable {
-  private lines = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private manifest: SweepManifest | undefined;
-
-  constructor(
-    private readonly out: NodeJS.WriteStream,
-    private readonly tty: boolean,
-  ) {}
-
-  handle(e: SweepEvent): void {
-    this.manifest = e.manifest;
-    if (e.type === 'start') {
-      this.out.write(
-        `sweep ${e.manifest.id}: ${e.manifest.trials.length} trial(s), ${e.toRun} to run${e.manifest.trials.length - e.toRun ? `, ${e.manifest.trials.length - e.toRun} already done` : ''}\n`,
-      );
-    }
-    if (this.tty) {
-      this.timer ??= setTimeout(() => {
-        this.timer = undefined;
-        this.draw();
-      }, 200);
-      return;
-    }
-    if (e.type !== 'trial') return;
-    const t = e.trial;
-    const what =
-      e.change === 'start'
-        ? `started (${paramText(t.params)})`
-        : e.change === 'run'
-          ? `run ${t.runId} on ${t.host}`
-          : e.change === 'epoch'
-            ? `epoch ${t.epochs}  ${e.manifest.metric} ${fmt(t.history.at(-1)?.value)}  best ${fmt(t.best)}`
-            : `${statusText(t)} after ${t.epochs} epoch(s), best ${e.manifest.metric} ${fmt(t.best)}${t.failure ? `: ${t.failure.split('\n')[0]}` : ''}`;
-    this.out.write(`trial ${t.index} ${what}\n`);
-  }
-
-  private draw(): void {
-    if (!this.manifest) return;
-    const text = table(
-      ['trial', 'parameters', 'status', 'epoch', `best ${this.manifest.metric}`, 'run'],
-      trialRows(this.manifest.trials),
-    );
-    if (this.lines > 0) this.out.write(`\x1b[${this.lines}A\x1b[0J`);
-    this.out.write(`${text}\n`);
-    this.lines = text.split('\n').length;
-  }
-
-  stop(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-      this.draw();
-    }
-  }
-}
 
 export default class Sweep extends QqpCommand<Result> {
   static override summary = 'Run a hyperparameter sweep (grid, random or ASHA) from a sweep spec';
@@ -236,7 +146,7 @@ export default class Sweep extends QqpCommand<Result> {
       this.log(`trial ${t.index} failed: ${(t.failure ?? '').split('\n').slice(0, 3).join(' ')}`);
     if (r.best) {
       this.log(
-        `best: trial ${r.best.trial.index} (${paramText(r.best.trial.params)}), ${r.metric} ${fmt(r.best.trial.best)} at epoch ${r.best.trial.bestEpoch}`,
+        `best: trial ${r.best.trial.index} (${paramText(r.best.trial.params)}), ${r.metric} ${metricText(r.best.trial.best)} at epoch ${r.best.trial.bestEpoch}`,
       );
       this.log(`best config: ${r.best.configFile}`);
       this.log(`  train it: qqp train ${r.best.configFile}`);

@@ -1,11 +1,9 @@
-import { join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import cliProgress from 'cli-progress';
-import Table from 'cli-table3';
 import { QqpCommand } from '../../cli/base.js';
 import { EXIT_CODES } from '../../cli/exit-codes.js';
-import { datasetNames, findDataset, getDataset, listDatasets } from '../../data/datasets.js';
-import { type DownloadEvent, type DownloadResult, downloadDataset } from '../../data/download.js';
+import { DownloadProgress, downloadedFilesTable } from '../../cli/views/download.js';
+import { datasetNames, getDataset, listDatasets } from '../../data/datasets.js';
+import { type DownloadResult, downloadDataset } from '../../data/download.js';
 
 const KNOWN = listDatasets()
   .map((d) => `  ${d.name}  ${d.description}\n    ${d.url}`)
@@ -56,7 +54,7 @@ ${KNOWN}`;
   protected async execute(): Promise<DownloadResult> {
     const { args, flags } = await this.parse(DataDownload);
     const dataset = getDataset(args.dataset);
-    const progress = new ProgressDisplay(process.stderr);
+    const progress = new DownloadProgress(process.stderr);
     // Ctrl-C: stop the transfer and let the library delete what it wrote.
     return this.interruptible(
       async (signal) => {
@@ -86,26 +84,12 @@ ${KNOWN}`;
   }
 
   protected render(result: DownloadResult): void {
-    const formats = new Map(
-      (findDataset(result.dataset)?.files ?? []).map((f) => [
-        join(result.dir, ...f.path.split('/')),
-        f.format,
-      ]),
-    );
-    // No colour codes when the output is piped or saved.
-    const plain = !process.stdout.isTTY || process.env.NO_COLOR !== undefined;
-    const table = new Table({
-      head: ['file', 'bytes', 'format', 'status'],
-      ...(plain ? { style: { head: [], border: [] } } : {}),
-    });
-    for (const f of result.files) {
-      table.push([f.path, f.bytes.toLocaleString('en-US'), formats.get(f.path) ?? '', f.action]);
-    }
+    const table = downloadedFilesTable(result);
     if (result.status === 'present') {
       this.log(
         `${result.dataset} is already in ${result.dir}; nothing was downloaded (use --force to download it again).`,
       );
-      this.log(table.toString());
+      this.log(table);
       return;
     }
     this.log(
@@ -120,85 +104,6 @@ ${KNOWN}`;
           'Compare it with a trusted source before relying on the data.',
       );
     }
-    this.log(table.toString());
-  }
-}
-
-const MB = 1_000_000;
-
-function mb(n: number): string {
-  if (n < 1000) return `${n} bytes`;
-  return n < MB ? `${(n / 1000).toFixed(1)} kB` : `${(n / MB).toFixed(1)} MB`;
-}
-
-/** A bar on a terminal; elsewhere (CI logs, pipes) a line per tenth of the transfer. */
-class ProgressDisplay {
-  private bar: cliProgress.SingleBar | undefined;
-  private lastStep = 0;
-  private started = false;
-
-  constructor(private readonly stream: NodeJS.WriteStream) {}
-
-  handle(e: DownloadEvent): void {
-    switch (e.type) {
-      case 'request':
-        if (!this.started) this.line(`downloading ${e.url}`);
-        this.started = true;
-        break;
-      case 'redirect':
-        this.line(`  redirected to ${e.to}`);
-        break;
-      case 'response':
-        this.lastStep = 0;
-        if (this.stream.isTTY && e.totalBytes !== undefined && e.totalBytes > 0) {
-          this.bar = new cliProgress.SingleBar(
-            {
-              stream: this.stream,
-              format: '  [{bar}] {percentage}% | {got} of {size} | ETA {eta_formatted}',
-              hideCursor: true,
-              clearOnComplete: true,
-            },
-            cliProgress.Presets.shades_classic,
-          );
-          this.bar.start(e.totalBytes, 0, { got: mb(0), size: mb(e.totalBytes) });
-        } else {
-          this.line(`  size: ${e.totalBytes === undefined ? 'not announced' : mb(e.totalBytes)}`);
-        }
-        break;
-      case 'progress':
-        if (this.bar) {
-          this.bar.update(e.receivedBytes, { got: mb(e.receivedBytes) });
-        } else if (e.totalBytes !== undefined && e.totalBytes > 0) {
-          const step = Math.floor((e.receivedBytes / e.totalBytes) * 10);
-          if (step > this.lastStep) {
-            this.lastStep = step;
-            this.line(`  ${step * 10}% (${mb(e.receivedBytes)} of ${mb(e.totalBytes)})`);
-          }
-        } else {
-          // Unknown size: a line every 8 MB.
-          const step = Math.floor(e.receivedBytes / (8 * MB));
-          if (step > this.lastStep) {
-            this.lastStep = step;
-            this.line(`  ${mb(e.receivedBytes)}`);
-          }
-        }
-        break;
-      case 'downloaded':
-        this.stop();
-        this.line(`  received ${e.bytes.toLocaleString('en-US')} bytes, SHA-256 ${e.sha256}`);
-        break;
-      case 'extract':
-        this.line(`  unpacked ${e.file}`);
-        break;
-    }
-  }
-
-  stop(): void {
-    this.bar?.stop();
-    this.bar = undefined;
-  }
-
-  private line(text: string): void {
-    this.stream.write(`${text}\n`);
+    this.log(table);
   }
 }

@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
-import type { RowProgress, RunRef } from '../eval/index.js';
-import type { TrainEvent } from '../train/trainer.js';
-import { formatCount } from './render.js';
+import type { RowProgress, RunRef } from '../../eval/index.js';
+import type { TrainEvent } from '../../train/trainer.js';
+import { formatCount } from '../render.js';
 
 function fmt(n: number, digits = 4): string {
   return Number.isFinite(n) ? n.toFixed(digits) : String(n);

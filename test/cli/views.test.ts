@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DownloadProgress } from '../../src/cli/views/download.js';
+import { LiveTable, metricText, paramText, trialRows } from '../../src/cli/views/sweep.js';
+import type { ManifestTrial, SweepManifest } from '../../src/sweep/runner.js';
+
+/** A non-terminal stream that keeps what is written. */
+function sink(): { stream: NodeJS.WriteStream; text: () => string } {
+  let text = '';
+  const stream = {
+    isTTY: false,
+    write: (s: string) => {
+      text += s;
+      return true;
+    },
+  } as unknown as NodeJS.WriteStream;
+  return { stream, text: () => text };
+}
+
+function trial(over: Partial<ManifestTrial>): ManifestTrial {
+  return {
+    index: 1,
+    id: 'abcdefabcdef',
+    params: { 'training.batchSize': 16, 'training.optimizer.type': 'sgd' },
+    overrides: [],
+    config: 'trials/abcdefabcdef.yaml',
+    status: 'running',
+    attempts: 1,
+    epochs: 0,
+    history: [],
+    best: null,
+    bestEpoch: null,
+    ...over,
+  };
+}
+
+describe('sweep views', () => {
+  it('format parameters, metric values and trial rows', () => {
+    assert.equal(paramText({ a: 1, b: 'x', c: [1, 2] }), 'a=1 b=x c=[1,2]');
+    assert.equal(metricText(0.123456), '0.1235');
+    assert.equal(metricText(null), '-');
+    assert.equal(metricText(Number.NaN), '-');
+    assert.deepEqual(trialRows([trial({ status: 'stopped', epochs: 2, best: 0.5, runId: 'r1' })]), [
+      ['1', 'training.batchSize=16 training.optimizer.type=sgd', 'stopped @2', '2', '0.5000', 'r1'],
+    ]);
+  });
+
+  it('LiveTable off a terminal writes one line per change', () => {
+    const out = sink();
+    const live = new LiveTable(out.stream, false);
+    const t = trial({});
+    const manifest = {
+      id: 's1',
+      metric: 'validation.loss',
+      trials: [t, trial({ index: 2 })],
+    } as SweepManifest;
+    live.handle({ type: 'start', manifest, toRun: 1 });
+    live.handle({ type: 'trial', trial: t, change: 'start', manifest });
+    live.handle({ type: 'trial', trial: { ...t, runId: 'r1', host: 'h' }, change: 'run', manifest });
+    const e1 = { ...t, epochs: 1, history: [{ epoch: 1, value: 0.7 }], best: 0.7 };
+    live.handle({ type: 'trial', trial: e1, change: 'epoch', manifest });
+    live.handle({
+      type: 'trial',
+      trial: { ...e1, status: 'failed', failure: 'X: broke\nstack' },
+      change: 'end',
+      manifest,
+    });
+    live.stop();
+    assert.equal(
+      out.text(),
+      [
+        'sweep s1: 2 trial(s), 1 to run, 1 already done',
+        'trial 1 started (training.batchSize=16 training.optimizer.type=sgd)',
+        'trial 1 run r1 on h',
+        'trial 1 epoch 1  validation.loss 0.7000  best 0.7000',
+        'trial 1 failed after 1 epoch(s), best validation.loss 0.7000: X: broke',
+        '',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('download views', () => {
+  it('DownloadProgress off a terminal writes a line per tenth of the transfer', () => {
+    const out = sink();
+    const p = new DownloadProgress(out.stream);
+    p.handle({ type: 'request', url: 'http://x/a.zip' });
+    p.handle({ type: 'response', url: 'http://x/a.zip', totalBytes: 2_000_000 });
+    for (const got of [100_000, 150_000, 200_000, 1_000_000, 2_000_000])
+      p.handle({ type: 'progress', receivedBytes: got, totalBytes: 2_000_000 });
+    p.handle({ type: 'downloaded', bytes: 2_000_000, sha256: 'ab' });
+    p.handle({ type: 'extract', file: 'QQP/train.tsv', index: 0 });
+    assert.equal(
+      out.text(),
+      [
+        'downloading http://x/a.zip',
+        '  size: 2.0 MB',
+        '  10% (200.0 kB of 2.0 MB)',
+        '  50% (1.0 MB of 2.0 MB)',
+        '  100% (2.0 MB of 2.0 MB)',
+        '  received 2,000,000 bytes, SHA-256 ab',
+        '  unpacked QQP/train.tsv',
+        '',
+      ].join('\n'),
+    );
+  });
+});
