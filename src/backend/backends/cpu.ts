@@ -1,8 +1,8 @@
 import * as tfc from '@tensorflow/tfjs-core';
 import '../tfjs.js';
 import { registerFusedRnnKernels } from '../kernels/rnn.js';
-import { fusedThreads } from '../kernels/rnn-wasm.js';
 import { registerSegmentSumKernel } from '../kernels/segment-sum.js';
+import { fusedThreads } from '../kernels/wasm-runtime.js';
 import { type Attempt, type BackendEntry, fusedLabel } from './entry.js';
 
 /** tfjs' plain JavaScript backend (registered by @tensorflow/tfjs, so always there). */

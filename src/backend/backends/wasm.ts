@@ -4,8 +4,8 @@ import { dirname, join, sep } from 'node:path';
 import * as tfc from '@tensorflow/tfjs-core';
 import { registerCopyKernels } from '../kernels/copy-kernels.js';
 import { registerFusedRnnKernels } from '../kernels/rnn.js';
-import { fusedThreads } from '../kernels/rnn-wasm.js';
 import { registerSegmentSumKernel } from '../kernels/segment-sum.js';
+import { fusedThreads } from '../kernels/wasm-runtime.js';
 import { type Attempt, type BackendEntry, fusedLabel, importFailure } from './entry.js';
 
 const WASM_PACKAGE = '@tensorflow/tfjs-backend-wasm';
