@@ -1,7 +1,7 @@
 import './tfjs.js';
 import { TrainingError } from '../errors.js';
 import type { Attempt, BackendDetails, BackendEntry } from './backends/entry.js';
-import { BACKEND_ENTRIES, type BackendName, type BackendRequest } from './backends/index.js';
+import { BACKEND_ENTRIES, BACKENDS, type BackendName, type BackendRequest } from './backends/index.js';
 import { quietTfjs } from './quiet.js';
 
 export interface BackendInfo {
@@ -53,6 +53,11 @@ export async function initBackend(
   const tried: BackendDetails['skipped'] = [];
   const candidates: readonly BackendEntry<BackendName>[] =
     requested === 'auto' ? BACKEND_ENTRIES : BACKEND_ENTRIES.filter((b) => b.name === requested);
+  if (candidates.length === 0) {
+    throw new TrainingError('BACKEND_UNKNOWN', `unknown backend ${JSON.stringify(requested)}`, {
+      suggestions: [`use one of ${BACKENDS.join(', ')}`],
+    });
+  }
   for (const entry of candidates) {
     const attempt = await entry.start(context);
     if (attempt.ok) return chosen(entry, attempt, requested, tried);

@@ -114,4 +114,13 @@ describe('the backend list', () => {
     assert.deepEqual(BACKENDS, ['auto', 'tensorflow', 'wasm', 'cpu']);
     assert.deepEqual((TrainingSchema.properties.backend as { enum?: unknown }).enum, BACKENDS);
   });
+
+  it('refuses a backend not in the list (a caller that bypassed the schema)', async () => {
+    await assert.rejects(initBackend('gpu' as never), (err: unknown) => {
+      assert.ok(err instanceof TrainingError);
+      assert.equal(err.code, 'BACKEND_UNKNOWN');
+      assert.deepEqual(err.suggestions, ['use one of auto, tensorflow, wasm, cpu']);
+      return true;
+    });
+  });
 });

@@ -46,13 +46,13 @@ export interface BackendEntry<Name extends string = string> {
   readonly suggestions: readonly string[];
 }
 
-export function firstLine(err: unknown): string {
+function firstLine(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   return text.split('\n')[0]!.trim();
 }
 
 /** Whether an import failed because the package itself is not installed. */
-export function isNotInstalled(err: unknown, pkg: string): boolean {
+function isNotInstalled(err: unknown, pkg: string): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return (
     (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && firstLine(err).includes(`'${pkg}'`)
