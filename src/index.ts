@@ -8,7 +8,13 @@
  */
 
 // Configs: load (extends, --set, validation with positions), validate, inspect.
-export { type LoadedConfig, type LoadOptions, loadConfig, loadConfigText, type TextLoadOptions } from './config/load.js';
+export {
+  type LoadedConfig,
+  type LoadOptions,
+  loadConfig,
+  loadConfigText,
+  type TextLoadOptions,
+} from './config/load.js';
 export type { ResolvedConfig } from './config/schema.js';
 // Data: read any supported format, statistics.
 export { type PairRow, type ReadOptions, readPairs, streamPairs } from './data/read.js';

@@ -1,9 +1,9 @@
 import { Args, Flags } from '@oclif/core';
+import { BACKENDS } from '../backend/index.js';
 import { QqpCommand } from '../cli/base.js';
 import { experimentsDirFlag } from '../cli/flags.js';
 import { formatCount, table } from '../cli/render.js';
 import { RowProgressView, runLine } from '../cli/views/progress.js';
-import { BACKENDS } from '../config/schema.js';
 import { DATA_FORMATS } from '../data/schema.js';
 import { EVAL_SPLITS, type EvaluationResult, evaluateRun } from '../eval/index.js';
 import type { ThresholdMetrics } from '../runs/records.js';

@@ -1,10 +1,10 @@
 import { Args, Flags } from '@oclif/core';
+import { BACKENDS } from '../backend/index.js';
 import { QqpCommand } from '../cli/base.js';
 import { EXIT_CODES } from '../cli/exit-codes.js';
 import { experimentsDirFlag } from '../cli/flags.js';
 import { formatCount } from '../cli/render.js';
 import { RowProgressView, runLine } from '../cli/views/progress.js';
-import { BACKENDS } from '../config/schema.js';
 import { DATA_FORMATS } from '../data/schema.js';
 import { UsageError } from '../errors.js';
 import {

@@ -1,11 +1,11 @@
 import { Args, Flags } from '@oclif/core';
+import { BACKENDS } from '../backend/index.js';
 import { QqpCommand } from '../cli/base.js';
 import { EXIT_CODES } from '../cli/exit-codes.js';
 import { configFlags, experimentsDirFlag } from '../cli/flags.js';
 import { table } from '../cli/render.js';
 import { TrainProgress } from '../cli/views/progress.js';
 import { loadConfig } from '../config/load.js';
-import { BACKENDS } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { type TrainResult, train } from '../train/trainer.js';
 

@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { BACKENDS } from '../backend/index.js';
 import { DataSchema } from '../data/schema.js';
 import { models } from '../registry/models.js';
 import { losses, metrics } from '../registry/objectives.js';
@@ -12,8 +13,6 @@ import { StringEnum } from '../util/schema.js';
  */
 
 const strict = { additionalProperties: false } as const;
-
-export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 
 export const ExperimentSchema = Type.Object(
   {

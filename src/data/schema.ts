@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { StringEnum } from '../util/schema.js';
+import { FORMAT_NAMES, type FormatName } from './formats/index.js';
 
 /**
  * The `data:` section of a config. Every field carries its default and description; the config
@@ -7,14 +8,8 @@ import { StringEnum } from '../util/schema.js';
  * that names them (the loader rebases them to the current directory).
  */
 
-export const DATA_FORMATS = [
-  'auto',
-  'kaggle-csv',
-  'kaggle-test-csv',
-  'glue-tsv',
-  'glue-test-tsv',
-  'pairs-tsv',
-] as const;
+/** `data.format`'s values: `auto`, then the formats of src/data/formats/index.ts in their order. */
+export const DATA_FORMATS: readonly ('auto' | FormatName)[] = ['auto', ...FORMAT_NAMES];
 
 const strict = { additionalProperties: false } as const;
 

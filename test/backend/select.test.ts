@@ -3,8 +3,9 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, wasmBinaryFolder } from '../../src/backend/index.js';
+import { BACKEND_ENTRIES, BACKENDS, initBackend, wasmBinaryFolder } from '../../src/backend/index.js';
 import { fusedKernelsAvailable } from '../../src/backend/kernels/rnn.js';
+import { TrainingSchema } from '../../src/config/schema.js';
 import { TrainingError } from '../../src/errors.js';
 
 const require = createRequire(import.meta.url);
@@ -101,5 +102,25 @@ describe('initBackend', () => {
       // Nothing else in this file registers them: initBackend must.
       assert.ok(fusedKernelsAvailable(), `fused LSTM/GRU kernels on ${name}`);
     }
+  });
+});
+
+describe('the backend list', () => {
+  it('names each backend once, fastest first, and gives training.backend its values', () => {
+    assert.deepEqual(
+      BACKEND_ENTRIES.map((b) => b.name),
+      ['tensorflow', 'wasm', 'cpu'],
+    );
+    assert.deepEqual(BACKENDS, ['auto', 'tensorflow', 'wasm', 'cpu']);
+    assert.deepEqual((TrainingSchema.properties.backend as { enum?: unknown }).enum, BACKENDS);
+  });
+
+  it('refuses a backend not in the list (a caller that bypassed the schema)', async () => {
+    await assert.rejects(initBackend('gpu' as never), (err: unknown) => {
+      assert.ok(err instanceof TrainingError);
+      assert.equal(err.code, 'BACKEND_UNKNOWN');
+      assert.deepEqual(err.suggestions, ['use one of auto, tensorflow, wasm, cpu']);
+      return true;
+    });
   });
 });

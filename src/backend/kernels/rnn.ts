@@ -2,7 +2,7 @@ import * as tfc from '@tensorflow/tfjs-core';
 import {
   type EntryName,
   type FusedActivation,
-  PARAMS,
+  RNN_FUNCTIONS,
   type RnnOptions,
   type RnnShape,
   runEntry,
@@ -119,17 +119,22 @@ const KERNEL_DEFS: Record<string, KernelDef> = {
  * pass as absent, and the gradient kernels' `hasBias: false` makes db an empty output.
  */
 function makeKernel(def: KernelDef, io: (b: unknown) => TensorIo): tfc.KernelFunc {
-  const params = PARAMS[def.entry];
+  const { params } = RNN_FUNCTIONS[def.entry];
+  const outputs = def.outputs.map((name) => {
+    const p = params.find((q) => q.name === name);
+    if (p?.role !== 'out') throw new Error(`fused recurrent kernel ${def.entry}: no output ${name}`);
+    return { name, shape: p.shape };
+  });
   return ({ inputs, backend, attrs }) => {
     const { x, u } = inputs as { x?: tfc.TensorInfo; u?: tfc.TensorInfo };
     if (!x || !u) throw new Error(`fused recurrent kernel ${def.entry}: x and u are required`);
-    const shape = shapeOf(x, u);
+    const call = { ...shapeOf(x, u), ...options(attrs) };
     const hasBias = (attrs as { hasBias?: boolean }).hasBias ?? true;
     const b = io(backend);
-    const outs = def.outputs.map((name) => {
-      const p = params.find((q) => q.name === name)!;
-      return { name, out: b.output(name === 'db' && !hasBias ? [0] : p.shape!(shape)) };
-    });
+    const outs = outputs.map(({ name, shape }) => ({
+      name,
+      out: b.output(name === 'db' && !hasBias ? [0] : shape(call)),
+    }));
     const arrays: Record<string, Float32Array | null> = {};
     for (const p of params) {
       if (p.role !== 'in') continue;
@@ -140,7 +145,7 @@ function makeKernel(def: KernelDef, io: (b: unknown) => TensorIo): tfc.KernelFun
       arrays[p.name] = p.optional && values.length === 0 ? null : values;
     }
     for (const { name, out } of outs) arrays[name] = out.info.shape.includes(0) ? null : out.values();
-    runEntry(def.entry, shape, options(attrs), arrays);
+    runEntry(def.entry, call, call, arrays);
     return outs.map((o) => o.out.info);
   };
 }

@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { killWorkerForTest, runEntry, stopWorkers } from '../../../src/backend/kernels/rnn-wasm.js';
 import {
   fusedThreads,
-  killWorkerForTest,
-  runEntry,
   setFusedThreads,
   setWorkerGraceMs,
-  stopWorkers,
-} from '../../../src/backend/kernels/rnn-wasm.js';
+} from '../../../src/backend/kernels/wasm-runtime.js';
 
 /**
- * The thread pool behind the fused kernels (src/backend/kernels/rnn-wasm.ts): a batch split over
+ * The thread pool behind the fused kernels (src/backend/kernels/wasm-runtime.ts): a batch split over
  * threads gives what one thread gives, and a worker that died is given up on with an error, after
  * which the next call works again.
  */

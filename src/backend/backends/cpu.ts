@@ -1,0 +1,34 @@
+import * as tfc from '@tensorflow/tfjs-core';
+import '../tfjs.js';
+import { registerFusedRnnKernels } from '../kernels/rnn.js';
+import { registerSegmentSumKernel } from '../kernels/segment-sum.js';
+import { fusedThreads } from '../kernels/wasm-runtime.js';
+import { type Attempt, type BackendEntry, fusedLabel } from './entry.js';
+
+/** tfjs' plain JavaScript backend (registered by @tensorflow/tfjs, so always there). */
+async function startCpu(): Promise<Attempt> {
+  cpuBackend.registerKernels();
+  if (!(await tfc.setBackend('cpu'))) return { ok: false, reason: 'the cpu backend did not start' };
+  return {
+    ok: true,
+    label: `cpu (plain JavaScript, slow; ${fusedLabel()})`,
+    details: {
+      tfjs: tfc.version_core,
+      provider: '@tensorflow/tfjs-backend-cpu',
+      threads: 1,
+      fusedRnnThreads: fusedThreads(),
+    },
+  };
+}
+
+export const cpuBackend: BackendEntry<'cpu'> = {
+  name: 'cpu',
+  // The scatter-add UnsortedSegmentSum (tfjs' own loops over every segment: the gradient of a
+  // 10,000-row Embedding crawls), the fused LSTM/GRU kernels.
+  registerKernels() {
+    registerSegmentSumKernel('cpu');
+    registerFusedRnnKernels('cpu');
+  },
+  start: startCpu,
+  suggestions: [],
+};

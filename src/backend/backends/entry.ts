@@ -1,0 +1,71 @@
+/**
+ * What a training backend is to `initBackend` (src/backend/select.ts): one entry of the list in
+ * index.ts, which knows how to load and start itself, which of qqp's kernels it gets, and what it
+ * reports once running. Below the interface, what the entries share.
+ */
+import { fusedThreads } from '../kernels/wasm-runtime.js';
+
+export interface BackendDetails {
+  /** Version of @tensorflow/tfjs-core. */
+  tfjs: string;
+  /** The package that provides the backend and its version, e.g. `@tensorflow/tfjs-backend-wasm 4.22.0`. */
+  provider: string;
+  /** wasm only: whether the SIMD binary runs. */
+  simd?: boolean;
+  /** Threads the kernels run on (wasm: XNNPACK's pool; cpu: 1); absent for native TensorFlow. */
+  threads?: number;
+  /** wasm and cpu: threads qqp's fused LSTM/GRU kernels split a batch over (QQP_THREADS). */
+  fusedRnnThreads?: number;
+  /** wasm only: the binary loaded (from the installed package, never fetched). */
+  wasmBinary?: string;
+  /** Each backend tried before the one chosen, and why it was passed over. */
+  skipped: { backend: string; reason: string }[];
+}
+
+/** A backend that started (`label`: how the one-line reason names it), or why it did not. */
+export type Attempt =
+  | { ok: true; label: string; details: Omit<BackendDetails, 'skipped'> }
+  | { ok: false; reason: string };
+
+export interface StartContext {
+  /** Loads a package by name (tests replace it to simulate failures). */
+  importModule: (specifier: string) => Promise<unknown>;
+}
+
+export interface BackendEntry<Name extends string = string> {
+  /** The name tfjs knows it by, and the `training.backend` value that asks for it. */
+  readonly name: Name;
+  /**
+   * Registers qqp's kernels for this backend (none for some): called by `start` once the backend's
+   * package is loaded and before tfjs switches to it.
+   */
+  registerKernels(): void;
+  /** Loads the backend, registers its kernels and makes it tfjs' backend; or says why not. */
+  start(context: StartContext): Promise<Attempt>;
+  /** What to do when it was asked for by name and did not start (the error's suggestions). */
+  readonly suggestions: readonly string[];
+}
+
+function firstLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n')[0]!.trim();
+}
+
+/** Whether an import failed because the package itself is not installed. */
+function isNotInstalled(err: unknown, pkg: string): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return (
+    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && firstLine(err).includes(`'${pkg}'`)
+  );
+}
+
+/** Why a package could not be imported, in the words of the one-line reason. */
+export function importFailure(err: unknown, pkg: string): string {
+  return isNotInstalled(err, pkg) ? `${pkg} is not installed` : `${pkg} failed to load: ${firstLine(err)}`;
+}
+
+/** How the one-line reason describes the fused kernels' threads (wasm and cpu). */
+export function fusedLabel(): string {
+  const n = fusedThreads();
+  return `fused LSTM/GRU kernels on ${n} thread${n === 1 ? '' : 's'}`;
+}

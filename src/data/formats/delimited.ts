@@ -1,0 +1,126 @@
+/**
+ * What the delimited-text formats (csv.ts, tsv.ts) share: reading a header line, finding the used
+ * columns in it, and `delimitedFormat`, which makes a format entry from a splitter (bytes to records
+ * of fields) and a column layout.
+ */
+import { DataError } from '../../errors.js';
+import type { FileHead, FormatEntry, FormatRecord, ReadContext } from './types.js';
+
+/** Column positions of the fields used; other columns (an unnamed index, extras) are ignored. */
+export interface Columns {
+  id: number;
+  question1: number;
+  question2: number;
+  /** -1 when unlabelled. */
+  label: number;
+  count: number;
+}
+
+/** A header field as a name: trimmed, unquoted, lower-cased. */
+function headerName(field: string): string {
+  return field
+    .trim()
+    .replace(/^"(.*)"$/, '$1')
+    .toLowerCase();
+}
+
+/**
+ * A first line read as a header: its delimiter (a tab if it holds one, else a comma), its names
+ * and its raw fields.
+ */
+export function headerOf(head: FileHead): { delimiter: '\t' | ','; names: string[]; fields: string[] } {
+  const delimiter = head.firstLine.includes('\t') ? '\t' : ',';
+  const fields = head.firstLine.split(delimiter);
+  return { delimiter, names: fields.map(headerName), fields };
+}
+
+/** Whether header names hold both question columns. */
+export function namesQuestions(names: string[]): boolean {
+  return names.includes('question1') && names.includes('question2');
+}
+
+/** Finds the used columns in a header, or says what is missing. */
+function columnsFromHeader(names: string[], labelled: boolean): Columns | string {
+  const idName = names.includes('id') ? 'id' : names.includes('test_id') ? 'test_id' : undefined;
+  const wanted = ['question1', 'question2', ...(labelled ? ['is_duplicate'] : [])];
+  const missing = wanted.filter((n) => !names.includes(n));
+  if (!idName) missing.unshift(labelled ? 'id' : 'test_id (or id)');
+  if (missing.length > 0) return `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`;
+  return {
+    id: names.indexOf(idName!),
+    question1: names.indexOf('question1'),
+    question2: names.indexOf('question2'),
+    label: labelled ? names.indexOf('is_duplicate') : -1,
+    count: names.length,
+  };
+}
+
+/**
+ * How a splitter hands over a record it read as fields: added to `batch` as a row's fields, or as a
+ * bad row (a wrong number of fields); the header is taken in and adds nothing. Records a splitter
+ * cannot read it adds itself, as `{ line, error }`.
+ */
+export type AddFields = (batch: FormatRecord[], line: number, fields: string[]) => void;
+
+export interface DelimitedSpec<Name extends string> extends Omit<FormatEntry<Name>, 'records' | 'header'> {
+  /**
+   * The columns of a file without a header (its rows must have exactly `count` fields); absent: the
+   * first record is a header naming them (rows may have more fields).
+   */
+  columns?: Columns;
+  /** Reads the file's records, in batches, handing each record of fields to `add`. */
+  split(file: string, context: ReadContext, add: AddFields): AsyncIterable<FormatRecord[]>;
+}
+
+/** A format entry that reads a delimited text file through `split`, by header or fixed columns. */
+export function delimitedFormat<const Name extends string>(spec: DelimitedSpec<Name>): FormatEntry<Name> {
+  const { columns: fixed, split, ...entry } = spec;
+  const { name, labelled, expected } = entry;
+
+  function fieldsOf(line: number, f: string[], c: Columns): FormatRecord {
+    // Headerless rows have exactly `count` fields; more means a delimiter inside a question or a
+    // broken line.
+    if (f.length < c.count || (fixed && f.length > c.count)) {
+      return { line, error: `expected ${c.count} fields, found ${f.length}` };
+    }
+    return {
+      line,
+      id: f[c.id]!,
+      question1: f[c.question1]!,
+      question2: f[c.question2]!,
+      label: labelled ? f[c.label]! : undefined,
+    };
+  }
+
+  async function* records(file: string, context: ReadContext): AsyncGenerator<FormatRecord[]> {
+    let columns = fixed;
+    // A header without the needed columns: the error, and how many records of its batch precede it.
+    let failed: { error: DataError; at: number } | undefined;
+    const add: AddFields = (batch, line, fields) => {
+      if (failed) return;
+      if (columns) {
+        batch.push(fieldsOf(line, fields, columns));
+        return;
+      }
+      const found = columnsFromHeader(fields.map(headerName), labelled);
+      if (typeof found === 'string') {
+        const error = new DataError('DATA_BAD_HEADER', `${file}:${line}: header ${found} for ${name}`, {
+          suggestions: [`${name} expects ${expected}`],
+        });
+        failed = { error, at: batch.length };
+        return;
+      }
+      columns = found;
+    };
+    for await (const batch of split(file, context, add)) {
+      if (failed) {
+        // Records before the header (unreadable ones) are reported before the header fails.
+        if (failed.at > 0) yield batch.slice(0, failed.at);
+        throw failed.error;
+      }
+      yield batch;
+    }
+  }
+
+  return { ...entry, header: fixed === undefined, records };
+}
