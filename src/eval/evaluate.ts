@@ -132,7 +132,7 @@ async function filePredictions(
 ): Promise<{ probs: Float32Array; labels: Float32Array; source: EvaluationSource }> {
   const file = resolve(data);
   const stream = await openStream(file, options.format);
-  if (stream.format === 'kaggle-test-csv' || stream.format === 'glue-test-tsv') {
+  if (!stream.labelled) {
     throw new DataError(
       'EVAL_UNLABELLED',
       `${file} has no labels (${stream.format}): metrics need labelled pairs`,

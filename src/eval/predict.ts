@@ -196,7 +196,7 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictF
   // The data file is checked (exists, format known) before the model loads.
   // Every row gets a prediction, even one with an empty question (Kaggle's test.csv has some).
   const stream = await openStream(input, options.format, { allowEmptyQuestions: true });
-  const labelled = stream.format !== 'kaggle-test-csv' && stream.format !== 'glue-test-tsv';
+  const labelled = stream.labelled;
   const { model, backend } = await loadRunModel(run, options.backend);
   const columns = predictionColumns(kaggle, labelled);
   const total = options.onProgress ? await estimateRows(input, stream.format) : 0;

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { formatEntry } from '../data/formats/index.js';
 import { type PairRow, type PairStream, streamPairs } from '../data/read.js';
 import type { DataFormat } from '../data/schema.js';
 import { predictProbabilities } from '../train/predict.js';
@@ -25,7 +26,7 @@ export async function estimateRows(file: string, format: PairStream['format']): 
     if (buf.length > 0) last = buf[buf.length - 1]!;
   }
   if (last !== 0x0a) lines++;
-  return Math.max(0, lines - (format === 'pairs-tsv' ? 0 : 1));
+  return Math.max(0, lines - (formatEntry(format).header ? 1 : 0));
 }
 
 /** One streamed chunk of rows and their probabilities. */
