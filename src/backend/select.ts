@@ -6,6 +6,7 @@ import './tfjs.js';
 import type { TrainingConfig } from '../config/schema.js';
 import { TrainingError } from '../errors.js';
 import { quietTfjs } from './index.js';
+import { registerConvGradKernels } from './kernels/conv-grad.js';
 import { registerCopyKernels } from './kernels/copy-kernels.js';
 import { registerFusedRnnKernels } from './kernels/rnn.js';
 import { fusedThreads } from './kernels/rnn-wasm.js';
@@ -95,6 +96,7 @@ async function tryNative(importModule: (s: string) => Promise<unknown>): Promise
       tried.push({ backend: pkg, reason: `${pkg} loaded but its tensorflow backend did not start` });
       continue;
     }
+    registerConvGradKernels('tensorflow');
     const version = mod.version?.['tfjs-node'] ?? 'unknown version';
     const gpu = pkg.endsWith('-gpu');
     return {
@@ -171,6 +173,7 @@ async function tryWasm(): Promise<Attempt> {
     wasmPathsSet = true;
   }
   registerSegmentSumKernel('wasm');
+  registerConvGradKernels('wasm');
   registerCopyKernels();
   registerFusedRnnKernels('wasm');
   const started = await withoutNewProcessHandlers(() => tfc.setBackend('wasm'));
@@ -201,6 +204,7 @@ function fusedLabel(): string {
 
 async function useCpu(): Promise<Attempt> {
   registerSegmentSumKernel('cpu');
+  registerConvGradKernels('cpu');
   registerFusedRnnKernels('cpu');
   if (!(await tfc.setBackend('cpu'))) return { ok: false, reason: 'the cpu backend did not start' };
   return {
