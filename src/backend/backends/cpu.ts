@@ -1,5 +1,6 @@
 import * as tfc from '@tensorflow/tfjs-core';
 import '../tfjs.js';
+import { registerConvGradKernels } from '../kernels/conv-grad.js';
 import { registerFusedRnnKernels } from '../kernels/rnn.js';
 import { registerSegmentSumKernel } from '../kernels/segment-sum.js';
 import { fusedThreads } from '../kernels/wasm-runtime.js';
@@ -27,6 +28,7 @@ export const cpuBackend: BackendEntry<'cpu'> = {
   // 10,000-row Embedding crawls), the fused LSTM/GRU kernels.
   registerKernels() {
     registerSegmentSumKernel('cpu');
+    registerConvGradKernels('cpu');
     registerFusedRnnKernels('cpu');
   },
   start: startCpu,

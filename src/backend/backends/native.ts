@@ -1,4 +1,5 @@
 import * as tfc from '@tensorflow/tfjs-core';
+import { registerConvGradKernels } from '../kernels/conv-grad.js';
 import { type Attempt, type BackendEntry, importFailure, type StartContext } from './entry.js';
 
 const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
@@ -43,7 +44,8 @@ async function startNative({ importModule }: StartContext): Promise<Attempt> {
 
 export const nativeBackend: BackendEntry<'tensorflow'> = {
   name: 'tensorflow',
-  registerKernels: () => {},
+  // The Conv2D gradient with dilations (tfjs has none); dilations of 1 keep tfjs' own.
+  registerKernels: () => registerConvGradKernels('tensorflow'),
   start: startNative,
   suggestions: [
     'install native TensorFlow for Node: npm install @tensorflow/tfjs-node (or @tensorflow/tfjs-node-gpu with CUDA); its install step downloads libtensorflow',

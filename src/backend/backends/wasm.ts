@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
 import * as tfc from '@tensorflow/tfjs-core';
+import { registerConvGradKernels } from '../kernels/conv-grad.js';
 import { registerCopyKernels } from '../kernels/copy-kernels.js';
 import { registerFusedRnnKernels } from '../kernels/rnn.js';
 import { registerSegmentSumKernel } from '../kernels/segment-sum.js';
@@ -84,9 +85,11 @@ async function startWasm(): Promise<Attempt> {
 export const wasmBackend: BackendEntry<'wasm'> = {
   name: 'wasm',
   // The scatter-add UnsortedSegmentSum (tfjs has none on wasm: Embedding could not train), the
-  // block-copy kernels (after the package's own, which they wrap), the fused LSTM/GRU kernels.
+  // convolution gradients (Conv2DBackpropFilter is missing, MaxPoolGrad drops negative windows),
+  // the block-copy kernels (after the package's own, which they wrap), the fused LSTM/GRU kernels.
   registerKernels() {
     registerSegmentSumKernel('wasm');
+    registerConvGradKernels('wasm');
     registerCopyKernels();
     registerFusedRnnKernels('wasm');
   },
