@@ -413,9 +413,7 @@ export class WasmKernels {
       // new memory replaces the one the old ones shared.
       for (const w of this.pool.splice(0)) void w.worker.terminate();
       this.runtime = undefined;
-      throw new Error(
-        `${kind} ${name}: a worker thread did not finish: it died (QQP_THREADS=1 avoids them)`,
-      );
+      throw new Error(`${kind} ${name}: a worker thread did not finish: it died (QQP_THREADS=1 avoids them)`);
     }
     if (failed) throw new Error(`${kind} ${name} failed on a worker thread`);
 
