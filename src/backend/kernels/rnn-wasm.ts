@@ -196,4 +196,4 @@ export function killWorkerForTest(i: number): Promise<void> {
 }
 
 // The thread settings are the runtime's; importers of this file find them here too.
-export { fusedThreads, setFusedThreads, setWorkerGraceMs } from './wasm-runtime.js';
+export { fusedThreads, setFusedThreads } from './wasm-runtime.js';

@@ -104,14 +104,6 @@ export function setFusedThreads(n: number): void {
   threads = n;
 }
 
-/** The least time a worker gets after the calling thread has finished its own part. */
-let workerGraceMs = 10_000;
-
-/** Sets that time (for tests). */
-export function setWorkerGraceMs(ms: number): void {
-  workerGraceMs = ms;
-}
-
 // ---- the module -----------------------------------------------------------------------------------
 
 /** The part of the WebAssembly API used here (Node has it; the project's type libraries do not declare it). */
@@ -138,40 +130,68 @@ interface Runtime {
 /**
  * A worker's control block (Int32Array on a SharedArrayBuffer): [0] state, [1] function index,
  * [2] argument count, [3...] arguments. States: idle → posted (by the caller) → done or failed (by
- * the worker) → idle (by the caller).
+ * the worker) → idle (by the caller); dead, for good, once the worker is gone.
+ *
+ * Liveness is never judged by time: the calling thread waits for a posted part (blocked in
+ * `Atomics.wait`, so its event loop does not run) until the state leaves `posted`, and a worker that
+ * is gone always moves it to `dead`, by one of two paths:
+ * - the worker itself, on its way out: any error escaping its loop (its start-up included) and its
+ *   own `process` exit set `dead` and notify, so a waiting caller wakes;
+ * - the calling thread, for a death it sees: the Worker's 'exit' and 'error' events (run by its
+ *   event loop, so between calls) and `killWorkerForTest` set `dead` before the next call posts.
+ * A call never posts over `dead` (compare-exchange from `idle`), so a dead worker is found by the
+ * call that would have used it, which fails with an error, and the next call starts new workers.
  */
 const IDLE = 0;
 const POSTED = 1;
 const DONE = 2;
 const FAILED = 3;
+const DEAD = 4;
 const MAX_ARGS = 40;
 
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { module, memory, control, entries } = workerData;
-const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const ctrl = new Int32Array(control);
-for (;;) {
-  let state = Atomics.load(ctrl, 0);
-  while (state !== ${POSTED}) {
-    Atomics.wait(ctrl, 0, state);
-    state = Atomics.load(ctrl, 0);
-  }
-  const args = Array.from(ctrl.subarray(3, 3 + ctrl[2]));
-  let result = ${DONE};
-  try {
-    exports[entries[ctrl[1]]](...args);
-  } catch {
-    result = ${FAILED};
-  }
-  Atomics.store(ctrl, 0, result);
+const die = () => {
+  Atomics.store(ctrl, 0, ${DEAD});
   Atomics.notify(ctrl, 0);
+};
+process.on('exit', die);
+try {
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  work: for (;;) {
+    let state = Atomics.load(ctrl, 0);
+    while (state !== ${POSTED}) {
+      if (state === ${DEAD}) break work;
+      Atomics.wait(ctrl, 0, state);
+      state = Atomics.load(ctrl, 0);
+    }
+    const args = Array.from(ctrl.subarray(3, 3 + ctrl[2]));
+    let result = ${DONE};
+    try {
+      exports[entries[ctrl[1]]](...args);
+    } catch {
+      result = ${FAILED};
+    }
+    Atomics.compareExchange(ctrl, 0, ${POSTED}, result);
+    Atomics.notify(ctrl, 0);
+  }
+} catch (error) {
+  die();
+  throw error;
 }
 `;
 
 interface PoolWorker {
   worker: Worker;
   ctrl: Int32Array;
+}
+
+/** Marks a worker gone, for good, and wakes a caller waiting on it. */
+function markDead(ctrl: Int32Array): void {
+  Atomics.store(ctrl, 0, DEAD);
+  Atomics.notify(ctrl, 0);
 }
 
 /**
@@ -239,9 +259,13 @@ export class WasmKernels {
         eval: true,
         workerData: { module: rt.module, memory: rt.memory, control, entries: rt.functions },
       });
+      const ctrl = new Int32Array(control);
+      worker.on('exit', () => markDead(ctrl));
+      // The error also reaches the caller: the call that finds the worker dead fails.
+      worker.on('error', () => markDead(ctrl));
       // Idle workers must not keep the process alive.
       worker.unref();
-      this.pool.push({ worker, ctrl: new Int32Array(control) });
+      this.pool.push({ worker, ctrl });
     }
     return this.pool[i]!;
   }
@@ -251,9 +275,16 @@ export class WasmKernels {
     await Promise.all(this.pool.splice(0).map((w) => w.worker.terminate()));
   }
 
-  /** Stops a worker without telling the pool, as if it had died; for tests. */
+  /**
+   * Stops a worker without telling the pool, as if it had died; for tests. Its slot is marked dead
+   * before it is stopped (as its 'exit' event would), so the next call sees the death whatever the
+   * timing.
+   */
   async killWorkerForTest(i: number): Promise<void> {
-    await this.pool[i]?.worker.terminate();
+    const w = this.pool[i];
+    if (!w) return;
+    markDead(w.ctrl);
+    await w.worker.terminate();
   }
 
   /**
@@ -341,46 +372,48 @@ export class WasmKernels {
         return base;
       });
 
+    if (parts > 1 && args.length > MAX_ARGS) throw new Error(`${name}: too many arguments for a worker`);
     const posted: PoolWorker[] = [];
+    let dead = false;
     for (let p = 1; p < parts; p++) {
       const w = this.poolWorker(p - 1, rt);
       const callArgs = argsOf(p);
-      if (callArgs.length > MAX_ARGS) throw new Error(`${name}: too many arguments for a worker`);
       w.ctrl[1] = rt.functions.indexOf(name);
       w.ctrl[2] = callArgs.length;
       w.ctrl.set(callArgs, 3);
-      Atomics.store(w.ctrl, 0, POSTED);
+      // A dead worker's slot stays dead: its part is not run, and the call fails below.
+      if (Atomics.compareExchange(w.ctrl, 0, IDLE, POSTED) !== IDLE) {
+        dead = true;
+        continue;
+      }
       Atomics.notify(w.ctrl, 0);
       posted.push(w);
     }
     let failed = false;
-    let stuck = false;
-    const started = performance.now();
     try {
       (entry as (...a: number[]) => void)(...argsOf(0));
     } finally {
-      // A worker does the same work as this thread: one that has not finished long after (a worker
-      // that died cannot say so while this thread waits) is given up on rather than waited for.
-      const deadline = performance.now() + Math.max(workerGraceMs, 20 * (performance.now() - started));
+      // Wait for each posted part until its worker says done or failed, or is gone (see `DEAD`);
+      // however long a live worker takes, it is waited for.
       for (const w of posted) {
         let state = Atomics.load(w.ctrl, 0);
         while (state === POSTED) {
-          const left = deadline - performance.now();
-          if (left <= 0) break;
-          Atomics.wait(w.ctrl, 0, POSTED, Math.min(left, 1000));
+          Atomics.wait(w.ctrl, 0, POSTED);
           state = Atomics.load(w.ctrl, 0);
         }
-        if (state === POSTED) stuck = true;
-        else if (state === FAILED) failed = true;
-        Atomics.store(w.ctrl, 0, IDLE);
+        if (state === DEAD) dead = true;
+        else {
+          if (state === FAILED) failed = true;
+          Atomics.store(w.ctrl, 0, IDLE);
+        }
       }
     }
-    if (stuck) {
-      // Start afresh next time: the stuck workers are stopped, new ones are made on demand, and a new
-      // memory replaces the one they may still write to.
+    if (dead) {
+      // Start afresh next time: the pool's workers are stopped, new ones are made on demand, and a
+      // new memory replaces the one the old ones shared.
       for (const w of this.pool.splice(0)) void w.worker.terminate();
       this.runtime = undefined;
-      throw new Error(`${kind} ${name}: a worker thread did not finish (QQP_THREADS=1 avoids them)`);
+      throw new Error(`${kind} ${name}: a worker thread did not finish: it died (QQP_THREADS=1 avoids them)`);
     }
     if (failed) throw new Error(`${kind} ${name} failed on a worker thread`);
 

@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { killWorkerForTest, runEntry, stopWorkers } from '../../../src/backend/kernels/rnn-wasm.js';
-import {
-  fusedThreads,
-  setFusedThreads,
-  setWorkerGraceMs,
-} from '../../../src/backend/kernels/wasm-runtime.js';
+import { fusedThreads, setFusedThreads } from '../../../src/backend/kernels/wasm-runtime.js';
 
 /**
  * The thread pool behind the fused kernels (src/backend/kernels/wasm-runtime.ts): a batch split over
@@ -45,7 +41,6 @@ describe('the fused kernels on several threads', () => {
   const threads = fusedThreads();
   after(async () => {
     setFusedThreads(threads);
-    setWorkerGraceMs(10_000);
     await stopWorkers();
   });
 
@@ -60,7 +55,6 @@ describe('the fused kernels on several threads', () => {
     setFusedThreads(2);
     const expected = forward();
     await killWorkerForTest(0);
-    setWorkerGraceMs(200);
     assert.throws(() => forward(), /a worker thread did not finish/);
     assert.deepEqual(forward(), expected);
   });
