@@ -62,7 +62,7 @@ export default class Train extends QqpCommand<TrainResult> {
             experimentsDir: flags['experiments-dir'],
             ...(args.config ? { loaded: loadConfig(args.config, { overrides: flags.set ?? [] }) } : {}),
             ...(flags.resume ? { resume: flags.resume } : {}),
-            ...(flags.name ? { name: flags.name } : {}),
+            ...(flags.name !== undefined ? { name: flags.name } : {}),
             ...(flags.backend ? { backend: flags.backend as (typeof BACKENDS)[number] } : {}),
             command: process.argv.slice(2),
             signal,

@@ -5,6 +5,7 @@ import { models } from '../registry/models.js';
 import { losses, metrics } from '../registry/objectives.js';
 import { optimizers } from '../registry/optimizers.js';
 import { Monitor, schedules } from '../registry/schedules.js';
+import { NAME_MAX_LENGTH, NAME_PATTERN } from '../util/names.js';
 import { StringEnum } from '../util/schema.js';
 
 /**
@@ -18,7 +19,8 @@ export const ExperimentSchema = Type.Object(
   {
     name: Type.String({
       minLength: 1,
-      pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+      maxLength: NAME_MAX_LENGTH,
+      pattern: NAME_PATTERN,
       default: 'run',
       description: 'Name of the run (letters, digits, . _ -); part of the run folder name',
     }),

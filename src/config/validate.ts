@@ -98,6 +98,11 @@ function issueFrom(e: ErrorObject): SchemaIssue {
     case 'anyOf':
     case 'const':
       return { path, at: 'value', message: `must be ${describeSchema(parent)} (got ${got(e.data)})` };
+    case 'maxLength': {
+      const limit = (e.params as { limit: number }).limit;
+      const length = typeof e.data === 'string' ? e.data.length : 0;
+      return { path, at: 'value', message: `must be at most ${limit} characters long (got ${length})` };
+    }
     case 'uniqueItems':
       return { path, at: 'value', message: 'must not list the same item twice' };
     default:

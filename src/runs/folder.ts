@@ -1,12 +1,4 @@
-import {
-  appendFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import type * as tfc from '@tensorflow/tfjs-core';
@@ -19,6 +11,7 @@ import { Vocabulary } from '../data/vocabulary.js';
 import { RunError } from '../errors.js';
 import { replaceDirAtomic, writeFileAtomic, writeJsonAtomic } from './atomic.js';
 import { loadModel, writeModelFiles } from './model-io.js';
+import { createNamedFolder } from './names.js';
 import type {
   Checkpoint,
   EpochRecord,
@@ -74,15 +67,6 @@ export function evaluationFileName(source: EvaluationSource): string {
   return `eval-${basename(source.file).replace(/[^A-Za-z0-9._-]/g, '_')}.json`;
 }
 
-/** Run ids sort by time: `20261128-021502-bilstm`. */
-export function makeRunId(name: string, now: Date, taken: (id: string) => boolean): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  const stamp = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
-  const base = `${stamp}-${name}`;
-  if (!taken(base)) return base;
-  for (let i = 2; ; i++) if (!taken(`${base}-${i}`)) return `${base}-${i}`;
-}
-
 /** The resolved config as written into a run folder: data paths made relative to that folder. */
 export function configForRunFolder(config: ResolvedConfig, runDir: string, cwd: string): ResolvedConfig {
   const copy = structuredClone(config);
@@ -99,12 +83,9 @@ export class RunFolder {
     readonly id: string,
   ) {}
 
-  /** Creates a new, empty run folder under `experimentsDir`. */
+  /** Creates a new, empty run folder under `experimentsDir`; a bad name is refused (see checkName). */
   static create(experimentsDir: string, name: string, now = new Date()): RunFolder {
-    mkdirSync(experimentsDir, { recursive: true });
-    const id = makeRunId(name, now, (candidate) => existsSync(join(experimentsDir, candidate)));
-    const dir = join(experimentsDir, id);
-    mkdirSync(dir);
+    const { id, dir } = createNamedFolder(experimentsDir, 'run', name, now);
     return new RunFolder(dir, id);
   }
 

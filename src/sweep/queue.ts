@@ -7,6 +7,7 @@ import type { ResolvedConfig } from '../config/schema.js';
 import { NetworkError, QqpError, UsageError } from '../errors.js';
 import { configForRunFolder } from '../runs/folder.js';
 import type { EpochRecord } from '../runs/records.js';
+import { isInside, NAME_MAX_LENGTH, nameProblem, quoteName } from '../util/names.js';
 import { forkTrial } from './local.js';
 import type { TrialExecutor, TrialOutcome } from './runner.js';
 
@@ -208,9 +209,20 @@ export async function startWorker(options: WorkerOptions): Promise<{ close(): Pr
       const data = job.data;
       // The trial's config beside this worker's runs, data paths relative to it from here.
       const dir = join(experimentsDir, 'sweep-trials');
-      mkdirSync(dir, { recursive: true });
       const configFile = join(dir, `${jobId}.yaml`);
       emit({ type: 'trial', jobId, change: 'start', name: data.name });
+      // The job id names a file here: one not made by `qqp sweep` (<sweep id>.<trial id>) is refused.
+      const badId = nameProblem(jobId, 2 * NAME_MAX_LENGTH);
+      if (badId !== undefined || !isInside(dir, configFile)) {
+        const outcome: TrialOutcome = {
+          status: 'failed',
+          epochs: 0,
+          failure: `BAD_NAME: job id ${quoteName(jobId)} ${badId ?? 'is not a file name'}`,
+        };
+        emit({ type: 'trial', jobId, change: 'end', name: data.name, outcome });
+        return outcome;
+      }
+      mkdirSync(dir, { recursive: true });
       let config: ResolvedConfig;
       try {
         config = loadConfigText(data.config, {

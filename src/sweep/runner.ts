@@ -6,8 +6,10 @@ import { loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { QqpError, RunError, UsageError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../runs/atomic.js';
-import { configForRunFolder, makeRunId } from '../runs/folder.js';
+import { configForRunFolder } from '../runs/folder.js';
+import { createNamedFolder } from '../runs/names.js';
 import type { EpochRecord } from '../runs/records.js';
+import { SWEEP_NAME_MAX_LENGTH } from '../util/names.js';
 import { AshaScheduler } from './asha.js';
 import { parseSweepSpec, type SweepSpec } from './spec.js';
 import { generateTrials, type Trial, type TrialParams } from './trials.js';
@@ -239,9 +241,9 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
     spec = options.spec;
     const trials = generateTrials(spec, options.specDir ?? dirname(resolve(cwd, spec.file)), cwd);
     const root = sweepsDir(options.experimentsDir);
-    mkdirSync(root, { recursive: true });
-    const id = makeRunId(spec.name, new Date(), (c) => existsSync(join(root, c)));
-    dir = join(root, id);
+    const created = createNamedFolder(root, 'sweep', spec.name, new Date(), SWEEP_NAME_MAX_LENGTH);
+    const id = created.id;
+    dir = created.dir;
     mkdirSync(join(dir, SWEEP_FILES.trials), { recursive: true });
     writeFileAtomic(join(dir, SWEEP_FILES.spec), spec.text);
     manifest = {

@@ -3,6 +3,7 @@ import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseConfigText } from '../config/source.js';
 import { ConfigError, type Problem } from '../errors.js';
+import { nameProblem, quoteName, SWEEP_NAME_MAX_LENGTH, toName } from '../util/names.js';
 import { parsePath } from '../util/paths.js';
 import { closestMatch } from '../util/suggest.js';
 
@@ -85,7 +86,7 @@ const SPEC_SCHEMA = {
   additionalProperties: false,
   required: ['base', 'parameters', 'metric'],
   properties: {
-    name: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' },
+    name: { type: 'string' },
     base: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'object' }] },
     set: { type: 'array', items: { type: 'string' } },
     strategy: { type: 'string', enum: [...STRATEGIES] },
@@ -218,6 +219,16 @@ export function parseSweepSpec(file: string, text: string, dir: string): SweepSp
       } else problems.push(ajvProblem(e, [], locator));
     }
   }
+  if (typeof value.name === 'string') {
+    const problem = nameProblem(value.name, SWEEP_NAME_MAX_LENGTH);
+    if (problem !== undefined) {
+      problems.push({
+        ...locator.locate(['name']),
+        message: `sweep name ${quoteName(value.name)} ${problem}`,
+        suggestion: `a sweep name becomes part of folder names, at most ${SWEEP_NAME_MAX_LENGTH} characters; for example "${toName(value.name, 'sweep', SWEEP_NAME_MAX_LENGTH)}"`,
+      });
+    }
+  }
   const strategy = (value.strategy as Strategy | undefined) ?? 'grid';
   const parameters: ParameterSpace[] = [];
   const rawParams =
@@ -328,7 +339,8 @@ export function parseSweepSpec(file: string, text: string, dir: string): SweepSp
     file,
     text,
     name:
-      (value.name as string | undefined) ?? basename(file, extname(file)).replace(/[^A-Za-z0-9._-]/g, '-'),
+      (value.name as string | undefined) ??
+      toName(basename(file, extname(file)), 'sweep', SWEEP_NAME_MAX_LENGTH),
     base:
       typeof base === 'string' ? { file: isAbsolute(base) ? base : resolve(dir, base) } : { inline: base },
     set: (value.set as string[] | undefined) ?? [],
