@@ -155,7 +155,12 @@ export async function queueExecutor(options: {
         }
       }
       const state = await current.getState();
-      if (state === 'completed') return current.returnvalue;
+      if (state === 'completed') {
+        // The job may have completed after `current` was read: read its return value again.
+        const done = await Job.fromId<QueueJobData, TrialOutcome>(queue, jobId);
+        if (done?.returnvalue) return done.returnvalue;
+        continue;
+      }
       if (state === 'failed') {
         return {
           status: 'failed',

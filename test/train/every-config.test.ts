@@ -219,7 +219,7 @@ function layerConfig(name: string, model: Model): string {
     data: {
       source: SYNTHETIC,
       split: { train: 0.75, test: 0.25, seed: 1 },
-      encoding: { pair: model.type === 'siamese' ? 'siamese' : 'concat' },
+      encoding: { pair: model.type === 'siamese' ? 'separate' : 'concat' },
     },
     model,
     training: { optimizer: { type: 'adam', learningRate: 0.01 } },
