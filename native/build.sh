@@ -5,7 +5,7 @@
 # it byte for byte (test/backend/kernels/rnn-wasm-build.test.ts checks it where clang is installed).
 #
 # The module imports a shared memory (at most 1 GiB) so that worker threads can run the same
-# kernels on other rows of a batch (src/backend/kernels/rnn-wasm.ts). It has no libc and uses no
+# kernels on other rows of a batch (src/backend/kernels/wasm-runtime.ts; the argument tables in rnn-wasm.ts). It has no libc and uses no
 # stack, so instances on several threads do not collide.
 # Usage: native/build.sh [output, default native/rnn.wasm; relative paths are relative to native/]
 set -eu
