@@ -373,7 +373,8 @@ export function describeSkipped(
         : '';
     out.push(`${file}: ${s.badRows} bad row${s.badRows > 1 ? 's' : ''} skipped${where}${suspect}`);
     for (const b of samples) out.push(`  line ${b.line}: ${b.reason}`);
-    if (s.badRows > samples.length) out.push(`  ... and ${s.badRows - samples.length} more`);
+    if (samples.length > 0 && s.badRows > samples.length)
+      out.push(`  ... and ${s.badRows - samples.length} more`);
   }
   if (s.invalidUtf8Lines > 0) {
     const lines = s.invalidUtf8Samples?.slice(0, max) ?? [];
