@@ -230,7 +230,14 @@ export class RunFolder {
     const files = readModelFiles(this.path(join(RUN_FILES.checkpoint, CHECKPOINT_FILES.model)));
     this.writeModel(
       which,
-      { modelTopology: files.modelTopology, weightSpecs: files.weightSpecs, weightData: files.weightData },
+      {
+        format: files.format,
+        generatedBy: files.generatedBy,
+        convertedBy: files.convertedBy,
+        modelTopology: files.modelTopology,
+        weightSpecs: files.weightSpecs,
+        weightData: files.weightData,
+      },
       epoch,
     );
   }

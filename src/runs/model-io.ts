@@ -62,6 +62,10 @@ export async function saveModel(model: tfl.LayersModel, dir: string): Promise<vo
 /** A saved model's files, read and checked (without tfjs) so that tfjs is given whole ones only. */
 export interface ModelFiles {
   jsonPath: string;
+  /** model.json's own fields, as written (so a copy of the model is the same files). */
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
   modelTopology: object;
   weightSpecs: tfc.io.WeightsManifestEntry[];
   weightData: ArrayBuffer;
@@ -87,6 +91,9 @@ function isWeightSpec(w: unknown): w is tfc.io.WeightsManifestEntry {
 export function readModelFiles(dir: string): ModelFiles {
   const jsonPath = join(dir, 'model.json');
   let modelJson: {
+    format?: string;
+    generatedBy?: string;
+    convertedBy?: string | null;
     modelTopology?: object;
     weightsManifest?: { paths?: unknown; weights?: unknown }[];
   };
@@ -138,7 +145,15 @@ export function readModelFiles(dir: string): ModelFiles {
     weights.byteOffset,
     weights.byteOffset + weights.byteLength,
   ) as ArrayBuffer;
-  return { jsonPath, modelTopology: modelJson.modelTopology, weightSpecs: specs, weightData };
+  return {
+    jsonPath,
+    format: modelJson.format,
+    generatedBy: modelJson.generatedBy,
+    convertedBy: modelJson.convertedBy,
+    modelTopology: modelJson.modelTopology,
+    weightSpecs: specs,
+    weightData,
+  };
 }
 
 /** Loads a model saved by saveModel; a missing or corrupt file is a RunError naming it. */
