@@ -269,12 +269,13 @@ export function removeFileLeftovers(path: string): string[] {
  * leftovers of interrupted replacements. A sealed temporary folder (`.<name>.<pid>.<hex>.tmp`) is
  * the newest: it was complete and about to take the name. Then the folder at `path`, then the
  * previous one moved aside (`.tmp.old`). A folder without a manifest counts as complete when
- * `legacyComplete` says so (folders written before manifests were kept); a temporary one never.
+ * `legacyProblem` finds nothing wrong with it (null; folders written before manifests were kept);
+ * a temporary one never.
  * When nothing usable is found, nothing is removed (outcome 'none', problems say why).
  */
 export function recoverDir(
   path: string,
-  legacyComplete: (dir: string) => boolean = () => false,
+  legacyProblem: (dir: string) => string | null = () => 'written without a manifest',
 ): DirRecovery {
   const { fresh, previous } = leftovers(path);
   const problems: string[] = [];
@@ -282,7 +283,12 @@ export function recoverDir(
   const usable = (dir: string, allowLegacy: boolean): Candidate | null => {
     const check = checkDir(dir);
     if (check.complete) return { dir, manifest: check.manifest };
-    if (check.manifestMissing && allowLegacy && legacyComplete(dir)) return { dir, manifest: null };
+    if (check.manifestMissing && allowLegacy) {
+      const problem = legacyProblem(dir);
+      if (problem === null) return { dir, manifest: null };
+      problems.push(problem);
+      return null;
+    }
     problems.push(check.problem);
     return null;
   };

@@ -184,24 +184,17 @@ export function validateCheckpointDir(dir: string): TrainerState {
   return state;
 }
 
-/** A checkpoint folder written before manifests were kept, counted complete if every file checks. */
-function legacyCheckpointComplete(dir: string): boolean {
-  try {
-    validateCheckpointDir(dir);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** A model folder written before manifests were kept: complete if its files check. */
-function legacyModelComplete(dir: string): boolean {
-  try {
-    readModelFiles(dir);
-    return true;
-  } catch {
-    return false;
-  }
+/** What is wrong with a folder without a manifest (an older version's), or null when every file checks. */
+function legacyProblem(check: (dir: string) => unknown): (dir: string) => string | null {
+  return (dir) => {
+    try {
+      check(dir);
+      return null;
+    } catch (err) {
+      if (err instanceof RunError) return err.message;
+      throw err;
+    }
+  };
 }
 
 /** What recovery found in a run folder and did, for train.log. */
@@ -230,7 +223,7 @@ export function recoverRunFolder(
 ): RunRecovery {
   const notes: string[] = [];
   const checkpointPath = join(runDir, folders.checkpoint);
-  const cp = recoverDir(checkpointPath, legacyCheckpointComplete);
+  const cp = recoverDir(checkpointPath, legacyProblem(validateCheckpointDir));
   if (cp.outcome === 'none' && cp.problems.length > 0) {
     throw new RunError(
       'RUN_CHECKPOINT_CORRUPT',
@@ -244,7 +237,7 @@ export function recoverRunFolder(
     notes.push('checkpoint/: the previous checkpoint put back (the new one was incomplete)');
   const modelEpochs: RunRecovery['modelEpochs'] = {};
   for (const which of ['best', 'last'] as const) {
-    const r = recoverDir(join(runDir, folders[which]), legacyModelComplete);
+    const r = recoverDir(join(runDir, folders[which]), legacyProblem(readModelFiles));
     modelEpochs[which] = epochOf(r.manifest);
     if (r.outcome === 'recovered-new' || r.outcome === 'recovered-previous') {
       notes.push(`model/${which}/: recovered from an interrupted replacement`);

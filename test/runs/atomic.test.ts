@@ -181,13 +181,13 @@ describe('recoverDir: the states a kill -9 during a replacement leaves', () => {
     const path = sealedAs(join(dir, 'model'), 'legacy');
     rmSync(join(path, DIR_MANIFEST));
     assert.equal(recoverDir(path).outcome, 'none');
-    assert.equal(recoverDir(path, (d) => existsSync(join(d, 'a.txt'))).outcome, 'kept');
+    assert.equal(recoverDir(path, (d) => (existsSync(join(d, 'a.txt')) ? null : 'no a.txt')).outcome, 'kept');
     // An unsealed temporary folder is never complete, whatever the caller says.
     rmSync(path, { recursive: true });
     const partial = join(dir, tmpName(path, '12345678'));
     mkdirSync(partial);
     writeFileSync(join(partial, 'a.txt'), 'x');
-    assert.equal(recoverDir(path, () => true).outcome, 'none');
+    assert.equal(recoverDir(path, () => null).outcome, 'none');
   });
 
   it('leaves alone the temporary names of a process that is still running', () => {
