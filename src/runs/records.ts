@@ -9,7 +9,8 @@ import type * as tfc from '@tensorflow/tfjs-core';
  *   metrics.jsonl            one EpochRecord a line
  *   summary.json             RunSummary
  *   checkpoint/state.json    TrainerState
- *   checkpoint/optimizer.json + optimizer.bin   OptimizerSlot[] and their bytes
+ *   checkpoint/optimizer.json + optimizer.bin   OptimizerSnapshot: slots and their bytes
+ *   metrics.superseded.jsonl an EpochRecord a line, with supersededAt (kept aside by a resume)
  *   eval-*.json              EvaluationResult
  */
 
