@@ -9,7 +9,8 @@ import type * as tfc from '@tensorflow/tfjs-core';
  *   metrics.jsonl            one EpochRecord a line
  *   summary.json             RunSummary
  *   checkpoint/state.json    TrainerState
- *   checkpoint/optimizer.json + optimizer.bin   OptimizerSlot[] and their bytes
+ *   checkpoint/optimizer.json + optimizer.bin   OptimizerSnapshot: slots and their bytes
+ *   metrics.superseded.jsonl an EpochRecord a line, with supersededAt (kept aside by a resume)
  *   eval-*.json              EvaluationResult
  */
 
@@ -143,15 +144,21 @@ export interface TrainerState {
   records: EpochRecord[];
 }
 
-/** One optimizer slot (a moment, the iteration count) in checkpoint/optimizer.json, in tfjs' order. */
+/** One part of the optimizer's state (a moment, a power of beta, the iteration count) in checkpoint/optimizer.json. */
 export interface OptimizerSlot {
   name: string;
   shape: number[];
   dtype: 'float32' | 'int32';
 }
 
-/** The optimizer's slots and their values, back to back in slot order (checkpoint/optimizer.bin). */
+/**
+ * The optimizer's state and its values, back to back in slot order (checkpoint/optimizer.bin).
+ * `format` says how the slots were taken: 'state', every part of the optimizer by name
+ * (registry/optimizers' optimizerState; optimizer.json `{"format": "state", "slots": [...]}`), or
+ * 'weights', tfjs' getWeights() order (optimizer.json a bare list: checkpoints of older versions).
+ */
 export interface OptimizerSnapshot {
+  format: 'state' | 'weights';
   slots: OptimizerSlot[];
   bytes: Uint8Array;
 }

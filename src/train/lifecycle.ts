@@ -6,8 +6,8 @@ import type { LoadedConfig } from '../config/load.js';
 import { describeSkipped, skippedRows } from '../data/read.js';
 import type { Vocabulary } from '../data/vocabulary.js';
 import { QqpError, RunError, TrainingError } from '../errors.js';
+import { epochsBeyond } from '../runs/checkpoint-files.js';
 import { hostName, RUN_FILES, RunFolder } from '../runs/folder.js';
-import { modelArtifacts } from '../runs/model-io.js';
 import { gitCommit, versions } from '../runs/provenance.js';
 import type { EpochRecord, RunMeta, RunSummary, TrainerState } from '../runs/records.js';
 import { captureCheckpoint, restoreCheckpoint } from './checkpoint.js';
@@ -56,6 +56,9 @@ export class TrainingRun {
     readonly saved: TrainerState | null,
   ) {}
 
+  /** What a resume found and did that the user should know (recovery after a crash, epochs kept aside). */
+  readonly notes: string[] = [];
+
   /**
    * A new run (folder created, config.yaml and run.json written) or a resumed one (its folder
    * opened: run.json, config, vocabulary and checkpoint state read; a completed run is refused).
@@ -76,6 +79,8 @@ export class TrainingRun {
         );
       }
       const loaded = folder.readConfig();
+      const notes: string[] = [];
+      const saved = TrainingRun.resumePoint(folder, meta, notes);
       let vocabulary: Vocabulary | undefined;
       try {
         vocabulary = folder.has(RUN_FILES.vocabulary) ? await folder.loadVocabulary() : undefined;
@@ -85,8 +90,9 @@ export class TrainingRun {
           ? new RunError(err.code, err.message, { suggestions: err.suggestions })
           : err;
       }
-      const saved = folder.readCheckpointState();
-      return new TrainingRun(folder, meta, loaded, true, vocabulary, saved);
+      const run = new TrainingRun(folder, meta, loaded, true, vocabulary, saved);
+      run.notes.push(...notes);
+      return run;
     }
     if (!request.loaded) throw new TrainingError('NO_CONFIG', 'train needs a config or a run to resume');
     const loaded = request.loaded;
@@ -114,6 +120,54 @@ export class TrainingRun {
     folder.writeConfig(loaded.config, process.cwd());
     folder.writeMeta(meta);
     return new TrainingRun(folder, meta, loaded, false, undefined, null);
+  }
+
+  /**
+   * Where a resume starts: the last complete checkpoint, after recovering what a crash left
+   * (RunFolder.recover). Never loses a recorded epoch: a run that recorded epochs but has no
+   * checkpoint is refused (RUN_CHECKPOINT_MISSING); lines of metrics.jsonl the checkpoint does not
+   * have are kept in metrics.superseded.jsonl. run.json and model/best, model/last are brought in
+   * line with the checkpoint, which is the truth.
+   */
+  private static resumePoint(folder: RunFolder, meta: RunMeta, notes: string[]): TrainerState | null {
+    const recovery = folder.recover();
+    for (const note of recovery.notes) folder.log(`recovery: ${note}`);
+    notes.push(...recovery.notes.filter((n) => !n.startsWith('removed the leftover')));
+    const saved = folder.readCheckpointState();
+    const recorded = folder.readEpochs();
+    if (!saved) {
+      if (recorded.length > 0 || meta.epochsCompleted > 0) {
+        const n = Math.max(recorded.length, meta.epochsCompleted);
+        throw new RunError(
+          'RUN_CHECKPOINT_MISSING',
+          `run ${meta.id} recorded ${n} epoch${n === 1 ? '' : 's'} but has no checkpoint to resume from (${folder.path(RUN_FILES.checkpoint)} is missing); resuming would start again from epoch 1`,
+          {
+            suggestions: [
+              `the recorded epochs stay in ${folder.path(RUN_FILES.metrics)}; to train again, start a new run from the same config: qqp train ${folder.path(RUN_FILES.config)}`,
+            ],
+          },
+        );
+      }
+      return null;
+    }
+    const superseded = epochsBeyond(recorded, saved);
+    if (superseded.length > 0) {
+      folder.supersedeEpochs(superseded);
+      const note = `metrics.jsonl had epoch(s) ${superseded.map((r) => r.epoch).join(', ')} that the checkpoint (epoch ${saved.epochsCompleted}) does not have; they are kept in ${RUN_FILES.supersededMetrics}`;
+      folder.log(`resume: ${note}`);
+      notes.push(note);
+    }
+    // The models of the checkpoint's epoch, where a crash came between the checkpoint and them.
+    const epoch = saved.epochsCompleted;
+    if (recovery.modelEpochs.last !== epoch) folder.copyCheckpointModel('last', epoch);
+    if (saved.best?.epoch === epoch && recovery.modelEpochs.best !== epoch)
+      folder.copyCheckpointModel('best', epoch);
+    if (meta.epochsCompleted !== epoch || meta.trainSeconds !== Number(saved.trainSeconds.toFixed(3))) {
+      meta.epochsCompleted = epoch;
+      meta.trainSeconds = Number(saved.trainSeconds.toFixed(3));
+      folder.writeMeta(meta);
+    }
+    return saved;
   }
 
   get id(): string {
@@ -162,7 +216,10 @@ export class TrainingRun {
         { suggestions: ['restore the data files, or train a new run'] },
       );
     }
-    if (!this.resuming) await this.folder.saveVocabulary(prepared.vocabulary);
+    // A resumed run whose vocabulary.json is missing saves the one rebuilt from the same data.
+    if (!this.resuming || !this.folder.has(RUN_FILES.vocabulary)) {
+      await this.folder.saveVocabulary(prepared.vocabulary);
+    }
     meta.data = {
       fingerprint: data.dataset.fingerprint,
       mode: data.dataset.mode,
@@ -197,28 +254,29 @@ export class TrainingRun {
     this.folder.writeEpochs(records);
   }
 
-  /** The model of a new best epoch, as model/best/. */
-  async saveBestModel(model: tfl.LayersModel): Promise<void> {
-    this.folder.writeModel('best', await modelArtifacts(model));
-  }
-
   loadBestModel(): Promise<tfl.LayersModel> {
     return this.folder.loadModel('best');
   }
 
   /**
    * The end of an epoch, `state` already updated with it: the checkpoint (last model, optimizer,
-   * state), model/last/, then metrics.jsonl and run.json, which point to it.
+   * state) first, then model/best/ when the epoch `improved`, model/last/, metrics.jsonl and
+   * run.json. The checkpoint is the truth: a crash after it leaves models that resume brings in
+   * line (each model folder's manifest records its epoch), never a model/best of an epoch the
+   * checkpoint does not have.
    */
   async saveEpoch(
     model: tfl.LayersModel,
     optimizer: tfc.Optimizer,
     state: TrainerState,
     record: EpochRecord,
+    improved: boolean,
   ): Promise<void> {
     const checkpoint = await captureCheckpoint(model, optimizer, state);
+    const epoch = state.epochsCompleted;
     this.folder.writeCheckpoint(checkpoint);
-    this.folder.writeModel('last', checkpoint.model);
+    if (improved) this.folder.writeModel('best', checkpoint.model, epoch);
+    this.folder.writeModel('last', checkpoint.model, epoch);
     this.folder.writeEpochs(state.records);
     this.meta.epochsCompleted = state.epochsCompleted;
     this.meta.trainSeconds = Number(state.trainSeconds.toFixed(3));

@@ -42,7 +42,7 @@ export type TrainEvent =
       /** Each file read and what reading it skipped. */
       files: DataFileRecord[];
     }
-  | { type: 'run'; id: string; dir: string; resumedAt?: number }
+  | { type: 'run'; id: string; dir: string; resumedAt?: number; notes?: string[] }
   | { type: 'epochStart'; epoch: number; epochs: number; batches: number; examples: number }
   | {
       type: 'batch';
@@ -104,6 +104,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     id: run.id,
     dir: run.dir,
     ...(resuming ? { resumedAt: (state?.epochsCompleted ?? 0) + 1 } : {}),
+    ...(run.notes.length > 0 ? { notes: run.notes } : {}),
   });
 
   let epoch = 0;
@@ -232,7 +233,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       };
 
       const improved = monitor.update(epoch, logs);
-      if (improved) await run.saveBestModel(model);
       if (schedule) {
         state.learningRate = schedule({
           epoch,
@@ -245,7 +245,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       state.epochsCompleted = epoch;
       state.trainSeconds += record.seconds;
       records.push(record);
-      await run.saveEpoch(model, optimizer, state, record);
+      await run.saveEpoch(model, optimizer, state, record, improved);
       emit({ type: 'epochEnd', record, improved });
       if (state.stoppedEarly && state.best) {
         emit({ type: 'earlyStop', epoch, monitor: bestMonitor, bestEpoch: state.best.epoch });
@@ -258,6 +258,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
     }
 
+    // Past the epochs: a failure from here on (the test split) is not inside one.
+    if (!interrupted) epoch = 0;
     if (interrupted) {
       const summary = run.interrupt(state, bestMonitor);
       return { id: run.id, dir: run.dir, status: 'interrupted', summary, backend, dataFiles: dataMeta.files };

@@ -58,6 +58,7 @@ export class TrainProgress {
         this.line(
           e.resumedAt ? `resuming run ${e.id} at epoch ${e.resumedAt} (${e.dir})` : `run ${e.id} (${e.dir})`,
         );
+        for (const note of e.notes ?? []) this.line(`note: ${note}`);
         break;
       case 'backend':
         this.line(`backend: ${e.info.reason}`);
