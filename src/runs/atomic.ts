@@ -13,6 +13,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
+import { faultPoint } from '../util/faults.js';
 
 /**
  * Writes that a crash (a kill, a power loss) never leaves half-done: a file is written under a
@@ -82,12 +83,14 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const tmp = tempName(path);
   try {
     writeDurable(tmp, data);
+    faultPoint(`write ${basename(path)}: written`);
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
     throw err;
   }
   fsyncPath(dirname(path));
+  faultPoint(`write ${basename(path)}: renamed`);
 }
 
 export function writeJsonAtomic(path: string, value: unknown): void {
@@ -148,7 +151,9 @@ export function replaceDirAtomic(
   ensureDir(tmp);
   try {
     fill(tmp);
+    faultPoint(`replace ${basename(path)}: written, not sealed`);
     seal(tmp, info);
+    faultPoint(`replace ${basename(path)}: filled`);
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
     throw err;
@@ -158,11 +163,13 @@ export function replaceDirAtomic(
   try {
     renameSync(path, old);
     moved = true;
+    faultPoint(`replace ${basename(path)}: old moved aside`);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   renameSync(tmp, path);
   fsyncPath(dirname(path));
+  faultPoint(`replace ${basename(path)}: new in place`);
   if (moved) rmSync(old, { recursive: true, force: true });
 }
 

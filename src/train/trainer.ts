@@ -22,6 +22,7 @@ import { buildModel } from '../model/build.js';
 import { buildOptimizer } from '../registry/optimizers.js';
 import { buildSchedule, type Schedule } from '../registry/schedules.js';
 import type { DataFileRecord, EpochRecord, RunSummary } from '../runs/records.js';
+import { faultPoint } from '../util/faults.js';
 import { initialState } from './checkpoint.js';
 import { prepareTrainingData } from './data.js';
 import { epochLogs } from './epoch-logs.js';
@@ -180,6 +181,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
             epochLabels.set(labels, seen);
             seen += n;
             totalBatches++;
+            faultPoint('batch');
             const seconds = (performance.now() - started) / 1000;
             const acc = fromConfusion(
               confusionAt(epochProbs.subarray(0, seen), epochLabels.subarray(0, seen), 0.5),

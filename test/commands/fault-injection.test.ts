@@ -195,11 +195,12 @@ describe('kill -9 at chosen moments of a training, then resume', { timeout: 900_
     );
   });
 
-  it('after each kill every file parses, runs says crashed, and resume ends as if never stopped', () => {
+  it('after each kill every file parses, runs says crashed, and resume ends as if never stopped', (t) => {
     const next = random(2026);
     const inCheckpoint = points.filter((p) => p.name.includes('checkpoint'));
     const others = points.filter((p) => !p.name.includes('checkpoint'));
     const chosen = [...pick(inCheckpoint, 4, next), ...pick(others, 4, next)].sort((a, b) => a.n - b.n);
+    t.diagnostic(`of ${points.length} fault points, killed at ${chosen.map((p) => `${p.n} (${p.name})`).join('; ')}`);
     for (const point of chosen) {
       const experiments = join(tmp, `kill-${point.n}`);
       const dir = killAt(['train', configFile], experiments, point.n);
