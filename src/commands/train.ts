@@ -30,6 +30,11 @@ export default class Train extends QqpCommand<TrainResult> {
       description: 'Continue an interrupted or failed run (its folder or id)',
       helpValue: 'RUN',
     }),
+    'take-over': Flags.boolean({
+      description:
+        'With --resume: take the run over from a process on another host whose heartbeat stopped (a dead owner on this host is taken over without it)',
+      dependsOn: ['resume'],
+    }),
   };
 
   protected async execute(): Promise<TrainResult> {
@@ -62,6 +67,7 @@ export default class Train extends QqpCommand<TrainResult> {
             experimentsDir: flags['experiments-dir'],
             ...(args.config ? { loaded: loadConfig(args.config, { overrides: flags.set ?? [] }) } : {}),
             ...(flags.resume ? { resume: flags.resume } : {}),
+            ...(flags['take-over'] ? { takeOver: true } : {}),
             ...(flags.name !== undefined ? { name: flags.name } : {}),
             ...(flags.backend ? { backend: flags.backend as (typeof BACKENDS)[number] } : {}),
             command: process.argv.slice(2),

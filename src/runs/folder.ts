@@ -12,6 +12,7 @@ import { RunError } from '../errors.js';
 import { replaceDirAtomic, writeFileAtomic, writeJsonAtomic } from './atomic.js';
 import { loadModel, writeModelFiles } from './model-io.js';
 import { createNamedFolder } from './names.js';
+import { type AcquireOptions, OWNER_FILE, type OwnerRead, RunOwner, readOwner } from './owner.js';
 import type {
   Checkpoint,
   EpochRecord,
@@ -38,6 +39,7 @@ import type {
  *   checkpoint/      the last epoch's model, the optimizer's state and the trainer's, to resume
  *   eval-*.json      results of `qqp eval`
  *   train.log        what the run printed, with times
+ *   owner.json       the process training the run, while it trains (owner.ts)
  */
 
 export const RUN_FILES = {
@@ -50,6 +52,7 @@ export const RUN_FILES = {
   lastModel: join('model', 'last'),
   checkpoint: 'checkpoint',
   log: 'train.log',
+  owner: OWNER_FILE,
 } as const;
 
 /** The files inside checkpoint/, replaced together as one folder. */
@@ -242,6 +245,17 @@ export class RunFolder {
   /** Saves an evaluation result under the name its source gives (see evaluationFileName). */
   writeEvaluation(result: EvaluationResult): void {
     writeJsonAtomic(this.evaluationPath(result.source), result);
+  }
+
+  // owner.json
+
+  /** Takes the run for this process; refused while another live process holds it (owner.ts). */
+  acquireOwner(options: AcquireOptions = {}): RunOwner {
+    return RunOwner.acquire(this.dir, options);
+  }
+
+  readOwner(): OwnerRead {
+    return readOwner(this.dir);
   }
 
   // train.log
