@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -86,7 +94,15 @@ function assertNoStack(text: string, what: string): void {
   assert.doesNotMatch(text, /^ {4}at /m, `${what}: a stack trace\n${text}`);
 }
 
-type RunsJson = { runs: { id: string; status: string; statusReason: string | null }[] };
+type RunsJson = {
+  superseded: number;
+  runs: {
+    id: string;
+    status: string;
+    statusReason: string | null;
+    sweep: { id: string; trial: string; attempt: number | null } | null;
+  }[];
+};
 
 describe('qqp train, killed and resumed', () => {
   it('shows a killed training as crashed, refuses a second training of a live run, and resumes the crashed one', {
@@ -173,6 +189,99 @@ describe('qqp train, killed and resumed', () => {
     assert.equal(existsSync(join(dir, 'owner.json')), false, 'the run was given back');
     const last = runCliJson<RunsJson>(['runs', ...long], { cwd: parent });
     assert.equal(last.json.runs[0]?.status, 'interrupted');
+    assert.deepEqual(readdirSync(parent), ['exp'], 'nothing written outside the experiments folder');
+  });
+});
+
+describe('qqp sweep, a trial process killed', () => {
+  it('reruns the trial as attempt 2; runs --sweep lists the trial once, --all shows the crashed first folder', {
+    timeout: 300_000,
+  }, async () => {
+    const parent = join(root, 'sweep');
+    mkdirSync(parent);
+    const exp = join(parent, 'exp');
+    const spec = join(root, 'one-trial.yaml');
+    writeFileSync(
+      spec,
+      `name: kill\nbase: ${TINY}\nset: [training.epochs=100000]\nparameters:\n  training.batchSize: { values: [32] }\nmetric: validation.loss\n`,
+    );
+    const runFolders = () =>
+      existsSync(exp)
+        ? readdirSync(exp)
+            .filter((d) => d !== 'sweeps' && d !== 'sweep-trials')
+            .map((d) => join(exp, d))
+        : [];
+
+    // The sweep's trial process saves an epoch; then it is killed (its sweep goes on without it).
+    const sweep = start(['sweep', spec, '--experiments-dir', exp], parent);
+    let first = '';
+    let trialPid: number | null = null;
+    await until(
+      () => {
+        const [dir] = runFolders();
+        if (!dir) return false;
+        first = dir;
+        trialPid = ownerPid(dir);
+        return trialPid !== null && trialPid !== sweep.child.pid && epochsIn(dir).length >= 1;
+      },
+      "the trial's first epoch was saved",
+      sweep,
+    );
+    process.kill(trialPid!, 'SIGKILL');
+    const ended = await sweep.exited;
+    assertNoStack(ended.stderr, 'sweep');
+    const sweepId = readdirSync(join(exp, 'sweeps'))[0]!;
+    const afterKill = runCliJson<RunsJson>(['runs', '--experiments-dir', exp, '--sweep', sweepId], {
+      cwd: parent,
+    });
+    assert.deepEqual(
+      afterKill.json.runs.map((r) => [r.status, r.sweep?.attempt]),
+      [['crashed', 1]],
+    );
+
+    // The failed trial runs again, in a new folder: its second attempt.
+    const again = start(['sweep', '--resume', sweepId, '--retry-failed', '--experiments-dir', exp], parent);
+    let second = '';
+    await until(
+      () => {
+        const dir = runFolders().find((d) => d !== first);
+        if (!dir) return false;
+        second = dir;
+        return ownerPid(dir) !== null && epochsIn(dir).length >= 1;
+      },
+      "the second attempt's first epoch was saved",
+      again,
+    );
+    again.child.kill('SIGINT');
+    const stopped = await again.exited;
+    assert.equal(stopped.code, 130, stopped.stderr);
+    const meta = JSON.parse(readFileSync(join(second, 'run.json'), 'utf8')) as RunsJson['runs'][number];
+    assert.equal(meta.sweep?.attempt, 2);
+
+    const listed = runCliJson<RunsJson>(['runs', '--experiments-dir', exp, '--sweep', sweepId], {
+      cwd: parent,
+    });
+    assert.deepEqual(
+      listed.json.runs.map((r) => [r.id, r.status, r.sweep?.attempt]),
+      [[second.slice(exp.length + 1), 'interrupted', 2]],
+    );
+    assert.equal(listed.json.superseded, 1);
+    const table = runCli(['runs', '--experiments-dir', exp, '--sweep', sweepId], { cwd: parent });
+    assert.match(table.stdout, /#2 .* interrupted/);
+    assert.match(
+      table.stdout,
+      /1 folder\(s\) of earlier attempts of these trials left out \(--all shows them\)/,
+    );
+    const all = runCliJson<RunsJson>(['runs', '--experiments-dir', exp, '--sweep', sweepId, '--all'], {
+      cwd: parent,
+    });
+    assert.deepEqual(
+      all.json.runs.map((r) => [r.status, r.sweep?.attempt]),
+      [
+        ['crashed', 1],
+        ['interrupted', 2],
+      ],
+    );
     assert.deepEqual(readdirSync(parent), ['exp'], 'nothing written outside the experiments folder');
   });
 });
