@@ -190,6 +190,12 @@ export default class Runs extends QqpCommand<RunsResult> {
         },
       ),
     );
+    const crashed = r.runs.filter((x) => x.status === 'crashed' || x.status === 'stale');
+    if (crashed.length) {
+      this.log(
+        `${crashed.length} run(s) whose training process is gone (crashed) or silent (stale): \`qqp show <run>\` says why; \`qqp train --resume <run>\` continues one`,
+      );
+    }
     const warned = r.runs.filter((x) => x.warnings.length).length;
     this.log(
       `${r.runs.length} of ${r.total} run(s) in ${r.experimentsDir}${r.superseded ? `; ${r.superseded} folder(s) of earlier attempts of these trials left out (--all shows them)` : ''}${warned ? `; (!) ${warned} with missing or broken files (warnings above)` : ''}`,

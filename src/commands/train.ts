@@ -12,7 +12,7 @@ import { type TrainResult, train } from '../train/trainer.js';
 export default class Train extends QqpCommand<TrainResult> {
   static override summary = 'Train the model a config describes; the run goes to experiments/<id>/';
   static override description =
-    'Ctrl-C (or SIGTERM) finishes the current batch, keeps the last completed epoch as a checkpoint and marks the run interrupted; `qqp train --resume <run>` continues it and ends as an uninterrupted run would.';
+    'Ctrl-C (or SIGTERM) finishes the current batch, keeps the last completed epoch as a checkpoint and marks the run interrupted; `qqp train --resume <run>` continues it and ends as an uninterrupted run would. A run is trained by one process at a time (owner.json in its folder): a resume while another process trains the run is refused (exit 6); a run whose process died on this host (crashed) is taken over, and one left by another host whose heartbeat stopped only with --take-over.';
   static override examples = [
     '<%= config.bin %> train configs/bilstm.yaml',
     '<%= config.bin %> train configs/bilstm.yaml --set training.epochs=3 --name quick',

@@ -198,8 +198,8 @@ export function effectiveStatus(
       owner,
       reason:
         'corrupt' in read
-          ? `run.json says running, but ${OWNER_FILE} is unreadable (${read.corrupt})`
-          : `run.json says running, but no process owns the run (no ${OWNER_FILE})`,
+          ? `run.json says running, but ${OWNER_FILE} is unreadable: ${read.corrupt}`
+          : `run.json says running, but no process owns the run: there is no ${OWNER_FILE}`,
     };
   }
   switch (owner.state) {
@@ -216,7 +216,7 @@ export function effectiveStatus(
       return {
         status: 'stale',
         owner,
-        reason: `run.json says running on ${owner.host}, whose heartbeat stopped (${owner.heartbeatAt || 'none'}); it may have died`,
+        reason: `run.json says running on ${owner.host}, whose heartbeat stopped ${owner.heartbeatAt ? `at ${owner.heartbeatAt}` : 'long ago'}; it may have died`,
       };
   }
 }
