@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { linkSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { RunError } from '../errors.js';
@@ -270,7 +270,10 @@ export class RunOwner {
     };
     let tookOver: TakenOver | null = null;
     for (let tries = 0; tries < 5; tries++) {
-      if (createExclusive(dir, record)) return new RunOwner(dir, record, tookOver);
+      if (createExclusive(dir, record)) {
+        removeLeftovers(dir, context);
+        return new RunOwner(dir, record, tookOver);
+      }
       const current = readOwner(dir);
       if ('missing' in current) continue; // released meanwhile: try again
       if ('corrupt' in current) {
@@ -346,6 +349,25 @@ export class RunOwner {
 
 function tempBeside(dir: string, what: string): string {
   return join(dir, `.${OWNER_FILE}.${process.pid}.${randomBytes(4).toString('hex')}.${what}`);
+}
+
+/**
+ * Temporary files of owner.json (this module's and the heartbeat's atomic writes) left by processes
+ * killed while writing them: removed by the next owner, once their process is gone.
+ */
+function removeLeftovers(dir: string, context: OwnerContext): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^\.owner\.json\.(\d+)\.[0-9a-f]+\.(tmp|old)$/.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid !== process.pid && !context.isAlive(pid, null)) rmSync(join(dir, name), { force: true });
+  }
 }
 
 /** Creates owner.json whole, only if there is none: link(2) of a complete temporary file. */

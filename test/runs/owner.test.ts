@@ -170,11 +170,18 @@ describe('RunOwner', () => {
     assert.deepEqual(ownerOf(dir), other, 'nor removed');
   });
 
-  it('leaves no temporary files beside owner.json', () => {
+  it('leaves no temporary files beside owner.json, and removes those of killed processes', () => {
     const dir = runDir();
-    writeOwner(dir, record({ pid: deadPid() }));
-    RunOwner.acquire(dir).release();
-    assert.deepEqual(readdirSync(dir), []);
+    const pid = deadPid();
+    writeOwner(dir, record({ pid }));
+    // What a process killed inside a write leaves: the heartbeat's temporary file, a take-over's.
+    writeFileSync(join(dir, `.${OWNER_FILE}.${pid}.0a1b2c3d.tmp`), '{"pid": 1');
+    writeFileSync(join(dir, `.${OWNER_FILE}.${pid}.0a1b2c3e.old`), '');
+    writeFileSync(join(dir, '.config.yaml.1.0a1b2c3d.tmp'), 'not ours');
+    const owner = RunOwner.acquire(dir);
+    owner.heartbeat();
+    owner.release();
+    assert.deepEqual(readdirSync(dir), ['.config.yaml.1.0a1b2c3d.tmp']);
   });
 });
 
