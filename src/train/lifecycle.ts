@@ -3,6 +3,7 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BackendInfo } from '../backend/index.js';
 import type { LoadedConfig } from '../config/load.js';
+import { describeSkipped, skippedRows } from '../data/read.js';
 import type { Vocabulary } from '../data/vocabulary.js';
 import { QqpError, RunError, TrainingError } from '../errors.js';
 import { hostName, RUN_FILES, RunFolder } from '../runs/folder.js';
@@ -187,7 +188,8 @@ export class TrainingRun {
 
   /**
    * The data in use: a resumed run's must be the data it started with; a new run saves its
-   * vocabulary. run.json records the data's fingerprint, sizes and files.
+   * vocabulary. run.json records the data's fingerprint, sizes and files, with what reading each file
+   * skipped (also written to train.log).
    */
   async useData(data: TrainingData): Promise<NonNullable<RunMeta['data']>> {
     const { prepared } = data;
@@ -213,13 +215,14 @@ export class TrainingRun {
         file: r.file,
         format: r.format,
         rows: r.rows,
-        badRows: r.badRows,
-        invalidUtf8Lines: r.invalidUtf8Lines,
+        ...skippedRows(r),
       })),
       vocabularySize: prepared.vocabulary.size,
       sequenceLength: prepared.sequenceLength,
     };
     this.folder.writeMeta(meta);
+    for (const r of data.dataset.reports)
+      for (const line of describeSkipped(r.file, r)) this.folder.log(line);
     return meta.data;
   }
 

@@ -21,7 +21,7 @@ import { type BackendInfo, type BackendRequest, initBackend } from '../backend/i
 import { buildModel } from '../model/build.js';
 import { buildOptimizer } from '../registry/optimizers.js';
 import { buildSchedule, type Schedule } from '../registry/schedules.js';
-import type { EpochRecord, RunSummary } from '../runs/records.js';
+import type { DataFileRecord, EpochRecord, RunSummary } from '../runs/records.js';
 import { initialState } from './checkpoint.js';
 import { prepareTrainingData } from './data.js';
 import { epochLogs } from './epoch-logs.js';
@@ -39,6 +39,8 @@ export type TrainEvent =
       sizes: { train: number; validation: number; test: number };
       vocabularySize: number;
       validationSplit: string;
+      /** Each file read and what reading it skipped. */
+      files: DataFileRecord[];
     }
   | { type: 'run'; id: string; dir: string; resumedAt?: number }
   | { type: 'epochStart'; epoch: number; epochs: number; batches: number; examples: number }
@@ -81,6 +83,8 @@ export interface TrainResult {
   status: 'completed' | 'interrupted';
   summary: RunSummary;
   backend: BackendInfo;
+  /** The data files read and what reading them skipped (as in run.json). */
+  dataFiles: DataFileRecord[];
 }
 
 /**
@@ -118,6 +122,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       sizes: dataMeta.sizes,
       vocabularySize: prepared.vocabulary.size,
       validationSplit: data.validationSplit,
+      files: dataMeta.files,
     });
 
     model = buildModel(config, { vocabSize: prepared.vocabulary.size, locate: (p) => loaded.locate(p) });
@@ -255,7 +260,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
     if (interrupted) {
       const summary = run.interrupt(state, bestMonitor);
-      return { id: run.id, dir: run.dir, status: 'interrupted', summary, backend };
+      return { id: run.id, dir: run.dir, status: 'interrupted', summary, backend, dataFiles: dataMeta.files };
     }
 
     // The final weights: the best epoch's when early stopping restores them.
@@ -273,7 +278,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       test = { split: 'test', ...evaluateBinary(probs, prepared.test.labels) };
     }
     const summary = run.complete(state, { bestMonitor, finalWeights, test, stoppedByScheduler });
-    return { id: run.id, dir: run.dir, status: 'completed', summary, backend };
+    return { id: run.id, dir: run.dir, status: 'completed', summary, backend, dataFiles: dataMeta.files };
   } catch (err) {
     run.fail(err, epoch, batchIndex + 1);
     throw err;
