@@ -21,6 +21,7 @@ import {
 } from './checkpoint-files.js';
 import { loadModel, readModelFiles, writeModelFiles } from './model-io.js';
 import { createNamedFolder } from './names.js';
+import { type AcquireOptions, OWNER_FILE, type OwnerRead, RunOwner, readOwner } from './owner.js';
 import type {
   Checkpoint,
   EpochRecord,
@@ -48,6 +49,7 @@ import type {
  *   metrics.superseded.jsonl   epochs a resume could not continue from (kept, never erased)
  *   eval-*.json      results of `qqp eval`
  *   train.log        what the run printed, with times
+ *   owner.json       the process training the run, while it trains (owner.ts)
  */
 
 export { CHECKPOINT_FILES };
@@ -63,6 +65,7 @@ export const RUN_FILES = {
   lastModel: join('model', 'last'),
   checkpoint: 'checkpoint',
   log: 'train.log',
+  owner: OWNER_FILE,
 } as const;
 
 /** The file a result is saved under: eval-test.json, eval-validation.json, eval-<file name>.json. */
@@ -311,6 +314,17 @@ export class RunFolder {
   /** Saves an evaluation result under the name its source gives (see evaluationFileName). */
   writeEvaluation(result: EvaluationResult): void {
     writeJsonAtomic(this.evaluationPath(result.source), result);
+  }
+
+  // owner.json
+
+  /** Takes the run for this process; refused while another live process holds it (owner.ts). */
+  acquireOwner(options: AcquireOptions = {}): RunOwner {
+    return RunOwner.acquire(this.dir, options);
+  }
+
+  readOwner(): OwnerRead {
+    return readOwner(this.dir);
   }
 
   // train.log

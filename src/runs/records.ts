@@ -51,7 +51,8 @@ export interface RunMeta {
     vocabularySize: number;
     sequenceLength: number;
   };
-  sweep?: { id: string; trial: string };
+  /** The sweep and trial the run belongs to; `attempt`: the trial's attempt this session is (1 first). */
+  sweep?: { id: string; trial: string; attempt?: number };
 }
 
 /**

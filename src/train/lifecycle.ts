@@ -8,6 +8,7 @@ import type { Vocabulary } from '../data/vocabulary.js';
 import { QqpError, RunError, TrainingError } from '../errors.js';
 import { epochsBeyond } from '../runs/checkpoint-files.js';
 import { hostName, RUN_FILES, RunFolder } from '../runs/folder.js';
+import { describeOwner, type RunOwner } from '../runs/owner.js';
 import { gitCommit, versions } from '../runs/provenance.js';
 import type { EpochRecord, RunMeta, RunSummary, TrainerState } from '../runs/records.js';
 import { captureCheckpoint, restoreCheckpoint } from './checkpoint.js';
@@ -32,8 +33,10 @@ export interface RunRequest {
   resume?: string;
   /** Run name (default: experiment.name). */
   name?: string;
-  /** The sweep and trial a new run belongs to, recorded in run.json. */
-  sweep?: { id: string; trial: string };
+  /** The sweep and trial a new run belongs to, recorded in run.json (a resumed trial: its attempt). */
+  sweep?: { id: string; trial: string; attempt?: number };
+  /** Take the run over from an owner on another host whose heartbeat is stale (owner.ts). */
+  takeOver?: boolean;
 }
 
 /** How a completed run ends, for summary.json. */
@@ -45,6 +48,9 @@ export interface Completion {
 }
 
 export class TrainingRun {
+  /** This process's hold on the run (owner.json), from open to the end of the session. */
+  private owner: RunOwner | undefined;
+
   private constructor(
     private readonly folder: RunFolder,
     private readonly meta: RunMeta,
@@ -64,8 +70,40 @@ export class TrainingRun {
    * opened: run.json, config, vocabulary and checkpoint state read; a completed run is refused).
    */
   static async open(request: RunRequest): Promise<TrainingRun> {
+    // The run is owned from the moment its folder is known; given back if opening fails after.
+    let owner: RunOwner | undefined;
+    const own = (folder: RunFolder): void => {
+      owner = folder.acquireOwner({
+        command: process.argv.slice(1),
+        ...(request.takeOver ? { takeOver: true } : {}),
+      });
+      const taken = owner.tookOver;
+      if (taken) {
+        folder.log(
+          `owner: took the run over from ${taken.previous ? describeOwner(taken.previous) : 'an unreadable owner record'} (${taken.why})`,
+        );
+      }
+    };
+    try {
+      const run = await TrainingRun.openOwned(request, own);
+      run.owner = owner;
+      const attempt = request.sweep?.attempt;
+      if (run.resuming && attempt !== undefined && run.meta.sweep) run.meta.sweep.attempt = attempt;
+      owner?.startHeartbeat();
+      return run;
+    } catch (err) {
+      owner?.release();
+      throw err;
+    }
+  }
+
+  private static async openOwned(
+    request: RunRequest,
+    own: (folder: RunFolder) => void,
+  ): Promise<TrainingRun> {
     if (request.resume !== undefined) {
       const folder = RunFolder.open(request.resume, request.experimentsDir);
+      own(folder);
       const meta = folder.readMeta();
       if (meta.status === 'completed') {
         throw new RunError(
@@ -98,6 +136,7 @@ export class TrainingRun {
     const loaded = request.loaded;
     const name = request.name ?? loaded.config.experiment.name;
     const folder = RunFolder.create(request.experimentsDir, name);
+    own(folder);
     const meta: RunMeta = {
       id: folder.id,
       name,
@@ -272,6 +311,7 @@ export class TrainingRun {
     record: EpochRecord,
     improved: boolean,
   ): Promise<void> {
+    this.assertOwned();
     const checkpoint = await captureCheckpoint(model, optimizer, state);
     const epoch = state.epochsCompleted;
     this.folder.writeCheckpoint(checkpoint);
@@ -283,6 +323,25 @@ export class TrainingRun {
     this.meta.updatedAt = nowIso();
     this.folder.writeMeta(this.meta);
     this.folder.log(`epoch ${state.epochsCompleted}: ${JSON.stringify(record)}`);
+    this.owner?.heartbeat();
+  }
+
+  /** A session whose run was taken over (`--take-over` on another host) stops before it writes. */
+  private assertOwned(): void {
+    this.owner?.heartbeat();
+    const by = this.owner?.lostTo;
+    if (by) {
+      throw new RunError(
+        'RUN_TAKEN_OVER',
+        `run ${this.id} was taken over by ${describeOwner(by)}; this session stops without writing`,
+        { suggestions: ['`qqp show` the run to see who trains it now'] },
+      );
+    }
+  }
+
+  /** The session is over: owner.json removed, so the next training of the run may take it. */
+  private release(): void {
+    this.owner?.release();
   }
 
   log(line: string): void {
@@ -294,6 +353,7 @@ export class TrainingRun {
     this.meta.status = 'interrupted';
     this.meta.updatedAt = nowIso();
     this.folder.writeMeta(this.meta);
+    this.release();
     return this.summary(state, 'interrupted', {
       bestMonitor,
       finalWeights: 'last',
@@ -310,6 +370,7 @@ export class TrainingRun {
     this.meta.finishedAt = nowIso();
     this.meta.updatedAt = this.meta.finishedAt;
     this.folder.writeMeta(this.meta);
+    this.release();
     const test = end.test;
     this.folder.log(
       `completed: ${state.epochsCompleted} epochs${test ? `, test accuracy ${test.atHalf.accuracy.toFixed(4)}` : ''}`,
@@ -320,6 +381,11 @@ export class TrainingRun {
   /** The session failed: run.json records the error (and where, once the epochs began). */
   fail(err: unknown, epoch: number, batch: number): void {
     const meta = this.meta;
+    // A session stopped because another took the run over leaves the run to that one.
+    if (this.owner?.lostTo) {
+      this.release();
+      return;
+    }
     meta.status = 'failed';
     meta.updatedAt = nowIso();
     meta.failure = {
@@ -329,6 +395,7 @@ export class TrainingRun {
     };
     this.folder.writeMeta(meta);
     this.folder.log(`failed: ${meta.failure.message}`);
+    this.release();
   }
 
   private summary(state: TrainerState, status: RunSummary['status'], end: Completion): RunSummary {

@@ -105,7 +105,9 @@ function assertFilesParse(dir: string): void {
     const text = () => readFileSync(file, 'utf8');
     if (file.endsWith('.json')) assert.doesNotThrow(() => JSON.parse(text()), `${where} is not JSON`);
     if (file.endsWith('.jsonl')) {
-      for (const line of text().split('\n').filter((l) => l !== ''))
+      for (const line of text()
+        .split('\n')
+        .filter((l) => l !== ''))
         assert.doesNotThrow(() => JSON.parse(line), `${where} has a line that is not JSON`);
     }
     if (file.endsWith('.yaml')) assert.doesNotThrow(() => YAML.parse(text()), `${where} is not YAML`);
@@ -116,7 +118,11 @@ function assertFilesParse(dir: string): void {
       for (const group of manifest.weightsManifest) {
         const expected = group.weights.reduce((sum, w) => sum + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
         const actual = group.paths.reduce((sum, p) => sum + statSync(join(file, '..', p)).size, 0);
-        assert.equal(actual, expected, `${where}: weights hold ${actual} bytes, the manifest says ${expected}`);
+        assert.equal(
+          actual,
+          expected,
+          `${where}: weights hold ${actual} bytes, the manifest says ${expected}`,
+        );
       }
     }
   }
@@ -189,10 +195,7 @@ describe('kill -9 at chosen moments of a training, then resume', { timeout: 900_
     for (const step of ['filled', 'old moved aside', 'new in place'])
       assert.ok(names.has(`replace checkpoint: ${step}`), `no fault point "replace checkpoint: ${step}"`);
     assert.ok(names.has('batch'), 'no fault point in the batches');
-    assert.ok(
-      points.filter((p) => p.name === 'batch').length === 27,
-      '3 epochs of 9 batches were expected',
-    );
+    assert.ok(points.filter((p) => p.name === 'batch').length === 27, '3 epochs of 9 batches were expected');
   });
 
   it('after each kill every file parses, runs says crashed, and resume ends as if never stopped', (t) => {
@@ -200,7 +203,9 @@ describe('kill -9 at chosen moments of a training, then resume', { timeout: 900_
     const inCheckpoint = points.filter((p) => p.name.includes('checkpoint'));
     const others = points.filter((p) => !p.name.includes('checkpoint'));
     const chosen = [...pick(inCheckpoint, 4, next), ...pick(others, 4, next)].sort((a, b) => a.n - b.n);
-    t.diagnostic(`of ${points.length} fault points, killed at ${chosen.map((p) => `${p.n} (${p.name})`).join('; ')}`);
+    t.diagnostic(
+      `of ${points.length} fault points, killed at ${chosen.map((p) => `${p.n} (${p.name})`).join('; ')}`,
+    );
     for (const point of chosen) {
       const experiments = join(tmp, `kill-${point.n}`);
       const dir = killAt(['train', configFile], experiments, point.n);
@@ -227,7 +232,10 @@ describe('kill -9 at chosen moments of a training, then resume', { timeout: 900_
     const experiments = join(tmp, 'chain');
     const first = 1 + Math.floor(points.length * (0.2 + 0.2 * next()));
     const dir = killAt(['train', configFile], experiments, first);
-    assert.ok(dir !== null && existsSync(join(dir, 'run.json')), `killed at point ${first}: no run to resume`);
+    assert.ok(
+      dir !== null && existsSync(join(dir, 'run.json')),
+      `killed at point ${first}: no run to resume`,
+    );
     for (let i = 0; i < 2; i++) {
       // A resumed process counts its own points from 1; these fall inside its epochs.
       const at = 1 + Math.floor(points.length * (0.15 + 0.15 * next()));
