@@ -91,7 +91,12 @@ const rmsprop = optimizer({
       description: 'Normalize by the variance instead of the second moment',
     }),
   }),
-  build: (p) => tfc.train.rmsprop(p.learningRate, p.rho, p.momentum, p.epsilon, p.centered),
+  // tfjs' centered RMSProp divides by sqrt(ms - (mg² + epsilon)), which is NaN as soon as the
+  // variance ms - mg² is below epsilon (at once, for small gradients); TensorFlow and Keras use
+  // sqrt(ms - mg² + epsilon). Handing tfjs the negated epsilon gives exactly that formula; the
+  // uncentered path (sqrt(ms + epsilon)) keeps epsilon as given.
+  build: (p) =>
+    tfc.train.rmsprop(p.learningRate, p.rho, p.momentum, p.centered ? -p.epsilon : p.epsilon, p.centered),
 });
 
 const adagrad = optimizer({

@@ -134,6 +134,7 @@ describe('train', () => {
     // Settings that give an optimizer more state (the momentum accumulations).
     '{type: sgd, momentum: 0.9, nesterov: true}',
     '{type: rmsprop, momentum: 0.5}',
+    '{type: rmsprop, centered: true}',
   ];
   for (const optimizer of optimizerCases) {
     it(`resumes with ${optimizer} bit for bit as if never interrupted`, async () => {
