@@ -155,9 +155,9 @@ describe('runSweep', () => {
     const r2 = await runSweep({
       experimentsDir: tmp,
       resume: r1.id,
-      executor: (job, hooks) => {
+      executor: (job, hooks, signal) => {
         resumed.push(job.resumeRunDir);
-        return second.executor(job, hooks);
+        return second.executor(job, hooks, signal);
       },
     });
     assert.equal(r2.status, 'completed');
