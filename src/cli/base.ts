@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import { Command, Errors } from '@oclif/core';
 import { QqpError } from '../errors.js';
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
@@ -45,6 +46,19 @@ export async function withInterrupts<R>(
   } finally {
     for (const s of signals) host.off(s, onSignal);
   }
+}
+
+/** An oclif usage error (unknown flag, missing argument, ...) as qqp's `--json` error shape. */
+export function cliErrorJson(err: Errors.CLIError): Record<string, unknown> {
+  // NonExistentFlagsError → USAGE_NON_EXISTENT_FLAGS; a plain CLIError → USAGE.
+  const kind = err.constructor.name.replace(/^CLIParseError$|^CLIError$/, '').replace(/Error$/, '');
+  return {
+    code: kind === '' ? 'USAGE' : `USAGE_${kind.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`,
+    category: 'usage',
+    message: stripVTControlCharacters(err.message),
+    problems: [],
+    suggestions: err.suggestions ?? [],
+  };
 }
 
 /**
@@ -103,7 +117,17 @@ export abstract class QqpCommand<T> extends Command {
       process.exitCode = exit;
       return;
     }
-    if (err instanceof Errors.CLIError || err instanceof Errors.ExitError) return super.catch(err);
+    if (err instanceof Errors.ExitError) return super.catch(err);
+    if (err instanceof Errors.CLIError) {
+      // oclif's own JSON for its errors is the whole error object, parse context and all (the
+      // config, home folder, package.json): give the one short shape every other error has.
+      if (this.jsonEnabled()) {
+        process.exitCode = err.oclif.exit ?? EXIT_CODES.usage;
+        this.logJson({ error: cliErrorJson(err) });
+        return;
+      }
+      return super.catch(err);
+    }
     // Anything else is a bug in qqp: keep the stack, it is what a bug report needs.
     if (this.jsonEnabled()) {
       process.exitCode = EXIT_CODES.internal;

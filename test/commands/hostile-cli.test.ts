@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { type CliResult, PROJECT_ROOT, runCli } from '../helpers/cli.js';
+
+/**
+ * Hostile or careless command lines (issue 17, "smaller ones"): each ends with a clear message,
+ * the documented exit code and no stack trace; with --json, with one short JSON error.
+ */
+
+const TINY = join(PROJECT_ROOT, 'test', 'fixtures', 'configs', 'tiny.yaml');
+const root = mkdtempSync(join(tmpdir(), 'qqp-hostile-cli-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+let cases = 0;
+function caseDir(): string {
+  const dir = join(root, `case-${++cases}`);
+  mkdirSync(dir);
+  return dir;
+}
+
+function assertNoStack(r: CliResult, what: string): void {
+  assert.doesNotMatch(r.stderr, /^ {4}at /m, `${what}: a stack trace\n${r.stderr}`);
+  assert.doesNotMatch(r.stdout, /^ {4}at /m, `${what}: a stack trace\n${r.stdout}`);
+}
+
+interface JsonError {
+  error: { code: string; category: string; message: string; problems: unknown[]; suggestions: string[] };
+}
+
+/** stdout is one short JSON error document of qqp's shape. */
+function jsonError(r: CliResult, what: string): JsonError['error'] {
+  assert.ok(r.stdout.length < 2000, `${what}: ${r.stdout.length} bytes of JSON`);
+  const doc = JSON.parse(r.stdout) as JsonError;
+  assert.deepEqual(Object.keys(doc), ['error'], what);
+  assert.deepEqual(Object.keys(doc.error).sort(), ['category', 'code', 'message', 'problems', 'suggestions']);
+  return doc.error;
+}
+
+describe('hostile command lines', () => {
+  it('--json with an unknown flag: one short JSON error, exit 2', () => {
+    const r = runCli(['runs', '--bogus', '--json'], { cwd: caseDir() });
+    assert.equal(r.code, 2, r.stdout.slice(0, 500));
+    const e = jsonError(r, 'runs --bogus --json');
+    assert.equal(e.category, 'usage');
+    assert.equal(e.code, 'USAGE_NON_EXISTENT_FLAGS');
+    assert.match(e.message, /Nonexistent flag: --bogus/);
+    assert.doesNotMatch(r.stdout, /"config"|"pjson"|"home"/);
+    assertNoStack(r, 'runs --bogus --json');
+  });
+
+  it('--json with a missing argument or a bad flag value: the same shape, exit 2', () => {
+    for (const args of [
+      ['eval', '--json'],
+      ['runs', '--status', 'nope', '--json'],
+      ['runs', '--last', 'x', '--json'],
+    ]) {
+      const r = runCli(args, { cwd: caseDir() });
+      assert.equal(r.code, 2, `${args.join(' ')}: exit ${r.code}\n${r.stdout.slice(0, 500)}`);
+      assert.equal(jsonError(r, args.join(' ')).category, 'usage');
+    }
+  });
+
+  it('an unknown command: exit 2 with the closest command; with --json, the JSON error', () => {
+    const text = runCli(['rnus'], { cwd: caseDir() });
+    assert.equal(text.code, 2);
+    assert.match(text.stderr, /command "rnus" not found/);
+    assert.match(text.stderr, /did you mean "runs"\?/);
+    assertNoStack(text, 'rnus');
+    const r = runCli(['data', 'nosuch', '--json'], { cwd: caseDir() });
+    assert.equal(r.code, 2);
+    const e = jsonError(r, 'data nosuch --json');
+    assert.equal(e.code, 'COMMAND_NOT_FOUND');
+    assert.match(e.message, /command "data nosuch" not found/);
+    assert.equal(r.stderr, '');
+  });
+});
