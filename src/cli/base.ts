@@ -1,6 +1,8 @@
+import { statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { Command, Errors } from '@oclif/core';
-import { QqpError } from '../errors.js';
+import { Command, Errors, type Interfaces } from '@oclif/core';
+import { QqpError, UsageError } from '../errors.js';
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
 
 /** What a command says and does on the signals that interrupt it. */
@@ -48,6 +50,33 @@ export async function withInterrupts<R>(
   }
 }
 
+/**
+ * A folder given on the command line is a folder, or can be made one: it, or else the nearest of its
+ * parents that exists, is a folder (not a file). Refused with a UsageError otherwise.
+ */
+export function checkFolderPath(path: string, flag: string): void {
+  let p = resolve(path);
+  for (;;) {
+    let st: ReturnType<typeof statSync>;
+    try {
+      st = statSync(p, { throwIfNoEntry: false });
+    } catch {
+      st = undefined; // ENOTDIR: a parent is a file, found further up
+    }
+    if (st) {
+      if (st.isDirectory()) return;
+      const what =
+        p === resolve(path) ? `${path} is a file, not a folder` : `${path} is inside ${p}, which is a file`;
+      throw new UsageError('NOT_A_FOLDER', `${what} (${flag})`, {
+        suggestions: [`give ${flag} a folder, or a path where one can be created`],
+      });
+    }
+    const parent = dirname(p);
+    if (parent === p) return;
+    p = parent;
+  }
+}
+
 /** An oclif usage error (unknown flag, missing argument, ...) as qqp's `--json` error shape. */
 export function cliErrorJson(err: Errors.CLIError): Record<string, unknown> {
   // NonExistentFlagsError → USAGE_NON_EXISTENT_FLAGS; a plain CLIError → USAGE.
@@ -81,6 +110,18 @@ export abstract class QqpCommand<T> extends Command {
     if (!this.jsonEnabled()) this.render(result);
     if (this.resultExitCode !== 0) process.exitCode = this.resultExitCode;
     return result;
+  }
+
+  /** oclif's parse, then the checks every command shares (`--experiments-dir` must be a folder). */
+  protected override async parse<
+    F extends Interfaces.OutputFlags<Interfaces.FlagInput>,
+    B extends Interfaces.OutputFlags<Interfaces.FlagInput>,
+    A extends Interfaces.OutputArgs<Interfaces.ArgInput>,
+  >(options?: Interfaces.Input<F, B, A>, argv?: string[]): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const parsed = await super.parse<F, B, A>(options, argv);
+    const dir = (parsed.flags as Record<string, unknown>)['experiments-dir'];
+    if (typeof dir === 'string') checkFolderPath(dir, '--experiments-dir');
+    return parsed;
   }
 
   /**

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -75,5 +75,39 @@ describe('hostile command lines', () => {
     assert.equal(e.code, 'COMMAND_NOT_FOUND');
     assert.match(e.message, /command "data nosuch" not found/);
     assert.equal(r.stderr, '');
+  });
+
+  it('--experiments-dir naming a file (or a path through one): exit 2 for every command that takes it', () => {
+    const dir = caseDir();
+    const file = join(dir, 'not-a-folder');
+    writeFileSync(file, 'mine\n');
+    const sweep = join(PROJECT_ROOT, 'configs', 'sweeps', 'tiny.yaml');
+    const commands = [
+      ['train', TINY],
+      ['train', '--resume', 'x'],
+      ['runs'],
+      ['show'],
+      ['compare'],
+      ['report', '--out', join(dir, 'r.html')],
+      ['eval', 'x'],
+      ['predict', 'x', '--q1', 'a?', '--q2', 'b?'],
+      ['sweep', sweep],
+      ['worker', '--queue', 'redis://127.0.0.1:1'],
+    ];
+    for (const target of [file, join(file, 'sub')]) {
+      for (const args of commands) {
+        const what = `${args.join(' ')} --experiments-dir ${target}`;
+        const r = runCli([...args, '--experiments-dir', target], { cwd: dir });
+        assert.equal(r.code, 2, `${what}: exit ${r.code}\n${r.stderr}`);
+        assert.match(
+          r.stderr,
+          /^Error: .*not-a-folder.* (is a file, not a folder|which is a file) \(--experiments-dir\)$/m,
+          what,
+        );
+        assertNoStack(r, what);
+      }
+    }
+    assert.equal(readFileSync(file, 'utf8'), 'mine\n');
+    assert.deepEqual(readdirSync(dir), ['not-a-folder']);
   });
 });
