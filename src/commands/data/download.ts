@@ -55,32 +55,29 @@ ${KNOWN}`;
     const { args, flags } = await this.parse(DataDownload);
     const dataset = getDataset(args.dataset);
     const progress = new DownloadProgress(process.stderr);
-    // Ctrl-C: stop the transfer and let the library delete what it wrote.
-    return this.interruptible(
-      async (signal) => {
-        try {
-          return await downloadDataset(dataset, {
-            dir: flags.dir,
-            url: flags.url,
-            sha256: flags.sha256,
-            force: flags.force,
-            timeoutMs: flags.timeout * 1000,
-            signal,
-            onEvent: (e) => progress.handle(e),
-          });
-        } catch (err) {
-          progress.stop();
-          if (signal.aborted) {
-            this.note('interrupted: the partial download was removed');
-            this.exit(EXIT_CODES.interrupted);
-          }
-          throw err;
-        } finally {
-          progress.stop();
+    // Ctrl-C or SIGTERM: stop the transfer and let the library delete what it wrote.
+    return this.interruptible(async (signal) => {
+      try {
+        return await downloadDataset(dataset, {
+          dir: flags.dir,
+          url: flags.url,
+          sha256: flags.sha256,
+          force: flags.force,
+          timeoutMs: flags.timeout * 1000,
+          signal,
+          onEvent: (e) => progress.handle(e),
+        });
+      } catch (err) {
+        progress.stop();
+        if (signal.aborted) {
+          this.note('interrupted: the partial download was removed');
+          this.exit(EXIT_CODES.interrupted);
         }
-      },
-      { signals: ['SIGINT'] },
-    );
+        throw err;
+      } finally {
+        progress.stop();
+      }
+    });
   }
 
   protected render(result: DownloadResult): void {
