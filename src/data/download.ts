@@ -37,6 +37,8 @@ export interface DownloadOptions {
   timeoutMs?: number;
   /** Redirects followed before giving up (default 5). */
   maxRedirects?: number;
+  /** Largest archive accepted, in bytes (default DEFAULT_MAX_BYTES, 2 GiB). */
+  maxBytes?: number;
   signal?: AbortSignal;
   onEvent?: (event: DownloadEvent) => void;
 }
@@ -67,6 +69,8 @@ export interface DownloadResult {
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_REDIRECTS = 5;
+/** The size cap of a download when none is given: 2 GiB, some 50 times GLUE's QQP archive. */
+export const DEFAULT_MAX_BYTES = 2 * 1024 ** 3;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const SHA256_RE = /^[0-9a-f]{64}$/i;
 
@@ -193,6 +197,7 @@ export async function downloadDataset(
       expectedBytes,
       timeoutMs: options.timeoutMs,
       maxRedirects: options.maxRedirects,
+      maxBytes: options.maxBytes,
       signal: options.signal,
       onEvent: options.onEvent,
     });
@@ -274,6 +279,9 @@ export interface FetchOptions {
   expectedBytes?: number;
   timeoutMs?: number;
   maxRedirects?: number;
+  /** Largest body accepted, in bytes (default 2 GiB): a larger Content-Length is refused before
+   * the transfer, and a body that grows past it (an endless one) is cut off there. */
+  maxBytes?: number;
   signal?: AbortSignal;
   onEvent?: (event: DownloadEvent) => void;
 }
@@ -298,6 +306,7 @@ export async function downloadToFile(
 ): Promise<FetchResult> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const emit = options.onEvent ?? (() => {});
   let current = parseHttpUrl(url, 'the URL');
   const state = { timedOut: false, received: 0, total: undefined as number | undefined, responded: false };
@@ -364,9 +373,30 @@ export async function downloadToFile(
     );
   }
 
+  if (total !== undefined && total > maxBytes) {
+    res.destroy();
+    throw tooLarge(
+      current.href,
+      `announces ${fmtBytes(total)} bytes, more than`,
+      maxBytes,
+      'nothing was downloaded',
+    );
+  }
+
   const hash = createHash('sha256');
   const meter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
+      if (state.received + chunk.length > maxBytes) {
+        cb(
+          tooLarge(
+            current.href,
+            'sent more than',
+            maxBytes,
+            'the partial download was deleted and nothing was kept',
+          ),
+        );
+        return;
+      }
       hash.update(chunk);
       state.received += chunk.length;
       emit({ type: 'progress', receivedBytes: state.received, totalBytes: total });
@@ -399,6 +429,20 @@ export async function downloadToFile(
   const sha256 = hash.digest('hex');
   emit({ type: 'downloaded', bytes: state.received, sha256 });
   return { url: current.href, bytes: state.received, sha256 };
+}
+
+/** `what` leads to the cap: "announces 5 bytes, more than" or "sent more than". */
+function tooLarge(url: string, what: string, maxBytes: number, outcome: string): DataError {
+  return new DataError(
+    'DOWNLOAD_TOO_LARGE',
+    `${url} ${what} the ${fmtBytes(maxBytes)} bytes allowed (--max-bytes); ${outcome}`,
+    {
+      suggestions: [
+        'check the address: it seems to serve something other than the archive',
+        'if the archive really is that large, raise --max-bytes',
+      ],
+    },
+  );
 }
 
 function request(

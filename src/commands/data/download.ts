@@ -3,7 +3,7 @@ import { QqpCommand } from '../../cli/base.js';
 import { EXIT_CODES } from '../../cli/exit-codes.js';
 import { DownloadProgress, downloadedFilesTable } from '../../cli/views/download.js';
 import { datasetNames, getDataset, listDatasets } from '../../data/datasets.js';
-import { type DownloadResult, downloadDataset } from '../../data/download.js';
+import { DEFAULT_MAX_BYTES, type DownloadResult, downloadDataset } from '../../data/download.js';
 
 const KNOWN = listDatasets()
   .map((d) => `  ${d.name}  ${d.description}\n    ${d.url}`)
@@ -49,6 +49,13 @@ ${KNOWN}`;
       min: 1,
       description: 'give up when the server sends nothing for this long',
     }),
+    'max-bytes': Flags.integer({
+      helpValue: 'BYTES',
+      default: DEFAULT_MAX_BYTES,
+      min: 1,
+      description:
+        'largest archive accepted (default 2 GiB): a larger Content-Length is refused before the transfer, and a longer body is cut off and deleted',
+    }),
   };
 
   protected async execute(): Promise<DownloadResult> {
@@ -64,6 +71,7 @@ ${KNOWN}`;
           sha256: flags.sha256,
           force: flags.force,
           timeoutMs: flags.timeout * 1000,
+          maxBytes: flags['max-bytes'],
           signal,
           onEvent: (e) => progress.handle(e),
         });
