@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import { DataError, NetworkError, QqpError, UsageError } from '../errors.js';
 import type { DatasetEntry } from './datasets.js';
+import { proxyFor, tunnelThrough, viaHttpProxy } from './proxy.js';
 
 /**
  * Downloads a dataset archive, checks its size and SHA-256, and unpacks it. Every byte goes to a
@@ -309,7 +310,13 @@ export async function downloadToFile(
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const emit = options.onEvent ?? (() => {});
   let current = parseHttpUrl(url, 'the URL');
-  const state = { timedOut: false, received: 0, total: undefined as number | undefined, responded: false };
+  const state = {
+    timedOut: false,
+    received: 0,
+    total: undefined as number | undefined,
+    responded: false,
+    proxy: undefined as URL | undefined,
+  };
 
   const fail = (err: unknown): never => {
     throw transportError(err, current, state, timeoutMs, options.signal);
@@ -448,16 +455,30 @@ function tooLarge(url: string, what: string, maxBytes: number, outcome: string):
 function request(
   url: URL,
   timeoutMs: number,
-  state: { timedOut: boolean },
+  state: { timedOut: boolean; proxy?: URL | undefined },
   signal: AbortSignal | undefined,
 ): Promise<http.IncomingMessage> {
+  const proxy = proxyFor(url);
+  state.proxy = proxy;
   return new Promise((resolvePromise, reject) => {
-    const mod = url.protocol === 'https:' ? https : http;
-    const req = mod.get(
-      url,
-      { headers: { 'user-agent': 'qqp-cli', 'accept-encoding': 'identity' }, signal },
-      resolvePromise,
-    );
+    const headers = { 'user-agent': 'qqp-cli', 'accept-encoding': 'identity' };
+    let req: http.ClientRequest;
+    if (proxy === undefined) {
+      const mod = url.protocol === 'https:' ? https : http;
+      req = mod.get(url, { headers, signal }, resolvePromise);
+    } else if (url.protocol === 'https:') {
+      // Through a CONNECT tunnel: TLS to the server inside it, as without a proxy. No agent pools
+      // the tunnel, so it is closed after the one response (else it would keep the process alive).
+      const createConnection = tunnelThrough(proxy, url, timeoutMs, signal);
+      req = https.get(
+        url,
+        { headers: { ...headers, connection: 'close' }, signal, createConnection } as https.RequestOptions,
+        resolvePromise,
+      );
+    } else {
+      const via = viaHttpProxy(url, proxy);
+      req = http.get({ ...via, headers: { ...headers, ...via.headers }, signal }, resolvePromise);
+    }
     // The socket timeout stays armed while the body streams, so it also catches a stalled transfer.
     req.setTimeout(timeoutMs, () => {
       state.timedOut = true;
@@ -470,7 +491,13 @@ function request(
 function transportError(
   err: unknown,
   url: URL,
-  state: { timedOut: boolean; received: number; total: number | undefined; responded: boolean },
+  state: {
+    timedOut: boolean;
+    received: number;
+    total: number | undefined;
+    responded: boolean;
+    proxy?: URL | undefined;
+  },
   timeoutMs: number,
   signal: AbortSignal | undefined,
 ): QqpError {
@@ -497,12 +524,17 @@ function transportError(
   const code = (err as NodeJS.ErrnoException).code;
   const why = code ? `${code}: ${(err as Error).message}` : String((err as Error)?.message ?? err);
   if (!state.responded) {
+    const via = state.proxy ? ` through the proxy ${state.proxy.host}` : '';
     return new NetworkError(
       'DOWNLOAD_CONNECT_FAILED',
-      `could not reach ${url.host} for ${url.href} (${why}); nothing was downloaded`,
+      `could not reach ${url.host}${via} for ${url.href} (${why}); nothing was downloaded`,
       {
         cause: err,
-        suggestions: ['check the network connection and retry, or pass a mirror with --url'],
+        suggestions: [
+          state.proxy
+            ? 'check the proxy (HTTPS_PROXY, HTTP_PROXY) and retry, or add the host to NO_PROXY'
+            : 'check the network connection and retry, or pass a mirror with --url',
+        ],
       },
     );
   }
