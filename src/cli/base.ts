@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { Command, Errors, type Interfaces } from '@oclif/core';
 import { QqpError, UsageError } from '../errors.js';
+import { printable } from '../util/text.js';
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
 
 /** What a command says and does on the signals that interrupt it. */
@@ -154,7 +155,12 @@ export abstract class QqpCommand<T> extends Command {
         ? `${err.describe()}\n${err.suggestions.map((s) => `  hint: ${s}`).join('\n')}`
         : err.describe();
       // Printed as is (oclif's handler would wrap long problem lines): message only, no stack trace.
-      process.stderr.write(`Error: ${text}\n`);
+      // Messages quote files (config keys, data lines): no terminal escapes get through.
+      const safe = text
+        .split('\n')
+        .map((line) => printable(line, { keepTabs: true }))
+        .join('\n');
+      process.stderr.write(`Error: ${safe}\n`);
       process.exitCode = exit;
       return;
     }

@@ -110,4 +110,24 @@ describe('hostile command lines', () => {
     assert.equal(readFileSync(file, 'utf8'), 'mine\n');
     assert.deepEqual(readdirSync(dir), ['not-a-folder']);
   });
+
+  it('terminal escapes in a data file or a config are shown escaped, never sent to the terminal', () => {
+    const dir = caseDir();
+    const data = join(dir, 'evil.csv');
+    writeFileSync(data, 'a\tb\x1b[2J\x1b]0;owned\x07\u202eRED\n1\t2\n');
+    const stats = runCli(['data', 'stats', data], { cwd: dir });
+    assert.equal(stats.code, 4, stats.stderr);
+    assert.match(stats.stderr, /from its first line: a<TAB>b\\x1b\[2J\\x1b\]0;owned\\x07\\u202eRED/);
+    const config = join(dir, 'evil.yaml');
+    writeFileSync(config, '"\\e[2Jkey\\a": 1\n');
+    const validate = runCli(['validate', config], { cwd: dir });
+    assert.equal(validate.code, 3, validate.stderr);
+    assert.match(validate.stdout + validate.stderr, /unknown key "\\x1b\[2Jkey\\x07"/);
+    const train = runCli(['train', config, '--experiments-dir', join(dir, 'exp')], { cwd: dir });
+    assert.equal(train.code, 3, train.stderr);
+    assert.match(train.stderr, /unknown key "\\x1b\[2Jkey\\x07"/);
+    for (const r of [stats, validate, train]) {
+      assert.doesNotMatch(r.stdout + r.stderr, /[\x07\x1b\u202e]/, 'a raw control character was printed');
+    }
+  });
 });
