@@ -3,6 +3,7 @@ import type { Problem } from '../errors.js';
 import { type ConfigPath, formatPath, parsePath } from '../util/paths.js';
 import { closestMatch } from '../util/suggest.js';
 import { ConfigSchema } from './schema.js';
+import { outOfRangeMessage, outOfRangeNumbers } from './source.js';
 
 type Schema = Record<string, unknown>;
 
@@ -171,7 +172,14 @@ export function applyOverrides(
     let value: unknown = raw;
     if (!takesOnlyStrings(found.schema)) {
       try {
-        value = YAML.parse(raw);
+        const doc = YAML.parseDocument(raw);
+        if (doc.errors[0]) throw doc.errors[0];
+        const huge = outOfRangeNumbers(doc)[0];
+        if (huge) {
+          problems.push({ source, path: formatPath(path), message: outOfRangeMessage(huge.text) });
+          continue;
+        }
+        value = doc.toJS();
       } catch (err) {
         problems.push({
           source,

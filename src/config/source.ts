@@ -78,6 +78,30 @@ function duplicateKeys(doc: ReturnType<typeof parseDocument>): { key: string; of
   return found;
 }
 
+/** YAML's own spellings of infinity and not-a-number, which are meant. */
+const INF_NAN_RE = /^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$/;
+
+/**
+ * Numbers written with more digits or exponent than a double holds (`1e400`): YAML reads them as
+ * infinity (which JSON then shows as null), so they are found by their source text.
+ */
+export function outOfRangeNumbers(doc: ReturnType<typeof parseDocument>): { text: string; offset: number }[] {
+  const found: { text: string; offset: number }[] = [];
+  visit(doc, {
+    Scalar(_, node) {
+      if (typeof node.value !== 'number' || Number.isFinite(node.value)) return;
+      const text = node.source ?? String(node.value);
+      if (!INF_NAN_RE.test(text)) found.push({ text, offset: node.range?.[0] ?? 0 });
+    },
+  });
+  return found;
+}
+
+/** The message for one of outOfRangeNumbers. */
+export function outOfRangeMessage(text: string): string {
+  return `the number is out of range (got ${text}): numbers beyond about ±1.8e308 cannot be represented`;
+}
+
 export function parseConfigText(file: string, text: string): ConfigSource {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
@@ -109,6 +133,16 @@ export function parseConfigText(file: string, text: string): ConfigSource {
       col: pos.col,
       message: `YAML: Map keys must be unique ("${key}" appears twice)`,
       suggestion: YAML_HINTS.DUPLICATE_KEY!,
+    });
+  }
+  for (const { text: number, offset } of outOfRangeNumbers(doc)) {
+    const pos = lineCounter.linePos(offset);
+    yamlProblems.push({
+      offset,
+      source: file,
+      line: pos.line,
+      col: pos.col,
+      message: outOfRangeMessage(number),
     });
   }
   yamlProblems.sort((a, b) => a.offset - b.offset);

@@ -59,3 +59,37 @@ describe('--set PATH=null', () => {
     assert.match(problems[0]!.message, /a list item cannot be removed with null; set the whole list/);
   });
 });
+
+describe('--set with a number out of range', () => {
+  it('says so, with the number as written (not "got null")', () => {
+    const { problems } = checkConfigText(BASE, {
+      name: 'base.yaml',
+      overrides: ['training.epochs=1e400', 'training.metrics=[accuracy, -1e999]'],
+      cwd: '/tmp',
+    });
+    const lines = problems.map(formatProblem);
+    assert.ok(
+      lines.includes(
+        '--set training.epochs=1e400 training.epochs: the number is out of range (got 1e400): numbers beyond about ±1.8e308 cannot be represented',
+      ),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((l) => l.includes('(got -1e999)')),
+      lines.join('\n'),
+    );
+    assert.ok(!lines.some((l) => l.includes('got null')), lines.join('\n'));
+  });
+
+  it('YAML infinity, meant as such, is refused by the schema as Infinity', () => {
+    const { problems } = checkConfigText(BASE, {
+      name: 'base.yaml',
+      overrides: ['training.epochs=.inf'],
+      cwd: '/tmp',
+    });
+    assert.match(
+      problems.map(formatProblem).join('\n'),
+      /training\.epochs: must be an integer .*\(got Infinity\)/,
+    );
+  });
+});

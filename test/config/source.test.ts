@@ -76,3 +76,16 @@ d: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]
     assert.equal(((src.value?.list as unknown[])[2] as { units: number }).units, 4);
   });
 });
+
+describe('numbers out of range in a file', () => {
+  it('are reported where they are written, as written', () => {
+    const src = parseConfigText(
+      'huge.yaml',
+      'training:\n  epochs: 1e400\n  learningRate: -2e308\n  x: .inf\n',
+    );
+    assert.deepEqual(src.problems.map(formatProblem), [
+      'huge.yaml:2:11: the number is out of range (got 1e400): numbers beyond about ±1.8e308 cannot be represented',
+      'huge.yaml:3:17: the number is out of range (got -2e308): numbers beyond about ±1.8e308 cannot be represented',
+    ]);
+  });
+});
