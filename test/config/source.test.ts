@@ -24,7 +24,7 @@ describe('parseConfigText on a large mapping', () => {
     assert.deepEqual(src.problems.map(formatProblem), [
       `big.yaml:${N + 2}:3: YAML: Map keys must be unique ("k17" appears twice) (a key may appear once per mapping; remove or rename one of them)`,
     ]);
-    assert.equal((src.value?.experiment as Record<string, unknown>).k49999, 49999);
+    assert.equal((src.value!.experiment as Record<string, unknown>).k49999, 49999);
   });
 
   it('locates every one of its unknown keys at its own line', () => {
@@ -73,7 +73,7 @@ d: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]
     );
     const src = parseConfigText('ok.yaml', `x: &u 4\nlist:\n${uses}\n`);
     assert.deepEqual(src.problems, []);
-    assert.equal(((src.value?.list as unknown[])[2] as { units: number }).units, 4);
+    assert.equal(((src.value!.list as unknown[])[2] as { units: number }).units, 4);
   });
 });
 
