@@ -67,6 +67,18 @@ describe('sweep spec', () => {
     );
   });
 
+  it("a base config that is not there is reported at the spec's base:", () => {
+    const text =
+      'name: s\nbase: nope.yaml\nparameters:\n  training.batchSize: { values: [16] }\nmetric: validation.loss\n';
+    assert.deepEqual(problems(text), [
+      `s.yaml:2:7 base: cannot read the base config nope.yaml (no such file: ${join(DIR, 'nope.yaml')}) (a relative base is read from the folder of the spec)`,
+    ]);
+    assert.match(
+      problems(text.replace('nope.yaml', '.'))[0] ?? '',
+      /^s\.yaml:2:7 base: cannot read the base config \. \(a folder, not a file\)/,
+    );
+  });
+
   it('refuses ranges a strategy cannot use', () => {
     const grid = problems(
       'base: tiny.yaml\nparameters:\n  training.optimizer.learningRate: { min: 0.001, max: 0.1 }\nmetric: loss\n',
