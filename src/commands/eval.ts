@@ -4,6 +4,7 @@ import { QqpCommand } from '../cli/base.js';
 import { experimentsDirFlag } from '../cli/flags.js';
 import { formatCount, table } from '../cli/render.js';
 import { RowProgressView, runLine } from '../cli/views/progress.js';
+import { skippedWarnings } from '../cli/views/skipped.js';
 import { DATA_FORMATS } from '../data/schema.js';
 import { EVAL_SPLITS, type EvaluationResult, evaluateRun } from '../eval/index.js';
 import type { ThresholdMetrics } from '../runs/records.js';
@@ -87,10 +88,10 @@ export default class Eval extends QqpCommand<EvaluationResult> {
         { align: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'] },
       ),
     );
-    if (r.source.kind === 'file' && r.source.badRows > 0) {
-      this.note(
-        `warning: ${formatCount(r.source.badRows)} bad row(s) of ${r.source.file} were skipped (\`qqp data stats\` shows why)`,
-      );
+    if (r.source.kind === 'file') {
+      for (const text of skippedWarnings(r.source.file, r.source)) this.note(text);
+      if (r.source.badRows > 0)
+        this.note('  (the metrics leave them out; `qqp data stats FILE` lists them all)');
     }
     if (r.savedTo) this.log(`saved: ${r.savedTo}`);
   }

@@ -5,6 +5,7 @@ import { EXIT_CODES } from '../cli/exit-codes.js';
 import { experimentsDirFlag } from '../cli/flags.js';
 import { formatCount } from '../cli/render.js';
 import { RowProgressView, runLine } from '../cli/views/progress.js';
+import { skippedWarnings } from '../cli/views/skipped.js';
 import { DATA_FORMATS } from '../data/schema.js';
 import { UsageError } from '../errors.js';
 import {
@@ -166,11 +167,9 @@ export default class Predict extends QqpCommand<PredictResult> {
     this.log(
       `${formatCount(r.predictedDuplicates)} predicted duplicate at threshold ${r.threshold}${pct}; ${runLine(r.run)}`,
     );
+    for (const text of skippedWarnings(r.input.file, r.input)) this.note(text);
     if (r.input.badRows > 0) {
-      const lines = r.input.badRowSamples.map((b) => b.line).join(', ');
-      this.note(
-        `warning: ${formatCount(r.input.badRows)} bad row(s) of ${r.input.file} were skipped and have no prediction (line(s) ${lines}${r.input.badRows > r.input.badRowSamples.length ? ', ...' : ''}); \`qqp data stats\` shows why`,
-      );
+      this.note('  (skipped rows have no prediction; `qqp data stats FILE` lists them all)');
       if (r.columns[0] === 'test_id') this.note('warning: a Kaggle submission needs a row for every test_id');
     }
   }

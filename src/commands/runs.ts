@@ -27,7 +27,9 @@ export interface RunsRow {
   /** Test accuracy at threshold 0.5, and the other test figures. */
   test: { accuracy: number; f1: number; auc: number | null; logLoss: number } | null;
   tags: string[];
-  sweep: { id: string; trial: string } | null;
+  sweep: { id: string; trial: string; attempt: number | null } | null;
+  /** Why the status is not run.json's (e.g. its process is gone). */
+  statusReason: string | null;
   dir: string;
   warnings: string[];
 }
@@ -36,6 +38,8 @@ export interface RunsResult {
   experimentsDir: string;
   /** Runs in the folder before filtering. */
   total: number;
+  /** With --sweep: folders of earlier attempts of a trial, left out (shown with --all). */
+  superseded: number;
   runs: RunsRow[];
 }
 
@@ -55,6 +59,7 @@ function toRow(r: RunInfo): RunsRow {
       : null,
     tags: r.tags,
     sweep: r.sweep,
+    statusReason: r.statusReason,
     dir: r.dir,
     warnings: r.warnings,
   };
@@ -71,7 +76,14 @@ export default class Runs extends QqpCommand<RunsResult> {
   ];
   static override flags = {
     ...experimentsDirFlag,
-    sweep: Flags.string({ description: 'Only the runs of this sweep', helpValue: 'ID' }),
+    sweep: Flags.string({
+      description: "Only the runs of this sweep (each trial's latest attempt; --all for every folder)",
+      helpValue: 'ID',
+    }),
+    all: Flags.boolean({
+      description: 'With --sweep: also the folders of earlier attempts of a trial (a worker died, a restart)',
+      dependsOn: ['sweep'],
+    }),
     status: Flags.string({
       description: 'Only runs with this status (repeatable)',
       options: [...RUN_STATUSES],
@@ -92,14 +104,32 @@ export default class Runs extends QqpCommand<RunsResult> {
     const { flags } = await this.parse(Runs);
     const listing = listRuns(flags['experiments-dir']);
     const last = parseLast(flags.last);
-    const runs = selectRuns(listing, {
+    const query = {
       ...(flags.sweep !== undefined ? { sweep: flags.sweep } : {}),
       ...(flags.status ? { status: flags.status } : {}),
       ...(flags.tag ? { tags: flags.tag } : {}),
       ...(flags.since !== undefined ? { since: parseSince(flags.since) } : {}),
       ...(last !== undefined ? { last } : {}),
-    });
-    return { experimentsDir: listing.experimentsDir, total: listing.runs.length, runs: runs.map(toRow) };
+    };
+    const runs = selectRuns(listing, { ...query, allAttempts: flags.all });
+    const superseded =
+      flags.sweep !== undefined && !flags.all
+        ? selectRuns(listing, { ...query, allAttempts: true }).length - runs.length
+        : 0;
+    this.sweepColumns = flags.sweep !== undefined;
+    return {
+      experimentsDir: listing.experimentsDir,
+      total: listing.runs.length,
+      superseded,
+      runs: runs.map(toRow),
+    };
+  }
+
+  private sweepColumns = false;
+
+  private trialText(x: RunsRow): string {
+    if (!x.sweep) return '-';
+    return `${x.sweep.trial.slice(0, 8)}${x.sweep.attempt !== null ? ` #${x.sweep.attempt}` : ''}`;
   }
 
   protected render(r: RunsResult): void {
@@ -115,9 +145,11 @@ export default class Runs extends QqpCommand<RunsResult> {
     const color = colorEnabled();
     const monitors = new Set(r.runs.flatMap((x) => (x.best ? [x.best.metric] : [])));
     const oneMonitor = monitors.size === 1 ? [...monitors][0]! : null;
+    const trial = this.sweepColumns;
     const rows = r.runs.map((x) => [
       x.id,
       x.name,
+      ...(trial ? [this.trialText(x)] : []),
       statusText(x.status, color) + (x.warnings.length ? ' (!)' : ''),
       formatTime(x.createdAt),
       formatDuration(x.trainSeconds),
@@ -134,6 +166,7 @@ export default class Runs extends QqpCommand<RunsResult> {
         [
           'id',
           'name',
+          ...(trial ? ['trial #attempt'] : []),
           'status',
           'start',
           'time',
@@ -142,12 +175,30 @@ export default class Runs extends QqpCommand<RunsResult> {
           'test accuracy',
         ],
         rows,
-        { align: ['left', 'left', 'left', 'left', 'right', 'left', 'right', 'right'] },
+        {
+          align: [
+            'left',
+            'left',
+            ...(trial ? (['left'] as const) : []),
+            'left',
+            'left',
+            'right',
+            'left',
+            'right',
+            'right',
+          ],
+        },
       ),
     );
+    const crashed = r.runs.filter((x) => x.status === 'crashed' || x.status === 'stale');
+    if (crashed.length) {
+      this.log(
+        `${crashed.length} run(s) whose training process is gone (crashed) or silent (stale): \`qqp show <run>\` says why; \`qqp train --resume <run>\` continues one`,
+      );
+    }
     const warned = r.runs.filter((x) => x.warnings.length).length;
     this.log(
-      `${r.runs.length} of ${r.total} run(s) in ${r.experimentsDir}${warned ? `; (!) ${warned} with missing or broken files (warnings above)` : ''}`,
+      `${r.runs.length} of ${r.total} run(s) in ${r.experimentsDir}${r.superseded ? `; ${r.superseded} folder(s) of earlier attempts of these trials left out (--all shows them)` : ''}${warned ? `; (!) ${warned} with missing or broken files (warnings above)` : ''}`,
     );
   }
 }

@@ -70,7 +70,7 @@ export default class Show extends QqpCommand<ShowResult> {
       { run: run.id },
       { name: run.name },
       {
-        status: `${statusText(run.status, color)}${run.failure ? `: ${run.failure.code} ${run.failure.message}` : ''}`,
+        status: `${statusText(run.status, color)}${run.failure ? `: ${run.failure.code} ${run.failure.message}` : ''}${run.statusReason ? ` (${run.statusReason})` : ''}`,
       },
       { started: formatTime(run.createdAt) },
       { 'training time': formatDuration(run.trainSeconds) },
@@ -85,7 +85,15 @@ export default class Show extends QqpCommand<ShowResult> {
       info.push({ data: `${s.train} train, ${s.validation} validation, ${s.test} test pairs` });
     }
     if (run.tags.length) info.push({ tags: run.tags.join(', ') });
-    if (run.sweep) info.push({ sweep: `${run.sweep.id}, trial ${run.sweep.trial}` });
+    if (run.sweep) {
+      const attempt = run.sweep.attempt !== null ? `, attempt ${run.sweep.attempt}` : '';
+      info.push({ sweep: `${run.sweep.id}, trial ${run.sweep.trial}${attempt}` });
+    }
+    if (run.owner && (run.status === 'running' || run.status === 'stale' || run.status === 'crashed')) {
+      info.push({
+        owner: `process ${run.owner.pid} on ${run.owner.host}, heartbeat ${run.owner.heartbeatAt}`,
+      });
+    }
     info.push({ folder: run.dir });
     this.log(keyValueTable(info));
 

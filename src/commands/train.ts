@@ -12,7 +12,7 @@ import { type TrainResult, train } from '../train/trainer.js';
 export default class Train extends QqpCommand<TrainResult> {
   static override summary = 'Train the model a config describes; the run goes to experiments/<id>/';
   static override description =
-    'Ctrl-C (or SIGTERM) finishes the current batch, keeps the last completed epoch as a checkpoint and marks the run interrupted; `qqp train --resume <run>` continues it and ends as an uninterrupted run would.';
+    'Ctrl-C (or SIGTERM) finishes the current batch, keeps the last completed epoch as a checkpoint and marks the run interrupted; `qqp train --resume <run>` continues it and ends as an uninterrupted run would. A run is trained by one process at a time (owner.json in its folder): a resume while another process trains the run is refused (exit 6); a run whose process died on this host (crashed) is taken over, and one left by another host whose heartbeat stopped only with --take-over.';
   static override examples = [
     '<%= config.bin %> train configs/bilstm.yaml',
     '<%= config.bin %> train configs/bilstm.yaml --set training.epochs=3 --name quick',
@@ -29,6 +29,11 @@ export default class Train extends QqpCommand<TrainResult> {
     resume: Flags.string({
       description: 'Continue an interrupted or failed run (its folder or id)',
       helpValue: 'RUN',
+    }),
+    'take-over': Flags.boolean({
+      description:
+        'With --resume: take the run over from a process on another host whose heartbeat stopped (a dead owner on this host is taken over without it)',
+      dependsOn: ['resume'],
     }),
   };
 
@@ -62,6 +67,7 @@ export default class Train extends QqpCommand<TrainResult> {
             experimentsDir: flags['experiments-dir'],
             ...(args.config ? { loaded: loadConfig(args.config, { overrides: flags.set ?? [] }) } : {}),
             ...(flags.resume ? { resume: flags.resume } : {}),
+            ...(flags['take-over'] ? { takeOver: true } : {}),
             ...(flags.name !== undefined ? { name: flags.name } : {}),
             ...(flags.backend ? { backend: flags.backend as (typeof BACKENDS)[number] } : {}),
             command: process.argv.slice(2),

@@ -2,9 +2,10 @@
  * Streaming readers for the QQP file formats (each format an entry of src/data/formats/): the file
  * is checked, its format detected from its first line (or an explicit one checked against it), and
  * the format's records become `PairRow`s here, the same way for every format: fields trimmed, empty
- * questions and labels other than 0/1 reported as bad rows (or an error), `limit` applied, and
- * bad rows and lines of invalid UTF-8 counted in a `ReadReport`. Memory stays bounded whatever the
- * file size.
+ * questions and labels other than 0/1 reported as bad rows (or an error), records over more than
+ * `maxRecordLines` lines (a likely broken quote) reported as suspect fields and skipped as bad
+ * rows, `limit` applied, and bad rows and lines of invalid UTF-8 counted in a `ReadReport`. Memory
+ * stays bounded whatever the file size.
  */
 import { open, stat } from 'node:fs/promises';
 import { DataError } from '../errors.js';
@@ -29,19 +30,47 @@ export interface BadRowSample {
   reason: string;
 }
 
+/**
+ * A record over more lines than a question pair has: most likely a quote opened and not closed
+ * where it should be, so that the following lines (rows) were read into one field. Always also a
+ * bad row (skipped, or an error with `onBadRow: error`): its text is not a question.
+ */
+export interface SuspectField {
+  /** The line where the record starts (the broken quote is on it). */
+  line: number;
+  /** Physical lines the record covers, from `line`. */
+  lines: number;
+  /** The field holding the line breaks (column name), when the record could be split into fields. */
+  field?: string;
+}
+
+/**
+ * A record over more physical lines than this is a suspect field (a bad row). Real QQP questions
+ * hold a line break or two at most (the first 10,000 Kaggle rows: one question with one).
+ */
+export const MAX_RECORD_LINES = 5;
+
+/** What a read skipped or decoded with replacements, with the first few of each (file order). */
+export interface SkippedRows {
+  /** Rows not used (bad rows and suspect fields). */
+  badRows: number;
+  /** The first bad rows, with line and reason. */
+  badRowSamples: BadRowSample[];
+  /** Bad rows that are records over more than `maxRecordLines` lines (likely broken quotes). */
+  suspectFields: number;
+  suspectFieldSamples: SuspectField[];
+  /** Physical lines holding bytes that are not valid UTF-8 (decoded as U+FFFD; the rows are kept). */
+  invalidUtf8Lines: number;
+  invalidUtf8Samples: number[];
+}
+
 /** What reading one file found. Complete once the rows have been iterated to the end. */
-export interface ReadReport {
+export interface ReadReport extends SkippedRows {
   file: string;
   /** The concrete format (never `auto`). */
   format: FormatName;
   /** Rows read successfully (bad rows excluded). */
   rows: number;
-  badRows: number;
-  /** The first `maxSamples` bad rows. */
-  badRowSamples: BadRowSample[];
-  /** Physical lines holding bytes that are not valid UTF-8 (decoded as U+FFFD). */
-  invalidUtf8Lines: number;
-  invalidUtf8Samples: number[];
   /** True when reading stopped at `limit` rows before the end of the file. */
   truncated: boolean;
 }
@@ -52,8 +81,10 @@ export interface ReadOptions {
   onBadRow?: 'skip' | 'error';
   /** Stop after this many good rows. */
   limit?: number;
-  /** How many bad rows / invalid UTF-8 lines to keep as samples (default 20). */
+  /** How many bad rows / suspect fields / invalid UTF-8 lines to keep as samples (default 20). */
   maxSamples?: number;
+  /** A record over more physical lines than this is a suspect field and a bad row (default `MAX_RECORD_LINES`). */
+  maxRecordLines?: number;
   /**
    * Keep rows whose question is empty (prediction: every row of Kaggle's test.csv needs an answer,
    * and some have an empty question). Training and evaluation leave this off.
@@ -195,12 +226,15 @@ export async function streamPairs(file: string, options: ReadOptions = {}): Prom
   const maxSamples = options.maxSamples ?? 20;
   const onBadRow = options.onBadRow ?? 'skip';
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
+  const maxRecordLines = options.maxRecordLines ?? MAX_RECORD_LINES;
   const report: ReadReport = {
     file,
     format,
     rows: 0,
     badRows: 0,
     badRowSamples: [],
+    suspectFields: 0,
+    suspectFieldSamples: [],
     invalidUtf8Lines: 0,
     invalidUtf8Samples: [],
     truncated: false,
@@ -226,6 +260,19 @@ export async function streamPairs(file: string, options: ReadOptions = {}): Prom
     for await (const records of entry.records(file, context)) {
       const out: PairRow[] = [];
       for (const rec of records) {
+        const lines = rec.lines ?? 1;
+        if (lines > maxRecordLines) {
+          report.suspectFields++;
+          if (report.suspectFieldSamples.length < maxSamples) {
+            report.suspectFieldSamples.push({
+              line: rec.line,
+              lines,
+              ...(rec.field !== undefined ? { field: rec.field } : {}),
+            });
+          }
+          bad(rec.line, 'error' in rec ? rec.error : suspectReason(rec.line, lines, rec.field));
+          continue;
+        }
         const row = toRow(rec, entry.labelled, options.allowEmptyQuestions);
         if (typeof row === 'string') {
           bad(rec.line, row);
@@ -248,6 +295,10 @@ export async function streamPairs(file: string, options: ReadOptions = {}): Prom
   }
   const batchStream = batches();
   return { format, labelled: entry.labelled, rows: rows(), batches: batchStream, report };
+}
+
+function suspectReason(line: number, lines: number, field: string | undefined): string {
+  return `${field ?? 'a field'} runs over ${lines} lines (lines ${line}-${line + lines - 1}): likely a quote not closed on line ${line}, which took the next lines in as text`;
 }
 
 /** A record as a row, or why it is a bad row. */
@@ -276,4 +327,68 @@ export async function readPairs(
   const rows: PairRow[] = [];
   for await (const batch of stream.batches) for (const row of batch) rows.push(row);
   return { rows, report: stream.report };
+}
+
+/** The first `max` samples of each kind, for records (run.json, eval-*.json) and results. */
+export function skippedRows(report: SkippedRows, max = 10): SkippedRows {
+  return {
+    badRows: report.badRows,
+    badRowSamples: report.badRowSamples.slice(0, max),
+    suspectFields: report.suspectFields,
+    suspectFieldSamples: report.suspectFieldSamples.slice(0, max),
+    invalidUtf8Lines: report.invalidUtf8Lines,
+    invalidUtf8Samples: report.invalidUtf8Samples.slice(0, max),
+  };
+}
+
+/** A list of line numbers, `, ...` when there are more than shown. */
+function lineList(lines: readonly number[], total: number): string {
+  return `line${total > 1 ? 's' : ''} ${lines.join(', ')}${total > lines.length ? ', ...' : ''}`;
+}
+
+/**
+ * What a read skipped, as lines for people (screen, train.log): nothing when nothing was skipped;
+ * else the count with the first line numbers, one line per sample with its reason, and the lines of
+ * invalid UTF-8. Runs recorded before samples were kept have counts only (the samples optional).
+ */
+export function describeSkipped(
+  file: string,
+  s: Pick<SkippedRows, 'badRows' | 'invalidUtf8Lines'> & Partial<SkippedRows>,
+  max = 5,
+): string[] {
+  const out: string[] = [];
+  const samples = (s.badRowSamples ?? []).slice(0, max);
+  if (s.badRows > 0) {
+    const where =
+      samples.length > 0
+        ? ` (${lineList(
+            samples.map((b) => b.line),
+            s.badRows,
+          )})`
+        : '';
+    const n = s.suspectFields ?? 0;
+    const which = n === s.badRows ? (n === 1 ? 'it is' : 'all are') : `${n} ${n === 1 ? 'is' : 'are'}`;
+    const from = s.suspectFieldSamples?.slice(0, max).map((f) => f.line) ?? [];
+    const suspect =
+      n > 0
+        ? `; ${which} a record over many lines, likely a broken quote${from.length > 0 ? ` (starting on ${lineList(from, n)})` : ''}`
+        : '';
+    out.push(`${file}: ${s.badRows} bad row${s.badRows > 1 ? 's' : ''} skipped${where}${suspect}`);
+    for (const b of samples) out.push(`  line ${b.line}: ${b.reason}`);
+    if (samples.length > 0 && s.badRows > samples.length)
+      out.push(`  ... and ${s.badRows - samples.length} more`);
+  }
+  if (s.invalidUtf8Lines > 0) {
+    const lines = s.invalidUtf8Samples?.slice(0, max) ?? [];
+    out.push(
+      `${file}: ${s.invalidUtf8Lines} line${s.invalidUtf8Lines > 1 ? 's' : ''} of invalid UTF-8 read with U+FFFD in place of the bad bytes${lines.length > 0 ? ` (${lineList(lines, s.invalidUtf8Lines)})` : ''}`,
+    );
+  }
+  return out;
+}
+
+/** The first bad rows in a message: `, first: line 4 (reason); line 9 (reason)`, or nothing. */
+export function firstBadRows(s: Pick<SkippedRows, 'badRowSamples'>, max = 3): string {
+  const shown = s.badRowSamples.slice(0, max).map((b) => `line ${b.line} (${b.reason})`);
+  return shown.length > 0 ? `, first: ${shown.join('; ')}` : '';
 }

@@ -1,12 +1,13 @@
 /**
  * Summary of one data file (`qqp data stats`): rows, label balance, question lengths in tokens,
- * vocabulary size, bad rows and invalid UTF-8 lines. Streams the file, so any size works.
+ * vocabulary size, bad rows (suspect fields among them) and invalid UTF-8 lines. Streams the file,
+ * so any size works.
  */
-import { type BadRowSample, streamPairs } from './read.js';
+import { type SkippedRows, streamPairs } from './read.js';
 import type { DataFormat, TokenizerConfig } from './schema.js';
 import { Tokenizer } from './tokenizer.js';
 
-export interface DataStats {
+export interface DataStats extends SkippedRows {
   file: string;
   format: Exclude<DataFormat, 'auto'>;
   rows: number;
@@ -21,10 +22,6 @@ export interface DataStats {
   minCount: number;
   /** Distinct tokens seen at least minCount times (reserved ids not included). */
   vocabularySize: number;
-  badRows: number;
-  badRowSamples: BadRowSample[];
-  invalidUtf8Lines: number;
-  invalidUtf8Samples: number[];
 }
 
 export interface StatsOptions {
@@ -33,7 +30,7 @@ export interface StatsOptions {
   format?: DataFormat;
   minCount?: number;
   tokenizer?: Partial<TokenizerConfig>;
-  /** How many bad-row / invalid-line samples to keep (default 10). */
+  /** How many bad-row / suspect-field / invalid-line samples to keep (default 10). */
   maxSamples?: number;
 }
 
@@ -99,6 +96,8 @@ export async function computeStats(file: string, options: StatsOptions = {}): Pr
     vocabularySize,
     badRows: r.badRows,
     badRowSamples: r.badRowSamples,
+    suspectFields: r.suspectFields,
+    suspectFieldSamples: r.suspectFieldSamples,
     invalidUtf8Lines: r.invalidUtf8Lines,
     invalidUtf8Samples: r.invalidUtf8Samples,
   };

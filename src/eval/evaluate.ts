@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BackendRequest } from '../backend/index.js';
 import { loadDataset } from '../data/load.js';
+import { firstBadRows, skippedRows } from '../data/read.js';
 import type { DataFormat } from '../data/schema.js';
 import { DataError, RunError, UsageError } from '../errors.js';
 import { RUN_FILES } from '../runs/folder.js';
@@ -156,7 +157,7 @@ async function filePredictions(
   if (probs.length === 0) {
     throw new DataError(
       'EVAL_NO_ROWS',
-      `${file} holds no readable pairs (${stream.report.badRows} bad row(s) skipped): nothing to evaluate`,
+      `${file} holds no readable pairs (${stream.report.badRows} bad row(s) skipped${firstBadRows(stream.report)}): nothing to evaluate`,
       {
         suggestions: ['`qqp data stats FILE` shows what is wrong with its rows'],
       },
@@ -169,8 +170,7 @@ async function filePredictions(
       kind: 'file',
       file,
       format: stream.format,
-      badRows: stream.report.badRows,
-      invalidUtf8Lines: stream.report.invalidUtf8Lines,
+      ...skippedRows(stream.report),
     },
   };
 }

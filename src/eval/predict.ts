@@ -4,7 +4,7 @@ import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync 
 import { basename, dirname, join, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { BackendRequest } from '../backend/index.js';
-import type { PairRow } from '../data/read.js';
+import { type PairRow, type SkippedRows, skippedRows } from '../data/read.js';
 import type { DataFormat } from '../data/schema.js';
 import { DataError, UsageError } from '../errors.js';
 import type { RunRef } from '../runs/records.js';
@@ -142,10 +142,7 @@ export interface PredictFileResult {
     file: string;
     format: string;
     labelled: boolean;
-    badRows: number;
-    badRowSamples: { line: number; reason: string }[];
-    invalidUtf8Lines: number;
-  };
+  } & SkippedRows;
   /** The file written (null when interrupted: nothing is written then). */
   out: string | null;
   columns: string[];
@@ -270,9 +267,7 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictF
       file: input,
       format: stream.format,
       labelled,
-      badRows: stream.report.badRows,
-      badRowSamples: stream.report.badRowSamples.slice(0, 5),
-      invalidUtf8Lines: stream.report.invalidUtf8Lines,
+      ...skippedRows(stream.report),
     },
     out: interrupted ? null : out,
     columns,

@@ -1,4 +1,5 @@
 import { Ansis } from 'ansis';
+import { EFFECTIVE_STATUSES } from '../runs/owner.js';
 import type { ColumnFormat, Comparison } from './compare.js';
 import type { Scalar } from './flatten.js';
 
@@ -12,7 +13,8 @@ export const MISSING = '-';
  */
 export const ansis = new Ansis(1);
 
-export const RUN_STATUSES = ['running', 'completed', 'interrupted', 'failed', 'unknown'] as const;
+/** The statuses readers show (runs/owner.ts effectiveStatus), for `qqp runs --status`. */
+export const RUN_STATUSES = EFFECTIVE_STATUSES;
 
 export const COMPARE_FORMATS = ['table', 'json', 'csv', 'markdown'] as const;
 export type CompareFormat = (typeof COMPARE_FORMATS)[number];
@@ -59,7 +61,8 @@ export function formatValue(v: Scalar | undefined, format: ColumnFormat): string
 
 export function statusText(status: string, color: boolean): string {
   if (!color) return status;
-  if (status === 'failed') return ansis.red(status);
+  if (status === 'failed' || status === 'crashed') return ansis.red(status);
+  if (status === 'stale') return ansis.yellow(status);
   if (status === 'interrupted') return ansis.yellow(status);
   if (status === 'running') return ansis.cyan(status);
   if (status === 'unknown') return ansis.magenta(status);

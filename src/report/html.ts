@@ -146,6 +146,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.best { font-weight: 700; color: var(--best); background: #dafbe1; }
 .status-failed { color: #cf222e; font-weight: 600; } .status-interrupted { color: #9a6700; font-weight: 600; }
 .status-running { color: #0969da; } .status-unknown { color: #8250df; }
+.status-crashed { color: #cf222e; font-weight: 600; } .status-stale { color: #9a6700; font-weight: 600; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(480px, 1fr)); gap: 20px; }
 figure { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; }
 figcaption { font-weight: 600; margin-bottom: 4px; }

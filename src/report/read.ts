@@ -3,6 +3,12 @@ import { basename, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { RunError, UsageError } from '../errors.js';
 import { RUN_FILES } from '../runs/folder.js';
+import {
+  type EffectiveStatus,
+  effectiveStatus,
+  type OwnerContext,
+  type StatusVerdict,
+} from '../runs/owner.js';
 import type { EpochRecord, RunMeta, RunStatus, RunSummary } from '../runs/records.js';
 
 /**
@@ -38,8 +44,18 @@ export interface RunInfo {
   id: string;
   dir: string;
   name: string;
-  /** `unknown` when run.json is missing or unreadable. */
-  status: RunStatus | 'unknown';
+  /**
+   * What the run is, as every reader shows it (runs/owner.ts effectiveStatus): run.json's status,
+   * except `crashed` / `stale` for a "running" run whose owner is gone, `stopped` for a trial its
+   * sweep's scheduler ended; `unknown` when run.json is missing or unreadable.
+   */
+  status: EffectiveStatus;
+  /** run.json's own status. */
+  recordedStatus: RunStatus | 'unknown';
+  /** Why `status` differs from run.json's (e.g. the owner's process is gone). */
+  statusReason: string | null;
+  /** The process that trains (or trained, and died holding) the run: owner.json. */
+  owner: StatusVerdict['owner'];
   createdAt: string | null;
   finishedAt: string | null;
   /** Seconds spent training, all sessions summed. */
@@ -48,7 +64,8 @@ export interface RunInfo {
   backend: string | null;
   seed: number | null;
   tags: string[];
-  sweep: { id: string; trial: string } | null;
+  /** The sweep and trial; `attempt` the trial's attempt this folder is (null before attempts were counted). */
+  sweep: { id: string; trial: string; attempt: number | null } | null;
   /** Pairs per split, from run.json. */
   dataSizes: { train: number; validation: number; test: number } | null;
   failure: RunMeta['failure'] | null;
@@ -150,7 +167,7 @@ export function bestRecord(history: readonly EpochRecord[], monitor: string): Ep
 const STATUSES: readonly string[] = ['running', 'completed', 'interrupted', 'failed'];
 
 /** Reads one run folder; never throws for the folder's content (only warnings). */
-export function readRun(dir: string): RunInfo {
+export function readRun(dir: string, context?: OwnerContext): RunInfo {
   const warnings: string[] = [];
   const warn = (file: string, r: { missing: true } | { error: string }) =>
     warnings.push('missing' in r ? `${file}: missing` : `${file}: ${r.error}`);
@@ -256,8 +273,13 @@ export function readRun(dir: string): RunInfo {
   const backend = isObject(meta.backend) ? str(meta.backend.name) : null;
   const sweep =
     isObject(meta.sweep) && str(meta.sweep.id) !== null
-      ? { id: str(meta.sweep.id)!, trial: String(meta.sweep.trial ?? '') }
+      ? {
+          id: str(meta.sweep.id)!,
+          trial: String(meta.sweep.trial ?? ''),
+          attempt: num(meta.sweep.attempt),
+        }
       : null;
+  const verdict = effectiveStatus(dir, { status, stoppedBy: summary?.stoppedBy }, context);
   const sizes = isObject(meta.data) && isObject(meta.data.sizes) ? meta.data.sizes : null;
   const dataSizes =
     sizes && num(sizes.train) !== null
@@ -269,7 +291,10 @@ export function readRun(dir: string): RunInfo {
     id: str(meta.id) ?? basename(dir),
     dir,
     name: str(meta.name) ?? str(experiment.name) ?? basename(dir),
-    status,
+    status: verdict.status,
+    recordedStatus: status,
+    statusReason: verdict.reason,
+    owner: verdict.owner,
     createdAt: str(meta.createdAt),
     finishedAt: str(meta.finishedAt),
     trainSeconds: num(meta.trainSeconds) ?? num(summary?.trainSeconds),
@@ -345,7 +370,7 @@ export function listRuns(experimentsDir: string): RunListing {
         return false;
       }
     })
-    .map(readRun)
+    .map((d) => readRun(d))
     .sort(byStart);
   return { experimentsDir: root, runs };
 }

@@ -6,6 +6,8 @@ export interface RunQuery {
   /** Runs by id, folder or part of an id; when given, only these (in this order). */
   refs?: readonly string[];
   sweep?: string;
+  /** With `sweep`: every attempt's folder, not only each trial's latest (see latestAttempts). */
+  allAttempts?: boolean;
   status?: readonly string[];
   /** Every tag must be on the run. */
   tags?: readonly string[];
@@ -67,7 +69,7 @@ export function selectRuns(listing: RunListing, query: RunQuery): RunInfo[] {
           : ['no run there belongs to a sweep (run.json has no sweep field)'],
       });
     }
-    runs = inSweep;
+    runs = query.allAttempts ? inSweep : latestAttempts(inSweep);
   }
   if (query.status?.length) runs = runs.filter((r) => query.status!.includes(r.status));
   if (query.tags?.length) runs = runs.filter((r) => query.tags!.every((t) => r.tags.includes(t)));
@@ -80,6 +82,22 @@ export function selectRuns(listing: RunListing, query: RunQuery): RunInfo[] {
     runs = runs.filter((r) => newest.has(r));
   }
   return runs;
+}
+
+/**
+ * Each sweep trial's latest folder only: a trial whose worker died, or that was interrupted
+ * without a checkpoint to continue, runs again in a new folder, which supersedes the earlier ones
+ * (the latest started wins). Runs outside sweeps are kept as they are; the order is kept.
+ */
+export function latestAttempts(runs: readonly RunInfo[]): RunInfo[] {
+  const latest = new Map<string, RunInfo>();
+  for (const r of runs) {
+    if (!r.sweep) continue;
+    const key = `${r.sweep.id}\0${r.sweep.trial}`;
+    const seen = latest.get(key);
+    if (!seen || byStart(seen, r) < 0) latest.set(key, r);
+  }
+  return runs.filter((r) => !r.sweep || latest.get(`${r.sweep.id}\0${r.sweep.trial}`) === r);
 }
 
 function uniqueRuns(runs: RunInfo[]): RunInfo[] {

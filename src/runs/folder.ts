@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import type * as tfc from '@tensorflow/tfjs-core';
@@ -9,15 +9,24 @@ import type { ResolvedConfig } from '../config/schema.js';
 import { DATA_PATH_FIELDS } from '../data/schema.js';
 import { Vocabulary } from '../data/vocabulary.js';
 import { RunError } from '../errors.js';
-import { replaceDirAtomic, writeFileAtomic, writeJsonAtomic } from './atomic.js';
-import { loadModel, writeModelFiles } from './model-io.js';
+import { removeFileLeftovers, replaceDirAtomic, writeFileAtomic, writeJsonAtomic } from './atomic.js';
+import {
+  CHECKPOINT_FILES,
+  checkpointInfo,
+  fillCheckpointDir,
+  type RunRecovery,
+  readOptimizerFiles,
+  recoverRunFolder,
+  validateCheckpointDir,
+} from './checkpoint-files.js';
+import { loadModel, readModelFiles, writeModelFiles } from './model-io.js';
 import { createNamedFolder } from './names.js';
+import { type AcquireOptions, OWNER_FILE, type OwnerRead, RunOwner, readOwner } from './owner.js';
 import type {
   Checkpoint,
   EpochRecord,
   EvaluationResult,
   EvaluationSource,
-  OptimizerSlot,
   OptimizerSnapshot,
   RunMeta,
   RunSummary,
@@ -36,28 +45,27 @@ import type {
  *   vocabulary.json  the vocabulary and tokenizer settings
  *   model/best/, model/last/   tfjs layers models (model.json + weights.bin)
  *   checkpoint/      the last epoch's model, the optimizer's state and the trainer's, to resume
+ *                    (checkpoint-files.ts; each replaced folder ends with a manifest.json)
+ *   metrics.superseded.jsonl   epochs a resume could not continue from (kept, never erased)
  *   eval-*.json      results of `qqp eval`
  *   train.log        what the run printed, with times
+ *   owner.json       the process training the run, while it trains (owner.ts)
  */
+
+export { CHECKPOINT_FILES };
 
 export const RUN_FILES = {
   config: 'config.yaml',
   meta: 'run.json',
   metrics: 'metrics.jsonl',
+  supersededMetrics: 'metrics.superseded.jsonl',
   summary: 'summary.json',
   vocabulary: 'vocabulary.json',
   bestModel: join('model', 'best'),
   lastModel: join('model', 'last'),
   checkpoint: 'checkpoint',
   log: 'train.log',
-} as const;
-
-/** The files inside checkpoint/, replaced together as one folder. */
-export const CHECKPOINT_FILES = {
-  state: 'state.json',
-  model: 'model',
-  optimizer: 'optimizer.json',
-  optimizerData: 'optimizer.bin',
+  owner: OWNER_FILE,
 } as const;
 
 /** The file a result is saved under: eval-test.json, eval-validation.json, eval-<file name>.json. */
@@ -192,11 +200,49 @@ export class RunFolder {
     return Vocabulary.load(this.path(RUN_FILES.vocabulary));
   }
 
+  /**
+   * Keeps epoch records aside in metrics.superseded.jsonl (appended, each with `supersededAt`):
+   * lines of metrics.jsonl that a resume from an older checkpoint would otherwise drop.
+   */
+  supersedeEpochs(records: readonly EpochRecord[], at = new Date()): void {
+    if (records.length === 0) return;
+    const file = this.path(RUN_FILES.supersededMetrics);
+    const before = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    const lines = records
+      .map((r) => `${JSON.stringify({ ...r, supersededAt: at.toISOString() })}\n`)
+      .join('');
+    writeFileAtomic(file, before + lines);
+  }
+
   // model/best/, model/last/
 
-  /** Writes a model's files as model/best/ or model/last/ (replaced as a whole, atomically). */
-  writeModel(which: 'best' | 'last', artifacts: tfc.io.ModelArtifacts): void {
-    replaceDirAtomic(this.path(modelDir(which)), (dir) => writeModelFiles(dir, artifacts));
+  /**
+   * Writes a model's files as model/best/ or model/last/ (replaced as a whole, atomically; its
+   * manifest records `epoch` when given).
+   */
+  writeModel(which: 'best' | 'last', artifacts: tfc.io.ModelArtifacts, epoch?: number): void {
+    replaceDirAtomic(
+      this.path(modelDir(which)),
+      (dir) => writeModelFiles(dir, artifacts),
+      epoch === undefined ? {} : { epoch },
+    );
+  }
+
+  /** Makes model/best/ or model/last/ a copy of checkpoint/model/ (the checkpoint's epoch). */
+  copyCheckpointModel(which: 'best' | 'last', epoch: number): void {
+    const files = readModelFiles(this.path(join(RUN_FILES.checkpoint, CHECKPOINT_FILES.model)));
+    this.writeModel(
+      which,
+      {
+        format: files.format,
+        generatedBy: files.generatedBy,
+        convertedBy: files.convertedBy,
+        modelTopology: files.modelTopology,
+        weightSpecs: files.weightSpecs,
+        weightData: files.weightData,
+      },
+      epoch,
+    );
   }
 
   loadModel(which: 'best' | 'last'): Promise<tfl.LayersModel> {
@@ -205,20 +251,49 @@ export class RunFolder {
 
   // checkpoint/
 
-  /** Replaces checkpoint/ as one folder: model, optimizer slots and bytes, trainer state. */
+  /** Replaces checkpoint/ as one folder: model, optimizer slots and bytes, trainer state, manifest last. */
   writeCheckpoint(checkpoint: Checkpoint): void {
-    replaceDirAtomic(this.path(RUN_FILES.checkpoint), (dir) => {
-      writeModelFiles(join(dir, CHECKPOINT_FILES.model), checkpoint.model);
-      writeFileSync(join(dir, CHECKPOINT_FILES.optimizer), JSON.stringify(checkpoint.optimizer.slots));
-      writeFileSync(join(dir, CHECKPOINT_FILES.optimizerData), checkpoint.optimizer.bytes);
-      writeFileSync(join(dir, CHECKPOINT_FILES.state), JSON.stringify(checkpoint.state, null, 2));
-    });
+    replaceDirAtomic(
+      this.path(RUN_FILES.checkpoint),
+      (dir) => fillCheckpointDir(dir, checkpoint),
+      checkpointInfo(checkpoint),
+    );
   }
 
-  /** The trainer state of the checkpoint, or null when the run has none (no epoch completed). */
+  /**
+   * Before a resume reads anything else: each folder replacement a crash interrupted is finished
+   * or undone (see checkpoint-files' recoverRunFolder) and the temporary files of interrupted
+   * writes are removed. A checkpoint present in no complete form is a RUN_CHECKPOINT_CORRUPT.
+   */
+  recover(): RunRecovery {
+    const recovery = recoverRunFolder(this.dir, {
+      checkpoint: RUN_FILES.checkpoint,
+      best: RUN_FILES.bestModel,
+      last: RUN_FILES.lastModel,
+    });
+    const files = [
+      RUN_FILES.config,
+      RUN_FILES.meta,
+      RUN_FILES.metrics,
+      RUN_FILES.supersededMetrics,
+      RUN_FILES.summary,
+      RUN_FILES.vocabulary,
+    ];
+    for (const f of files) {
+      for (const left of removeFileLeftovers(this.path(f)))
+        recovery.notes.push(`removed the leftover ${left}`);
+    }
+    return recovery;
+  }
+
+  /**
+   * The trainer state of the checkpoint, or null when the run has none (no epoch completed). Every
+   * file of the checkpoint is checked first (manifest, state, optimizer, model files): a damaged
+   * one is a RUN_CHECKPOINT_CORRUPT naming it.
+   */
   readCheckpointState(): TrainerState | null {
-    const file = join(RUN_FILES.checkpoint, CHECKPOINT_FILES.state);
-    return this.has(file) ? this.readJson<TrainerState>(file) : null;
+    if (!this.has(RUN_FILES.checkpoint)) return null;
+    return validateCheckpointDir(this.path(RUN_FILES.checkpoint));
   }
 
   loadCheckpointModel(): Promise<tfl.LayersModel> {
@@ -226,10 +301,7 @@ export class RunFolder {
   }
 
   readCheckpointOptimizer(): OptimizerSnapshot {
-    const dir = this.path(RUN_FILES.checkpoint);
-    const slots = JSON.parse(readFileSync(join(dir, CHECKPOINT_FILES.optimizer), 'utf8')) as OptimizerSlot[];
-    const bytes = readFileSync(join(dir, CHECKPOINT_FILES.optimizerData));
-    return { slots, bytes };
+    return readOptimizerFiles(this.path(RUN_FILES.checkpoint));
   }
 
   // eval-*.json
@@ -242,6 +314,17 @@ export class RunFolder {
   /** Saves an evaluation result under the name its source gives (see evaluationFileName). */
   writeEvaluation(result: EvaluationResult): void {
     writeJsonAtomic(this.evaluationPath(result.source), result);
+  }
+
+  // owner.json
+
+  /** Takes the run for this process; refused while another live process holds it (owner.ts). */
+  acquireOwner(options: AcquireOptions = {}): RunOwner {
+    return RunOwner.acquire(this.dir, options);
+  }
+
+  readOwner(): OwnerRead {
+    return readOwner(this.dir);
   }
 
   // train.log

@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as tfc from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { RunError } from '../errors.js';
@@ -59,13 +59,43 @@ export async function saveModel(model: tfl.LayersModel, dir: string): Promise<vo
   replaceDirAtomic(dir, (tmp) => writeModelFiles(tmp, a));
 }
 
-/** Loads a model saved by saveModel; a missing or corrupt file is a RunError naming it. */
-export async function loadModel(dir: string): Promise<tfl.LayersModel> {
-  registerLayerClasses();
+/** A saved model's files, read and checked (without tfjs) so that tfjs is given whole ones only. */
+export interface ModelFiles {
+  jsonPath: string;
+  /** model.json's own fields, as written (so a copy of the model is the same files). */
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+  modelTopology: object;
+  weightSpecs: tfc.io.WeightsManifestEntry[];
+  weightData: ArrayBuffer;
+}
+
+function isWeightSpec(w: unknown): w is tfc.io.WeightsManifestEntry {
+  const spec = w as tfc.io.WeightsManifestEntry;
+  return (
+    typeof spec === 'object' &&
+    spec !== null &&
+    typeof spec.name === 'string' &&
+    typeof spec.dtype === 'string' &&
+    Array.isArray(spec.shape) &&
+    spec.shape.every((d) => Number.isInteger(d) && d >= 0)
+  );
+}
+
+/**
+ * Reads model.json and weights.bin of a model folder, checking that model.json is a tfjs layers
+ * model and weights.bin holds exactly the bytes it describes; a missing or corrupt file is a
+ * RunError naming it (RUN_MODEL_MISSING, RUN_MODEL_CORRUPT).
+ */
+export function readModelFiles(dir: string): ModelFiles {
   const jsonPath = join(dir, 'model.json');
   let modelJson: {
-    modelTopology: object;
-    weightsManifest: { paths: string[]; weights: tfc.io.WeightsManifestEntry[] }[];
+    format?: string;
+    generatedBy?: string;
+    convertedBy?: string | null;
+    modelTopology?: object;
+    weightsManifest?: { paths?: unknown; weights?: unknown }[];
   };
   try {
     modelJson = JSON.parse(readFileSync(jsonPath, 'utf8'));
@@ -79,21 +109,29 @@ export async function loadModel(dir: string): Promise<tfl.LayersModel> {
       },
     );
   }
-  const manifest = modelJson.weightsManifest?.[0];
-  if (!modelJson.modelTopology || !manifest) {
+  const manifest = Array.isArray(modelJson?.weightsManifest) ? modelJson.weightsManifest[0] : undefined;
+  const specs = manifest?.weights;
+  if (
+    !modelJson?.modelTopology ||
+    typeof modelJson.modelTopology !== 'object' ||
+    !Array.isArray(specs) ||
+    !specs.every(isWeightSpec)
+  ) {
     throw new RunError(
       'RUN_MODEL_CORRUPT',
       `${jsonPath}: not a tfjs layers model (no topology or weights manifest)`,
     );
   }
-  const weightsPath = join(dir, manifest.paths[0] ?? 'weights.bin');
+  const paths = manifest?.paths;
+  const weightsFile = Array.isArray(paths) && typeof paths[0] === 'string' ? paths[0] : 'weights.bin';
+  const weightsPath = join(dir, basename(weightsFile));
   let weights: Buffer;
   try {
     weights = readFileSync(weightsPath);
   } catch {
     throw new RunError('RUN_MODEL_MISSING', `${weightsPath}: missing`);
   }
-  const expected = manifest.weights.reduce(
+  const expected = specs.reduce(
     (n, w) => n + w.shape.reduce((a, b) => a * b, 1) * (w.dtype === 'int32' || w.dtype === 'float32' ? 4 : 1),
     0,
   );
@@ -107,15 +145,33 @@ export async function loadModel(dir: string): Promise<tfl.LayersModel> {
     weights.byteOffset,
     weights.byteOffset + weights.byteLength,
   ) as ArrayBuffer;
+  return {
+    jsonPath,
+    format: modelJson.format,
+    generatedBy: modelJson.generatedBy,
+    convertedBy: modelJson.convertedBy,
+    modelTopology: modelJson.modelTopology,
+    weightSpecs: specs,
+    weightData,
+  };
+}
+
+/** Loads a model saved by saveModel; a missing or corrupt file is a RunError naming it. */
+export async function loadModel(dir: string): Promise<tfl.LayersModel> {
+  registerLayerClasses();
+  const files = readModelFiles(dir);
   try {
     return await tfl.loadLayersModel(
       tfc.io.fromMemory({
-        modelTopology: modelJson.modelTopology,
-        weightSpecs: manifest.weights,
-        weightData,
+        modelTopology: files.modelTopology,
+        weightSpecs: files.weightSpecs,
+        weightData: files.weightData,
       }),
     );
   } catch (err) {
-    throw new RunError('RUN_MODEL_CORRUPT', `${jsonPath}: tfjs cannot load it: ${(err as Error).message}`);
+    throw new RunError(
+      'RUN_MODEL_CORRUPT',
+      `${files.jsonPath}: tfjs cannot load it: ${(err as Error).message}`,
+    );
   }
 }

@@ -9,7 +9,8 @@ import type * as tfc from '@tensorflow/tfjs-core';
  *   metrics.jsonl            one EpochRecord a line
  *   summary.json             RunSummary
  *   checkpoint/state.json    TrainerState
- *   checkpoint/optimizer.json + optimizer.bin   OptimizerSlot[] and their bytes
+ *   checkpoint/optimizer.json + optimizer.bin   OptimizerSnapshot: slots and their bytes
+ *   metrics.superseded.jsonl an EpochRecord a line, with supersededAt (kept aside by a resume)
  *   eval-*.json              EvaluationResult
  */
 
@@ -45,11 +46,35 @@ export interface RunMeta {
     sizes: { train: number; validation: number; test: number };
     /** Which split the per-epoch val_* figures come from. */
     validationSplit: 'validation' | 'test' | 'none';
-    files: { file: string; format: string; rows: number; badRows: number; invalidUtf8Lines: number }[];
+    /** Each file read, with what reading it skipped (the first 10 samples of each kind). */
+    files: DataFileRecord[];
     vocabularySize: number;
     sequenceLength: number;
   };
-  sweep?: { id: string; trial: string };
+  /** The sweep and trial the run belongs to; `attempt`: the trial's attempt this session is (1 first). */
+  sweep?: { id: string; trial: string; attempt?: number };
+}
+
+/**
+ * What reading a data file skipped: bad rows (suspect fields among them: records over many lines,
+ * likely a broken quote, with their first line) and lines of invalid UTF-8 (kept, with U+FFFD).
+ * The samples are the first few in file order. Records written before samples were kept (qqp 0.1
+ * runs) have the counts only.
+ */
+export interface SkippedRowsRecord {
+  badRows: number;
+  badRowSamples?: { line: number; reason: string }[];
+  suspectFields?: number;
+  suspectFieldSamples?: { line: number; lines: number; field?: string }[];
+  invalidUtf8Lines: number;
+  invalidUtf8Samples?: number[];
+}
+
+/** One data file of a run (run.json's data.files). */
+export interface DataFileRecord extends SkippedRowsRecord {
+  file: string;
+  format: string;
+  rows: number;
 }
 
 /** One line of metrics.jsonl. */
@@ -120,15 +145,21 @@ export interface TrainerState {
   records: EpochRecord[];
 }
 
-/** One optimizer slot (a moment, the iteration count) in checkpoint/optimizer.json, in tfjs' order. */
+/** One part of the optimizer's state (a moment, a power of beta, the iteration count) in checkpoint/optimizer.json. */
 export interface OptimizerSlot {
   name: string;
   shape: number[];
   dtype: 'float32' | 'int32';
 }
 
-/** The optimizer's slots and their values, back to back in slot order (checkpoint/optimizer.bin). */
+/**
+ * The optimizer's state and its values, back to back in slot order (checkpoint/optimizer.bin).
+ * `format` says how the slots were taken: 'state', every part of the optimizer by name
+ * (registry/optimizers' optimizerState; optimizer.json `{"format": "state", "slots": [...]}`), or
+ * 'weights', tfjs' getWeights() order (optimizer.json a bare list: checkpoints of older versions).
+ */
 export interface OptimizerSnapshot {
+  format: 'state' | 'weights';
   slots: OptimizerSlot[];
   bytes: Uint8Array;
 }
@@ -152,7 +183,7 @@ export interface RunRef {
 
 export type EvaluationSource =
   | { kind: 'split'; split: 'test' | 'validation'; dataFingerprint: string }
-  | { kind: 'file'; file: string; format: string; badRows: number; invalidUtf8Lines: number };
+  | ({ kind: 'file'; file: string; format: string } & SkippedRowsRecord);
 
 /** evaluateBinary's figures; ROC AUC is null when the pairs hold one class only (it is undefined then). */
 export type EvaluationMetrics = Omit<BinaryEvaluation, 'rocAuc'> & { rocAuc: number | null };

@@ -15,7 +15,8 @@ export interface ChildStart {
   configFile: string;
   experimentsDir: string;
   name: string;
-  sweep: { id: string; trial: string };
+  /** `attempt`: which attempt at the trial this process is (1 first), recorded in run.json. */
+  sweep: { id: string; trial: string; attempt?: number };
   ask: boolean;
   resumeRunDir?: string;
 }
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
       shouldStop: async () => (answer ? await answer : false),
     };
     const result = job.resumeRunDir
-      ? await train({ ...common, resume: job.resumeRunDir })
+      ? await train({ ...common, resume: job.resumeRunDir, sweep: job.sweep })
       : await train({
           ...common,
           loaded: loadConfig(job.configFile),

@@ -13,7 +13,7 @@ export interface ForkTrialOptions {
   configFile: string;
   experimentsDir: string;
   name: string;
-  sweep: { id: string; trial: string };
+  sweep: { id: string; trial: string; attempt?: number };
   ask: boolean;
   resumeRunDir?: string;
   /** Threads for the trial's fused recurrent kernels (QQP_THREADS in the child); unset: inherited. */
@@ -124,7 +124,7 @@ export function localExecutor(experimentsDir: string, options: { parallel?: numb
         configFile: job.configFile,
         experimentsDir,
         name: job.name,
-        sweep: { id: job.sweepId, trial: job.trial.id },
+        sweep: { id: job.sweepId, trial: job.trial.id, attempt: job.trial.attempts },
         ask: job.ask,
         ...(job.resumeRunDir ? { resumeRunDir: job.resumeRunDir } : {}),
         ...(threads ? { threads } : {}),

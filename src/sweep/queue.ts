@@ -255,7 +255,8 @@ export async function startWorker(options: WorkerOptions): Promise<{ close(): Pr
           configFile,
           experimentsDir,
           name: data.name,
-          sweep: { id: data.sweepId, trial: data.trialId },
+          // BullMQ counts each start of the job, a restart after a dead worker's stalled lock included.
+          sweep: { id: data.sweepId, trial: data.trialId, attempt: Math.max(1, job.attemptsStarted) },
           ask: data.ask,
         },
         {

@@ -5,7 +5,7 @@ import YAML from 'yaml';
 import { loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { QqpError, RunError, UsageError } from '../errors.js';
-import { writeFileAtomic, writeJsonAtomic } from '../runs/atomic.js';
+import { leftovers, writeFileAtomic, writeJsonAtomic } from '../runs/atomic.js';
 import { configForRunFolder } from '../runs/folder.js';
 import { createNamedFolder } from '../runs/names.js';
 import type { EpochRecord } from '../runs/records.js';
@@ -288,12 +288,22 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
     emit({ type: 'trial', trial, change, manifest });
   };
 
+  /**
+   * Whether a trial's folder has something to resume from: its checkpoint, or what a crash in the
+   * middle of replacing it left (the resume recovers it, or says why it cannot).
+   */
+  const hasCheckpoint = (runDir: string): boolean => {
+    const checkpoint = join(runDir, 'checkpoint');
+    const left = leftovers(checkpoint);
+    return existsSync(checkpoint) || left.fresh.length + left.previous.length > 0;
+  };
+
   const runOne = async (trial: ManifestTrial): Promise<void> => {
     const resumeRunDir =
       (trial.status === 'interrupted' || trial.status === 'running') &&
       trial.runDir &&
       trial.host === hostname() &&
-      existsSync(join(trial.runDir, 'checkpoint'))
+      hasCheckpoint(trial.runDir)
         ? trial.runDir
         : undefined;
     if (!resumeRunDir) {

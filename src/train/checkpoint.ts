@@ -1,5 +1,6 @@
 import * as tfc from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { optimizerState, setOptimizerState } from '../registry/optimizers.js';
 import { modelArtifacts } from '../runs/model-io.js';
 import type { Checkpoint, OptimizerSlot, OptimizerSnapshot, TrainerState } from '../runs/records.js';
 
@@ -29,17 +30,19 @@ export function initialState(learningRate: number): TrainerState {
   };
 }
 
-/** The optimizer's slots (moments, iterations) as bytes, in tfjs' order. */
+/** Every part of the optimizer's state (registry/optimizers' optimizerState) as slots and bytes. */
 async function optimizerSnapshot(optimizer: tfc.Optimizer): Promise<OptimizerSnapshot> {
-  const weights = await optimizer.getWeights();
+  const parts = optimizerState(optimizer);
   const slots: OptimizerSlot[] = [];
-  const parts: Uint8Array[] = [];
-  for (const w of weights) {
-    const data = await w.tensor.data();
-    slots.push({ name: w.name, shape: w.tensor.shape, dtype: w.tensor.dtype as OptimizerSlot['dtype'] });
-    parts.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice());
+  const bytes: Uint8Array[] = [];
+  for (const p of parts) {
+    const data = await p.tensor.data();
+    slots.push({ name: p.name, shape: p.tensor.shape, dtype: p.tensor.dtype as OptimizerSlot['dtype'] });
+    bytes.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice());
   }
-  return { slots, bytes: Buffer.concat(parts) };
+  const iterations = parts[0];
+  if (iterations?.name === 'iterations') iterations.tensor.dispose();
+  return { format: 'state', slots, bytes: Buffer.concat(bytes) };
 }
 
 async function restoreOptimizer(optimizer: tfc.Optimizer, snapshot: OptimizerSnapshot): Promise<void> {
@@ -52,8 +55,13 @@ async function restoreOptimizer(optimizer: tfc.Optimizer, snapshot: OptimizerSna
     const values = s.dtype === 'int32' ? new Int32Array(slice) : new Float32Array(slice);
     return { name: s.name, tensor: tfc.tensor(values, s.shape, s.dtype) };
   });
-  // tfjs matches optimizer slots to variables by position, so the names need not match.
-  await optimizer.setWeights(named);
+  if (snapshot.format === 'state') {
+    setOptimizerState(optimizer, named);
+    tfc.dispose(named.map((p) => p.tensor));
+  } else {
+    // A checkpoint of an older version: tfjs' getWeights() order, matched to variables by position.
+    await optimizer.setWeights(named);
+  }
 }
 
 /**

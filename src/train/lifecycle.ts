@@ -3,10 +3,12 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BackendInfo } from '../backend/index.js';
 import type { LoadedConfig } from '../config/load.js';
+import { describeSkipped, skippedRows } from '../data/read.js';
 import type { Vocabulary } from '../data/vocabulary.js';
 import { QqpError, RunError, TrainingError } from '../errors.js';
+import { epochsBeyond } from '../runs/checkpoint-files.js';
 import { hostName, RUN_FILES, RunFolder } from '../runs/folder.js';
-import { modelArtifacts } from '../runs/model-io.js';
+import { describeOwner, type RunOwner } from '../runs/owner.js';
 import { gitCommit, versions } from '../runs/provenance.js';
 import type { EpochRecord, RunMeta, RunSummary, TrainerState } from '../runs/records.js';
 import { captureCheckpoint, restoreCheckpoint } from './checkpoint.js';
@@ -31,8 +33,10 @@ export interface RunRequest {
   resume?: string;
   /** Run name (default: experiment.name). */
   name?: string;
-  /** The sweep and trial a new run belongs to, recorded in run.json. */
-  sweep?: { id: string; trial: string };
+  /** The sweep and trial a new run belongs to, recorded in run.json (a resumed trial: its attempt). */
+  sweep?: { id: string; trial: string; attempt?: number };
+  /** Take the run over from an owner on another host whose heartbeat is stale (owner.ts). */
+  takeOver?: boolean;
 }
 
 /** How a completed run ends, for summary.json. */
@@ -44,6 +48,9 @@ export interface Completion {
 }
 
 export class TrainingRun {
+  /** This process's hold on the run (owner.json), from open to the end of the session. */
+  private owner: RunOwner | undefined;
+
   private constructor(
     private readonly folder: RunFolder,
     private readonly meta: RunMeta,
@@ -55,13 +62,48 @@ export class TrainingRun {
     readonly saved: TrainerState | null,
   ) {}
 
+  /** What a resume found and did that the user should know (recovery after a crash, epochs kept aside). */
+  readonly notes: string[] = [];
+
   /**
    * A new run (folder created, config.yaml and run.json written) or a resumed one (its folder
    * opened: run.json, config, vocabulary and checkpoint state read; a completed run is refused).
    */
   static async open(request: RunRequest): Promise<TrainingRun> {
+    // The run is owned from the moment its folder is known; given back if opening fails after.
+    let owner: RunOwner | undefined;
+    const own = (folder: RunFolder): void => {
+      owner = folder.acquireOwner({
+        command: process.argv.slice(1),
+        ...(request.takeOver ? { takeOver: true } : {}),
+      });
+      const taken = owner.tookOver;
+      if (taken) {
+        folder.log(
+          `owner: took the run over from ${taken.previous ? describeOwner(taken.previous) : 'an unreadable owner record'} (${taken.why})`,
+        );
+      }
+    };
+    try {
+      const run = await TrainingRun.openOwned(request, own);
+      run.owner = owner;
+      const attempt = request.sweep?.attempt;
+      if (run.resuming && attempt !== undefined && run.meta.sweep) run.meta.sweep.attempt = attempt;
+      owner?.startHeartbeat();
+      return run;
+    } catch (err) {
+      owner?.release();
+      throw err;
+    }
+  }
+
+  private static async openOwned(
+    request: RunRequest,
+    own: (folder: RunFolder) => void,
+  ): Promise<TrainingRun> {
     if (request.resume !== undefined) {
       const folder = RunFolder.open(request.resume, request.experimentsDir);
+      own(folder);
       const meta = folder.readMeta();
       if (meta.status === 'completed') {
         throw new RunError(
@@ -75,6 +117,8 @@ export class TrainingRun {
         );
       }
       const loaded = folder.readConfig();
+      const notes: string[] = [];
+      const saved = TrainingRun.resumePoint(folder, meta, notes);
       let vocabulary: Vocabulary | undefined;
       try {
         vocabulary = folder.has(RUN_FILES.vocabulary) ? await folder.loadVocabulary() : undefined;
@@ -84,13 +128,15 @@ export class TrainingRun {
           ? new RunError(err.code, err.message, { suggestions: err.suggestions })
           : err;
       }
-      const saved = folder.readCheckpointState();
-      return new TrainingRun(folder, meta, loaded, true, vocabulary, saved);
+      const run = new TrainingRun(folder, meta, loaded, true, vocabulary, saved);
+      run.notes.push(...notes);
+      return run;
     }
     if (!request.loaded) throw new TrainingError('NO_CONFIG', 'train needs a config or a run to resume');
     const loaded = request.loaded;
     const name = request.name ?? loaded.config.experiment.name;
     const folder = RunFolder.create(request.experimentsDir, name);
+    own(folder);
     const meta: RunMeta = {
       id: folder.id,
       name,
@@ -113,6 +159,54 @@ export class TrainingRun {
     folder.writeConfig(loaded.config, process.cwd());
     folder.writeMeta(meta);
     return new TrainingRun(folder, meta, loaded, false, undefined, null);
+  }
+
+  /**
+   * Where a resume starts: the last complete checkpoint, after recovering what a crash left
+   * (RunFolder.recover). Never loses a recorded epoch: a run that recorded epochs but has no
+   * checkpoint is refused (RUN_CHECKPOINT_MISSING); lines of metrics.jsonl the checkpoint does not
+   * have are kept in metrics.superseded.jsonl. run.json and model/best, model/last are brought in
+   * line with the checkpoint, which is the truth.
+   */
+  private static resumePoint(folder: RunFolder, meta: RunMeta, notes: string[]): TrainerState | null {
+    const recovery = folder.recover();
+    for (const note of recovery.notes) folder.log(`recovery: ${note}`);
+    notes.push(...recovery.notes.filter((n) => !n.startsWith('removed the leftover')));
+    const saved = folder.readCheckpointState();
+    const recorded = folder.readEpochs();
+    if (!saved) {
+      if (recorded.length > 0 || meta.epochsCompleted > 0) {
+        const n = Math.max(recorded.length, meta.epochsCompleted);
+        throw new RunError(
+          'RUN_CHECKPOINT_MISSING',
+          `run ${meta.id} recorded ${n} epoch${n === 1 ? '' : 's'} but has no checkpoint to resume from (${folder.path(RUN_FILES.checkpoint)} is missing); resuming would start again from epoch 1`,
+          {
+            suggestions: [
+              `the recorded epochs stay in ${folder.path(RUN_FILES.metrics)}; to train again, start a new run from the same config: qqp train ${folder.path(RUN_FILES.config)}`,
+            ],
+          },
+        );
+      }
+      return null;
+    }
+    const superseded = epochsBeyond(recorded, saved);
+    if (superseded.length > 0) {
+      folder.supersedeEpochs(superseded);
+      const note = `metrics.jsonl had epoch(s) ${superseded.map((r) => r.epoch).join(', ')} that the checkpoint (epoch ${saved.epochsCompleted}) does not have; they are kept in ${RUN_FILES.supersededMetrics}`;
+      folder.log(`resume: ${note}`);
+      notes.push(note);
+    }
+    // The models of the checkpoint's epoch, where a crash came between the checkpoint and them.
+    const epoch = saved.epochsCompleted;
+    if (recovery.modelEpochs.last !== epoch) folder.copyCheckpointModel('last', epoch);
+    if (saved.best?.epoch === epoch && recovery.modelEpochs.best !== epoch)
+      folder.copyCheckpointModel('best', epoch);
+    if (meta.epochsCompleted !== epoch || meta.trainSeconds !== Number(saved.trainSeconds.toFixed(3))) {
+      meta.epochsCompleted = epoch;
+      meta.trainSeconds = Number(saved.trainSeconds.toFixed(3));
+      folder.writeMeta(meta);
+    }
+    return saved;
   }
 
   get id(): string {
@@ -148,7 +242,8 @@ export class TrainingRun {
 
   /**
    * The data in use: a resumed run's must be the data it started with; a new run saves its
-   * vocabulary. run.json records the data's fingerprint, sizes and files.
+   * vocabulary. run.json records the data's fingerprint, sizes and files, with what reading each file
+   * skipped (also written to train.log).
    */
   async useData(data: TrainingData): Promise<NonNullable<RunMeta['data']>> {
     const { prepared } = data;
@@ -160,7 +255,10 @@ export class TrainingRun {
         { suggestions: ['restore the data files, or train a new run'] },
       );
     }
-    if (!this.resuming) await this.folder.saveVocabulary(prepared.vocabulary);
+    // A resumed run whose vocabulary.json is missing saves the one rebuilt from the same data.
+    if (!this.resuming || !this.folder.has(RUN_FILES.vocabulary)) {
+      await this.folder.saveVocabulary(prepared.vocabulary);
+    }
     meta.data = {
       fingerprint: data.dataset.fingerprint,
       mode: data.dataset.mode,
@@ -174,13 +272,14 @@ export class TrainingRun {
         file: r.file,
         format: r.format,
         rows: r.rows,
-        badRows: r.badRows,
-        invalidUtf8Lines: r.invalidUtf8Lines,
+        ...skippedRows(r),
       })),
       vocabularySize: prepared.vocabulary.size,
       sequenceLength: prepared.sequenceLength,
     };
     this.folder.writeMeta(meta);
+    for (const r of data.dataset.reports)
+      for (const line of describeSkipped(r.file, r)) this.folder.log(line);
     return meta.data;
   }
 
@@ -194,34 +293,55 @@ export class TrainingRun {
     this.folder.writeEpochs(records);
   }
 
-  /** The model of a new best epoch, as model/best/. */
-  async saveBestModel(model: tfl.LayersModel): Promise<void> {
-    this.folder.writeModel('best', await modelArtifacts(model));
-  }
-
   loadBestModel(): Promise<tfl.LayersModel> {
     return this.folder.loadModel('best');
   }
 
   /**
    * The end of an epoch, `state` already updated with it: the checkpoint (last model, optimizer,
-   * state), model/last/, then metrics.jsonl and run.json, which point to it.
+   * state) first, then model/best/ when the epoch `improved`, model/last/, metrics.jsonl and
+   * run.json. The checkpoint is the truth: a crash after it leaves models that resume brings in
+   * line (each model folder's manifest records its epoch), never a model/best of an epoch the
+   * checkpoint does not have.
    */
   async saveEpoch(
     model: tfl.LayersModel,
     optimizer: tfc.Optimizer,
     state: TrainerState,
     record: EpochRecord,
+    improved: boolean,
   ): Promise<void> {
+    this.assertOwned();
     const checkpoint = await captureCheckpoint(model, optimizer, state);
+    const epoch = state.epochsCompleted;
     this.folder.writeCheckpoint(checkpoint);
-    this.folder.writeModel('last', checkpoint.model);
+    if (improved) this.folder.writeModel('best', checkpoint.model, epoch);
+    this.folder.writeModel('last', checkpoint.model, epoch);
     this.folder.writeEpochs(state.records);
     this.meta.epochsCompleted = state.epochsCompleted;
     this.meta.trainSeconds = Number(state.trainSeconds.toFixed(3));
     this.meta.updatedAt = nowIso();
     this.folder.writeMeta(this.meta);
     this.folder.log(`epoch ${state.epochsCompleted}: ${JSON.stringify(record)}`);
+    this.owner?.heartbeat();
+  }
+
+  /** A session whose run was taken over (`--take-over` on another host) stops before it writes. */
+  private assertOwned(): void {
+    this.owner?.heartbeat();
+    const by = this.owner?.lostTo;
+    if (by) {
+      throw new RunError(
+        'RUN_TAKEN_OVER',
+        `run ${this.id} was taken over by ${describeOwner(by)}; this session stops without writing`,
+        { suggestions: ['`qqp show` the run to see who trains it now'] },
+      );
+    }
+  }
+
+  /** The session is over: owner.json removed, so the next training of the run may take it. */
+  private release(): void {
+    this.owner?.release();
   }
 
   log(line: string): void {
@@ -233,6 +353,7 @@ export class TrainingRun {
     this.meta.status = 'interrupted';
     this.meta.updatedAt = nowIso();
     this.folder.writeMeta(this.meta);
+    this.release();
     return this.summary(state, 'interrupted', {
       bestMonitor,
       finalWeights: 'last',
@@ -249,6 +370,7 @@ export class TrainingRun {
     this.meta.finishedAt = nowIso();
     this.meta.updatedAt = this.meta.finishedAt;
     this.folder.writeMeta(this.meta);
+    this.release();
     const test = end.test;
     this.folder.log(
       `completed: ${state.epochsCompleted} epochs${test ? `, test accuracy ${test.atHalf.accuracy.toFixed(4)}` : ''}`,
@@ -259,6 +381,11 @@ export class TrainingRun {
   /** The session failed: run.json records the error (and where, once the epochs began). */
   fail(err: unknown, epoch: number, batch: number): void {
     const meta = this.meta;
+    // A session stopped because another took the run over leaves the run to that one.
+    if (this.owner?.lostTo) {
+      this.release();
+      return;
+    }
     meta.status = 'failed';
     meta.updatedAt = nowIso();
     meta.failure = {
@@ -268,6 +395,7 @@ export class TrainingRun {
     };
     this.folder.writeMeta(meta);
     this.folder.log(`failed: ${meta.failure.message}`);
+    this.release();
   }
 
   private summary(state: TrainerState, status: RunSummary['status'], end: Completion): RunSummary {

@@ -21,7 +21,8 @@ import { type BackendInfo, type BackendRequest, initBackend } from '../backend/i
 import { buildModel } from '../model/build.js';
 import { buildOptimizer } from '../registry/optimizers.js';
 import { buildSchedule, type Schedule } from '../registry/schedules.js';
-import type { EpochRecord, RunSummary } from '../runs/records.js';
+import type { DataFileRecord, EpochRecord, RunSummary } from '../runs/records.js';
+import { faultPoint } from '../util/faults.js';
 import { initialState } from './checkpoint.js';
 import { prepareTrainingData } from './data.js';
 import { epochLogs } from './epoch-logs.js';
@@ -39,8 +40,10 @@ export type TrainEvent =
       sizes: { train: number; validation: number; test: number };
       vocabularySize: number;
       validationSplit: string;
+      /** Each file read and what reading it skipped. */
+      files: DataFileRecord[];
     }
-  | { type: 'run'; id: string; dir: string; resumedAt?: number }
+  | { type: 'run'; id: string; dir: string; resumedAt?: number; notes?: string[] }
   | { type: 'epochStart'; epoch: number; epochs: number; batches: number; examples: number }
   | {
       type: 'batch';
@@ -81,6 +84,8 @@ export interface TrainResult {
   status: 'completed' | 'interrupted';
   summary: RunSummary;
   backend: BackendInfo;
+  /** The data files read and what reading them skipped (as in run.json). */
+  dataFiles: DataFileRecord[];
 }
 
 /**
@@ -100,6 +105,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     id: run.id,
     dir: run.dir,
     ...(resuming ? { resumedAt: (state?.epochsCompleted ?? 0) + 1 } : {}),
+    ...(run.notes.length > 0 ? { notes: run.notes } : {}),
   });
 
   let epoch = 0;
@@ -118,6 +124,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       sizes: dataMeta.sizes,
       vocabularySize: prepared.vocabulary.size,
       validationSplit: data.validationSplit,
+      files: dataMeta.files,
     });
 
     model = buildModel(config, { vocabSize: prepared.vocabulary.size, locate: (p) => loaded.locate(p) });
@@ -174,6 +181,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
             epochLabels.set(labels, seen);
             seen += n;
             totalBatches++;
+            faultPoint('batch');
             const seconds = (performance.now() - started) / 1000;
             const acc = fromConfusion(
               confusionAt(epochProbs.subarray(0, seen), epochLabels.subarray(0, seen), 0.5),
@@ -227,7 +235,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       };
 
       const improved = monitor.update(epoch, logs);
-      if (improved) await run.saveBestModel(model);
       if (schedule) {
         state.learningRate = schedule({
           epoch,
@@ -240,7 +247,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       state.epochsCompleted = epoch;
       state.trainSeconds += record.seconds;
       records.push(record);
-      await run.saveEpoch(model, optimizer, state, record);
+      await run.saveEpoch(model, optimizer, state, record, improved);
       emit({ type: 'epochEnd', record, improved });
       if (state.stoppedEarly && state.best) {
         emit({ type: 'earlyStop', epoch, monitor: bestMonitor, bestEpoch: state.best.epoch });
@@ -253,9 +260,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
     }
 
+    // Past the epochs: a failure from here on (the test split) is not inside one.
+    if (!interrupted) epoch = 0;
     if (interrupted) {
       const summary = run.interrupt(state, bestMonitor);
-      return { id: run.id, dir: run.dir, status: 'interrupted', summary, backend };
+      return { id: run.id, dir: run.dir, status: 'interrupted', summary, backend, dataFiles: dataMeta.files };
     }
 
     // The final weights: the best epoch's when early stopping restores them.
@@ -273,7 +282,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       test = { split: 'test', ...evaluateBinary(probs, prepared.test.labels) };
     }
     const summary = run.complete(state, { bestMonitor, finalWeights, test, stoppedByScheduler });
-    return { id: run.id, dir: run.dir, status: 'completed', summary, backend };
+    return { id: run.id, dir: run.dir, status: 'completed', summary, backend, dataFiles: dataMeta.files };
   } catch (err) {
     run.fail(err, epoch, batchIndex + 1);
     throw err;

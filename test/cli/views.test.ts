@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DownloadProgress } from '../../src/cli/views/download.js';
+import { TrainProgress } from '../../src/cli/views/progress.js';
+import { skippedWarnings } from '../../src/cli/views/skipped.js';
 import { LiveTable, metricText, paramText, trialRows } from '../../src/cli/views/sweep.js';
 import type { ManifestTrial, SweepManifest } from '../../src/sweep/runner.js';
 
@@ -103,5 +105,51 @@ describe('download views', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('skipped-row views', () => {
+  const skipped = {
+    file: 'train.csv',
+    format: 'kaggle-csv',
+    rows: 10,
+    badRows: 2,
+    badRowSamples: [
+      { line: 4, reason: 'label must be 0 or 1, found "x"' },
+      { line: 9, reason: 'question1 runs over 12 lines (lines 9-20): likely a quote not closed on line 9' },
+    ],
+    suspectFields: 1,
+    suspectFieldSamples: [{ line: 9, lines: 12, field: 'question1' }],
+    invalidUtf8Lines: 0,
+    invalidUtf8Samples: [],
+  };
+
+  it('skippedWarnings: a warning with the count and lines, then each reason indented', () => {
+    assert.deepEqual(skippedWarnings('train.csv', skipped), [
+      'warning: train.csv: 2 bad rows skipped (lines 4, 9); 1 is a record over many lines, likely a broken quote (starting on line 9)',
+      '  line 4: label must be 0 or 1, found "x"',
+      '  line 9: question1 runs over 12 lines (lines 9-20): likely a quote not closed on line 9',
+    ]);
+    assert.deepEqual(skippedWarnings('ok.csv', { badRows: 0, invalidUtf8Lines: 0 }), []);
+  });
+
+  it('TrainProgress prints the skipped rows of each file after the data line', () => {
+    const out = sink();
+    const view = new TrainProgress(out.stream, false);
+    view.handle({
+      type: 'data',
+      sizes: { train: 7, validation: 2, test: 1 },
+      vocabularySize: 30,
+      validationSplit: 'validation',
+      files: [skipped, { ...skipped, file: 'clean.csv', badRows: 0, badRowSamples: [], suspectFields: 0 }],
+    });
+    const lines = out.text().split('\n');
+    assert.match(lines[0]!, /^data: 7 train/);
+    assert.match(lines[1]!, /^warning: train\.csv: 2 bad rows skipped \(lines 4, 9\)/);
+    assert.equal(
+      lines[3],
+      '  line 9: question1 runs over 12 lines (lines 9-20): likely a quote not closed on line 9',
+    );
+    assert.ok(!out.text().includes('clean.csv'));
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { runCli, runCliJson } from '../helpers/cli.js';
-import { standardExperiments } from '../report/fixture.js';
+import { retriedSweepExperiments, standardExperiments } from '../report/fixture.js';
 
 describe('qqp compare', () => {
   const { dir } = standardExperiments();
@@ -17,6 +17,24 @@ describe('qqp compare', () => {
     assert.match(r.stdout, /20261103-100000-c .* failed .* 64 .* 0\.001 .* 0\.6900 .* - /);
     assert.match(r.stdout, /settings: the 2 config value\(s\) that differ .*\*: best in column/);
     assert.match(r.stderr, /warning: 20261104-100000-broken: summary\.json: not valid JSON/);
+  });
+
+  it("a sweep's trials: stopped by ASHA says stopped, earlier attempts are left out", () => {
+    const { dir: retried, superseded, stopped } = retriedSweepExperiments();
+    const r = runCliJson<{ rows: { id: string; status: string }[] }>([
+      'compare',
+      '--experiments-dir',
+      retried,
+      '--sweep',
+      'asha-retry',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const rows = r.json.rows.map((x) => [x.id, x.status]);
+    assert.ok(
+      rows.some(([id, status]) => id === stopped && status === 'stopped'),
+      JSON.stringify(rows),
+    );
+    assert.ok(!rows.some(([id]) => id === superseded), JSON.stringify(rows));
   });
 
   it('--last 3 --sort-by --format markdown: a table that pastes into a README', () => {

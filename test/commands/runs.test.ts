@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli, runCliJson } from '../helpers/cli.js';
-import { standardExperiments, sweepExperiments, tempDir } from '../report/fixture.js';
+import {
+  retriedSweepExperiments,
+  standardExperiments,
+  sweepExperiments,
+  tempDir,
+} from '../report/fixture.js';
 
 interface RunsJson {
   total: number;
@@ -65,6 +70,39 @@ describe('qqp runs', () => {
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--since "last tuesday": not a date/);
     assert.ok(!bad.stderr.includes('    at '), 'no stack trace');
+  });
+
+  it("--sweep: each trial's latest attempt with its number, ASHA's stopped trials as stopped; --all every folder", () => {
+    const { dir: retried, superseded, stopped, latest } = retriedSweepExperiments();
+    const r = runCli(['runs', '--experiments-dir', retried, '--sweep', 'asha-retry']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout.split('\n')[1]!, /id .* name .* trial #attempt .* status/);
+    assert.match(r.stdout, new RegExp(`${stopped} .* b #1 .* stopped`));
+    assert.match(r.stdout, new RegExp(`${latest} .* a #2 .* completed`));
+    assert.ok(!r.stdout.includes(superseded), r.stdout);
+    assert.match(
+      r.stdout,
+      /2 of 3 run\(s\) in .*; 1 folder\(s\) of earlier attempts of these trials left out \(--all shows them\)/,
+    );
+    const all = runCliJson<RunsJson & { superseded: number }>([
+      'runs',
+      '--experiments-dir',
+      retried,
+      '--sweep',
+      'asha-retry',
+      '--all',
+    ]);
+    assert.deepEqual(
+      all.json.runs.map((x) => [x.id, x.status]),
+      [
+        [superseded, 'crashed'],
+        [stopped, 'stopped'],
+        [latest, 'completed'],
+      ],
+    );
+    assert.equal(all.json.superseded, 0);
+    const everything = runCli(['runs', '--experiments-dir', retried]);
+    assert.match(everything.stdout, new RegExp(`${superseded} .* crashed`));
   });
 
   it('says so when there are no runs', () => {

@@ -70,7 +70,7 @@ describe('qqp sweep', () => {
       assert.equal(t.status, 'completed');
       assert.equal(t.epochs, 2);
       const meta = JSON.parse(readFileSync(join(t.runDir as string, 'run.json'), 'utf8'));
-      assert.deepEqual(meta.sweep, { id: r.json.id, trial: t.id });
+      assert.deepEqual(meta.sweep, { id: r.json.id, trial: t.id, attempt: 1 });
     }
     assert.ok(r.json.best && existsSync(r.json.best.configFile));
     const again = runCliJson<{ ran: number; skipped: number }>([

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Queue } from 'bullmq';
-import { PROJECT_ROOT } from '../helpers/cli.js';
+import { PROJECT_ROOT, runCliJson } from '../helpers/cli.js';
 
 const REDIS = process.env.QQP_TEST_REDIS_URL;
 const SKIP = REDIS
@@ -118,6 +118,39 @@ describe('qqp worker over Redis', { skip: SKIP }, () => {
       rerun?.runDir?.includes(join(tmp, 'w2')),
       `trial ${killedTrial} finished on worker 2: ${rerun?.runDir}`,
     );
+    // Its rerun counts as a further attempt (BullMQ's count of the job's starts), in run.json. (On a
+    // busy machine another trial's lock may lapse too and that trial run again: at least 1 there.)
+    const attempt = (dir: string) =>
+      (JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { sweep: { attempt?: number } }).sweep
+        .attempt ?? 0;
+    for (const t of manifest.trials) {
+      assert.ok(
+        attempt(t.runDir as string) >= (t === rerun ? 2 : 1),
+        `${t.id}: ${attempt(t.runDir as string)}`,
+      );
+    }
+    // The killed worker's folder of that trial: once its orphaned trial process is gone, crashed.
+    const w1Dir = join(tmp, 'w1');
+    const left = readdirSync(w1Dir)
+      .map((d) => join(w1Dir, d))
+      .filter((d) => existsSync(join(d, 'owner.json')));
+    assert.equal(left.length, 1, 'the killed trial left its owner record');
+    const orphan = (JSON.parse(readFileSync(join(left[0]!, 'owner.json'), 'utf8')) as { pid: number }).pid;
+    const alive = () => {
+      try {
+        process.kill(orphan, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    while (alive()) await new Promise((r) => setTimeout(r, 50));
+    const w1Runs = runCliJson<{ runs: { dir: string; status: string }[] }>([
+      'runs',
+      '--experiments-dir',
+      w1Dir,
+    ]);
+    assert.equal(w1Runs.json.runs.find((r) => r.dir === left[0])?.status, 'crashed', w1Runs.stdout);
     // Every trial completed exactly once on the queue.
     const u = new URL(REDIS as string);
     const q = new Queue(queueName, { connection: { host: u.hostname, port: Number(u.port) } });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { detectFormatOf, FORMAT_NAMES, FORMATS, formatEntry } from '../../src/data/formats/index.js';
+import type { FormatRecord } from '../../src/data/formats/types.js';
 import { detectFormat } from '../../src/data/read.js';
 import { DATA_FORMATS } from '../../src/data/schema.js';
 import { DataError } from '../../src/errors.js';
@@ -71,5 +72,29 @@ describe('the list of data formats', () => {
       ]);
       return true;
     });
+  });
+});
+
+describe('record spans (quoted fields over several lines)', () => {
+  async function records(name: string) {
+    const out: FormatRecord[] = [];
+    const entry = formatEntry(detectFormatOf(headOf(name))!.name);
+    for await (const batch of entry.records(join(FIX, name), { invalidUtf8: () => {} })) out.push(...batch);
+    return out;
+  }
+
+  it('gives a CSV record over several lines its line count and the field holding the breaks', async () => {
+    const recs = await records('kaggle-broken-quote.csv');
+    const merged = recs.find((r) => r.line === 6)!;
+    assert.equal(merged.lines, 28);
+    assert.equal(merged.field, 'question1');
+    assert.equal(recs.filter((r) => r.lines !== undefined).length, 1);
+    assert.equal(recs[recs.length - 1]!.line, 41);
+  });
+
+  it('gives TSV records no span: a line is a record', async () => {
+    const recs = await records('glue-train.tsv');
+    assert.ok(recs.length > 0);
+    assert.ok(recs.every((r) => r.lines === undefined));
   });
 });

@@ -3,7 +3,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { detectFormat, readPairs, streamPairs } from '../../src/data/read.js';
+import {
+  describeSkipped,
+  detectFormat,
+  firstBadRows,
+  MAX_RECORD_LINES,
+  readPairs,
+  skippedRows,
+  streamPairs,
+} from '../../src/data/read.js';
 import { DataError } from '../../src/errors.js';
 import { PROJECT_ROOT } from '../helpers/cli.js';
 
@@ -144,6 +152,8 @@ describe('Kaggle CSV', () => {
     assert.equal(report.badRows, 1);
     assert.equal(report.badRowSamples[0]!.line, 3);
     assert.match(report.badRowSamples[0]!.reason, /CSV syntax/);
+    // One line: not a suspect field.
+    assert.equal(report.suspectFields, 0);
   });
 
   it('reads Kaggle test.csv with null labels', async () => {
@@ -277,5 +287,133 @@ describe('allowEmptyQuestions', () => {
     const skipped = await readPairs(file);
     assert.equal(skipped.rows.length, 1);
     assert.equal(skipped.report.badRows, 1);
+  });
+});
+
+describe('rows lost to a broken quote (suspect fields)', () => {
+  it('skips a record that swallowed 27 rows, naming the line of the broken quote and the field', async () => {
+    // Line 6 opens a quote that a quote on line 33 closes: lines 6-33 read as one record.
+    const { rows, report } = await readPairs(fx('kaggle-broken-quote.csv'));
+    assert.equal(report.rows, 12);
+    assert.equal(report.badRows, 1);
+    assert.equal(report.suspectFields, 1);
+    assert.deepEqual(report.suspectFieldSamples, [{ line: 6, lines: 28, field: 'question1' }]);
+    assert.equal(report.badRowSamples[0]!.line, 6);
+    assert.match(report.badRowSamples[0]!.reason, /question1 runs over 28 lines \(lines 6-33\)/);
+    assert.match(report.badRowSamples[0]!.reason, /quote not closed on line 6/);
+    // No question holds the swallowed rows, and the rows after keep their own line numbers.
+    assert.ok(rows.every((r) => !r.question1.includes('\n')));
+    assert.deepEqual(
+      rows.map((r) => r.line),
+      [2, 3, 4, 5, 34, 35, 36, 37, 38, 39, 40, 41],
+    );
+  });
+
+  it('fails at the broken quote with onBadRow error', async () => {
+    await rejectsData(
+      readPairs(fx('kaggle-broken-quote.csv'), { onBadRow: 'error' }),
+      'DATA_BAD_ROW',
+      /kaggle-broken-quote\.csv:6: question1 runs over 28 lines/,
+    );
+  });
+
+  it('names the start of a quote never closed, and the lines it took to the end of the file', async () => {
+    const body = Array.from({ length: 8 }, (_, i) => `${i + 3},1,2,Row ${i}?,B?,0`).join('\n');
+    const p = tmp(`id,qid1,qid2,question1,question2,is_duplicate\n1,1,2,"Opened?,B?,1\n${body}\n`);
+    const { rows, report } = await readPairs(p);
+    assert.equal(rows.length, 0);
+    assert.equal(report.badRows, 1);
+    assert.equal(report.suspectFields, 1);
+    assert.equal(report.suspectFieldSamples[0]!.line, 2);
+    assert.equal(report.suspectFieldSamples[0]!.lines, 9);
+    assert.match(report.badRowSamples[0]!.reason, /never closed, so lines 2-10 \(the rest of the file\)/);
+  });
+
+  it(`keeps a question over a few lines (up to ${MAX_RECORD_LINES}); maxRecordLines sets the limit`, async () => {
+    const p = tmp(
+      'id,qid1,qid2,question1,question2,is_duplicate\n1,1,2,"One\ntwo\nthree?",B?,1\n2,3,4,C?,D?,0\n',
+    );
+    const kept = await readPairs(p);
+    assert.equal(kept.report.badRows, 0);
+    assert.equal(kept.rows[0]!.question1, 'One\ntwo\nthree?');
+    assert.deepEqual(
+      kept.rows.map((r) => r.line),
+      [2, 5],
+    );
+    const strict = await readPairs(p, { maxRecordLines: 2 });
+    assert.equal(strict.report.badRows, 1);
+    assert.deepEqual(strict.report.suspectFieldSamples, [{ line: 2, lines: 3, field: 'question1' }]);
+  });
+
+  it('names the column of a header file that holds the line breaks', async () => {
+    const p = tmp('id,qid1,qid2,question1,question2,is_duplicate,notes\n1,1,2,A?,B?,1,"a\nb\nc"\n');
+    const { report } = await readPairs(p, { maxRecordLines: 2 });
+    assert.deepEqual(report.suspectFieldSamples, [{ line: 2, lines: 3, field: 'notes' }]);
+  });
+});
+
+describe('every kind of skipped row in one file', () => {
+  it('reports missing fields, a bad label, an empty question, a broken quote and invalid UTF-8 with lines', async () => {
+    const { rows, report } = await readPairs(fx('kaggle-hostile-rows.csv'));
+    assert.equal(report.rows, 47);
+    assert.deepEqual(report.badRowSamples, [
+      { line: 5, reason: 'label must be 0 or 1, found "yes"' },
+      { line: 8, reason: 'expected 6 fields, found 4' },
+      { line: 14, reason: 'question1 is empty' },
+      {
+        line: 21,
+        reason:
+          'question1 runs over 10 lines (lines 21-30): likely a quote not closed on line 21, which took the next lines in as text',
+      },
+    ]);
+    assert.equal(report.suspectFields, 1);
+    // Invalid UTF-8 is decoded with U+FFFD and the row kept.
+    assert.deepEqual(report.invalidUtf8Samples, [11]);
+    assert.ok(rows.find((r) => r.line === 11)!.question1.includes('\ufffd'));
+  });
+});
+
+describe('describing skipped rows', () => {
+  it('says nothing when nothing was skipped', () => {
+    assert.deepEqual(
+      describeSkipped('a.csv', { badRows: 0, invalidUtf8Lines: 0, badRowSamples: [], suspectFields: 0 }),
+      [],
+    );
+  });
+
+  it('gives the count, the first lines with reasons, the broken quote and invalid UTF-8', async () => {
+    const { report } = await readPairs(fx('kaggle-hostile-rows.csv'));
+    const lines = describeSkipped('f.csv', report, 3);
+    assert.deepEqual(lines, [
+      'f.csv: 4 bad rows skipped (lines 5, 8, 14, ...); 1 is a record over many lines, likely a broken quote (starting on line 21)',
+      '  line 5: label must be 0 or 1, found "yes"',
+      '  line 8: expected 6 fields, found 4',
+      '  line 14: question1 is empty',
+      '  ... and 1 more',
+      'f.csv: 1 line of invalid UTF-8 read with U+FFFD in place of the bad bytes (line 11)',
+    ]);
+  });
+
+  it('describes a record of counts only (an older run.json)', () => {
+    assert.deepEqual(describeSkipped('old.csv', { badRows: 2, invalidUtf8Lines: 0 }), [
+      'old.csv: 2 bad rows skipped',
+    ]);
+  });
+
+  it('keeps the first samples for records, and lists the first bad rows for a message', () => {
+    const many = {
+      badRows: 30,
+      badRowSamples: Array.from({ length: 20 }, (_, i) => ({ line: i + 2, reason: 'r' })),
+      suspectFields: 0,
+      suspectFieldSamples: [],
+      invalidUtf8Lines: 12,
+      invalidUtf8Samples: Array.from({ length: 12 }, (_, i) => i + 2),
+    };
+    const kept = skippedRows(many);
+    assert.equal(kept.badRows, 30);
+    assert.equal(kept.badRowSamples.length, 10);
+    assert.equal(kept.invalidUtf8Samples.length, 10);
+    assert.equal(firstBadRows(many, 2), ', first: line 2 (r); line 3 (r)');
+    assert.equal(firstBadRows({ badRowSamples: [] }), '');
   });
 });

@@ -42,4 +42,14 @@ describe('computeStats', () => {
     assert.equal(twice.vocabularySize, 6);
     assert.equal(twice.minCount, 2);
   });
+
+  it('reports a broken quote as a bad row and a suspect field, so no question holds the swallowed rows', async () => {
+    const s = await computeStats(join(FIX, 'kaggle-broken-quote.csv'));
+    assert.equal(s.rows, 12);
+    assert.equal(s.badRows, 1);
+    assert.equal(s.suspectFields, 1);
+    assert.deepEqual(s.suspectFieldSamples, [{ line: 6, lines: 28, field: 'question1' }]);
+    // The merged record would have been a question of well over 100 tokens.
+    assert.ok(s.questionTokens.max < 20, `max ${s.questionTokens.max}`);
+  });
 });

@@ -90,7 +90,11 @@ describe('evaluateRun', () => {
       file: csv,
       format: 'kaggle-csv',
       badRows: 0,
+      badRowSamples: [],
+      suspectFields: 0,
+      suspectFieldSamples: [],
       invalidUtf8Lines: 0,
+      invalidUtf8Samples: [],
     });
     assert.equal(r.savedTo, join(run.dir, 'eval-dev.csv.json'));
     assert.ok(existsSync(join(run.dir, 'eval-dev.csv.json')));

@@ -105,6 +105,33 @@ describe('registry', () => {
       opt.dispose();
     }
   });
+
+  it('centered RMSProp divides by sqrt(ms - mg² + epsilon), as TensorFlow does (tfjs alone gives NaN)', async () => {
+    await useInspectionBackend();
+    const step = (gradient: number): number => {
+      const { config } = validateConfig({
+        model: { type: 'sequential', layers: [] },
+        training: { optimizer: { type: 'rmsprop', centered: true, learningRate: 0.001 } },
+      });
+      const opt = buildOptimizer(config.training.optimizer);
+      const w = tfc.variable(tfc.scalar(1));
+      opt.minimize(() => tfc.mul(w, gradient) as tfc.Scalar);
+      const moved = 1 - (w.dataSync()[0] as number);
+      w.dispose();
+      opt.dispose();
+      return moved;
+    };
+    // One step from zero state, rho 0.9: ms = 0.1 g², mg = 0.1 g.
+    const expected = (g: number) => (0.001 * g) / Math.sqrt(0.1 * g * g - 0.01 * g * g + 1e-7);
+    for (const g of [2, 1e-6]) {
+      const moved = step(g);
+      assert.ok(Number.isFinite(moved), `gradient ${g}: the weight became ${1 - moved}`);
+      assert.ok(
+        Math.abs(moved - expected(g)) <= 1e-5 * expected(g) + 1.2e-7 /* a float32 step of w near 1 */,
+        `gradient ${g}: moved ${moved}, expected ${expected(g)}`,
+      );
+    }
+  });
 });
 
 describe('FastOrthogonal', () => {

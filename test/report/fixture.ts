@@ -17,7 +17,9 @@ export interface FakeRun {
   /** One entry per epoch: [loss, val_loss, accuracy, val_accuracy]. */
   epochs: [number, number, number, number][];
   test?: { accuracy: number; f1: number; auc: number; logLoss: number } | null;
-  sweep?: { id: string; trial: string };
+  sweep?: { id: string; trial: string; attempt?: number };
+  /** A completed trial that its sweep's scheduler (ASHA) ended early. */
+  stoppedBy?: 'scheduler';
   tags?: string[];
   /** Files to leave out, or to write with this exact (broken) content. */
   omit?: string[];
@@ -112,6 +114,7 @@ export function writeRun(experimentsDir: string, run: FakeRun): string {
       status,
       epochs: records.length,
       stoppedEarly: false,
+      ...(run.stoppedBy ? { stoppedBy: run.stoppedBy } : {}),
       bestMonitor: 'val_loss',
       bestEpoch: best?.epoch ?? null,
       best,
@@ -229,6 +232,45 @@ export function sweepExperiments(): string {
     epochs: [[0.69, 0.5, 0.55, 0.6]],
   });
   return dir;
+}
+
+/**
+ * Sweep `asha-retry`: trial `a` ran twice (its first folder's process died while running, so that
+ * folder still says running, with no owner), trial `b` was stopped at a rung by ASHA.
+ */
+export function retriedSweepExperiments(): {
+  dir: string;
+  superseded: string;
+  latest: string;
+  stopped: string;
+} {
+  const dir = join(tempDir(), 'experiments');
+  const sweep = (trial: string, attempt: number) => ({ id: 'asha-retry', trial, attempt });
+  const epochs: [number, number, number, number][] = [[0.69, 0.6, 0.55, 0.6]];
+  const superseded = '20261120-100000-asha-retry-t0';
+  const stopped = '20261120-100001-asha-retry-t1';
+  const latest = '20261120-100002-asha-retry-t0';
+  writeRun(dir, {
+    id: superseded,
+    status: 'running',
+    createdAt: '2026-11-20T10:00:00.000Z',
+    sweep: sweep('a', 1),
+    epochs,
+  });
+  writeRun(dir, {
+    id: stopped,
+    createdAt: '2026-11-20T10:00:01.000Z',
+    sweep: sweep('b', 1),
+    stoppedBy: 'scheduler',
+    epochs,
+  });
+  writeRun(dir, {
+    id: latest,
+    createdAt: '2026-11-20T10:00:02.000Z',
+    sweep: sweep('a', 2),
+    epochs: [...epochs, ...epochs],
+  });
+  return { dir, superseded, latest, stopped };
 }
 
 /** The Chromium binary, or null when absent (the browser tests then skip). */

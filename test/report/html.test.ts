@@ -9,6 +9,7 @@ import { selectRuns } from '../../src/report/select.js';
 import {
   dumpDom,
   findChromium,
+  retriedSweepExperiments,
   standardExperiments,
   sweepExperiments,
   tempDir,
@@ -28,6 +29,14 @@ function chartsIn(dom: string): { id: string; attrs: string }[] {
 }
 
 describe('buildReport', () => {
+  it('shows the statuses the other readers show: crashed, stopped', () => {
+    const { dir, superseded, stopped } = retriedSweepExperiments();
+    const html = buildReport(listRuns(dir).runs).html;
+    assert.match(html, new RegExp(`<code>${superseded}</code></td><td class="status-crashed">crashed</td>`));
+    assert.match(html, new RegExp(`<code>${stopped}</code></td><td class="status-stopped">stopped</td>`));
+    assert.match(html, /\.status-crashed \{/);
+  });
+
   it('holds the comparison table, a chart per curve metric, and its data, all inline', () => {
     const { dir } = standardExperiments();
     const report = buildReport(listRuns(dir).runs, { generatedAt: new Date('2026-11-28T00:00:00Z') });

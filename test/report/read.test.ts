@@ -7,7 +7,7 @@ import { RunError, UsageError } from '../../src/errors.js';
 import { bestRecord, findRun, listRuns, readRun } from '../../src/report/read.js';
 import { train } from '../../src/train/trainer.js';
 import { PROJECT_ROOT } from '../helpers/cli.js';
-import { standardExperiments, tempDir, writeRun } from './fixture.js';
+import { retriedSweepExperiments, standardExperiments, tempDir, writeRun } from './fixture.js';
 
 describe('listRuns', () => {
   it('lists run folders oldest first, leaves out folders that are not runs, and warns on broken ones', () => {
@@ -37,6 +37,20 @@ describe('listRuns', () => {
 });
 
 describe('readRun', () => {
+  it('shows the status derived from the owner record and the summary: crashed, stopped', () => {
+    const { dir, superseded, stopped, latest } = retriedSweepExperiments();
+    const dead = readRun(join(dir, superseded));
+    assert.equal(dead.recordedStatus, 'running');
+    assert.equal(dead.status, 'crashed', 'running in run.json, but no process owns it');
+    assert.match(dead.statusReason ?? '', /no process owns the run/);
+    assert.deepEqual(dead.sweep, { id: 'asha-retry', trial: 'a', attempt: 1 });
+    const byAsha = readRun(join(dir, stopped));
+    assert.equal(byAsha.recordedStatus, 'completed');
+    assert.equal(byAsha.status, 'stopped');
+    assert.equal(byAsha.statusReason, null);
+    assert.equal(readRun(join(dir, latest)).sweep?.attempt, 2);
+  });
+
   it('reads what a failed run left: no summary, best epoch from the history, the failure', () => {
     const { dir } = standardExperiments();
     const run = readRun(join(dir, '20261103-100000-c'));

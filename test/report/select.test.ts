@@ -2,8 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RunError, UsageError } from '../../src/errors.js';
 import { listRuns } from '../../src/report/read.js';
-import { parseLast, parseSince, selectRuns } from '../../src/report/select.js';
-import { standardExperiments, sweepExperiments, tempDir, writeRun } from './fixture.js';
+import { latestAttempts, parseLast, parseSince, selectRuns } from '../../src/report/select.js';
+import {
+  retriedSweepExperiments,
+  standardExperiments,
+  sweepExperiments,
+  tempDir,
+  writeRun,
+} from './fixture.js';
 
 describe('parseSince', () => {
   const now = new Date('2026-11-28T12:00:00Z');
@@ -74,5 +80,25 @@ describe('selectRuns', () => {
         e instanceof RunError && e.code === 'SWEEP_NOT_FOUND' && e.suggestions.includes('sweep lr-search'),
     );
     assert.throws(() => selectRuns(listRuns(tempDir()), { sweep: 'x' }), RunError);
+  });
+
+  it("--sweep keeps each trial's latest attempt only, unless every attempt is asked for", () => {
+    const { dir, superseded, stopped, latest } = retriedSweepExperiments();
+    const listing = listRuns(dir);
+    assert.deepEqual(
+      selectRuns(listing, { sweep: 'asha-retry' }).map((r) => r.id),
+      [stopped, latest],
+    );
+    assert.deepEqual(
+      selectRuns(listing, { sweep: 'asha-retry', allAttempts: true }).map((r) => r.id),
+      [superseded, stopped, latest],
+    );
+    // The superseded folder is not found through a status filter either.
+    assert.deepEqual(selectRuns(listing, { sweep: 'asha-retry', status: ['crashed'] }), []);
+    assert.deepEqual(
+      selectRuns(listing, { status: ['crashed'] }).map((r) => r.id),
+      [superseded],
+    );
+    assert.equal(latestAttempts(listing.runs).length, 2);
   });
 });

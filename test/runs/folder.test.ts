@@ -138,7 +138,7 @@ describe('RunFolder', () => {
     const s = state();
     f.writeCheckpoint({
       model: await modelArtifacts(model),
-      optimizer: { slots: [{ name: 'm', shape: [3], dtype: 'float32' }], bytes },
+      optimizer: { format: 'state', slots: [{ name: 'm', shape: [3], dtype: 'float32' }], bytes },
       state: s,
     });
     const dir = f.path(RUN_FILES.checkpoint);
@@ -146,7 +146,7 @@ describe('RunFolder', () => {
     assert.equal(readFileSync(join(dir, CHECKPOINT_FILES.state), 'utf8'), JSON.stringify(s, null, 2));
     assert.equal(
       readFileSync(join(dir, CHECKPOINT_FILES.optimizer), 'utf8'),
-      '[{"name":"m","shape":[3],"dtype":"float32"}]',
+      '{"format":"state","slots":[{"name":"m","shape":[3],"dtype":"float32"}]}',
     );
     assert.deepEqual(f.readCheckpointState(), s);
     const opt = f.readCheckpointOptimizer();

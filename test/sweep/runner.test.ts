@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import YAML from 'yaml';
@@ -128,6 +128,40 @@ describe('runSweep', () => {
     const fourth = fake(() => [0.1]);
     await runSweep({ experimentsDir: tmp, resume: r1.id, executor: fourth.executor });
     assert.deepEqual(fourth.ran, [], 'a finished sweep runs nothing again');
+  });
+
+  it('resumes an interrupted trial in its own folder, also when a crash left its checkpoint half replaced', async () => {
+    const first = fake(
+      () => [0.5],
+      (bs) => (bs === 8 ? 'completed' : 'interrupted'),
+    );
+    const r1 = await runSweep({
+      experimentsDir: tmp,
+      spec: parseSweepSpec('g.yaml', GRID, DIR),
+      specDir: DIR,
+      executor: first.executor,
+    });
+    // Trial 16 has its checkpoint; trial 32 was killed between the two renames of its replacement:
+    // only the folder moved aside is left (a process id that no longer runs).
+    const manifest = JSON.parse(readFileSync(join(r1.dir, 'manifest.json'), 'utf8')) as SweepManifest;
+    const runDirOf = (bs: number) => manifest.trials.find((t) => t.runDir?.endsWith(`run-${bs}`))?.runDir;
+    for (const bs of [16, 32]) assert.ok(runDirOf(bs), `trial ${bs} has a run folder`);
+    mkdirSync(join(runDirOf(16) as string, 'checkpoint'), { recursive: true });
+    mkdirSync(join(runDirOf(32) as string, '.checkpoint.99999999.0123abcd.tmp.old'), { recursive: true });
+    for (const t of manifest.trials) t.host = hostname();
+    writeFileSync(join(r1.dir, 'manifest.json'), JSON.stringify(manifest));
+    const resumed: (string | undefined)[] = [];
+    const second = fake(() => [0.4]);
+    const r2 = await runSweep({
+      experimentsDir: tmp,
+      resume: r1.id,
+      executor: (job, hooks) => {
+        resumed.push(job.resumeRunDir);
+        return second.executor(job, hooks);
+      },
+    });
+    assert.equal(r2.status, 'completed');
+    assert.deepEqual([...resumed].sort(), [runDirOf(16), runDirOf(32)].sort());
   });
 
   it('a trial config broken in the folder fails that trial, saying where; the others run', async () => {

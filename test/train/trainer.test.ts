@@ -1,13 +1,23 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
-import { TrainingError } from '../../src/errors.js';
+import { RunError, TrainingError } from '../../src/errors.js';
+import { optimizers } from '../../src/registry/optimizers.js';
 import { RUN_FILES, RunFolder } from '../../src/runs/folder.js';
 import type { EpochRecord } from '../../src/runs/records.js';
-import { type TrainResult, train } from '../../src/train/trainer.js';
+import { type TrainEvent, type TrainResult, train } from '../../src/train/trainer.js';
 import { PROJECT_ROOT } from '../helpers/cli.js';
 
 const TINY = join(PROJECT_ROOT, 'test', 'fixtures', 'configs', 'tiny.yaml');
@@ -114,6 +124,205 @@ describe('train', () => {
     assert.deepEqual(comparable(metrics(resumed.dir)), comparable(metrics(whole.dir)));
     assert.deepEqual(resumed.summary.test, whole.summary.test);
     assert.equal(RunFolder.open(cut.dir, dir).readMeta().commands.length, 2);
+  });
+
+  // Each registered optimizer: 280 pairs in batches of 12 are 24 batches an epoch; the cut falls in
+  // the middle of epoch 2. The final weights, the optimizer's state and the test figures must be
+  // exactly those of the run that never stopped (Adam's beta powers once differed by rounding).
+  const optimizerCases = [
+    ...optimizers.list.map((entry) => `{type: ${entry.name}}`),
+    // Settings that give an optimizer more state (the momentum accumulations).
+    '{type: sgd, momentum: 0.9, nesterov: true}',
+    '{type: rmsprop, momentum: 0.5}',
+    '{type: rmsprop, centered: true}',
+  ];
+  for (const optimizer of optimizerCases) {
+    it(`resumes with ${optimizer} bit for bit as if never interrupted`, async () => {
+      const overrides = [`training.optimizer=${optimizer}`, 'training.batchSize=12'];
+      const whole = await trainTiny(overrides);
+      const dir = tmp();
+      const cut = await train({
+        experimentsDir: dir,
+        loaded: loadConfig(TINY, { overrides }),
+        backend: 'cpu',
+        stopAfterBatches: 24 + 11,
+      });
+      assert.equal(cut.status, 'interrupted');
+      assert.equal(cut.summary.epochs, 1);
+      const resumed = await train({ experimentsDir: dir, resume: cut.id, backend: 'cpu' });
+      assert.equal(resumed.status, 'completed');
+      const bytes = (d: string, f: string) => readFileSync(join(d, f));
+      for (const f of [
+        join(RUN_FILES.lastModel, 'weights.bin'),
+        join(RUN_FILES.checkpoint, 'optimizer.bin'),
+      ]) {
+        assert.ok(bytes(resumed.dir, f).equals(bytes(whole.dir, f)), `${optimizer}: ${f} differs`);
+      }
+      assert.deepEqual(comparable(metrics(resumed.dir)), comparable(metrics(whole.dir)));
+      assert.deepEqual(resumed.summary.test, whole.summary.test);
+    });
+  }
+
+  describe('resuming after a crash', () => {
+    /** Above Linux's largest process id: the temporary names of a writer killed with -9. */
+    const DEAD_PID = 4_194_305;
+    const cutAt = async (batches: number) => {
+      const dir = tmp();
+      const r = await train({
+        experimentsDir: dir,
+        loaded: loadConfig(TINY),
+        backend: 'cpu',
+        stopAfterBatches: batches,
+      });
+      return { dir, r };
+    };
+    const read = (d: string, f: string) => readFileSync(join(d, f));
+
+    it('killed between the renames of the checkpoint replacement: resumes from the new one, as if never killed', async () => {
+      const whole = await trainTiny();
+      // Epoch 2 saved (cut in epoch 3), then the state a kill leaves between path→old and tmp→path:
+      // epoch 1's checkpoint moved aside, epoch 2's complete under its temporary name.
+      const two = await cutAt(9 * 2 + 4);
+      const one = await cutAt(9 + 4);
+      renameSync(
+        join(one.r.dir, RUN_FILES.checkpoint),
+        join(two.r.dir, `.checkpoint.${DEAD_PID}.aaaaaaaa.tmp.old`),
+      );
+      renameSync(
+        join(two.r.dir, RUN_FILES.checkpoint),
+        join(two.r.dir, `.checkpoint.${DEAD_PID}.bbbbbbbb.tmp`),
+      );
+      const resumed = await train({ experimentsDir: two.dir, resume: two.r.id, backend: 'cpu' });
+      assert.equal(resumed.status, 'completed');
+      assert.deepEqual(comparable(metrics(resumed.dir)), comparable(metrics(whole.dir)));
+      assert.deepEqual(resumed.summary.test, whole.summary.test);
+      assert.deepEqual(
+        readdirSync(resumed.dir).filter((n) => n.startsWith('.')),
+        [],
+      );
+      assert.equal(existsSync(join(resumed.dir, RUN_FILES.supersededMetrics)), false);
+    });
+
+    it('back to an older checkpoint: the epochs metrics.jsonl has beyond it are kept, and the end is the same', async () => {
+      const whole = await trainTiny();
+      // One run: cut in epoch 2 (its epoch-1 checkpoint copied aside), resumed and cut in epoch 3.
+      const two = await cutAt(9 + 4);
+      const epochOne = join(tmp(), 'checkpoint');
+      cpSync(join(two.r.dir, RUN_FILES.checkpoint), epochOne, { recursive: true });
+      await train({ experimentsDir: two.dir, resume: two.r.id, backend: 'cpu', stopAfterBatches: 9 + 4 });
+      const recorded = readFileSync(join(two.r.dir, RUN_FILES.metrics), 'utf8');
+      // The new checkpoint never finished (no manifest), the previous one was moved aside.
+      renameSync(epochOne, join(two.r.dir, `.checkpoint.${DEAD_PID}.aaaaaaaa.tmp.old`));
+      rmSync(join(two.r.dir, RUN_FILES.checkpoint, 'manifest.json'));
+      renameSync(
+        join(two.r.dir, RUN_FILES.checkpoint),
+        join(two.r.dir, `.checkpoint.${DEAD_PID}.bbbbbbbb.tmp`),
+      );
+      const events: TrainEvent[] = [];
+      const resumed = await train({
+        experimentsDir: two.dir,
+        resume: two.r.id,
+        backend: 'cpu',
+        onEvent: (e) => events.push(e),
+      });
+      const run = events.find((e) => e.type === 'run');
+      assert.equal(run?.type === 'run' && run.resumedAt, 2);
+      assert.ok(
+        run?.type === 'run' && run.notes?.some((n) => /epoch\(s\) 2 .*metrics\.superseded\.jsonl/.test(n)),
+      );
+      const kept = readFileSync(join(resumed.dir, RUN_FILES.supersededMetrics), 'utf8').trim().split('\n');
+      assert.equal(kept.length, 1);
+      const { supersededAt, ...line } = JSON.parse(kept[0] ?? '{}');
+      assert.match(supersededAt, /^\d{4}-/);
+      assert.deepEqual(line, JSON.parse(recorded.trim().split('\n')[1] ?? '{}'));
+      assert.deepEqual(comparable(metrics(resumed.dir)), comparable(metrics(whole.dir)));
+      assert.deepEqual(resumed.summary.test, whole.summary.test);
+    });
+
+    it('killed after the checkpoint but before model/best and model/last: resume makes them the checkpoint epoch', async () => {
+      const whole = await trainTiny();
+      const two = await cutAt(9 * 2 + 4);
+      const one = await cutAt(9 + 4);
+      assert.equal(two.r.summary.bestEpoch, 2, 'the test needs an epoch 2 that improves');
+      for (const m of [RUN_FILES.bestModel, RUN_FILES.lastModel]) {
+        rmSync(join(two.r.dir, m), { recursive: true });
+        renameSync(join(one.r.dir, m), join(two.r.dir, m));
+      }
+      writeFileSync(
+        join(two.r.dir, RUN_FILES.meta),
+        JSON.stringify({
+          ...JSON.parse(readFileSync(join(two.r.dir, RUN_FILES.meta), 'utf8')),
+          epochsCompleted: 1,
+        }),
+      );
+      // Stopped again at once: what resume set up is on disk before any training.
+      const again = await train({
+        experimentsDir: two.dir,
+        resume: two.r.id,
+        backend: 'cpu',
+        stopAfterBatches: 1,
+      });
+      assert.equal(again.status, 'interrupted');
+      for (const m of [RUN_FILES.bestModel, RUN_FILES.lastModel]) {
+        assert.ok(
+          read(two.r.dir, join(m, 'weights.bin')).equals(
+            read(two.r.dir, join(RUN_FILES.checkpoint, 'model', 'weights.bin')),
+          ),
+          m,
+        );
+      }
+      assert.equal(RunFolder.open(two.r.dir, two.dir).readMeta().epochsCompleted, 2);
+      const resumed = await train({ experimentsDir: two.dir, resume: two.r.id, backend: 'cpu' });
+      assert.deepEqual(comparable(metrics(resumed.dir)), comparable(metrics(whole.dir)));
+      for (const m of [RUN_FILES.bestModel, RUN_FILES.lastModel]) {
+        assert.ok(
+          read(resumed.dir, join(m, 'weights.bin')).equals(read(whole.dir, join(m, 'weights.bin'))),
+          m,
+        );
+      }
+    });
+
+    it('refuses a resume without a checkpoint when epochs were recorded, and keeps metrics.jsonl', async () => {
+      const two = await cutAt(9 * 2 + 4);
+      rmSync(join(two.r.dir, RUN_FILES.checkpoint), { recursive: true });
+      const before = readFileSync(join(two.r.dir, RUN_FILES.metrics), 'utf8');
+      await assert.rejects(
+        train({ experimentsDir: two.dir, resume: two.r.id, backend: 'cpu' }),
+        (e: unknown) =>
+          e instanceof RunError &&
+          e.code === 'RUN_CHECKPOINT_MISSING' &&
+          /recorded 2 epochs but has no checkpoint/.test(e.message),
+      );
+      assert.equal(readFileSync(join(two.r.dir, RUN_FILES.metrics), 'utf8'), before);
+    });
+
+    it('saves a missing vocabulary.json again (the same one, rebuilt from the same data)', async () => {
+      const one = await cutAt(9 + 4);
+      const vocabulary = readFileSync(join(one.r.dir, RUN_FILES.vocabulary), 'utf8');
+      rmSync(join(one.r.dir, RUN_FILES.vocabulary));
+      await train({ experimentsDir: one.dir, resume: one.r.id, backend: 'cpu', stopAfterBatches: 1 });
+      assert.equal(readFileSync(join(one.r.dir, RUN_FILES.vocabulary), 'utf8'), vocabulary);
+    });
+  });
+
+  it('a failure after the last epoch records no epoch in run.json (was epochs + 1)', async () => {
+    const dir = tmp();
+    await assert.rejects(
+      train({
+        experimentsDir: dir,
+        loaded: loadConfig(TINY, { overrides: ['training.epochs=1'] }),
+        backend: 'cpu',
+        onEvent: (e) => {
+          if (e.type === 'evaluating' && e.split === 'test') throw new Error('test split failed');
+        },
+      }),
+      /test split failed/,
+    );
+    const [id] = readdirSync(dir);
+    const meta = RunFolder.open(id ?? '', dir).readMeta();
+    assert.equal(meta.status, 'failed');
+    assert.equal(meta.epochsCompleted, 1);
+    assert.equal(meta.failure?.epoch, undefined);
   });
 
   it('refuses to resume a completed run', async () => {

@@ -2,6 +2,7 @@ import cliProgress from 'cli-progress';
 import type { RowProgress, RunRef } from '../../eval/index.js';
 import type { TrainEvent } from '../../train/trainer.js';
 import { formatCount } from '../render.js';
+import { skippedWarnings } from './skipped.js';
 
 function fmt(n: number, digits = 4): string {
   return Number.isFinite(n) ? n.toFixed(digits) : String(n);
@@ -57,6 +58,7 @@ export class TrainProgress {
         this.line(
           e.resumedAt ? `resuming run ${e.id} at epoch ${e.resumedAt} (${e.dir})` : `run ${e.id} (${e.dir})`,
         );
+        for (const note of e.notes ?? []) this.line(`note: ${note}`);
         break;
       case 'backend':
         this.line(`backend: ${e.info.reason}`);
@@ -68,6 +70,7 @@ export class TrainProgress {
               ? '; no validation split, so val_* are on the test split (reporting only)'
               : ''),
         );
+        for (const f of e.files) for (const text of skippedWarnings(f.file, f)) this.line(text);
         break;
       case 'epochStart':
         this.epochs = e.epochs;

@@ -11,7 +11,8 @@ export default class DataStatsCommand extends QqpCommand<DataStats> {
 
   static override description =
     'Reads the file as a stream (any size), detecting its format from the first line unless --format is given. ' +
-    'Question lengths are in tokens of the default tokenizer; the vocabulary size counts tokens seen at least --min-count times.';
+    'Question lengths are in tokens of the default tokenizer; the vocabulary size counts tokens seen at least --min-count times. ' +
+    'Bad rows are the rows training, eval and predict skip; a suspect field is a record over more than 5 lines (a quote likely not closed on its first line), also skipped.';
 
   static override examples = [
     '<%= config.bin %> data stats data/qqp/train.csv',
@@ -69,6 +70,12 @@ export default class DataStatsCommand extends QqpCommand<DataStats> {
         'bad rows': `${s.badRows}${lines(
           s.badRowSamples.map((b) => b.line),
           s.badRows,
+        )}`,
+      },
+      {
+        'suspect fields': `${s.suspectFields}${lines(
+          s.suspectFieldSamples.map((f) => f.line),
+          s.suspectFields,
         )}`,
       },
       { 'invalid UTF-8 lines': `${s.invalidUtf8Lines}${lines(s.invalidUtf8Samples, s.invalidUtf8Lines)}` },

@@ -25,7 +25,7 @@ async function* csvRecords(
   add: AddFields,
 ): AsyncGenerator<FormatRecord[]> {
   // Records the parser skipped, with the number of records it had emitted before each.
-  const skipped: { after: number; endLine: number; reason: string }[] = [];
+  const skipped: { after: number; endLine: number; code: string | undefined; message: string }[] = [];
   const parser = parseCsv({
     delimiter: ',',
     record_delimiter: '\n',
@@ -33,29 +33,41 @@ async function* csvRecords(
     relax_quotes: true,
     skip_records_with_error: true,
     on_skip: (err) => {
-      const e = err as (Error & { records?: number; lines?: number }) | undefined;
+      const e = err as (Error & { code?: string; records?: number; lines?: number }) | undefined;
       skipped.push({
         after: e?.records ?? Number.POSITIVE_INFINITY,
         endLine: e?.lines ?? 0,
-        reason: `CSV syntax: ${e?.message ?? 'unreadable record'}`,
+        code: e?.code,
+        message: e?.message ?? 'unreadable record',
       });
       return undefined;
     },
   });
   let next = 1;
   let emitted = 0;
+  /** A skipped record as a bad row starting at `next`, over the lines up to where the parser stopped. */
+  const unreadable = (s: (typeof skipped)[number]): FormatRecord => {
+    const end = Math.max(next, s.endLine);
+    const lines = end - next + 1;
+    const error =
+      s.code === 'CSV_QUOTE_NOT_CLOSED'
+        ? `CSV syntax: a quoted field opened in this record is never closed, so lines ${next}-${end} (the rest of the file) are one unreadable record`
+        : `CSV syntax: ${s.message}`;
+    return { line: next, error, ...(lines > 1 ? { lines } : {}) };
+  };
   const drain = (batch: FormatRecord[], record: string[] | null): void => {
     while (skipped.length > 0 && skipped[0]!.after <= emitted) {
       const s = skipped.shift()!;
-      batch.push({ line: next, error: s.reason });
+      batch.push(unreadable(s));
       next = Math.max(next, s.endLine) + 1;
     }
     if (record === null) return;
     emitted++;
     const line = next;
-    next += 1 + countLf(record);
+    const lines = 1 + countLf(record);
+    next += lines;
     if (record.length === 1 && record[0] === '') return;
-    add(batch, line, record);
+    add(batch, line, record, lines);
   };
   try {
     for await (const chunk of lineChunks(file, context)) {
@@ -70,7 +82,10 @@ async function* csvRecords(
     const batch: FormatRecord[] = [];
     for await (const r of parser as AsyncIterable<string[]>) drain(batch, r);
     drain(batch, null);
-    for (const s of skipped.splice(0)) batch.push({ line: next, error: s.reason });
+    for (const s of skipped.splice(0)) {
+      batch.push(unreadable(s));
+      next = Math.max(next, s.endLine) + 1;
+    }
     yield batch;
   } finally {
     parser.destroy();

@@ -4,7 +4,7 @@
  * of fields) and a column layout.
  */
 import { DataError } from '../../errors.js';
-import type { FileHead, FormatEntry, FormatRecord, ReadContext } from './types.js';
+import type { FileHead, FormatEntry, FormatRecord, ReadContext, RecordSpan } from './types.js';
 
 /** Column positions of the fields used; other columns (an unnamed index, extras) are ignored. */
 export interface Columns {
@@ -57,10 +57,32 @@ function columnsFromHeader(names: string[], labelled: boolean): Columns | string
 
 /**
  * How a splitter hands over a record it read as fields: added to `batch` as a row's fields, or as a
- * bad row (a wrong number of fields); the header is taken in and adds nothing. Records a splitter
- * cannot read it adds itself, as `{ line, error }`.
+ * bad row (a wrong number of fields); the header is taken in and adds nothing. `lines` is how many
+ * physical lines the record covers (more than 1 when quoted fields hold line breaks). Records a
+ * splitter cannot read it adds itself, as `{ line, error }`.
  */
-export type AddFields = (batch: FormatRecord[], line: number, fields: string[]) => void;
+export type AddFields = (batch: FormatRecord[], line: number, fields: string[], lines?: number) => void;
+
+function countLf(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/** The span of a record over `lines` lines: with the field holding the most line breaks, named. */
+function spanOf(fields: string[], lines: number, name: (index: number) => string): RecordSpan {
+  if (lines <= 1) return {};
+  let most = 0;
+  let at = 0;
+  fields.forEach((f, i) => {
+    const n = countLf(f);
+    if (n > most) {
+      most = n;
+      at = i;
+    }
+  });
+  return { lines, field: name(at) };
+}
 
 export interface DelimitedSpec<Name extends string> extends Omit<FormatEntry<Name>, 'records' | 'header'> {
   /**
@@ -77,13 +99,29 @@ export function delimitedFormat<const Name extends string>(spec: DelimitedSpec<N
   const { columns: fixed, split, ...entry } = spec;
   const { name, labelled, expected } = entry;
 
-  function fieldsOf(line: number, f: string[], c: Columns): FormatRecord {
+  /** A column's name: from the header (`names`, empty without one), else the used column's role. */
+  const nameOf = (c: Columns, names: readonly string[]) => (i: number) => {
+    const header = names[i];
+    if (header !== undefined && header !== '') return header;
+    const used = (['id', 'question1', 'question2', 'label'] as const).find((k) => c[k] === i);
+    return used ?? `field ${i + 1}`;
+  };
+
+  function fieldsOf(
+    line: number,
+    f: string[],
+    c: Columns,
+    names: readonly string[],
+    lines: number,
+  ): FormatRecord {
+    const span = spanOf(f, lines, nameOf(c, names));
     // Headerless rows have exactly `count` fields; more means a delimiter inside a question or a
     // broken line.
     if (f.length < c.count || (fixed && f.length > c.count)) {
-      return { line, error: `expected ${c.count} fields, found ${f.length}` };
+      return { line, error: `expected ${c.count} fields, found ${f.length}`, ...span };
     }
     return {
+      ...span,
       line,
       id: f[c.id]!,
       question1: f[c.question1]!,
@@ -94,15 +132,18 @@ export function delimitedFormat<const Name extends string>(spec: DelimitedSpec<N
 
   async function* records(file: string, context: ReadContext): AsyncGenerator<FormatRecord[]> {
     let columns = fixed;
+    /** The header's names, once read. */
+    let names: string[] = [];
     // A header without the needed columns: the error, and how many records of its batch precede it.
     let failed: { error: DataError; at: number } | undefined;
-    const add: AddFields = (batch, line, fields) => {
+    const add: AddFields = (batch, line, fields, lines = 1) => {
       if (failed) return;
       if (columns) {
-        batch.push(fieldsOf(line, fields, columns));
+        batch.push(fieldsOf(line, fields, columns, names, lines));
         return;
       }
-      const found = columnsFromHeader(fields.map(headerName), labelled);
+      names = fields.map(headerName);
+      const found = columnsFromHeader(names, labelled);
       if (typeof found === 'string') {
         const error = new DataError('DATA_BAD_HEADER', `${file}:${line}: header ${found} for ${name}`, {
           suggestions: [`${name} expects ${expected}`],

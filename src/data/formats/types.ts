@@ -21,7 +21,7 @@ export interface FileHead {
  * checked), or why the record could not be read. `line` is the 1-based physical line where it
  * starts (for a format without lines, its 1-based position).
  */
-export type FormatRecord =
+export type FormatRecord = (
   | {
       line: number;
       id: string;
@@ -30,7 +30,20 @@ export type FormatRecord =
       /** The label as written; absent for an unlabelled format. */
       label?: string;
     }
-  | { line: number; error: string };
+  | { line: number; error: string }
+) &
+  RecordSpan;
+
+/**
+ * How far a record reaches, for formats whose quoted fields may hold line breaks: the reader
+ * takes a record over many lines for a likely broken quote (see `maxRecordLines` in read.ts).
+ */
+export interface RecordSpan {
+  /** Physical lines the record covers (absent: 1). */
+  lines?: number;
+  /** The field holding the most line breaks (a column name, or `field N`), when `lines` > 1. */
+  field?: string;
+}
 
 /** What a format's reader is given besides the file. */
 export interface ReadContext {
