@@ -1,5 +1,9 @@
-import { Command, Errors } from '@oclif/core';
-import { QqpError } from '../errors.js';
+import { statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
+import { Command, Errors, type Interfaces } from '@oclif/core';
+import { QqpError, UsageError } from '../errors.js';
+import { printable } from '../util/text.js';
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
 
 /** What a command says and does on the signals that interrupt it. */
@@ -48,6 +52,46 @@ export async function withInterrupts<R>(
 }
 
 /**
+ * A folder given on the command line is a folder, or can be made one: it, or else the nearest of its
+ * parents that exists, is a folder (not a file). Refused with a UsageError otherwise.
+ */
+export function checkFolderPath(path: string, flag: string): void {
+  let p = resolve(path);
+  for (;;) {
+    let st: ReturnType<typeof statSync>;
+    try {
+      st = statSync(p, { throwIfNoEntry: false });
+    } catch {
+      st = undefined; // ENOTDIR: a parent is a file, found further up
+    }
+    if (st) {
+      if (st.isDirectory()) return;
+      const what =
+        p === resolve(path) ? `${path} is a file, not a folder` : `${path} is inside ${p}, which is a file`;
+      throw new UsageError('NOT_A_FOLDER', `${what} (${flag})`, {
+        suggestions: [`give ${flag} a folder, or a path where one can be created`],
+      });
+    }
+    const parent = dirname(p);
+    if (parent === p) return;
+    p = parent;
+  }
+}
+
+/** An oclif usage error (unknown flag, missing argument, ...) as qqp's `--json` error shape. */
+export function cliErrorJson(err: Errors.CLIError): Record<string, unknown> {
+  // NonExistentFlagsError → USAGE_NON_EXISTENT_FLAGS; a plain CLIError → USAGE.
+  const kind = err.constructor.name.replace(/^CLIParseError$|^CLIError$/, '').replace(/Error$/, '');
+  return {
+    code: kind === '' ? 'USAGE' : `USAGE_${kind.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`,
+    category: 'usage',
+    message: stripVTControlCharacters(err.message),
+    problems: [],
+    suggestions: err.suggestions ?? [],
+  };
+}
+
+/**
  * Base of every qqp command. A command computes a typed result in `execute()`; with `--json` that
  * result is printed as one JSON document, otherwise `render()` shows it for people. Domain errors
  * (QqpError) become a message without a stack trace and an exit code from the one table.
@@ -67,6 +111,18 @@ export abstract class QqpCommand<T> extends Command {
     if (!this.jsonEnabled()) this.render(result);
     if (this.resultExitCode !== 0) process.exitCode = this.resultExitCode;
     return result;
+  }
+
+  /** oclif's parse, then the checks every command shares (`--experiments-dir` must be a folder). */
+  protected override async parse<
+    F extends Interfaces.OutputFlags<Interfaces.FlagInput>,
+    B extends Interfaces.OutputFlags<Interfaces.FlagInput>,
+    A extends Interfaces.OutputArgs<Interfaces.ArgInput>,
+  >(options?: Interfaces.Input<F, B, A>, argv?: string[]): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const parsed = await super.parse<F, B, A>(options, argv);
+    const dir = (parsed.flags as Record<string, unknown>)['experiments-dir'];
+    if (typeof dir === 'string') checkFolderPath(dir, '--experiments-dir');
+    return parsed;
   }
 
   /**
@@ -99,11 +155,26 @@ export abstract class QqpCommand<T> extends Command {
         ? `${err.describe()}\n${err.suggestions.map((s) => `  hint: ${s}`).join('\n')}`
         : err.describe();
       // Printed as is (oclif's handler would wrap long problem lines): message only, no stack trace.
-      process.stderr.write(`Error: ${text}\n`);
+      // Messages quote files (config keys, data lines): no terminal escapes get through.
+      const safe = text
+        .split('\n')
+        .map((line) => printable(line, { keepTabs: true }))
+        .join('\n');
+      process.stderr.write(`Error: ${safe}\n`);
       process.exitCode = exit;
       return;
     }
-    if (err instanceof Errors.CLIError || err instanceof Errors.ExitError) return super.catch(err);
+    if (err instanceof Errors.ExitError) return super.catch(err);
+    if (err instanceof Errors.CLIError) {
+      // oclif's own JSON for its errors is the whole error object, parse context and all (the
+      // config, home folder, package.json): give the one short shape every other error has.
+      if (this.jsonEnabled()) {
+        process.exitCode = err.oclif.exit ?? EXIT_CODES.usage;
+        this.logJson({ error: cliErrorJson(err) });
+        return;
+      }
+      return super.catch(err);
+    }
     // Anything else is a bug in qqp: keep the stack, it is what a bug report needs.
     if (this.jsonEnabled()) {
       process.exitCode = EXIT_CODES.internal;

@@ -6,7 +6,8 @@ export const configFlags = {
   set: Flags.string({
     char: 's',
     multiple: true,
-    description: 'Override a config value, typed by the schema: --set training.batchSize=64 (repeatable)',
+    description:
+      'Override a config value, typed by the schema: --set training.batchSize=64 (repeatable); PATH=null removes the key, so its default applies',
     helpValue: 'PATH=VALUE',
   }),
 };

@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import { formatProblem, type Problem } from '../errors.js';
+import { printable } from '../util/text.js';
 
 /** The one place that draws tables and lists for people; commands pass it rows. */
 
@@ -40,8 +41,9 @@ export function formatShape(shape: unknown): string {
   return String(shape);
 }
 
+/** One line per problem, terminal escapes in quoted file content escaped. */
 export function problemLines(problems: readonly Problem[]): string {
-  return problems.map((p) => `  ${formatProblem(p)}`).join('\n');
+  return problems.map((p) => `  ${printable(formatProblem(p), { keepTabs: true })}`).join('\n');
 }
 
 /** Whether to colour output on `stream`: only on a terminal, and never with NO_COLOR set. */

@@ -41,6 +41,7 @@ export default class Report extends QqpCommand<ReportResult> {
       default: 'report.html',
       helpValue: 'FILE',
     }),
+    force: Flags.boolean({ description: 'Replace --out if it exists' }),
     title: Flags.string({ description: 'Page title' }),
     objective: Flags.string({
       description:
@@ -53,14 +54,17 @@ export default class Report extends QqpCommand<ReportResult> {
   protected async execute(): Promise<ReportResult> {
     const { argv, flags } = await this.parse(Report);
     const out = resolve(flags.out);
-    try {
-      if (statSync(out).isDirectory())
-        throw new UsageError(
-          'REPORT_OUT_DIR',
-          `--out ${flags.out} is a folder; give a file name such as report.html`,
-        );
-    } catch (err) {
-      if (err instanceof UsageError) throw err; // else the file does not exist yet, which is fine
+    const existing = statSync(out, { throwIfNoEntry: false });
+    if (existing?.isDirectory()) {
+      throw new UsageError(
+        'REPORT_OUT_DIR',
+        `--out ${flags.out} is a folder; give a file name such as report.html`,
+      );
+    }
+    if (existing && !flags.force) {
+      throw new UsageError('REPORT_OUT_EXISTS', `--out ${flags.out} already exists; not overwriting it`, {
+        suggestions: ['add --force to replace it, or choose another --out file'],
+      });
     }
     const { listing, runs } = chooseRuns(
       flags['experiments-dir'],

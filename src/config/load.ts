@@ -108,7 +108,7 @@ function mergeChain(
   const { problems } = read;
   const display = src.file;
   read.sources.push(src);
-  problems.push(...src.problems);
+  for (const p of src.problems) problems.push(p); // not push(...): a file may have 100,000s
   if (!src.value) return undefined;
   const value = src.value;
   rebaseDataPaths(value, self.dir, cwd);
@@ -194,6 +194,11 @@ function resolveChain(read: Reading, merged: Plain, named: string, options: Load
   if (problems.some((p) => p.line === undefined && p.message.startsWith('cannot read'))) {
     return { file: named, problems };
   }
+  // Nor does a file whose YAML could not be made into a mapping (aliases past the limit, a list):
+  // its problem says why, and "missing required key" for everything would only mislead.
+  if (problems.length > 0 && read.sources.some((s) => s.value === undefined)) {
+    return { file: named, problems };
+  }
   const { overrides, problems: overrideProblems } = applyOverrides(merged, options.overrides ?? []);
   problems.push(...overrideProblems);
 
@@ -218,7 +223,7 @@ function resolveChain(read: Reading, merged: Plain, named: string, options: Load
   });
 
   const { config, issues } = validateConfig(merged);
-  problems.push(...issues.map(toProblem));
+  for (const issue of issues) problems.push(toProblem(issue));
   // Cross-field checks assume a schema-valid config with defaults filled.
   if (problems.length === 0) problems.push(...checkConfig(config).map(toProblem));
   if (problems.length > 0) return { file: named, problems };

@@ -3,6 +3,7 @@ import type { Problem } from '../errors.js';
 import { type ConfigPath, formatPath, parsePath } from '../util/paths.js';
 import { closestMatch } from '../util/suggest.js';
 import { ConfigSchema } from './schema.js';
+import { outOfRangeMessage, outOfRangeNumbers } from './source.js';
 
 type Schema = Record<string, unknown>;
 
@@ -10,6 +11,7 @@ export interface Override {
   /** As typed: `training.batchSize=64`. */
   text: string;
   path: ConfigPath;
+  /** undefined when the override removed the key (`--set path=null`). */
   value: unknown;
 }
 
@@ -104,9 +106,30 @@ function setIn(target: Schema, path: ConfigPath, value: unknown): string | undef
   return undefined;
 }
 
+/** The YAML spellings of null: `--set path=null` removes the key, as `key: null` does in a file. */
+const NULL_TEXTS = new Set(['null', 'Null', 'NULL', '~']);
+
+/** Removes the key at `path` (nothing to do when it is absent already). */
+function deleteIn(target: Schema, path: ConfigPath): string | undefined {
+  const last = path[path.length - 1]!;
+  if (typeof last === 'number') {
+    return `a list item cannot be removed with null; set the whole list, e.g. --set ${formatPath(path.slice(0, -1))}=[...]`;
+  }
+  let node: unknown = target;
+  for (const seg of path.slice(0, -1)) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string | number, unknown>)[seg];
+  }
+  if (typeof node === 'object' && node !== null && !Array.isArray(node)) {
+    delete (node as Record<string, unknown>)[last];
+  }
+  return undefined;
+}
+
 /**
  * Applies `--set path=value` overrides to a merged config, in order. Values are typed by the
  * schema: a string field keeps the text as is; anything else is read as YAML (64, true, [a, b]).
+ * `null` (or `~`) removes the key, so its default applies (or an optional key is absent).
  */
 export function applyOverrides(
   config: Schema,
@@ -137,10 +160,26 @@ export function applyOverrides(
       });
       continue;
     }
+    if (NULL_TEXTS.has(raw.trim())) {
+      const failure = deleteIn(config, path);
+      if (failure) {
+        problems.push({ source, path: formatPath(path), message: failure });
+        continue;
+      }
+      overrides.push({ text, path, value: undefined });
+      continue;
+    }
     let value: unknown = raw;
     if (!takesOnlyStrings(found.schema)) {
       try {
-        value = YAML.parse(raw);
+        const doc = YAML.parseDocument(raw);
+        if (doc.errors[0]) throw doc.errors[0];
+        const huge = outOfRangeNumbers(doc)[0];
+        if (huge) {
+          problems.push({ source, path: formatPath(path), message: outOfRangeMessage(huge.text) });
+          continue;
+        }
+        value = doc.toJS();
       } catch (err) {
         problems.push({
           source,

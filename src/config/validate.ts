@@ -29,6 +29,7 @@ function got(value: unknown): string {
   if (value === null) return 'null (an empty value)';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value); // JSON would say null
   return JSON.stringify(value);
 }
 

@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import { DataError, NetworkError, QqpError, UsageError } from '../errors.js';
 import type { DatasetEntry } from './datasets.js';
+import { proxyFor, tunnelThrough, viaHttpProxy } from './proxy.js';
 
 /**
  * Downloads a dataset archive, checks its size and SHA-256, and unpacks it. Every byte goes to a
@@ -37,6 +38,8 @@ export interface DownloadOptions {
   timeoutMs?: number;
   /** Redirects followed before giving up (default 5). */
   maxRedirects?: number;
+  /** Largest archive accepted, in bytes (default DEFAULT_MAX_BYTES, 2 GiB). */
+  maxBytes?: number;
   signal?: AbortSignal;
   onEvent?: (event: DownloadEvent) => void;
 }
@@ -67,6 +70,8 @@ export interface DownloadResult {
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_REDIRECTS = 5;
+/** The size cap of a download when none is given: 2 GiB, some 50 times GLUE's QQP archive. */
+export const DEFAULT_MAX_BYTES = 2 * 1024 ** 3;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const SHA256_RE = /^[0-9a-f]{64}$/i;
 
@@ -193,6 +198,7 @@ export async function downloadDataset(
       expectedBytes,
       timeoutMs: options.timeoutMs,
       maxRedirects: options.maxRedirects,
+      maxBytes: options.maxBytes,
       signal: options.signal,
       onEvent: options.onEvent,
     });
@@ -274,6 +280,9 @@ export interface FetchOptions {
   expectedBytes?: number;
   timeoutMs?: number;
   maxRedirects?: number;
+  /** Largest body accepted, in bytes (default 2 GiB): a larger Content-Length is refused before
+   * the transfer, and a body that grows past it (an endless one) is cut off there. */
+  maxBytes?: number;
   signal?: AbortSignal;
   onEvent?: (event: DownloadEvent) => void;
 }
@@ -298,9 +307,16 @@ export async function downloadToFile(
 ): Promise<FetchResult> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const emit = options.onEvent ?? (() => {});
   let current = parseHttpUrl(url, 'the URL');
-  const state = { timedOut: false, received: 0, total: undefined as number | undefined, responded: false };
+  const state = {
+    timedOut: false,
+    received: 0,
+    total: undefined as number | undefined,
+    responded: false,
+    proxy: undefined as URL | undefined,
+  };
 
   const fail = (err: unknown): never => {
     throw transportError(err, current, state, timeoutMs, options.signal);
@@ -364,9 +380,30 @@ export async function downloadToFile(
     );
   }
 
+  if (total !== undefined && total > maxBytes) {
+    res.destroy();
+    throw tooLarge(
+      current.href,
+      `announces ${fmtBytes(total)} bytes, more than`,
+      maxBytes,
+      'nothing was downloaded',
+    );
+  }
+
   const hash = createHash('sha256');
   const meter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
+      if (state.received + chunk.length > maxBytes) {
+        cb(
+          tooLarge(
+            current.href,
+            'sent more than',
+            maxBytes,
+            'the partial download was deleted and nothing was kept',
+          ),
+        );
+        return;
+      }
       hash.update(chunk);
       state.received += chunk.length;
       emit({ type: 'progress', receivedBytes: state.received, totalBytes: total });
@@ -401,19 +438,47 @@ export async function downloadToFile(
   return { url: current.href, bytes: state.received, sha256 };
 }
 
+/** `what` leads to the cap: "announces 5 bytes, more than" or "sent more than". */
+function tooLarge(url: string, what: string, maxBytes: number, outcome: string): DataError {
+  return new DataError(
+    'DOWNLOAD_TOO_LARGE',
+    `${url} ${what} the ${fmtBytes(maxBytes)} bytes allowed (--max-bytes); ${outcome}`,
+    {
+      suggestions: [
+        'check the address: it seems to serve something other than the archive',
+        'if the archive really is that large, raise --max-bytes',
+      ],
+    },
+  );
+}
+
 function request(
   url: URL,
   timeoutMs: number,
-  state: { timedOut: boolean },
+  state: { timedOut: boolean; proxy?: URL | undefined },
   signal: AbortSignal | undefined,
 ): Promise<http.IncomingMessage> {
+  const proxy = proxyFor(url);
+  state.proxy = proxy;
   return new Promise((resolvePromise, reject) => {
-    const mod = url.protocol === 'https:' ? https : http;
-    const req = mod.get(
-      url,
-      { headers: { 'user-agent': 'qqp-cli', 'accept-encoding': 'identity' }, signal },
-      resolvePromise,
-    );
+    const headers = { 'user-agent': 'qqp-cli', 'accept-encoding': 'identity' };
+    let req: http.ClientRequest;
+    if (proxy === undefined) {
+      const mod = url.protocol === 'https:' ? https : http;
+      req = mod.get(url, { headers, signal }, resolvePromise);
+    } else if (url.protocol === 'https:') {
+      // Through a CONNECT tunnel: TLS to the server inside it, as without a proxy. No agent pools
+      // the tunnel, so it is closed after the one response (else it would keep the process alive).
+      const createConnection = tunnelThrough(proxy, url, timeoutMs, signal);
+      req = https.get(
+        url,
+        { headers: { ...headers, connection: 'close' }, signal, createConnection } as https.RequestOptions,
+        resolvePromise,
+      );
+    } else {
+      const via = viaHttpProxy(url, proxy);
+      req = http.get({ ...via, headers: { ...headers, ...via.headers }, signal }, resolvePromise);
+    }
     // The socket timeout stays armed while the body streams, so it also catches a stalled transfer.
     req.setTimeout(timeoutMs, () => {
       state.timedOut = true;
@@ -426,7 +491,13 @@ function request(
 function transportError(
   err: unknown,
   url: URL,
-  state: { timedOut: boolean; received: number; total: number | undefined; responded: boolean },
+  state: {
+    timedOut: boolean;
+    received: number;
+    total: number | undefined;
+    responded: boolean;
+    proxy?: URL | undefined;
+  },
   timeoutMs: number,
   signal: AbortSignal | undefined,
 ): QqpError {
@@ -453,12 +524,17 @@ function transportError(
   const code = (err as NodeJS.ErrnoException).code;
   const why = code ? `${code}: ${(err as Error).message}` : String((err as Error)?.message ?? err);
   if (!state.responded) {
+    const via = state.proxy ? ` through the proxy ${state.proxy.host}` : '';
     return new NetworkError(
       'DOWNLOAD_CONNECT_FAILED',
-      `could not reach ${url.host} for ${url.href} (${why}); nothing was downloaded`,
+      `could not reach ${url.host}${via} for ${url.href} (${why}); nothing was downloaded`,
       {
         cause: err,
-        suggestions: ['check the network connection and retry, or pass a mirror with --url'],
+        suggestions: [
+          state.proxy
+            ? 'check the proxy (HTTPS_PROXY, HTTP_PROXY) and retry, or add the host to NO_PROXY'
+            : 'check the network connection and retry, or pass a mirror with --url',
+        ],
       },
     );
   }

@@ -9,6 +9,7 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { DataError } from '../errors.js';
+import { printable } from '../util/text.js';
 import { detectFormatOf, FORMATS, type FormatName, formatEntry } from './formats/index.js';
 import { LF } from './formats/text.js';
 import type { FileHead, FormatRecord } from './formats/types.js';
@@ -95,8 +96,9 @@ export interface ReadOptions {
 // Format detection
 
 function shown(line: string): string {
-  const s = line.replace(/\t/g, '<TAB>');
-  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+  const short = line.length > 120 ? `${line.slice(0, 117)}...` : line;
+  // A data file's bytes reach the terminal here: escape control characters (terminal escapes).
+  return printable(short.replace(/\t/g, '<TAB>'));
 }
 
 async function checkFile(file: string): Promise<void> {

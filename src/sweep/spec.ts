@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseConfigText } from '../config/source.js';
@@ -226,6 +226,18 @@ export function parseSweepSpec(file: string, text: string, dir: string): SweepSp
         ...locator.locate(['name']),
         message: `sweep name ${quoteName(value.name)} ${problem}`,
         suggestion: `a sweep name becomes part of folder names, at most ${SWEEP_NAME_MAX_LENGTH} characters; for example "${toName(value.name, 'sweep', SWEEP_NAME_MAX_LENGTH)}"`,
+      });
+    }
+  }
+  if (typeof value.base === 'string' && value.base !== '') {
+    // Said here, at the spec's `base:`, rather than as a problem of each trial's config.
+    const baseFile = isAbsolute(value.base) ? value.base : resolve(dir, value.base);
+    const st = statSync(baseFile, { throwIfNoEntry: false });
+    if (!st?.isFile()) {
+      problems.push({
+        ...locator.locate(['base']),
+        message: `cannot read the base config ${value.base} (${st ? 'a folder, not a file' : `no such file: ${baseFile}`})`,
+        suggestion: 'a relative base is read from the folder of the spec',
       });
     }
   }

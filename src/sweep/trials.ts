@@ -4,7 +4,7 @@ import YAML from 'yaml';
 import { checkConfigFile, checkConfigText, displayPath } from '../config/load.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { DATA_PATH_FIELDS } from '../data/schema.js';
-import { ConfigError, type Problem } from '../errors.js';
+import { ConfigError, formatProblem, type Problem } from '../errors.js';
 import { parsePath } from '../util/paths.js';
 import { Rng } from '../util/rng.js';
 import type { ParameterSpace, SweepSpec } from './spec.js';
@@ -116,16 +116,27 @@ export function generateTrials(spec: SweepSpec, specDir: string, cwd: string = p
   const trials: Trial[] = [];
   const seen = new Set<string>();
   const problems: Problem[] = [];
+  // Every trial is checked, so all problems come at once (not one trial's, then the next's after a
+  // fix); the same problem from several trials is said once. A failed trial counts toward the limit.
+  const said = new Set<string>();
+  let failed = 0;
   for (const params of points) {
-    if (trials.length >= limit) break;
+    if (trials.length + failed >= limit) break;
     const paramTexts = Object.entries(params).map(([p, v]) => overrideText(p, v));
     const overrides = [...fixed, ...paramTexts];
     const check = inline
       ? checkConfigText(inline.text, { name: inline.name, baseDir: inline.baseDir, overrides, cwd })
       : checkConfigFile((spec.base as { file: string }).file, { overrides, cwd });
     if (!check.loaded) {
-      for (const p of check.problems) problems.push(relocate(p, spec, inline?.name));
-      break; // one trial's problems say what is wrong with them all
+      failed++;
+      for (const p of check.problems) {
+        const located = relocate(p, spec, inline?.name);
+        const text = formatProblem(located);
+        if (said.has(text)) continue;
+        said.add(text);
+        problems.push(located);
+      }
+      continue;
     }
     const config = check.loaded.config;
     if (inline) {

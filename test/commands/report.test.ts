@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli, runCliJson } from '../helpers/cli.js';
@@ -59,5 +59,20 @@ describe('qqp report', () => {
     ]);
     assert.equal(empty.code, 6);
     assert.match(empty.stderr, /no runs to report on/);
+  });
+
+  it('refuses an existing --out file (exit 2, left as it was) unless --force', () => {
+    const { dir } = standardExperiments();
+    const out = join(tempDir(), 'mine.html');
+    writeFileSync(out, 'my own page\n');
+    const refused = runCli(['report', '--experiments-dir', dir, '--out', out]);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /^Error: --out .*mine\.html already exists; not overwriting it$/m);
+    assert.match(refused.stderr, /hint: add --force to replace it/);
+    assert.doesNotMatch(refused.stderr, /^ {4}at /m);
+    assert.equal(readFileSync(out, 'utf8'), 'my own page\n');
+    const forced = runCli(['report', '--experiments-dir', dir, '--out', out, '--force']);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(readFileSync(out, 'utf8'), /<html/i);
   });
 });

@@ -48,7 +48,7 @@ function interrupt(
   });
 }
 
-describe('qqp data download on SIGINT', () => {
+describe('qqp data download on SIGINT or SIGTERM', () => {
   let server: FixtureServer;
   before(async () => {
     // A transfer that announces its size, sends a few bytes, then waits: Ctrl-C comes mid-transfer.
@@ -56,27 +56,32 @@ describe('qqp data download on SIGINT', () => {
   });
   after(() => server?.close());
 
-  it('stops the transfer, removes the partial download and exits 130', { timeout: 60_000 }, async () => {
-    const dir = join(tmp, 'download');
-    const r = await interrupt(
-      [
-        'data',
-        'download',
-        'glue-qqp',
-        '--url',
-        `${server.url}/stall/big.zip`,
-        '--sha256',
-        'c'.repeat(64),
-        '--dir',
-        dir,
-      ],
-      /size: /,
-    );
-    assert.ok(r.sent, r.stderr);
-    assert.equal(r.code, 130, r.stderr);
-    assert.match(r.stderr, /interrupted: the partial download was removed/);
-    assert.deepEqual(existsSync(dir) ? readdirSync(dir, { recursive: true }) : [], []);
-  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${signal}: stops the transfer, removes the partial download and exits 130`, {
+      timeout: 60_000,
+    }, async () => {
+      const dir = join(tmp, `download-${signal}`);
+      const r = await interrupt(
+        [
+          'data',
+          'download',
+          'glue-qqp',
+          '--url',
+          `${server.url}/stall/big.zip`,
+          '--sha256',
+          'c'.repeat(64),
+          '--dir',
+          dir,
+        ],
+        /size: /,
+        signal,
+      );
+      assert.ok(r.sent, r.stderr);
+      assert.equal(r.code, 130, r.stderr);
+      assert.match(r.stderr, /interrupted: the partial download was removed/);
+      assert.deepEqual(existsSync(dir) ? readdirSync(dir, { recursive: true }) : [], []);
+    });
+  }
 });
 
 describe('qqp sweep on SIGINT', () => {

@@ -391,6 +391,50 @@ describe('downloadDataset', () => {
     assert.equal(existsSync(dir), false);
   });
 
+  it('an endless body is cut off at maxBytes, a data error, and keeps nothing', TIMEOUT, async () => {
+    const dir = freshDir();
+    let received = 0;
+    const err = await rejectsWith(
+      downloadDataset(qqp(), {
+        dir,
+        url: `${server.url}/endless`,
+        sha256: 'c'.repeat(64),
+        maxBytes: 100_000,
+        timeoutMs: 10_000,
+        onEvent: (e) => {
+          if (e.type === 'progress') received = e.receivedBytes;
+        },
+      }),
+      DataError,
+      'DOWNLOAD_TOO_LARGE',
+    );
+    assert.match(
+      err.message,
+      /sent more than the 100,000 bytes allowed \(--max-bytes\); the partial download was deleted/,
+    );
+    assert.ok(received <= 100_000, `${received} bytes taken`);
+    assert.equal(existsSync(dir), false);
+  });
+
+  it('a Content-Length above maxBytes is refused before the transfer', TIMEOUT, async () => {
+    const dir = freshDir();
+    const events: DownloadEvent[] = [];
+    const err = await rejectsWith(
+      downloadDataset(qqp(), {
+        dir,
+        url: `${server.url}/huge`,
+        sha256: 'c'.repeat(64),
+        timeoutMs: 10_000,
+        onEvent: (e) => events.push(e),
+      }),
+      DataError,
+      'DOWNLOAD_TOO_LARGE',
+    );
+    assert.match(err.message, /announces 1,000,000,000,000 bytes, more than the 2,147,483,648 bytes allowed/);
+    assert.equal(events.filter((e) => e.type === 'progress').length, 0);
+    assert.equal(existsSync(dir), false);
+  });
+
   it('a file that is not a zip is a data error and keeps nothing', TIMEOUT, async () => {
     const dir = freshDir();
     const err = await rejectsWith(
@@ -647,7 +691,14 @@ describe('qqp data download (CLI)', () => {
     },
   );
 
-  const failures: { what: string; path: string; sha?: string; exit: number; message: RegExp }[] = [
+  const failures: {
+    what: string;
+    path: string;
+    sha?: string;
+    extra?: string[];
+    exit: number;
+    message: RegExp;
+  }[] = [
     {
       what: 'a checksum mismatch',
       path: 'files/ok.zip',
@@ -658,6 +709,14 @@ describe('qqp data download (CLI)', () => {
     { what: 'a dropped connection', path: 'drop/ok.zip', exit: 7, message: /connection to .* broke after/ },
     { what: 'an HTTP 404', path: 'status/404', exit: 7, message: /answered 404/ },
     { what: 'a corrupt zip', path: 'files/not-a-zip.zip', exit: 4, message: /not a readable zip/ },
+    {
+      what: 'an endless body past --max-bytes',
+      path: 'endless',
+      sha: 'c'.repeat(64),
+      extra: ['--max-bytes', '50000'],
+      exit: 4,
+      message: /sent more than the 50,000 bytes allowed \(--max-bytes\)/,
+    },
   ];
   for (const f of failures) {
     it(`${f.what}: non-zero exit, one clear message, no stack, nothing kept`, TIMEOUT, () => {
@@ -673,6 +732,7 @@ describe('qqp data download (CLI)', () => {
         sum,
         '--dir',
         dir,
+        ...(f.extra ?? []),
       ]);
       assert.equal(r.code, f.exit, r.stderr);
       // oclif wraps the message over lines prefixed with " ›"; read it as one paragraph.

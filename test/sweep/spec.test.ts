@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
+import { DATA_PATH_FIELDS } from '../../src/data/schema.js';
 import { ConfigError, formatProblem } from '../../src/errors.js';
 import { loadSweepSpec, metricKey, parseSweepSpec } from '../../src/sweep/spec.js';
 import { generateTrials } from '../../src/sweep/trials.js';
+import { isInside } from '../../src/util/names.js';
 import { PROJECT_ROOT } from '../helpers/cli.js';
 
 const DIR = join(PROJECT_ROOT, 'test', 'fixtures', 'configs');
@@ -67,6 +70,18 @@ describe('sweep spec', () => {
     );
   });
 
+  it("a base config that is not there is reported at the spec's base:", () => {
+    const text =
+      'name: s\nbase: nope.yaml\nparameters:\n  training.batchSize: { values: [16] }\nmetric: validation.loss\n';
+    assert.deepEqual(problems(text), [
+      `s.yaml:2:7 base: cannot read the base config nope.yaml (no such file: ${join(DIR, 'nope.yaml')}) (a relative base is read from the folder of the spec)`,
+    ]);
+    assert.match(
+      problems(text.replace('nope.yaml', '.'))[0] ?? '',
+      /^s\.yaml:2:7 base: cannot read the base config \. \(a folder, not a file\)/,
+    );
+  });
+
   it('refuses ranges a strategy cannot use', () => {
     const grid = problems(
       'base: tiny.yaml\nparameters:\n  training.optimizer.learningRate: { min: 0.001, max: 0.1 }\nmetric: loss\n',
@@ -107,6 +122,40 @@ describe('configs/sweeps/', () => {
       const spec = loadSweepSpec(join(dir, f), PROJECT_ROOT);
       const trials = generateTrials(spec, dir, PROJECT_ROOT);
       assert.ok(trials.length > 0, `${f} gives no trials`);
+    }
+  });
+
+  it('every shipped spec needs only what the package ships (configs/ and data/)', () => {
+    const shipped = (
+      JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { files: string[] }
+    ).files;
+    assert.ok(shipped.includes('configs') && shipped.includes('data'), shipped.join(', '));
+    // The two folders alone, as an installed package has them, without test/ beside them.
+    const root = mkdtempSync(join(tmpdir(), 'qqp-shipped-'));
+    try {
+      for (const d of ['configs', 'data']) cpSync(join(PROJECT_ROOT, d), join(root, d), { recursive: true });
+      const dir = join(root, 'configs', 'sweeps');
+      for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml'))) {
+        const spec = loadSweepSpec(join(dir, f), root);
+        if ('file' in spec.base)
+          assert.ok(isInside(join(root, 'configs'), spec.base.file), `${f}: base ${spec.base.file}`);
+        const trials = generateTrials(spec, dir, root);
+        assert.ok(trials.length > 0, `${f} gives no trials`);
+        for (const t of trials) {
+          for (const field of DATA_PATH_FIELDS) {
+            const p = t.config.data[field];
+            if (typeof p !== 'string') continue;
+            const abs = resolve(root, p);
+            assert.ok(
+              isInside(join(root, 'data'), abs) || isInside(join(root, 'configs'), abs),
+              `${f}: data.${field} ${p}`,
+            );
+            assert.ok(existsSync(abs), `${f}: data.${field} ${p} is not shipped`);
+          }
+        }
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

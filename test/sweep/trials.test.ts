@@ -81,6 +81,26 @@ describe('trial generation', () => {
     }
   });
 
+  it("reports every trial's problems at once, each once, where the spec writes them", () => {
+    // Grid order: (0.1, 0) fails on batchSize, (0.1, 16) is fine, (-1, 0) fails on both, (-1, 16)
+    // on learningRate: the first failing trial alone would hide the learning rate.
+    const text =
+      'base: tiny.yaml\nparameters:\n  training.optimizer.learningRate: { values: [0.1, -1] }\n' +
+      '  training.batchSize: { values: [0, 16] }\nmetric: validation.loss\n';
+    try {
+      generateTrials(parseSweepSpec('s.yaml', text, DIR), DIR);
+      assert.fail('expected a ConfigError');
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      const lines = err.problems.map(formatProblem);
+      assert.deepEqual(lines, [
+        's.yaml:4:3 training.batchSize: must be an integer >= 1 (got 0)',
+        's.yaml:3:3 training.optimizer.learningRate: must be a number > 0 (got -1)',
+      ]);
+      assert.match(err.message, /2 problems in the sweep's trial configs/);
+    }
+  });
+
   it('refuses a metric the epochs do not record', () => {
     const text =
       'base: tiny.yaml\nparameters:\n  training.batchSize: { values: [16] }\nmetric: validation.f1\n';

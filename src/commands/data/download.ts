@@ -3,7 +3,7 @@ import { QqpCommand } from '../../cli/base.js';
 import { EXIT_CODES } from '../../cli/exit-codes.js';
 import { DownloadProgress, downloadedFilesTable } from '../../cli/views/download.js';
 import { datasetNames, getDataset, listDatasets } from '../../data/datasets.js';
-import { type DownloadResult, downloadDataset } from '../../data/download.js';
+import { DEFAULT_MAX_BYTES, type DownloadResult, downloadDataset } from '../../data/download.js';
 
 const KNOWN = listDatasets()
   .map((d) => `  ${d.name}  ${d.description}\n    ${d.url}`)
@@ -49,38 +49,43 @@ ${KNOWN}`;
       min: 1,
       description: 'give up when the server sends nothing for this long',
     }),
+    'max-bytes': Flags.integer({
+      helpValue: 'BYTES',
+      default: DEFAULT_MAX_BYTES,
+      min: 1,
+      description:
+        'largest archive accepted (default 2 GiB): a larger Content-Length is refused before the transfer, and a longer body is cut off and deleted',
+    }),
   };
 
   protected async execute(): Promise<DownloadResult> {
     const { args, flags } = await this.parse(DataDownload);
     const dataset = getDataset(args.dataset);
     const progress = new DownloadProgress(process.stderr);
-    // Ctrl-C: stop the transfer and let the library delete what it wrote.
-    return this.interruptible(
-      async (signal) => {
-        try {
-          return await downloadDataset(dataset, {
-            dir: flags.dir,
-            url: flags.url,
-            sha256: flags.sha256,
-            force: flags.force,
-            timeoutMs: flags.timeout * 1000,
-            signal,
-            onEvent: (e) => progress.handle(e),
-          });
-        } catch (err) {
-          progress.stop();
-          if (signal.aborted) {
-            this.note('interrupted: the partial download was removed');
-            this.exit(EXIT_CODES.interrupted);
-          }
-          throw err;
-        } finally {
-          progress.stop();
+    // Ctrl-C or SIGTERM: stop the transfer and let the library delete what it wrote.
+    return this.interruptible(async (signal) => {
+      try {
+        return await downloadDataset(dataset, {
+          dir: flags.dir,
+          url: flags.url,
+          sha256: flags.sha256,
+          force: flags.force,
+          timeoutMs: flags.timeout * 1000,
+          maxBytes: flags['max-bytes'],
+          signal,
+          onEvent: (e) => progress.handle(e),
+        });
+      } catch (err) {
+        progress.stop();
+        if (signal.aborted) {
+          this.note('interrupted: the partial download was removed');
+          this.exit(EXIT_CODES.interrupted);
         }
-      },
-      { signals: ['SIGINT'] },
-    );
+        throw err;
+      } finally {
+        progress.stop();
+      }
+    });
   }
 
   protected render(result: DownloadResult): void {
