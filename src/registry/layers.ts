@@ -378,8 +378,11 @@ export function pretrainedLayers(
 ): { path: ConfigPath; outputDim: number | undefined; pretrained: PretrainedConfig }[] {
   const found: { path: ConfigPath; outputDim: number | undefined; pretrained: PretrainedConfig }[] = [];
   const walk = (v: unknown, path: ConfigPath): void => {
-    if (Array.isArray(v)) v.forEach((item, i) => walk(item, [...path, i]));
-    else if (typeof v === 'object' && v !== null) {
+    if (Array.isArray(v)) {
+      v.forEach((item, i) => {
+        walk(item, [...path, i]);
+      });
+    } else if (typeof v === 'object' && v !== null) {
       const o = v as Record<string, unknown>;
       if (o.type === embedding.name && typeof o.pretrained === 'object' && o.pretrained !== null) {
         found.push({
