@@ -11,7 +11,7 @@ export interface PretrainedEmbeddingArgs {
   tunedIds?: number[];
   maskZero?: boolean;
   name?: string;
-  /** Initial weights: the frozen table `[inputDim, outputDim]` (zero at tuned ids), then the tuned rows. */
+  /** Initial weights in tfjs' order (trainable first): the tuned rows (if any), then the frozen table (zero at tuned ids). */
   weights?: tfc.Tensor[];
 }
 

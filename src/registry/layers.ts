@@ -358,9 +358,10 @@ const embedding = layer({
       maskZero: p.maskZero,
       ...(full
         ? {
+            // tfjs orders a layer's weights trainable first.
             weights: [
-              tfc.tensor2d(full.frozen, [inputDim, outputDim]),
               ...(tunedIds.length ? [tfc.tensor2d(full.tuned, [tunedIds.length, outputDim])] : []),
+              tfc.tensor2d(full.frozen, [inputDim, outputDim]),
             ],
           }
         : {}),
