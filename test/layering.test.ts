@@ -15,7 +15,7 @@ import { PROJECT_ROOT } from './helpers/cli.js';
 const LAYERS: readonly (readonly string[])[] = [
   ['util', 'errors'],
   ['backend', 'data'],
-  ['layers'],
+  ['layers', 'embeddings'],
   ['registry'],
   ['config'],
   ['model'],

@@ -1,6 +1,8 @@
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { DATA_PATH_FIELDS } from '../data/schema.js';
+import { isVectorPackage } from '../embeddings/source.js';
 import { ConfigError, type Problem } from '../errors.js';
+import { pretrainedLayers } from '../registry/layers.js';
 import { type ConfigPath, formatPath, startsWith } from '../util/paths.js';
 import { checkConfig } from './checks.js';
 import { applyOverrides, type Override } from './overrides.js';
@@ -59,8 +61,18 @@ export function deepMerge(base: Plain, over: Plain): Plain {
   return out;
 }
 
-/** Data paths in a file are relative to its folder `dir`; rebase them to `cwd` so merged configs agree. */
+/**
+ * Data paths in a file are relative to its folder `dir`; rebase them to `cwd` so merged configs
+ * agree. So are the files of pretrained vectors (`pretrained.source` of a layer; a package name is
+ * not a path).
+ */
 function rebaseDataPaths(value: Plain, dir: string, cwd: string): void {
+  for (const { pretrained } of pretrainedLayers(value.model)) {
+    const p = pretrained.source;
+    if (typeof p === 'string' && p !== '' && !isAbsolute(p) && !isVectorPackage(p)) {
+      pretrained.source = displayPath(resolve(dir, p), cwd);
+    }
+  }
   const data = value.data;
   if (!isPlainObject(data)) return;
   for (const field of DATA_PATH_FIELDS) {

@@ -13,7 +13,7 @@ import { type PairRow, type ReadReport, readPairs } from './read.js';
 import type { DataConfig, EncodingConfig, SplitConfig, TokenizerConfig, VocabularyConfig } from './schema.js';
 import { checkSplitFractions, DEFAULT_SPLIT, type Splits, splitRows } from './split.js';
 import { DEFAULT_TOKENIZER, Tokenizer } from './tokenizer.js';
-import { DEFAULT_VOCABULARY, Vocabulary } from './vocabulary.js';
+import { countTokens, DEFAULT_VOCABULARY, Vocabulary } from './vocabulary.js';
 
 export interface LoadedDataset {
   splits: Splits<PairRow>;
@@ -114,6 +114,18 @@ export async function loadDataset(data: DataInput, options: LoadOptions = {}): P
   return { splits, reports, fingerprint, mode: data.source !== undefined ? 'source' : 'files' };
 }
 
+/** Token counts of the training rows (both questions), as the vocabulary would count them. */
+export function trainTokenCounts(
+  rows: readonly PairRow[],
+  tokenizerConfig: Partial<TokenizerConfig> | undefined,
+): Map<string, number> {
+  const tokenizer = new Tokenizer({ ...DEFAULT_TOKENIZER, ...tokenizerConfig });
+  const counts = new Map<string, number>();
+  for (const row of rows)
+    countTokens([tokenizer.tokenize(row.question1), tokenizer.tokenize(row.question2)], counts);
+  return counts;
+}
+
 export interface PreparedDataset {
   tokenizer: Tokenizer;
   vocabulary: Vocabulary;
@@ -132,7 +144,11 @@ export interface PreparedDataset {
 export function prepareDataset(
   splits: Splits<PairRow>,
   data: Pick<DataInput, 'tokenizer' | 'vocabulary' | 'encoding'>,
-  options: { vocabulary?: Vocabulary } = {},
+  options: {
+    vocabulary?: Vocabulary;
+    /** When building the vocabulary: a further test a token must pass (see Vocabulary.fromCounts). */
+    keepToken?: (token: string, count: number) => boolean;
+  } = {},
 ): PreparedDataset {
   const encoding = { ...DEFAULT_ENCODING, ...data.encoding };
   let vocabulary = options.vocabulary;
@@ -177,6 +193,7 @@ export function prepareDataset(
       counts,
       { ...DEFAULT_VOCABULARY, ...data.vocabulary },
       tokenizer.config,
+      options.keepToken,
     );
     const map = new Int32Array(seen.length);
     for (const [t, id] of provisional) map[id] = vocab.idOf(t);

@@ -54,6 +54,12 @@ export const TokenizerSchema = Type.Object(
       default: 'keep',
       description: 'keep numbers as they are, replace each by <num>, or split them into single digits',
     }),
+    contractions: Type.Optional(
+      StringEnum(['keep', 'split'] as const, {
+        description:
+          "keep (default): don't stays one token; split: as GloVe's tokens, don't → do n't, it's → it 's (also 're 've 'll 'd 'm)",
+      }),
+    ),
   },
   { ...strict, default: {}, description: 'How questions become tokens' },
 );
@@ -71,6 +77,13 @@ export const VocabularySchema = Type.Object(
       description:
         'Size of the vocabulary including the reserved ids (0 padding, 1 out-of-vocabulary, 2 separator)',
     }),
+    oovMinCount: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          'With pretrained vectors (embedding.pretrained): keep a word without a vector only when seen at least this many times (unset: as minCount)',
+      }),
+    ),
   },
   { ...strict, default: {}, description: 'Vocabulary built from the training split only' },
 );

@@ -8,7 +8,8 @@
  * - Han, Hiragana and Katakana characters one token each (those scripts do not separate words);
  * - URLs (`http://...`, `www....`) reduced to their word parts, never punctuation, so that a link
  *   does not fill a question's token budget with `/` and `.`;
- * - every other non-space character is punctuation: a token of its own, or dropped.
+ * - every other non-space character is punctuation: a token of its own, or dropped;
+ * - with `contractions: split`, a word's clitic is split off as in GloVe: `don't` → `do`, `n't`.
  * Whitespace is any Unicode white space.
  */
 import type { TokenizerConfig } from './schema.js';
@@ -73,7 +74,9 @@ export class Tokenizer {
     for (const m of piece.matchAll(TOKEN_RE)) {
       const [, url, num, word, cjk] = m;
       if (word !== undefined) {
-        out.push(word.includes('’') ? word.replaceAll('’', "'") : word);
+        const w = word.includes('’') ? word.replaceAll('’', "'") : word;
+        if (this.config.contractions === 'split' && w.includes("'")) splitContraction(w, out);
+        else out.push(w);
       } else if (num !== undefined) {
         if (numbers === 'keep') out.push(num);
         else if (numbers === 'token') out.push(NUM_TOKEN);
@@ -96,6 +99,15 @@ export class Tokenizer {
 }
 
 const WHITESPACE_RE = /\s+/u;
+// GloVe's (Penn Treebank's) clitics: don't → do n't, it's → it 's, we're → we 're.
+const CONTRACTION_RE = /^(.+?)(n't|'s|'re|'ve|'ll|'d|'m)$/u;
+
+/** Pushes a word with an apostrophe, its clitic split off as GloVe's tokens do. */
+function splitContraction(word: string, out: string[]): void {
+  const m = CONTRACTION_RE.exec(word);
+  if (m) out.push(m[1]!, m[2]!);
+  else out.push(word);
+}
 // ? . , ! : ; ) "
 const TRAILING_MARKS = [0x3f, 0x2e, 0x2c, 0x21, 0x3a, 0x3b, 0x29, 0x22];
 

@@ -67,10 +67,14 @@ export class Vocabulary {
     counts: Map<string, number>,
     config: Partial<VocabularyConfig> = {},
     tokenizerConfig: TokenizerConfig = DEFAULT_TOKENIZER,
+    /** A further test a token must pass (e.g. has a pretrained vector, or is frequent). */
+    keep?: (token: string, count: number) => boolean,
   ): Vocabulary {
     const cfg = { ...DEFAULT_VOCABULARY, ...config };
     const reserved = new Set<string>(RESERVED_TOKENS);
-    const kept = [...counts].filter(([t, c]) => c >= cfg.minCount && !reserved.has(t));
+    const kept = [...counts].filter(
+      ([t, c]) => c >= cfg.minCount && !reserved.has(t) && (keep === undefined || keep(t, c)),
+    );
     kept.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     const room = Math.max(0, cfg.maxSize - RESERVED_TOKENS.length);
     const chosen = kept.slice(0, room);
@@ -155,7 +159,8 @@ export class Vocabulary {
       typeof t.lowercase !== 'boolean' ||
       typeof t.splitPunctuation !== 'boolean' ||
       !['NFKC', 'NFC', 'none'].includes(t.normalize as string) ||
-      !['keep', 'token', 'digits'].includes(t.numbers as string)
+      !['keep', 'token', 'digits'].includes(t.numbers as string) ||
+      ![undefined, 'keep', 'split'].includes(t.contractions)
     ) {
       return bad('tokenizer settings are missing or invalid');
     }

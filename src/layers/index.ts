@@ -1,6 +1,7 @@
 import * as tfc from '@tensorflow/tfjs-core';
 import { AbsDifference } from './abs-difference.js';
 import { FusedGRU, FusedLSTM } from './fused-rnn.js';
+import { PretrainedEmbedding } from './pretrained-embedding.js';
 
 /**
  * qqp's own tfjs Layer classes. Each is known to tfjs' serializer by a qqp-specific class name,
@@ -8,7 +9,7 @@ import { FusedGRU, FusedLSTM } from './fused-rnn.js';
  * function that every model build and every model load calls (a Bidirectional deserializes its
  * inner layer while it is being constructed, so registration must come before building, too).
  */
-export const layerClasses = [FusedLSTM, FusedGRU, AbsDifference] as const;
+export const layerClasses = [FusedLSTM, FusedGRU, AbsDifference, PretrainedEmbedding] as const;
 
 let registered = false;
 
@@ -21,3 +22,4 @@ export function registerLayerClasses(): void {
 
 export { AbsDifference } from './abs-difference.js';
 export { FusedGRU, FusedLSTM, type FusedRnnArgs } from './fused-rnn.js';
+export { PretrainedEmbedding, type PretrainedEmbeddingArgs } from './pretrained-embedding.js';

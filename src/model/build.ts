@@ -3,12 +3,15 @@ import type { ResolvedConfig } from '../config/schema.js';
 import { sequenceLength } from '../data/encode.js';
 import type { Problem } from '../errors.js';
 import { buildModelShape, kerasNames, type LayersModel } from '../registry/models.js';
+import type { BuildContext } from '../registry/types.js';
 import type { ConfigPath } from '../util/paths.js';
 
 export interface BuildOptions {
   /** Rows of the embedding table: the vocabulary's size. */
   vocabSize: number;
   locate?: (path: ConfigPath) => Omit<Problem, 'message'>;
+  /** Pretrained vectors by source (see BuildContext.pretrained). */
+  pretrained?: BuildContext['pretrained'];
 }
 
 /**
@@ -37,9 +40,26 @@ export function buildModel(config: ResolvedConfig, options: BuildOptions): Layer
     layerName: kerasNames(),
     sequenceLength: sequenceLength(config.data.encoding),
     ...(options.locate ? { locate: options.locate } : {}),
+    ...(options.pretrained ? { pretrained: options.pretrained } : {}),
   });
 }
 
-export function buildFromLoaded(loaded: LoadedConfig, vocabSize: number): LayersModel {
-  return buildModel(loaded.config, { vocabSize, locate: (p) => loaded.locate(p) });
+/** Only the dimension of each pretrained source (a build without data). */
+export function dimsLookup(dims: ReadonlyMap<string, number>): NonNullable<BuildContext['pretrained']> {
+  return (source) => {
+    const dim = dims.get(source);
+    return dim === undefined ? undefined : { dim };
+  };
+}
+
+export function buildFromLoaded(
+  loaded: LoadedConfig,
+  vocabSize: number,
+  pretrained?: BuildContext['pretrained'],
+): LayersModel {
+  return buildModel(loaded.config, {
+    vocabSize,
+    locate: (p) => loaded.locate(p),
+    ...(pretrained ? { pretrained } : {}),
+  });
 }

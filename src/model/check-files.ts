@@ -1,7 +1,8 @@
 import { useInspectionBackend } from '../backend/index.js';
 import { checkConfigFile, type LoadOptions } from '../config/load.js';
 import { type Problem, QqpError } from '../errors.js';
-import { buildFromLoaded } from './build.js';
+import { buildFromLoaded, dimsLookup } from './build.js';
+import { checkPretrained } from './pretrained.js';
 
 export interface FileValidation {
   file: string;
@@ -32,9 +33,13 @@ export async function validateConfigFiles(
         await useInspectionBackend();
         backendReady = true;
       }
+      const pretrained = await checkPretrained(check.loaded);
+      problems.push(...pretrained.problems);
       try {
-        const model = buildFromLoaded(check.loaded, check.loaded.config.data.vocabulary.maxSize);
-        model.dispose();
+        if (pretrained.problems.length === 0) {
+          const { maxSize } = check.loaded.config.data.vocabulary;
+          buildFromLoaded(check.loaded, maxSize, dimsLookup(pretrained.dims)).dispose();
+        }
       } catch (err) {
         if (!(err instanceof QqpError)) throw err;
         problems.push(

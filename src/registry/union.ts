@@ -6,9 +6,16 @@ export function entryConfigSchema<N extends string, P extends TObject>(entry: {
   description: string;
   params: P;
 }): TObject {
+  // A conditional default (`if`/`else` of the parameters, e.g. embedding's outputDim) is kept.
+  const { if: cond, else: no } = entry.params as TObject & Record<'if' | 'else', unknown>;
   return Type.Object(
     { type: Type.Literal(entry.name, { description: entry.description }), ...entry.params.properties },
-    { additionalProperties: false, description: entry.description },
+    {
+      additionalProperties: false,
+      description: entry.description,
+      ...(cond === undefined ? {} : { if: cond }),
+      ...(no === undefined ? {} : { else: no }),
+    },
   );
 }
 

@@ -8,7 +8,9 @@ import { type LoadedConfig, loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { DATA_PATH_FIELDS } from '../data/schema.js';
 import { Vocabulary } from '../data/vocabulary.js';
+import { isVectorPackage } from '../embeddings/source.js';
 import { RunError } from '../errors.js';
+import { pretrainedLayers } from '../registry/layers.js';
 import { removeFileLeftovers, replaceDirAtomic, writeFileAtomic, writeJsonAtomic } from './atomic.js';
 import {
   CHECKPOINT_FILES,
@@ -81,6 +83,10 @@ export function configForRunFolder(config: ResolvedConfig, runDir: string, cwd: 
   for (const field of DATA_PATH_FIELDS) {
     const p = copy.data[field];
     if (typeof p === 'string' && !isAbsolute(p)) copy.data[field] = relative(runDir, resolve(cwd, p));
+  }
+  for (const { pretrained } of pretrainedLayers(copy.model)) {
+    const p = pretrained.source;
+    if (!isAbsolute(p) && !isVectorPackage(p)) pretrained.source = relative(runDir, resolve(cwd, p));
   }
   return copy;
 }

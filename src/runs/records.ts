@@ -53,6 +53,34 @@ export interface RunMeta {
   };
   /** The sweep and trial the run belongs to; `attempt`: the trial's attempt this session is (1 first). */
   sweep?: { id: string; trial: string; attempt?: number };
+  /** Pretrained vectors the embedding tables started from, one per source. */
+  embeddings?: EmbeddingsRecord[];
+}
+
+/** The pretrained vectors of a run (run.json's embeddings): where from, and how much they cover. */
+export interface EmbeddingsRecord {
+  /** As the config names it (a file path or a package name). */
+  source: string;
+  /** The file read. */
+  file: string;
+  sha256: string;
+  dim: number;
+  trainable: boolean;
+  oov: 'random' | 'zeros' | 'shared';
+  /** Words in the source. */
+  sourceWords: number;
+  /** Vocabulary words (reserved ids not counted) and how many have a vector. */
+  vocabularyWords: number;
+  vocabularyFound: number;
+  vocabularyCoverage: number;
+  /** Token occurrences of the training split and how many of them have a vector. */
+  trainTokens: number;
+  trainTokensFound: number;
+  trainTokenCoverage: number;
+  /** Rows trained although the table is frozen (<oov>, <sep>, words without a vector). */
+  tunedRows: number;
+  /** Read from the qqp cache (no pass over the source). */
+  cached: boolean;
 }
 
 /**
@@ -196,4 +224,14 @@ export interface EvaluationResult extends EvaluationMetrics {
   evaluatedAt: string;
   /** The file the result was saved to, inside the run folder (null with `save: false`). */
   savedTo: string | null;
+}
+
+/** One line about a run's pretrained vectors (train.log and the train command). */
+export function describeEmbeddings(e: EmbeddingsRecord): string {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  return (
+    `embeddings: ${e.source} (sha256 ${e.sha256.slice(0, 12)}, ${e.dim}d, ${e.trainable ? 'fine-tuned' : 'frozen'}, oov ${e.oov}` +
+    `${e.cached ? ', cached' : ''}): vectors for ${pct(e.vocabularyCoverage)} of the vocabulary (${e.vocabularyFound}/${e.vocabularyWords} words) ` +
+    `and ${pct(e.trainTokenCoverage)} of training tokens; ${e.tunedRows} trainable rows`
+  );
 }

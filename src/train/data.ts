@@ -1,8 +1,18 @@
 import type { ResolvedConfig } from '../config/schema.js';
 import type { EncodedPairs } from '../data/encode.js';
-import { type LoadedDataset, loadDataset, type PreparedDataset, prepareDataset } from '../data/load.js';
-import type { Vocabulary } from '../data/vocabulary.js';
+import {
+  type LoadedDataset,
+  loadDataset,
+  type PreparedDataset,
+  prepareDataset,
+  trainTokenCounts,
+} from '../data/load.js';
+import { RESERVED_TOKENS, type Vocabulary } from '../data/vocabulary.js';
+import { coverageOf, type LoadedVectors, loadVectors } from '../embeddings/load.js';
+import { type PretrainedTable, pretrainedTable } from '../embeddings/table.js';
 import { TrainingError } from '../errors.js';
+import { pretrainedLayers } from '../registry/layers.js';
+import type { EmbeddingsRecord } from '../runs/records.js';
 
 /** The data a run trains on, and the split its per-epoch val_* figures come from. */
 export interface TrainingData {
@@ -10,15 +20,60 @@ export interface TrainingData {
   prepared: PreparedDataset;
   validation: EncodedPairs | null;
   validationSplit: 'validation' | 'test' | 'none';
+  /** Embedding tables from pretrained vectors, by source, laid out for the vocabulary. */
+  pretrained: Map<string, PretrainedTable>;
+  /** What run.json records of each source. */
+  embeddings: EmbeddingsRecord[];
 }
 
-/** Reads and encodes the config's data (with a resumed run's own vocabulary when given). */
+export interface TrainingDataOptions {
+  /** The embeddings cache folder (default: embeddings' cacheDir()). */
+  cacheDir?: string;
+}
+
+/**
+ * Reads and encodes the config's data (with a resumed run's own vocabulary when given). With
+ * pretrained vectors, the training tokens are counted first, their vectors loaded (cached), and the
+ * vocabulary built from words with a vector plus words without one seen `oovMinCount` times
+ * (none with `oov: shared`).
+ */
 export async function prepareTrainingData(
   config: ResolvedConfig,
   vocabulary?: Vocabulary,
+  options: TrainingDataOptions = {},
 ): Promise<TrainingData> {
   const dataset = await loadDataset(config.data);
-  const prepared = prepareDataset(dataset.splits, config.data, vocabulary ? { vocabulary } : {});
+  const layers = pretrainedLayers(config.model);
+  const vectors = new Map<string, LoadedVectors>();
+  let counts: Map<string, number> | undefined;
+  let keepToken: ((token: string, count: number) => boolean) | undefined;
+  if (layers.length > 0) {
+    counts = trainTokenCounts(dataset.splits.train, config.data.tokenizer);
+    const { minCount, oovMinCount } = config.data.vocabulary;
+    // Every word the vocabulary could hold: the same list on a resume, so the cache serves it.
+    const candidates = [...counts].filter(([, c]) => c >= minCount).map(([t]) => t);
+    for (const { pretrained } of layers) {
+      if (!vectors.has(pretrained.source)) {
+        vectors.set(
+          pretrained.source,
+          await loadVectors(
+            pretrained.source,
+            candidates,
+            options.cacheDir ? { cacheDir: options.cacheDir } : {},
+          ),
+        );
+      }
+    }
+    const has = (t: string) => [...vectors.values()].some((v) => v.rowOf.has(t));
+    // The first pretrained layer's oov decides what the vocabulary keeps of words without vectors.
+    const shared = layers[0]!.pretrained.oov === 'shared';
+    const frequent = oovMinCount ?? minCount;
+    keepToken = (t, c) => has(t) || (!shared && c >= frequent);
+  }
+  const prepared = prepareDataset(dataset.splits, config.data, {
+    ...(vocabulary ? { vocabulary } : {}),
+    ...(keepToken ? { keepToken } : {}),
+  });
   if (prepared.train.count === 0) throw new TrainingError('EMPTY_TRAIN', 'the training split is empty');
   if (!prepared.train.labels) throw new TrainingError('UNLABELLED_TRAIN', 'the training data has no labels');
   // val_* figures come from the validation split; without one, from the test split (reported as such,
@@ -31,5 +86,36 @@ export async function prepareTrainingData(
       : validationSplit === 'test'
         ? prepared.test
         : null;
-  return { dataset, prepared, validation, validationSplit };
+
+  const pretrained = new Map<string, PretrainedTable>();
+  const embeddings: EmbeddingsRecord[] = [];
+  for (const { pretrained: spec } of layers) {
+    if (pretrained.has(spec.source)) continue;
+    const v = vectors.get(spec.source)!;
+    const table = pretrainedTable(prepared.vocabulary.tokens, v, spec.oov, config.experiment.seed);
+    pretrained.set(spec.source, table);
+    const words = new Map(
+      prepared.vocabulary.tokens.slice(RESERVED_TOKENS.length).map((t) => [t, 1] as [string, number]),
+    );
+    const vocab = coverageOf(words, (t) => v.rowOf.has(t));
+    const tokens = coverageOf(counts!, (t) => v.rowOf.has(t));
+    embeddings.push({
+      source: spec.source,
+      file: v.resolved.path,
+      sha256: v.sha256,
+      dim: v.dim,
+      trainable: spec.trainable,
+      oov: spec.oov,
+      sourceWords: v.total,
+      vocabularyWords: vocab.words,
+      vocabularyFound: vocab.wordsFound,
+      vocabularyCoverage: vocab.vocabulary,
+      trainTokens: tokens.tokens,
+      trainTokensFound: tokens.tokensFound,
+      trainTokenCoverage: tokens.tokenShare,
+      tunedRows: spec.trainable ? prepared.vocabulary.size : table.tunedIds.length,
+      cached: v.fromCache,
+    });
+  }
+  return { dataset, prepared, validation, validationSplit, pretrained, embeddings };
 }

@@ -11,6 +11,7 @@ import { hostName, RUN_FILES, RunFolder } from '../runs/folder.js';
 import { describeOwner, type RunOwner } from '../runs/owner.js';
 import { gitCommit, versions } from '../runs/provenance.js';
 import type { EpochRecord, RunMeta, RunSummary, TrainerState } from '../runs/records.js';
+import { describeEmbeddings } from '../runs/records.js';
 import { captureCheckpoint, restoreCheckpoint } from './checkpoint.js';
 import type { TrainingData } from './data.js';
 
@@ -277,9 +278,11 @@ export class TrainingRun {
       vocabularySize: prepared.vocabulary.size,
       sequenceLength: prepared.sequenceLength,
     };
+    if (data.embeddings.length > 0) meta.embeddings = data.embeddings;
     this.folder.writeMeta(meta);
     for (const r of data.dataset.reports)
       for (const line of describeSkipped(r.file, r)) this.folder.log(line);
+    for (const e of data.embeddings) this.folder.log(describeEmbeddings(e));
     return meta.data;
   }
 

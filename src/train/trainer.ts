@@ -19,9 +19,10 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { type BackendInfo, type BackendRequest, initBackend } from '../backend/index.js';
 import { buildModel } from '../model/build.js';
+import { pretrainedDims } from '../model/pretrained.js';
 import { buildOptimizer } from '../registry/optimizers.js';
 import { buildSchedule, type Schedule } from '../registry/schedules.js';
-import type { DataFileRecord, EpochRecord, RunSummary } from '../runs/records.js';
+import type { DataFileRecord, EmbeddingsRecord, EpochRecord, RunSummary } from '../runs/records.js';
 import { faultPoint } from '../util/faults.js';
 import { initialState } from './checkpoint.js';
 import { prepareTrainingData } from './data.js';
@@ -42,6 +43,8 @@ export type TrainEvent =
       validationSplit: string;
       /** Each file read and what reading it skipped. */
       files: DataFileRecord[];
+      /** Pretrained vectors in use and their coverage. */
+      embeddings?: EmbeddingsRecord[];
     }
   | { type: 'run'; id: string; dir: string; resumedAt?: number; notes?: string[] }
   | { type: 'epochStart'; epoch: number; epochs: number; batches: number; examples: number }
@@ -116,6 +119,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     emit({ type: 'backend', info: backend });
     run.useBackend(backend);
 
+    // A source that cannot be read or an outputDim other than its dimension: a config error at its line.
+    await pretrainedDims(loaded);
     const data = await prepareTrainingData(config, run.vocabulary);
     const { prepared } = data;
     const dataMeta = await run.useData(data);
@@ -125,9 +130,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       vocabularySize: prepared.vocabulary.size,
       validationSplit: data.validationSplit,
       files: dataMeta.files,
+      ...(data.embeddings.length > 0 ? { embeddings: data.embeddings } : {}),
     });
 
-    model = buildModel(config, { vocabSize: prepared.vocabulary.size, locate: (p) => loaded.locate(p) });
+    model = buildModel(config, {
+      vocabSize: prepared.vocabulary.size,
+      locate: (p) => loaded.locate(p),
+      pretrained: (source) => data.pretrained.get(source),
+    });
     const optimizer = buildOptimizer(config.training.optimizer);
     const schedule: Schedule | null = config.training.lrSchedule
       ? buildSchedule(config.training.lrSchedule)

@@ -102,3 +102,24 @@ describe('Tokenizer', () => {
     assert.deepEqual(t.tokenize('  \t '), []);
   });
 });
+
+describe('tokenizer contractions', () => {
+  it('split: clitics split off as in GloVe; keep (default): one token', () => {
+    const split = new Tokenizer({ contractions: 'split' });
+    assert.deepEqual(split.tokenize("Don't you think it's what we're doing?"), [
+      'do',
+      "n't",
+      'you',
+      'think',
+      'it',
+      "'s",
+      'what',
+      'we',
+      "'re",
+      'doing',
+      '?',
+    ]);
+    assert.deepEqual(split.tokenize('I’ll go; rock’n’roll'), ['i', "'ll", 'go', ';', "rock'n'roll"]);
+    assert.deepEqual(new Tokenizer().tokenize("Don't it's"), ["don't", "it's"]);
+  });
+});

@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { RowProgress, RunRef } from '../../eval/index.js';
+import { describeEmbeddings } from '../../runs/records.js';
 import type { TrainEvent } from '../../train/trainer.js';
 import { formatCount } from '../render.js';
 import { skippedWarnings } from './skipped.js';
@@ -71,6 +72,7 @@ export class TrainProgress {
               : ''),
         );
         for (const f of e.files) for (const text of skippedWarnings(f.file, f)) this.line(text);
+        for (const v of e.embeddings ?? []) this.line(describeEmbeddings(v));
         break;
       case 'epochStart':
         this.epochs = e.epochs;

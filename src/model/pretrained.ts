@@ -1,0 +1,61 @@
+import type { LoadedConfig } from '../config/load.js';
+import { peekDimension } from '../embeddings/parse.js';
+import { resolveSource } from '../embeddings/source.js';
+import { ConfigError, type Problem, QqpError } from '../errors.js';
+import { pretrainedLayers } from '../registry/layers.js';
+
+/** The dimension of each pretrained source a config names, and what is wrong with them. */
+export interface PretrainedCheck {
+  dims: Map<string, number>;
+  problems: Problem[];
+}
+
+/**
+ * Reads the head of each `pretrained.source` of the model (cheap): a source that cannot be read is
+ * a problem at `pretrained.source`, an `outputDim` other than the vectors' dimension one at `outputDim`.
+ */
+export async function checkPretrained(loaded: LoadedConfig, cwd = process.cwd()): Promise<PretrainedCheck> {
+  const dims = new Map<string, number>();
+  const problems: Problem[] = [];
+  for (const { path, outputDim, pretrained } of pretrainedLayers(loaded.config.model)) {
+    const sourcePath = [...path, 'pretrained', 'source'];
+    let dim = dims.get(pretrained.source);
+    if (dim === undefined) {
+      try {
+        const resolved = resolveSource(pretrained.source, cwd);
+        dim = await peekDimension(resolved.path, resolved.format);
+        dims.set(pretrained.source, dim);
+      } catch (err) {
+        if (!(err instanceof QqpError)) throw err;
+        const hint = err.suggestions.length ? ` (${err.suggestions.join('; ')})` : '';
+        problems.push({ ...loaded.locate(sourcePath), message: `${err.message}${hint}` });
+        continue;
+      }
+    }
+    if (outputDim !== undefined && outputDim !== dim) {
+      problems.push({
+        ...loaded.locate([...path, 'outputDim']),
+        message: `outputDim is ${outputDim} but the vectors of ${pretrained.source} have ${dim} dimensions: set outputDim: ${dim}, or leave it out to take the vectors' dimension`,
+      });
+    }
+  }
+  return { dims, problems };
+}
+
+/** As checkPretrained, refusing a config with a problem (a ConfigError at file:line:col). */
+export async function pretrainedDims(
+  loaded: LoadedConfig,
+  cwd = process.cwd(),
+): Promise<Map<string, number>> {
+  const { dims, problems } = await checkPretrained(loaded, cwd);
+  if (problems.length > 0) {
+    throw new ConfigError(
+      'CONFIG_PRETRAINED',
+      `${loaded.file}: ${problems.length} problem(s) with pretrained vectors`,
+      {
+        problems,
+      },
+    );
+  }
+  return dims;
+}
