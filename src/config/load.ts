@@ -1,5 +1,5 @@
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { DATA_PATH_FIELDS } from '../data/schema.js';
+import { mapDataPaths } from '../data/schema.js';
 import { ConfigError, type Problem } from '../errors.js';
 import { type ConfigPath, formatPath, startsWith } from '../util/paths.js';
 import { checkConfig } from './checks.js';
@@ -63,12 +63,7 @@ export function deepMerge(base: Plain, over: Plain): Plain {
 function rebaseDataPaths(value: Plain, dir: string, cwd: string): void {
   const data = value.data;
   if (!isPlainObject(data)) return;
-  for (const field of DATA_PATH_FIELDS) {
-    const p = data[field];
-    if (typeof p === 'string' && p !== '' && !isAbsolute(p)) {
-      data[field] = displayPath(resolve(dir, p), cwd);
-    }
-  }
+  mapDataPaths(data, (p) => (p !== '' && !isAbsolute(p) ? displayPath(resolve(dir, p), cwd) : p));
 }
 
 /** What reading a config and its bases gathers: every source read (the named one first), every problem. */

@@ -9,7 +9,7 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { DataError } from '../errors.js';
-import type { ColumnMapping, UsedColumns } from './formats/columns.js';
+import { type ColumnMapping, describeColumns, type UsedColumns } from './formats/columns.js';
 import { detectFormatOf, FORMATS, type FormatName, formatEntry } from './formats/index.js';
 import { LF } from './formats/text.js';
 import type { FileHead, FormatRecord, ReadContext } from './formats/types.js';
@@ -416,4 +416,20 @@ export function firstBadRows(s: Pick<SkippedRows, 'badRowSamples' | 'position'>,
   const unit = s.position ?? 'line';
   const shown = s.badRowSamples.slice(0, max).map((b) => `${unit} ${b.line} (${b.reason})`);
   return shown.length > 0 ? `, first: ${shown.join('; ')}` : '';
+}
+
+/**
+ * A file read, for people: `train data/a.tsv: pairs-tsv, 1,000 rows (question1=field 2, ...)`,
+ * saying which format and which columns were used.
+ */
+export function describeFile(f: {
+  file: string;
+  role?: string;
+  format: string;
+  rows: number;
+  columns?: UsedColumns | null;
+}): string {
+  const rows = `${f.rows.toLocaleString('en-US')} row${f.rows === 1 ? '' : 's'}`;
+  const columns = f.columns ? ` (${describeColumns(f.columns)})` : '';
+  return `${f.role ? `${f.role} ` : ''}${f.file}: ${f.format}, ${rows}${columns}`;
 }

@@ -6,7 +6,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import YAML from 'yaml';
 import { type LoadedConfig, loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/schema.js';
-import { DATA_PATH_FIELDS } from '../data/schema.js';
+import { mapDataPaths } from '../data/schema.js';
 import { Vocabulary } from '../data/vocabulary.js';
 import { RunError } from '../errors.js';
 import { removeFileLeftovers, replaceDirAtomic, writeFileAtomic, writeJsonAtomic } from './atomic.js';
@@ -78,10 +78,9 @@ export function evaluationFileName(source: EvaluationSource): string {
 /** The resolved config as written into a run folder: data paths made relative to that folder. */
 export function configForRunFolder(config: ResolvedConfig, runDir: string, cwd: string): ResolvedConfig {
   const copy = structuredClone(config);
-  for (const field of DATA_PATH_FIELDS) {
-    const p = copy.data[field];
-    if (typeof p === 'string' && !isAbsolute(p)) copy.data[field] = relative(runDir, resolve(cwd, p));
-  }
+  mapDataPaths(copy.data as Record<string, unknown>, (p) =>
+    isAbsolute(p) ? p : relative(runDir, resolve(cwd, p)),
+  );
   return copy;
 }
 

@@ -18,6 +18,7 @@
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { type BackendInfo, type BackendRequest, initBackend } from '../backend/index.js';
+import { describeDropped } from '../data/load.js';
 import { buildModel } from '../model/build.js';
 import { buildOptimizer } from '../registry/optimizers.js';
 import { buildSchedule, type Schedule } from '../registry/schedules.js';
@@ -42,6 +43,8 @@ export type TrainEvent =
       validationSplit: string;
       /** Each file read and what reading it skipped. */
       files: DataFileRecord[];
+      /** What data.dedupe / data.dropTestOverlap left out, as lines for people. */
+      dropped: string[];
     }
   | { type: 'run'; id: string; dir: string; resumedAt?: number; notes?: string[] }
   | { type: 'epochStart'; epoch: number; epochs: number; batches: number; examples: number }
@@ -125,6 +128,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       vocabularySize: prepared.vocabulary.size,
       validationSplit: data.validationSplit,
       files: dataMeta.files,
+      dropped: describeDropped(data.dataset.dropped, data.dataset.mode),
     });
 
     model = buildModel(config, { vocabSize: prepared.vocabulary.size, locate: (p) => loaded.locate(p) });
