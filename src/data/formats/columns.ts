@@ -90,6 +90,26 @@ export function findColumns(
   };
 }
 
+/**
+ * A mapping written `question1=text_a,question2=text_b,label=dup` (the `--columns` flag), or why it
+ * is not one.
+ */
+export function parseColumnMapping(text: string): ColumnMapping | { problem: string } {
+  const out: ColumnMapping = {};
+  for (const part of text.split(',')) {
+    const eq = part.indexOf('=');
+    const role = part.slice(0, Math.max(0, eq)).trim();
+    const name = part.slice(eq + 1).trim();
+    if (eq < 0 || name === '' || !(COLUMN_ROLES as readonly string[]).includes(role)) {
+      return {
+        problem: `"${part.trim()}" is not FIELD=COLUMN with FIELD one of ${COLUMN_ROLES.join(', ')}`,
+      };
+    }
+    out[role as ColumnRole] = name;
+  }
+  return out;
+}
+
 /** What was missing, in a message: `missing column X` / `missing columns X, Y`. */
 export function missingText(missing: readonly string[]): string {
   return `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`;
