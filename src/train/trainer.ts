@@ -119,7 +119,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     emit({ type: 'backend', info: backend });
     run.useBackend(backend);
 
-    const data = await prepareTrainingData(config, run.vocabulary);
+    const data = await prepareTrainingData(config, run.vocabulary, (path) => loaded.locate(path));
     const { prepared } = data;
     const dataMeta = await run.useData(data);
     emit({
