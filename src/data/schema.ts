@@ -37,7 +37,12 @@ export const SplitSchema = Type.Object(
     seed: Type.Integer({ default: 2019, description: 'Seed of the shuffle that makes the split' }),
     stratify: Type.Boolean({ default: false, description: 'Keep the label balance equal in every split' }),
   },
-  { ...strict, default: {}, description: 'How one `source` file is split' },
+  {
+    ...strict,
+    default: {},
+    description:
+      'How `source` is split (with explicit files: `validation` only, held out of the training rows)',
+  },
 );
 
 export const TokenizerSchema = Type.Object(
