@@ -17,6 +17,7 @@ export {
 } from './config/load.js';
 export type { ResolvedConfig } from './config/schema.js';
 // Data: read any supported format, statistics.
+export type { ColumnMapping, UsedColumns } from './data/formats/columns.js';
 export { type PairRow, type ReadOptions, readPairs, streamPairs } from './data/read.js';
 export { computeStats, type DataStats } from './data/stats.js';
 // Errors, with their located problems.

@@ -40,7 +40,8 @@ export function checkConfig(config: ResolvedConfig): ConfigIssue[] {
     if (d.split.train === 0)
       issues.push({ path: ['data', 'split', 'train'], at: 'value', message: 'must be > 0' });
   }
-  const hasValidation = d.validation !== undefined || (d.source !== undefined && d.split.validation > 0);
+  // With explicit files and no validation file, split.validation holds out part of the training rows.
+  const hasValidation = d.validation !== undefined || d.split.validation > 0;
   const monitors: [string, ConfigPath][] = [];
   if (config.training.earlyStopping)
     monitors.push([config.training.earlyStopping.monitor, ['training', 'earlyStopping', 'monitor']]);

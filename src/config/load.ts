@@ -1,11 +1,9 @@
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { DATA_PATH_FIELDS } from '../data/schema.js';
-import { isVectorPackage } from '../embeddings/source.js';
 import { ConfigError, type Problem } from '../errors.js';
-import { pretrainedLayers } from '../registry/layers.js';
 import { type ConfigPath, formatPath, startsWith } from '../util/paths.js';
 import { checkConfig } from './checks.js';
 import { applyOverrides, type Override } from './overrides.js';
+import { mapConfigPaths } from './paths.js';
 import type { ResolvedConfig } from './schema.js';
 import { type ConfigSource, parseConfigText, readConfigSource } from './source.js';
 import { type SchemaIssue, validateConfig } from './validate.js';
@@ -67,20 +65,7 @@ export function deepMerge(base: Plain, over: Plain): Plain {
  * not a path).
  */
 function rebaseDataPaths(value: Plain, dir: string, cwd: string): void {
-  for (const { pretrained } of pretrainedLayers(value.model)) {
-    const p = pretrained.source;
-    if (typeof p === 'string' && p !== '' && !isAbsolute(p) && !isVectorPackage(p)) {
-      pretrained.source = displayPath(resolve(dir, p), cwd);
-    }
-  }
-  const data = value.data;
-  if (!isPlainObject(data)) return;
-  for (const field of DATA_PATH_FIELDS) {
-    const p = data[field];
-    if (typeof p === 'string' && p !== '' && !isAbsolute(p)) {
-      data[field] = displayPath(resolve(dir, p), cwd);
-    }
-  }
+  mapConfigPaths(value, (p) => (p !== '' && !isAbsolute(p) ? displayPath(resolve(dir, p), cwd) : p));
 }
 
 /** What reading a config and its bases gathers: every source read (the named one first), every problem. */

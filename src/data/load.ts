@@ -9,20 +9,45 @@ import { createReadStream } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError, DataError } from '../errors.js';
 import { DEFAULT_ENCODING, type EncodedPairs, encodeIdPairs, encodePairs, sequenceLength } from './encode.js';
+import { formatEntry } from './formats/index.js';
 import { type PairRow, type ReadReport, readPairs } from './read.js';
-import type { DataConfig, EncodingConfig, SplitConfig, TokenizerConfig, VocabularyConfig } from './schema.js';
+import {
+  type DataConfig,
+  dataFiles,
+  type EncodingConfig,
+  type SplitConfig,
+  type TokenizerConfig,
+  type VocabularyConfig,
+} from './schema.js';
 import { checkSplitFractions, DEFAULT_SPLIT, type Splits, splitRows } from './split.js';
 import { DEFAULT_TOKENIZER, Tokenizer } from './tokenizer.js';
 import { countTokens, DEFAULT_VOCABULARY, Vocabulary } from './vocabulary.js';
 
 export interface LoadedDataset {
   splits: Splits<PairRow>;
-  /** One report per file read, in the order source | train, validation, test. */
+  /** One report per file read, in the order source | train, validation, test (each list in order). */
   reports: ReadReport[];
-  /** sha256 (hex) over each file's bytes and role, the format, bad-row policy, limit and split settings. */
+  /** The role each report's file was read for (`source`, `train`, `validation`, `test`), in the same order. */
+  roles: string[];
+  /**
+   * sha256 (hex) over each file's bytes and role, the format, bad-row policy, limit, split settings
+   * and the column mapping, dedupe and test-overlap settings when set.
+   */
   fingerprint: string;
-  /** `source`: one file split by fractions; `files`: explicit train/validation/test files. */
+  /** `source`: labelled file(s) split by fractions; `files`: explicit train/validation/test files. */
   mode: 'source' | 'files';
+  /** Pairs left out by `dedupe` and `dropTestOverlap` (present when either is on). */
+  dropped?: DroppedPairs;
+  /** With explicit files: the validation split was held out of the training rows (`split.validation`). */
+  validationFromTrain?: boolean;
+}
+
+/** What `dedupe` and `dropTestOverlap` left out, per split. */
+export interface DroppedPairs {
+  /** Pairs whose questions an earlier training or validation pair already has. */
+  duplicates: { train: number; validation: number };
+  /** Pairs either of whose questions is in the test split. */
+  testOverlap: { train: number; validation: number };
 }
 
 export interface LoadOptions {
@@ -38,12 +63,22 @@ export async function hashFile(file: string): Promise<string> {
 }
 
 /** A data config; omitted fields take the schema defaults (configs from the loader have them all). */
-export type DataInput = Omit<Partial<DataConfig>, 'split' | 'tokenizer' | 'vocabulary' | 'encoding'> & {
+export type DataInput = Omit<
+  Partial<DataConfig>,
+  'split' | 'tokenizer' | 'vocabulary' | 'encoding' | 'dedupe' | 'dropTestOverlap'
+> & {
   split?: Partial<SplitConfig>;
   tokenizer?: Partial<TokenizerConfig>;
   vocabulary?: Partial<VocabularyConfig>;
   encoding?: Partial<EncodingConfig>;
+  dedupe?: boolean;
+  dropTestOverlap?: boolean;
 };
+
+/** A question as compared for `dedupe` and `dropTestOverlap`: trimmed, lower-cased, spaces collapsed. */
+export function normalizedText(q: string): string {
+  return q.trim().toLowerCase().replace(/\s+/g, ' ');
+}
 
 export async function loadDataset(data: DataInput, options: LoadOptions = {}): Promise<LoadedDataset> {
   const base = options.baseDir ?? process.cwd();
@@ -69,33 +104,44 @@ export async function loadDataset(data: DataInput, options: LoadOptions = {}): P
     format: data.format ?? 'auto',
     onBadRow: data.onBadRow ?? 'skip',
     ...(data.limit !== undefined ? { limit: data.limit } : {}),
+    ...(data.columns !== undefined ? { columns: data.columns } : {}),
   };
+  // Settings are added only when set, so runs recorded before they existed keep their fingerprint.
   const settings: Record<string, unknown> = {
     format: read.format,
     onBadRow: read.onBadRow,
     limit: data.limit ?? null,
   };
+  if (data.columns !== undefined) settings.columns = data.columns;
+  if (data.dedupe) settings.dedupe = true;
+  if (data.dropTestOverlap) settings.dropTestOverlap = true;
   const files: { role: string; sha256: string }[] = [];
   const reports: ReadReport[] = [];
 
-  const readOne = async (role: string, path: string) => {
-    const file = at(path);
-    const [result, sha256] = await Promise.all([readPairs(file, read), hashFile(file).catch(() => '')]);
-    files.push({ role, sha256 });
-    reports.push(result.report);
-    return result.rows;
+  /** Reads a role's file(s), in order, as one list of rows. */
+  const readRole = async (role: string, value: string | readonly string[]) => {
+    const rows: PairRow[] = [];
+    for (const path of dataFiles(value)) {
+      const file = at(path);
+      const [result, sha256] = await Promise.all([readPairs(file, read), hashFile(file).catch(() => '')]);
+      files.push({ role, sha256 });
+      reports.push(result.report);
+      for (const r of result.rows) rows.push(r);
+    }
+    return rows;
   };
 
   let splits: Splits<PairRow>;
+  let validationFromTrain = false;
   if (data.source !== undefined) {
     const split = { ...DEFAULT_SPLIT, ...data.split };
     checkSplitFractions(split);
-    const rows = await readOne('source', data.source);
-    const unlabelled = rows.findIndex((r) => r.label === null);
-    if (unlabelled >= 0) {
+    const rows = await readRole('source', data.source);
+    const unlabelled = reports.find((r) => !formatEntry(r.format).labelled);
+    if (unlabelled !== undefined) {
       throw new DataError(
         'DATA_SOURCE_UNLABELLED',
-        `${at(data.source)} has no labels (${reports[0]!.format}): a source to split must be labelled`,
+        `${unlabelled.file} has no labels (${unlabelled.format}): a source to split must be labelled`,
         {
           suggestions: ['use the labelled train file as data.source; give unlabelled files to prediction'],
         },
@@ -106,12 +152,104 @@ export async function loadDataset(data: DataInput, options: LoadOptions = {}): P
   } else {
     splits = { train: [], validation: [], test: [] };
     for (const role of ['train', 'validation', 'test'] as const) {
-      const path = data[role];
-      if (path !== undefined) splits[role] = await readOne(role, path);
+      const value = data[role];
+      if (value !== undefined) splits[role] = await readRole(role, value);
     }
   }
+  const dropped = data.dedupe || data.dropTestOverlap ? dropPairs(splits, data) : undefined;
+  if (data.source === undefined && data.validation === undefined && (data.split?.validation ?? 0) > 0) {
+    // Explicit files without a validation file: hold out `split.validation` of the training rows
+    // (after dedupe and the test overlap are dropped, so the held-out rows are clean too).
+    const split = { ...DEFAULT_SPLIT, ...data.split };
+    const v = split.validation;
+    const held = splitRows(splits.train, {
+      train: 1 - v,
+      validation: v,
+      test: 0,
+      seed: split.seed,
+      stratify: split.stratify,
+    });
+    splits = { train: held.train, validation: held.validation, test: splits.test };
+    settings.validationFromTrain = { fraction: v, seed: split.seed, stratify: split.stratify };
+    validationFromTrain = true;
+  }
   const fingerprint = createHash('sha256').update(JSON.stringify({ files, settings })).digest('hex');
-  return { splits, reports, fingerprint, mode: data.source !== undefined ? 'source' : 'files' };
+  return {
+    splits,
+    reports,
+    roles: files.map((f) => f.role),
+    fingerprint,
+    mode: data.source !== undefined ? 'source' : 'files',
+    ...(dropped ? { dropped } : {}),
+    ...(validationFromTrain ? { validationFromTrain } : {}),
+  };
+}
+
+/**
+ * Leaves out, in place, the training and validation pairs `dedupe` and `dropTestOverlap` drop:
+ * duplicates first (training rows before validation rows, the first of equal pairs kept), then the
+ * pairs sharing a question with the test split.
+ */
+function dropPairs(
+  splits: Splits<PairRow>,
+  data: Pick<DataInput, 'dedupe' | 'dropTestOverlap'>,
+): DroppedPairs {
+  const dropped: DroppedPairs = {
+    duplicates: { train: 0, validation: 0 },
+    testOverlap: { train: 0, validation: 0 },
+  };
+  const seen = new Set<string>();
+  const test = new Set<string>();
+  if (data.dropTestOverlap) {
+    for (const r of splits.test) {
+      test.add(normalizedText(r.question1));
+      test.add(normalizedText(r.question2));
+    }
+  }
+  for (const role of ['train', 'validation'] as const) {
+    splits[role] = splits[role].filter((r) => {
+      const q1 = normalizedText(r.question1);
+      const q2 = normalizedText(r.question2);
+      if (data.dedupe) {
+        const key = q1 < q2 ? `${q1}\u0000${q2}` : `${q2}\u0000${q1}`;
+        if (seen.has(key)) {
+          dropped.duplicates[role]++;
+          return false;
+        }
+        seen.add(key);
+      }
+      if (data.dropTestOverlap && (test.has(q1) || test.has(q2))) {
+        dropped.testOverlap[role]++;
+        return false;
+      }
+      return true;
+    });
+  }
+  return dropped;
+}
+
+/**
+ * What `dedupe` and `dropTestOverlap` left out, as lines for people (nothing when nothing was
+ * dropped). `mode` says whether the test pairs come from a file or a split of `source`.
+ */
+export function describeDropped(
+  d: DroppedPairs | undefined,
+  mode: LoadedDataset['mode'] = 'files',
+): string[] {
+  if (d === undefined) return [];
+  const out: string[] = [];
+  const pairs = (n: number, which: string) => `${n} ${which} ${n === 1 ? 'pair' : 'pairs'}`;
+  for (const role of ['train', 'validation'] as const) {
+    const which = role === 'train' ? 'training' : 'validation';
+    if (d.duplicates[role] > 0)
+      out.push(`dropped ${pairs(d.duplicates[role], which)} repeating an earlier pair (data.dedupe)`);
+    if (d.testOverlap[role] > 0) {
+      out.push(
+        `dropped ${pairs(d.testOverlap[role], which)} whose text is in the test ${mode === 'files' ? 'file' : 'split'} (data.dropTestOverlap)`,
+      );
+    }
+  }
+  return out;
 }
 
 /** Token counts of the training rows (both questions), as the vocabulary would count them. */

@@ -10,9 +10,10 @@
 import { open, stat } from 'node:fs/promises';
 import { DataError } from '../errors.js';
 import { printable } from '../util/text.js';
+import { type ColumnMapping, describeColumns, type UsedColumns } from './formats/columns.js';
 import { detectFormatOf, FORMATS, type FormatName, formatEntry } from './formats/index.js';
 import { LF } from './formats/text.js';
-import type { FileHead, FormatRecord } from './formats/types.js';
+import type { FileHead, FormatRecord, ReadContext } from './formats/types.js';
 import type { DataFormat } from './schema.js';
 
 /** One question pair. `line` is the 1-based physical line where the record starts. */
@@ -62,6 +63,11 @@ export interface SkippedRows {
   /** Physical lines holding bytes that are not valid UTF-8 (decoded as U+FFFD; the rows are kept). */
   invalidUtf8Lines: number;
   invalidUtf8Samples: number[];
+  /**
+   * What the sample numbers count: physical lines, or rows (1-based) of a format without lines
+   * (Parquet). Absent (records of older runs): lines.
+   */
+  position?: 'line' | 'row';
 }
 
 /** What reading one file found. Complete once the rows have been iterated to the end. */
@@ -69,6 +75,8 @@ export interface ReadReport extends SkippedRows {
   file: string;
   /** The concrete format (never `auto`). */
   format: FormatName;
+  /** The columns each field was read from (null until the format has found them). */
+  columns: UsedColumns | null;
   /** Rows read successfully (bad rows excluded). */
   rows: number;
   /** True when reading stopped at `limit` rows before the end of the file. */
@@ -90,6 +98,8 @@ export interface ReadOptions {
    * and some have an empty question). Training and evaluation leave this off.
    */
   allowEmptyQuestions?: boolean;
+  /** `data.columns`: the user's names of the columns (formats that name their columns). */
+  columns?: ColumnMapping;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -168,9 +178,14 @@ function expectedOfAny(): string {
  * Detects the format of a file from its first line, or checks an explicit one against it.
  * Throws a DataError naming the file and showing the header when they disagree or nothing fits.
  */
-export async function detectFormat(file: string, format: DataFormat = 'auto'): Promise<FormatName> {
+export async function detectFormat(
+  file: string,
+  format: DataFormat = 'auto',
+  columns?: ColumnMapping,
+): Promise<FormatName> {
   await checkFile(file);
   const head = await readHead(file);
+  if (columns !== undefined) head.columns = columns;
   const first = head.firstLine;
   const detected = detectFormatOf(head)?.name;
   if (format === 'auto') {
@@ -221,8 +236,9 @@ export interface PairStream {
  * Memory stays bounded whatever the file size; collect with `readPairs` when all rows are needed.
  */
 export async function streamPairs(file: string, options: ReadOptions = {}): Promise<PairStream> {
-  const format = await detectFormat(file, options.format ?? 'auto');
+  const format = await detectFormat(file, options.format ?? 'auto', options.columns);
   const entry = formatEntry(format);
+  const position = entry.position ?? 'line';
   const maxSamples = options.maxSamples ?? 20;
   const onBadRow = options.onBadRow ?? 'skip';
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
@@ -230,6 +246,8 @@ export async function streamPairs(file: string, options: ReadOptions = {}): Prom
   const report: ReadReport = {
     file,
     format,
+    columns: null,
+    position,
     rows: 0,
     badRows: 0,
     badRowSamples: [],
@@ -239,16 +257,21 @@ export async function streamPairs(file: string, options: ReadOptions = {}): Prom
     invalidUtf8Samples: [],
     truncated: false,
   };
-  const context = {
+  const context: ReadContext = {
     invalidUtf8(line: number): void {
       report.invalidUtf8Lines++;
       if (report.invalidUtf8Samples.length < maxSamples) report.invalidUtf8Samples.push(line);
     },
+    useColumns(used: UsedColumns): void {
+      report.columns = used;
+    },
+    ...(options.columns !== undefined ? { columns: options.columns } : {}),
   };
 
   const bad = (line: number, reason: string): void => {
     if (onBadRow === 'error') {
-      throw new DataError('DATA_BAD_ROW', `${file}:${line}: ${reason}`, {
+      const where = position === 'row' ? `${file} row ${line}` : `${file}:${line}`;
+      throw new DataError('DATA_BAD_ROW', `${where}: ${reason}`, {
         suggestions: ['fix or remove the row, or set data.onBadRow: skip to skip and report such rows'],
       });
     }
@@ -338,12 +361,13 @@ export function skippedRows(report: SkippedRows, max = 10): SkippedRows {
     suspectFieldSamples: report.suspectFieldSamples.slice(0, max),
     invalidUtf8Lines: report.invalidUtf8Lines,
     invalidUtf8Samples: report.invalidUtf8Samples.slice(0, max),
+    ...(report.position === 'row' ? { position: 'row' as const } : {}),
   };
 }
 
-/** A list of line numbers, `, ...` when there are more than shown. */
-function lineList(lines: readonly number[], total: number): string {
-  return `line${total > 1 ? 's' : ''} ${lines.join(', ')}${total > lines.length ? ', ...' : ''}`;
+/** A list of line (or row) numbers, `, ...` when there are more than shown. */
+function lineList(lines: readonly number[], total: number, unit: 'line' | 'row' = 'line'): string {
+  return `${unit}${total > 1 ? 's' : ''} ${lines.join(', ')}${total > lines.length ? ', ...' : ''}`;
 }
 
 /**
@@ -357,6 +381,7 @@ export function describeSkipped(
   max = 5,
 ): string[] {
   const out: string[] = [];
+  const unit = s.position ?? 'line';
   const samples = (s.badRowSamples ?? []).slice(0, max);
   if (s.badRows > 0) {
     const where =
@@ -364,6 +389,7 @@ export function describeSkipped(
         ? ` (${lineList(
             samples.map((b) => b.line),
             s.badRows,
+            unit,
           )})`
         : '';
     const n = s.suspectFields ?? 0;
@@ -374,7 +400,7 @@ export function describeSkipped(
         ? `; ${which} a record over many lines, likely a broken quote${from.length > 0 ? ` (starting on ${lineList(from, n)})` : ''}`
         : '';
     out.push(`${file}: ${s.badRows} bad row${s.badRows > 1 ? 's' : ''} skipped${where}${suspect}`);
-    for (const b of samples) out.push(`  line ${b.line}: ${b.reason}`);
+    for (const b of samples) out.push(`  ${unit} ${b.line}: ${b.reason}`);
     if (samples.length > 0 && s.badRows > samples.length)
       out.push(`  ... and ${s.badRows - samples.length} more`);
   }
@@ -388,7 +414,24 @@ export function describeSkipped(
 }
 
 /** The first bad rows in a message: `, first: line 4 (reason); line 9 (reason)`, or nothing. */
-export function firstBadRows(s: Pick<SkippedRows, 'badRowSamples'>, max = 3): string {
-  const shown = s.badRowSamples.slice(0, max).map((b) => `line ${b.line} (${b.reason})`);
+export function firstBadRows(s: Pick<SkippedRows, 'badRowSamples' | 'position'>, max = 3): string {
+  const unit = s.position ?? 'line';
+  const shown = s.badRowSamples.slice(0, max).map((b) => `${unit} ${b.line} (${b.reason})`);
   return shown.length > 0 ? `, first: ${shown.join('; ')}` : '';
+}
+
+/**
+ * A file read, for people: `train data/a.tsv: pairs-tsv, 1,000 rows (question1=field 2, ...)`,
+ * saying which format and which columns were used.
+ */
+export function describeFile(f: {
+  file: string;
+  role?: string;
+  format: string;
+  rows: number;
+  columns?: UsedColumns | null;
+}): string {
+  const rows = `${f.rows.toLocaleString('en-US')} row${f.rows === 1 ? '' : 's'}`;
+  const columns = f.columns ? ` (${describeColumns(f.columns)})` : '';
+  return `${f.role ? `${f.role} ` : ''}${f.file}: ${f.format}, ${rows}${columns}`;
 }

@@ -25,7 +25,8 @@ export const SplitSchema = Type.Object(
       minimum: 0,
       maximum: 1,
       default: 0,
-      description: 'Fraction of `source` rows for validation (taken from what is not test)',
+      description:
+        'Fraction of `source` rows for validation (taken from what is not test); with explicit files and no `validation` file, the fraction of the training rows held out for validation',
     }),
     test: Type.Number({
       minimum: 0,
@@ -36,7 +37,12 @@ export const SplitSchema = Type.Object(
     seed: Type.Integer({ default: 2019, description: 'Seed of the shuffle that makes the split' }),
     stratify: Type.Boolean({ default: false, description: 'Keep the label balance equal in every split' }),
   },
-  { ...strict, default: {}, description: 'How one `source` file is split' },
+  {
+    ...strict,
+    default: {},
+    description:
+      'How `source` is split (with explicit files: `validation` only, held out of the training rows)',
+  },
 );
 
 export const TokenizerSchema = Type.Object(
@@ -118,19 +124,50 @@ export const EncodingSchema = Type.Object(
   { ...strict, default: {}, description: 'How token ids become model inputs' },
 );
 
+/** A file, or a list of files read in order as one (formats may differ). */
+function files(description: string) {
+  return Type.Union(
+    [Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })],
+    { description: `${description}; a list of files is read in order as one (formats may differ)` },
+  );
+}
+
+export const ColumnsSchema = Type.Object(
+  {
+    question1: Type.Optional(Type.String({ minLength: 1, description: 'Column holding the first question' })),
+    question2: Type.Optional(
+      Type.String({ minLength: 1, description: 'Column holding the second question' }),
+    ),
+    label: Type.Optional(Type.String({ minLength: 1, description: 'Column holding the 0/1 label' })),
+    id: Type.Optional(
+      Type.String({ minLength: 1, description: 'Column holding the pair id (without one: row numbers)' }),
+    ),
+  },
+  {
+    ...strict,
+    minProperties: 1,
+    description:
+      "Your files' column names (CSV/TSV header, JSONL field, Parquet column) for the fields of a pair; fields not named are found by the standard names (question1, question2, is_duplicate or label, id or idx)",
+  },
+);
+
 export const DataSchema = Type.Object(
   {
-    source: Type.Optional(
-      Type.String({
-        minLength: 1,
-        description: 'One labelled file, split by `split` into train/validation/test',
-      }),
-    ),
-    train: Type.Optional(
-      Type.String({ minLength: 1, description: 'Explicit training file (instead of `source`)' }),
-    ),
-    validation: Type.Optional(Type.String({ minLength: 1, description: 'Explicit validation file' })),
-    test: Type.Optional(Type.String({ minLength: 1, description: 'Explicit test file' })),
+    source: Type.Optional(files('Labelled file(s), split by `split` into train/validation/test')),
+    train: Type.Optional(files('Explicit training file(s) (instead of `source`)')),
+    validation: Type.Optional(files('Explicit validation file(s)')),
+    test: Type.Optional(files('Explicit test file(s)')),
+    columns: Type.Optional(ColumnsSchema),
+    dedupe: Type.Boolean({
+      default: false,
+      description:
+        'Drop a training or validation pair whose two questions (trimmed, lower-cased, spaces collapsed; either order) an earlier pair already has',
+    }),
+    dropTestOverlap: Type.Boolean({
+      default: false,
+      description:
+        'Drop training and validation pairs either of whose questions (trimmed, lower-cased, spaces collapsed) is also in the test split',
+    }),
     format: StringEnum(DATA_FORMATS, {
       default: 'auto',
       description: 'File format; auto detects it from the header or the shape of the rows',
@@ -158,5 +195,24 @@ export type VocabularyConfig = Static<typeof VocabularySchema>;
 export type EncodingConfig = Static<typeof EncodingSchema>;
 export type DataFormat = (typeof DATA_FORMATS)[number];
 
+export type ColumnsConfig = Static<typeof ColumnsSchema>;
+
 /** Fields of the data section that hold file paths (rebased by the config loader). */
 export const DATA_PATH_FIELDS = ['source', 'train', 'validation', 'test'] as const;
+
+/** A data path field's value as a list (none: empty). */
+export function dataFiles(value: string | readonly string[] | undefined): string[] {
+  return value === undefined ? [] : typeof value === 'string' ? [value] : [...value];
+}
+
+/**
+ * Rewrites every path of the data path fields of `data` (a config's data section, possibly not yet
+ * validated) through `f`, a single path or each of a list's; other values are left as they are.
+ */
+export function mapDataPaths(data: Record<string, unknown>, f: (path: string) => string): void {
+  for (const field of DATA_PATH_FIELDS) {
+    const v = data[field];
+    if (typeof v === 'string') data[field] = f(v);
+    else if (Array.isArray(v)) data[field] = v.map((p: unknown) => (typeof p === 'string' ? f(p) : p));
+  }
+}

@@ -3,6 +3,7 @@
  * vocabulary size, bad rows (suspect fields among them) and invalid UTF-8 lines. Streams the file,
  * so any size works.
  */
+import type { ColumnMapping, UsedColumns } from './formats/columns.js';
 import { type SkippedRows, streamPairs } from './read.js';
 import type { DataFormat, TokenizerConfig } from './schema.js';
 import { Tokenizer } from './tokenizer.js';
@@ -10,6 +11,8 @@ import { Tokenizer } from './tokenizer.js';
 export interface DataStats extends SkippedRows {
   file: string;
   format: Exclude<DataFormat, 'auto'>;
+  /** The columns each field was read from (null: none found, an empty file). */
+  columns: UsedColumns | null;
   rows: number;
   labelled: number;
   unlabelled: number;
@@ -32,6 +35,8 @@ export interface StatsOptions {
   tokenizer?: Partial<TokenizerConfig>;
   /** How many bad-row / suspect-field / invalid-line samples to keep (default 10). */
   maxSamples?: number;
+  /** The file's column names for the fields (as `data.columns`). */
+  columns?: ColumnMapping;
 }
 
 /** Nearest-rank percentile of sorted values (0 for none). */
@@ -48,6 +53,7 @@ export async function computeStats(file: string, options: StatsOptions = {}): Pr
     format: options.format ?? 'auto',
     onBadRow: options.onBadRow ?? 'skip',
     maxSamples: options.maxSamples ?? 10,
+    ...(options.columns !== undefined ? { columns: options.columns } : {}),
   });
   const counts = new Map<string, number>();
   let lengths = new Uint32Array(1 << 16);
@@ -79,6 +85,7 @@ export async function computeStats(file: string, options: StatsOptions = {}): Pr
   return {
     file,
     format: r.format,
+    columns: r.columns,
     rows: r.rows,
     labelled,
     unlabelled: r.rows - labelled,
@@ -100,5 +107,6 @@ export async function computeStats(file: string, options: StatsOptions = {}): Pr
     suspectFieldSamples: r.suspectFieldSamples,
     invalidUtf8Lines: r.invalidUtf8Lines,
     invalidUtf8Samples: r.invalidUtf8Samples,
+    ...(r.position === 'row' ? { position: 'row' as const } : {}),
   };
 }

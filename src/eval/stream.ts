@@ -18,6 +18,8 @@ export interface RowProgress {
  * for progress (a quoted field holding newlines makes it a little high).
  */
 export async function estimateRows(file: string, format: PairStream['format']): Promise<number> {
+  const entry = formatEntry(format);
+  if (entry.countRows) return entry.countRows(file);
   let lines = 0;
   let last = 0x0a;
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
@@ -26,7 +28,7 @@ export async function estimateRows(file: string, format: PairStream['format']): 
     if (buf.length > 0) last = buf[buf.length - 1]!;
   }
   if (last !== 0x0a) lines++;
-  return Math.max(0, lines - (formatEntry(format).header ? 1 : 0));
+  return Math.max(0, lines - (entry.header ? 1 : 0));
 }
 
 /** One streamed chunk of rows and their probabilities. */

@@ -67,10 +67,13 @@ export function configInShort(config: Record<string, unknown> | null): { key: st
   const expText = pick(exp, ['name', 'seed', 'tags']);
   if (expText) out.push({ key: 'experiment', value: expText });
 
-  const sources = ['source', 'train', 'validation', 'test'].filter((k) => typeof data[k] === 'string');
-  if (sources.length) out.push({ key: 'data', value: sources.map((k) => `${k} ${data[k]}`).join(', ') });
-  // The split applies to a `source` file only; explicit train/test files are used as they are.
-  const split = isObject(data.split) && typeof data.source === 'string' ? data.split : null;
+  const named = (v: unknown) =>
+    typeof v === 'string' ? v : Array.isArray(v) ? v.filter((x) => typeof x === 'string').join(' + ') : '';
+  const sources = ['source', 'train', 'validation', 'test'].filter((k) => named(data[k]) !== '');
+  if (sources.length)
+    out.push({ key: 'data', value: sources.map((k) => `${k} ${named(data[k])}`).join(', ') });
+  // The split applies to `source` files only; explicit train/test files are used as they are.
+  const split = isObject(data.split) && data.source !== undefined ? data.split : null;
   const dataBits = [
     data.limit !== undefined ? `limit ${scalar(data.limit)}` : '',
     split

@@ -5,12 +5,10 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import YAML from 'yaml';
 import { type LoadedConfig, loadConfig } from '../config/load.js';
+import { mapConfigPaths } from '../config/paths.js';
 import type { ResolvedConfig } from '../config/schema.js';
-import { DATA_PATH_FIELDS } from '../data/schema.js';
 import { Vocabulary } from '../data/vocabulary.js';
-import { isVectorPackage } from '../embeddings/source.js';
 import { RunError } from '../errors.js';
-import { pretrainedLayers } from '../registry/layers.js';
 import { removeFileLeftovers, replaceDirAtomic, writeFileAtomic, writeJsonAtomic } from './atomic.js';
 import {
   CHECKPOINT_FILES,
@@ -80,14 +78,7 @@ export function evaluationFileName(source: EvaluationSource): string {
 /** The resolved config as written into a run folder: data paths made relative to that folder. */
 export function configForRunFolder(config: ResolvedConfig, runDir: string, cwd: string): ResolvedConfig {
   const copy = structuredClone(config);
-  for (const field of DATA_PATH_FIELDS) {
-    const p = copy.data[field];
-    if (typeof p === 'string' && !isAbsolute(p)) copy.data[field] = relative(runDir, resolve(cwd, p));
-  }
-  for (const { pretrained } of pretrainedLayers(copy.model)) {
-    const p = pretrained.source;
-    if (!isAbsolute(p) && !isVectorPackage(p)) pretrained.source = relative(runDir, resolve(cwd, p));
-  }
+  mapConfigPaths(copy, (p) => (isAbsolute(p) ? p : relative(runDir, resolve(cwd, p))));
   return copy;
 }
 

@@ -48,6 +48,16 @@ export interface RunMeta {
     validationSplit: 'validation' | 'test' | 'none';
     /** Each file read, with what reading it skipped (the first 10 samples of each kind). */
     files: DataFileRecord[];
+    /**
+     * Pairs `data.dedupe` and `data.dropTestOverlap` left out of the training and validation splits
+     * (present when either is on).
+     */
+    dropped?: {
+      duplicates: { train: number; validation: number };
+      testOverlap: { train: number; validation: number };
+    };
+    /** Explicit files: the validation split was held out of the training rows (`data.split.validation`). */
+    validationFromTrain?: boolean;
     vocabularySize: number;
     sequenceLength: number;
   };
@@ -96,12 +106,21 @@ export interface SkippedRowsRecord {
   suspectFieldSamples?: { line: number; lines: number; field?: string }[];
   invalidUtf8Lines: number;
   invalidUtf8Samples?: number[];
+  /** What the sample numbers count: lines (absent) or 1-based rows (Parquet). */
+  position?: 'line' | 'row';
 }
 
 /** One data file of a run (run.json's data.files). */
 export interface DataFileRecord extends SkippedRowsRecord {
   file: string;
+  /** The role the file was read for: source, train, validation or test (absent in older runs). */
+  role?: string;
   format: string;
+  /**
+   * The file's column each field was read from (`field N` for a headerless file); `id` null: ids
+   * are row numbers. Absent in older runs.
+   */
+  columns?: { question1: string; question2: string; label: string | null; id: string | null } | null;
   rows: number;
 }
 

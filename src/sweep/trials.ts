@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { isAbsolute } from 'node:path';
 import YAML from 'yaml';
 import { checkConfigFile, checkConfigText, displayPath } from '../config/load.js';
+import { mapConfigPaths } from '../config/paths.js';
 import type { ResolvedConfig } from '../config/schema.js';
-import { DATA_PATH_FIELDS } from '../data/schema.js';
 import { ConfigError, formatProblem, type Problem } from '../errors.js';
 import { parsePath } from '../util/paths.js';
 import { Rng } from '../util/rng.js';
@@ -142,10 +142,7 @@ export function generateTrials(spec: SweepSpec, specDir: string, cwd: string = p
     if (inline) {
       // Absolute data paths inside the current directory are made relative to it, as they always
       // were for inline bases: part of the trial identity (the config hash), so it stays.
-      for (const f of DATA_PATH_FIELDS) {
-        const p = config.data[f];
-        if (typeof p === 'string' && isAbsolute(p)) config.data[f] = displayPath(p, cwd);
-      }
+      mapConfigPaths(config, (p) => (isAbsolute(p) ? displayPath(p, cwd) : p));
     }
     const id = configHash(config);
     if (seen.has(id)) continue;

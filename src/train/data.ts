@@ -10,9 +10,10 @@ import {
 import { RESERVED_TOKENS, type Vocabulary } from '../data/vocabulary.js';
 import { coverageOf, type LoadedVectors, loadVectors } from '../embeddings/load.js';
 import { type PretrainedTable, pretrainedTable } from '../embeddings/table.js';
-import { TrainingError } from '../errors.js';
+import { DataError, type Problem, TrainingError } from '../errors.js';
 import { pretrainedLayers } from '../registry/layers.js';
 import type { EmbeddingsRecord } from '../runs/records.js';
+import type { ConfigPath } from '../util/paths.js';
 
 /** The data a run trains on, and the split its per-epoch val_* figures come from. */
 export interface TrainingData {
@@ -26,9 +27,34 @@ export interface TrainingData {
   embeddings: EmbeddingsRecord[];
 }
 
+/** Where a config field was written, for a data error caused by it. */
+export type Locate = (path: ConfigPath) => Omit<Problem, 'message'>;
+
+/**
+ * A file lacking a column `data.columns` names: the reader's error (file and header), with the
+ * config line of each mapped name it lacks.
+ */
+function locateColumns(err: unknown, config: ResolvedConfig, locate: Locate | undefined): unknown {
+  const columns = config.data.columns;
+  if (!(err instanceof DataError) || err.code !== 'DATA_BAD_HEADER' || !columns || !locate) return err;
+  const problems: Problem[] = [];
+  for (const [role, name] of Object.entries(columns)) {
+    if (name !== undefined && err.message.includes(`(data.columns.${role})`)) {
+      problems.push({
+        ...locate(['data', 'columns', role]),
+        message: `names "${name}", which the file lacks`,
+      });
+    }
+  }
+  if (problems.length === 0) return err;
+  return new DataError(err.code, err.message, { suggestions: err.suggestions, problems, cause: err });
+}
+
 export interface TrainingDataOptions {
   /** The embeddings cache folder (default: embeddings' cacheDir()). */
   cacheDir?: string;
+  /** Where config fields were written, for data errors caused by them (data.columns). */
+  locate?: Locate;
 }
 
 /**
@@ -42,7 +68,12 @@ export async function prepareTrainingData(
   vocabulary?: Vocabulary,
   options: TrainingDataOptions = {},
 ): Promise<TrainingData> {
-  const dataset = await loadDataset(config.data);
+  let dataset: LoadedDataset;
+  try {
+    dataset = await loadDataset(config.data);
+  } catch (err) {
+    throw locateColumns(err, config, options.locate);
+  }
   const layers = pretrainedLayers(config.model);
   const vectors = new Map<string, LoadedVectors>();
   let counts: Map<string, number> | undefined;

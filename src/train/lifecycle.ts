@@ -3,7 +3,8 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BackendInfo } from '../backend/index.js';
 import type { LoadedConfig } from '../config/load.js';
-import { describeSkipped, skippedRows } from '../data/read.js';
+import { describeDropped } from '../data/load.js';
+import { describeFile, describeSkipped, skippedRows } from '../data/read.js';
 import type { Vocabulary } from '../data/vocabulary.js';
 import { QqpError, RunError, TrainingError } from '../errors.js';
 import { epochsBeyond } from '../runs/checkpoint-files.js';
@@ -269,20 +270,26 @@ export class TrainingRun {
         test: prepared.test.count,
       },
       validationSplit: data.validationSplit,
-      files: data.dataset.reports.map((r) => ({
+      files: data.dataset.reports.map((r, i) => ({
         file: r.file,
+        role: data.dataset.roles[i] ?? '',
         format: r.format,
+        columns: r.columns,
         rows: r.rows,
         ...skippedRows(r),
       })),
+      ...(data.dataset.dropped ? { dropped: data.dataset.dropped } : {}),
+      ...(data.dataset.validationFromTrain ? { validationFromTrain: true } : {}),
       vocabularySize: prepared.vocabulary.size,
       sequenceLength: prepared.sequenceLength,
     };
     if (data.embeddings.length > 0) meta.embeddings = data.embeddings;
     this.folder.writeMeta(meta);
+    for (const f of meta.data.files) this.folder.log(`data: ${describeFile(f)}`);
     for (const r of data.dataset.reports)
       for (const line of describeSkipped(r.file, r)) this.folder.log(line);
     for (const e of data.embeddings) this.folder.log(describeEmbeddings(e));
+    for (const line of describeDropped(data.dataset.dropped, data.dataset.mode)) this.folder.log(line);
     return meta.data;
   }
 

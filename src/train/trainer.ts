@@ -18,6 +18,7 @@
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { type BackendInfo, type BackendRequest, initBackend } from '../backend/index.js';
+import { describeDropped } from '../data/load.js';
 import { buildModel } from '../model/build.js';
 import { pretrainedDims } from '../model/pretrained.js';
 import { buildOptimizer } from '../registry/optimizers.js';
@@ -45,6 +46,8 @@ export type TrainEvent =
       files: DataFileRecord[];
       /** Pretrained vectors in use and their coverage. */
       embeddings?: EmbeddingsRecord[];
+      /** What data.dedupe / data.dropTestOverlap left out, as lines for people. */
+      dropped: string[];
     }
   | { type: 'run'; id: string; dir: string; resumedAt?: number; notes?: string[] }
   | { type: 'epochStart'; epoch: number; epochs: number; batches: number; examples: number }
@@ -121,7 +124,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
     // A source that cannot be read or an outputDim other than its dimension: a config error at its line.
     await pretrainedDims(loaded);
-    const data = await prepareTrainingData(config, run.vocabulary);
+    const data = await prepareTrainingData(config, run.vocabulary, { locate: (path) => loaded.locate(path) });
     const { prepared } = data;
     const dataMeta = await run.useData(data);
     emit({
@@ -131,6 +134,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       validationSplit: data.validationSplit,
       files: dataMeta.files,
       ...(data.embeddings.length > 0 ? { embeddings: data.embeddings } : {}),
+      dropped: describeDropped(data.dataset.dropped, data.dataset.mode),
     });
 
     model = buildModel(config, {

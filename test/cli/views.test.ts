@@ -133,23 +133,34 @@ describe('skipped-row views', () => {
     assert.deepEqual(skippedWarnings('ok.csv', { badRows: 0, invalidUtf8Lines: 0 }), []);
   });
 
-  it('TrainProgress prints the skipped rows of each file after the data line', () => {
+  it('TrainProgress prints each file with its format and columns, then the skipped rows, then what was dropped', () => {
     const out = sink();
     const view = new TrainProgress(out.stream, false);
+    const columns = { question1: 'text_a', question2: 'text_b', label: 'dup', id: null };
     view.handle({
       type: 'data',
       sizes: { train: 7, validation: 2, test: 1 },
       vocabularySize: 30,
       validationSplit: 'validation',
-      files: [skipped, { ...skipped, file: 'clean.csv', badRows: 0, badRowSamples: [], suspectFields: 0 }],
+      files: [
+        { ...skipped, role: 'train', columns },
+        { ...skipped, file: 'clean.csv', badRows: 0, badRowSamples: [], suspectFields: 0 },
+      ],
+      dropped: ['dropped 3 training pairs whose text is in the test file (data.dropTestOverlap)'],
     });
     const lines = out.text().split('\n');
     assert.match(lines[0]!, /^data: 7 train/);
-    assert.match(lines[1]!, /^warning: train\.csv: 2 bad rows skipped \(lines 4, 9\)/);
+    assert.match(
+      lines[1]!,
+      /^ {2}train train\.csv: kaggle-csv, \d+ rows \(question1=text_a, question2=text_b, label=dup, id=\(row number\)\)$/,
+    );
+    assert.match(lines[2]!, /^ {2}clean\.csv: kaggle-csv, \d+ rows$/);
+    assert.match(lines[3]!, /^warning: train\.csv: 2 bad rows skipped \(lines 4, 9\)/);
     assert.equal(
-      lines[3],
+      lines[5],
       '  line 9: question1 runs over 12 lines (lines 9-20): likely a quote not closed on line 9',
     );
-    assert.ok(!out.text().includes('clean.csv'));
+    assert.equal(lines[6], 'dropped 3 training pairs whose text is in the test file (data.dropTestOverlap)');
+    assert.ok(!out.text().includes('warning: clean.csv'));
   });
 });

@@ -95,6 +95,28 @@ describe('loadConfig', () => {
     assert.deepEqual(loaded.files, [join('base', 'base.yaml'), 'child.yaml']);
   });
 
+  it('rebases each path of a list of data files, and refuses a data.columns field it does not know', () => {
+    const dir = project({
+      'sub/a.yaml': MINIMAL.replace(
+        'source: pairs.csv',
+        'train: [pairs.csv, ../other/more.jsonl]\n  test: [t.parquet]\n  columns: { question1: text_a }',
+      ),
+    });
+    const { config } = loadConfig('sub/a.yaml', { cwd: dir });
+    assert.deepEqual(config.data.train, [join('sub', 'pairs.csv'), join('other', 'more.jsonl')]);
+    assert.deepEqual(config.data.test, [join('sub', 't.parquet')]);
+    assert.deepEqual(config.data.columns, { question1: 'text_a' });
+    assert.equal(config.data.dedupe, false);
+    assert.equal(config.data.dropTestOverlap, false);
+    const bad = project({
+      'b.yaml': MINIMAL.replace('source: pairs.csv', 'source: pairs.csv\n  columns: { q1: text_a }'),
+    });
+    const [problem, ...more] = problemsOf(bad, 'b.yaml');
+    assert.equal(more.length, 0);
+    assert.equal(problem?.path, 'data.columns.q1');
+    assert.ok(problem?.line !== undefined && problem.col !== undefined, formatProblem(problem!));
+  });
+
   it('replaces a mapping whose type changes instead of merging parameters of another type', () => {
     const dir = project({
       'base.yaml': `${MINIMAL}\ntraining:\n  optimizer: { type: adam, beta1: 0.5 }\n`,

@@ -38,6 +38,12 @@ describe('the list of data formats', () => {
       'glue-tsv': [true, true],
       'glue-test-tsv': [false, true],
       'pairs-tsv': [true, false],
+      'hf-csv': [true, true],
+      'minimal-csv': [true, true],
+      jsonl: [true, false],
+      parquet: [true, false],
+      csv: [true, true],
+      tsv: [true, true],
     });
   });
 
@@ -66,8 +72,11 @@ describe('the list of data formats', () => {
       assert.equal(err.code, 'DATA_FORMAT_UNKNOWN');
       assert.deepEqual(err.suggestions, [
         'expected a header like id,qid1,qid2,question1,question2,is_duplicate (Kaggle CSV) or ' +
-          'id<TAB>qid1<TAB>qid2<TAB>question1<TAB>question2<TAB>is_duplicate (GLUE/Quora TSV), or ' +
-          'headerless rows label<TAB>question1<TAB>question2<TAB>id',
+          'id<TAB>qid1<TAB>qid2<TAB>question1<TAB>question2<TAB>is_duplicate (GLUE/Quora TSV) or ' +
+          'question1,question2,label,idx (Hugging Face CSV export) or ' +
+          'question1,question2,is_duplicate (minimal CSV), or ' +
+          'headerless rows label<TAB>question1<TAB>question2<TAB>id, or one JSON object a line (JSONL), ' +
+          'or a Parquet file, or any CSV or TSV header, with data.columns naming its columns',
         'or set data.format / --format explicitly',
       ]);
       return true;
@@ -79,7 +88,8 @@ describe('record spans (quoted fields over several lines)', () => {
   async function records(name: string) {
     const out: FormatRecord[] = [];
     const entry = formatEntry(detectFormatOf(headOf(name))!.name);
-    for await (const batch of entry.records(join(FIX, name), { invalidUtf8: () => {} })) out.push(...batch);
+    for await (const batch of entry.records(join(FIX, name), { invalidUtf8: () => {}, useColumns: () => {} }))
+      out.push(...batch);
     return out;
   }
 

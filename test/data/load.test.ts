@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { encodePairs } from '../../src/data/encode.js';
-import { loadDataset, prepareDataset } from '../../src/data/load.js';
+import { describeDropped, hashFile, loadDataset, prepareDataset } from '../../src/data/load.js';
 import { Tokenizer } from '../../src/data/tokenizer.js';
 import { Vocabulary } from '../../src/data/vocabulary.js';
 import { ConfigError, DataError } from '../../src/errors.js';
@@ -132,5 +133,103 @@ describe('prepareDataset', () => {
     assert.throws(() => prepareDataset({ train: [], validation: [], test: [] }, {}), {
       code: 'DATA_EMPTY_TRAIN',
     });
+  });
+});
+
+describe('lists of files, dedupe, dropTestOverlap and a validation split of the training files', () => {
+  const a = join(dir, 'a.tsv');
+  const b = join(dir, 'b.csv');
+  const t = join(dir, 't.tsv');
+  const writeA = (extra = '') =>
+    writeFileSync(
+      a,
+      `1\tWhy is ice slippery?\tWhat makes ice slippery?\t1\n0\tWhat is jazz?\tWho invented the piano?\t2\n${extra}`,
+    );
+  writeA();
+  // b repeats a's first pair (other case and spacing, questions swapped) and has one sharing a question with the test file.
+  writeFileSync(
+    b,
+    'question1,question2,is_duplicate\nwhat makes  ICE slippery?,Why is ice slippery?,1\nHow do I cook rice?,How tall is Everest?,0\nWhy do cats purr?,What makes cats purr?,1\n',
+  );
+  writeFileSync(t, '0\tHow tall is  everest? \tHow old is the universe?\t9\n');
+
+  it('reads a list of files of mixed formats in order as one split, each file reported with its role', async () => {
+    const d = await loadDataset({ train: [a, b], test: t });
+    assert.deepEqual(
+      d.splits.train.map((r) => r.question1),
+      [
+        'Why is ice slippery?',
+        'What is jazz?',
+        'what makes  ICE slippery?',
+        'How do I cook rice?',
+        'Why do cats purr?',
+      ],
+    );
+    assert.deepEqual(
+      d.reports.map((r) => r.format),
+      ['pairs-tsv', 'minimal-csv', 'pairs-tsv'],
+    );
+    assert.deepEqual(d.roles, ['train', 'train', 'test']);
+    assert.equal(d.dropped, undefined);
+  });
+
+  it('keeps the fingerprint of a single file as it was, and changes it when any file of a list changes', async () => {
+    const one = await loadDataset({ train: a, test: t });
+    const expected = createHash('sha256')
+      .update(
+        JSON.stringify({
+          files: [
+            { role: 'train', sha256: await hashFile(a) },
+            { role: 'test', sha256: await hashFile(t) },
+          ],
+          settings: { format: 'auto', onBadRow: 'skip', limit: null },
+        }),
+      )
+      .digest('hex');
+    assert.equal(one.fingerprint, expected);
+    const before = (await loadDataset({ train: [a, b], test: t })).fingerprint;
+    assert.notEqual(before, one.fingerprint);
+    writeA('1\tHow do I swim?\tHow can I learn to swim?\t3\n');
+    const changedA = (await loadDataset({ train: [a, b], test: t })).fingerprint;
+    writeA();
+    assert.notEqual(changedA, before);
+    assert.equal((await loadDataset({ train: [a, b], test: t })).fingerprint, before);
+    const original = readFileSync(b);
+    writeFileSync(b, `${original.toString()}Who are you?,Who is he?,0\n`);
+    const changedB = (await loadDataset({ train: [a, b], test: t })).fingerprint;
+    writeFileSync(b, original);
+    assert.notEqual(changedB, before);
+    assert.notEqual(changedB, changedA);
+  });
+
+  it('drops repeated pairs and pairs sharing a question with the test file, and says so', async () => {
+    const d = await loadDataset({ train: [a, b], test: t, dedupe: true, dropTestOverlap: true });
+    assert.deepEqual(
+      d.splits.train.map((r) => r.question1),
+      ['Why is ice slippery?', 'What is jazz?', 'Why do cats purr?'],
+    );
+    assert.deepEqual(d.dropped, {
+      duplicates: { train: 1, validation: 0 },
+      testOverlap: { train: 1, validation: 0 },
+    });
+    assert.deepEqual(describeDropped(d.dropped), [
+      'dropped 1 training pair repeating an earlier pair (data.dedupe)',
+      'dropped 1 training pair whose text is in the test file (data.dropTestOverlap)',
+    ]);
+    const plain = await loadDataset({ train: [a, b], test: t });
+    assert.notEqual(d.fingerprint, plain.fingerprint);
+  });
+
+  it('holds out split.validation of the training rows when there is no validation file', async () => {
+    const split = { train: 0.8, validation: 0.4, test: 0.2, seed: 3, stratify: false };
+    const d = await loadDataset({ train: [a, b], test: t, split });
+    assert.equal(d.splits.validation.length, 2);
+    assert.equal(d.splits.train.length, 3);
+    assert.equal(d.splits.test.length, 1);
+    assert.equal(d.validationFromTrain, true);
+    const again = await loadDataset({ train: [a, b], test: t, split });
+    assert.equal(JSON.stringify(again.splits), JSON.stringify(d.splits));
+    const other = await loadDataset({ train: [a, b], test: t, split: { ...split, seed: 4 } });
+    assert.notEqual(other.fingerprint, d.fingerprint);
   });
 });

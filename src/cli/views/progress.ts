@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { describeFile } from '../../data/read.js';
 import type { RowProgress, RunRef } from '../../eval/index.js';
 import { describeEmbeddings } from '../../runs/records.js';
 import type { TrainEvent } from '../../train/trainer.js';
@@ -71,8 +72,10 @@ export class TrainProgress {
               ? '; no validation split, so val_* are on the test split (reporting only)'
               : ''),
         );
+        for (const f of e.files) this.line(`  ${describeFile(f)}`);
         for (const f of e.files) for (const text of skippedWarnings(f.file, f)) this.line(text);
         for (const v of e.embeddings ?? []) this.line(describeEmbeddings(v));
+        for (const text of e.dropped) this.line(text);
         break;
       case 'epochStart':
         this.epochs = e.epochs;

@@ -1,26 +1,38 @@
 import { Args, Flags } from '@oclif/core';
 import { QqpCommand } from '../../cli/base.js';
 import { keyValueTable } from '../../cli/render.js';
+import { describeColumns, parseColumnMapping } from '../../data/formats/columns.js';
 import { DATA_FORMATS } from '../../data/schema.js';
 import { computeStats, type DataStats } from '../../data/stats.js';
 import { UsageError } from '../../errors.js';
 
-export default class DataStatsCommand extends QqpCommand<DataStats> {
+/** One file's stats, or (several files) each file's in order. */
+type StatsResult = DataStats | DataStats[];
+
+export default class DataStatsCommand extends QqpCommand<StatsResult> {
   static override summary =
     'Summarise a QQP data file: rows, label balance, question lengths, vocabulary, bad rows';
 
   static override description =
-    'Reads the file as a stream (any size), detecting its format from the first line unless --format is given. ' +
+    'Reads the file as a stream (any size), detecting its format from the first line unless --format is given, and says which format and columns it used. ' +
+    'With several files, each is summarised in turn (--json: a list). ' +
     'Question lengths are in tokens of the default tokenizer; the vocabulary size counts tokens seen at least --min-count times. ' +
     'Bad rows are the rows training, eval and predict skip; a suspect field is a record over more than 5 lines (a quote likely not closed on its first line), also skipped.';
 
   static override examples = [
     '<%= config.bin %> data stats data/qqp/train.csv',
     '<%= config.bin %> data stats pairs.tsv --format pairs-tsv --min-count 2 --json',
+    '<%= config.bin %> data stats mine.csv --columns question1=text_a,question2=text_b,label=dup',
+    '<%= config.bin %> data stats train.parquet more.jsonl',
   ];
 
+  static override strict = false;
+
   static override args = {
-    file: Args.string({ description: 'Data file (.csv or .tsv)', required: true }),
+    file: Args.string({
+      description: 'Data file (.csv, .tsv, .jsonl, .parquet); more files may follow',
+      required: true,
+    }),
   };
 
   static override flags = {
@@ -30,35 +42,63 @@ export default class DataStatsCommand extends QqpCommand<DataStats> {
       options: ['skip', 'error'],
       default: 'skip',
     }),
+    columns: Flags.string({
+      description:
+        "The file's column names, as data.columns: question1=NAME,question2=NAME,label=NAME,id=NAME",
+    }),
     'min-count': Flags.integer({
       description: 'Count tokens seen at least this many times in the vocabulary size',
       default: 1,
     }),
   };
 
-  protected async execute(): Promise<DataStats> {
-    const { args, flags } = await this.parse(DataStatsCommand);
+  protected async execute(): Promise<StatsResult> {
+    const { argv, flags } = await this.parse(DataStatsCommand);
     if (flags['min-count'] < 1) {
       throw new UsageError('USAGE_MIN_COUNT', `--min-count must be 1 or more, got ${flags['min-count']}`);
     }
-    return computeStats(args.file, {
-      format: flags.format as (typeof DATA_FORMATS)[number],
-      minCount: flags['min-count'],
-      onBadRow: flags['on-bad-row'] as 'skip' | 'error',
+    const columns = flags.columns === undefined ? undefined : parseColumnMapping(flags.columns);
+    if (columns !== undefined && 'problem' in columns) {
+      throw new UsageError('USAGE_COLUMNS', `--columns: ${columns.problem}`, {
+        suggestions: ['e.g. --columns question1=text_a,question2=text_b,label=dup'],
+      });
+    }
+    const files = argv as string[];
+    const out: DataStats[] = [];
+    for (const file of files) {
+      out.push(
+        await computeStats(file, {
+          format: flags.format as (typeof DATA_FORMATS)[number],
+          minCount: flags['min-count'],
+          onBadRow: flags['on-bad-row'] as 'skip' | 'error',
+          ...(columns !== undefined ? { columns } : {}),
+        }),
+      );
+    }
+    return out.length === 1 ? out[0]! : out;
+  }
+
+  protected render(result: StatsResult): void {
+    const all = Array.isArray(result) ? result : [result];
+    all.forEach((s, i) => {
+      if (i > 0) this.log('');
+      this.renderOne(s);
     });
   }
 
-  protected render(s: DataStats): void {
+  private renderOne(s: DataStats): void {
+    const unit = s.position ?? 'line';
     const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
     // At most five line numbers in the table; --json has all the samples.
     const lines = (xs: number[], total: number) =>
       total === 0
         ? ''
-        : ` (line${total > 1 ? 's' : ''} ${xs.slice(0, 5).join(', ')}${total > Math.min(5, xs.length) ? ', ...' : ''})`;
+        : ` (${unit}${total > 1 ? 's' : ''} ${xs.slice(0, 5).join(', ')}${total > Math.min(5, xs.length) ? ', ...' : ''})`;
     const q = s.questionTokens;
     const rows: Record<string, string>[] = [
       { file: s.file },
       { format: s.format },
+      { columns: s.columns ? describeColumns(s.columns) : '-' },
       { rows: s.rows.toLocaleString('en-US') },
       {
         labelled: `${s.labelled.toLocaleString('en-US')} (unlabelled ${s.unlabelled.toLocaleString('en-US')})`,
@@ -81,7 +121,7 @@ export default class DataStatsCommand extends QqpCommand<DataStats> {
       { 'invalid UTF-8 lines': `${s.invalidUtf8Lines}${lines(s.invalidUtf8Samples, s.invalidUtf8Lines)}` },
     ];
     this.log(keyValueTable(rows));
-    for (const b of s.badRowSamples) this.log(`  line ${b.line}: ${b.reason}`);
+    for (const b of s.badRowSamples) this.log(`  ${unit} ${b.line}: ${b.reason}`);
     if (s.badRows > s.badRowSamples.length)
       this.log(`  ... and ${s.badRows - s.badRowSamples.length} more bad rows`);
   }

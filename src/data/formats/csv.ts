@@ -1,9 +1,11 @@
 /**
- * The Kaggle CSV formats: train.csv (`kaggle-csv`, labelled) and test.csv (`kaggle-test-csv`).
- * CSV goes through csv-parse: quoted fields may hold commas, quotes and newlines.
+ * The CSV formats: Kaggle's train.csv (`kaggle-csv`, labelled) and test.csv (`kaggle-test-csv`),
+ * the Hugging Face `datasets` export of GLUE QQP (`hf-csv`), a minimal labelled CSV without ids
+ * (`minimal-csv`), and any CSV whose columns `data.columns` names (`csv`). CSV goes through
+ * csv-parse: quoted fields may hold commas, quotes and newlines.
  */
 import { parse as parseCsv } from 'csv-parse';
-import { type AddFields, delimitedFormat, headerOf, namesQuestions } from './delimited.js';
+import { type AddFields, delimitedFormat, headerOf, namesMapped, namesQuestions } from './delimited.js';
 import { lineChunks } from './text.js';
 import type { FileHead, FormatRecord, ReadContext } from './types.js';
 
@@ -99,6 +101,12 @@ function csvNames(head: FileHead): string[] | undefined {
 }
 
 const KAGGLE_HEADER = 'id,qid1,qid2,question1,question2,is_duplicate';
+const HF_HEADER = 'question1,question2,label,idx';
+const MINIMAL_HEADER = 'question1,question2,is_duplicate';
+
+/** Whether the names hold an id column (any of its standard names). */
+const namesId = (names: string[]) =>
+  names.includes('id') || names.includes('test_id') || names.includes('idx');
 
 export const kaggleCsv = delimitedFormat({
   name: 'kaggle-csv',
@@ -107,8 +115,12 @@ export const kaggleCsv = delimitedFormat({
   hint: { header: `${KAGGLE_HEADER} (Kaggle CSV)` },
   detect(head) {
     const names = csvNames(head);
-    return names !== undefined && namesQuestions(names) && names.includes('is_duplicate');
+    return (
+      names !== undefined && namesQuestions(names) && names.includes('is_duplicate') && names.includes('id')
+    );
   },
+  // A Kaggle-like file without the id column (ids are then row numbers).
+  accepts: (_head, detected) => detected === 'minimal-csv',
   split: csvRecords,
 });
 
@@ -122,10 +134,58 @@ export const kaggleTestCsv = delimitedFormat({
       names !== undefined &&
       namesQuestions(names) &&
       !names.includes('is_duplicate') &&
+      !names.includes('label') &&
       (names.includes('test_id') || names.includes('id'))
     );
   },
   // A labelled file read as unlabelled: its label column is ignored.
+  accepts: (_head, detected) =>
+    detected === 'kaggle-csv' || detected === 'hf-csv' || detected === 'minimal-csv',
+  split: csvRecords,
+});
+
+export const hfCsv = delimitedFormat({
+  name: 'hf-csv',
+  labelled: true,
+  expected: `${HF_HEADER} (idx optional)`,
+  hint: { header: `${HF_HEADER} (Hugging Face CSV export)` },
+  detect(head) {
+    const names = csvNames(head);
+    return (
+      names !== undefined &&
+      namesQuestions(names) &&
+      names.includes('label') &&
+      !names.includes('is_duplicate')
+    );
+  },
+  split: csvRecords,
+});
+
+export const minimalCsv = delimitedFormat({
+  name: 'minimal-csv',
+  labelled: true,
+  expected: `${MINIMAL_HEADER} (no id column: ids are row numbers)`,
+  hint: { header: `${MINIMAL_HEADER} (minimal CSV)` },
+  detect(head) {
+    const names = csvNames(head);
+    return names !== undefined && namesQuestions(names) && names.includes('is_duplicate') && !namesId(names);
+  },
   accepts: (_head, detected) => detected === 'kaggle-csv',
+  split: csvRecords,
+});
+
+export const anyCsv = delimitedFormat({
+  name: 'csv',
+  labelled: true,
+  expected:
+    'a comma-separated header holding the columns data.columns names (default names question1, question2, is_duplicate or label, and optionally id or idx)',
+  hint: { phrase: 'any CSV or TSV header, with data.columns naming its columns' },
+  // Only with data.columns: a header of the user's own names.
+  detect(head) {
+    const names = csvNames(head);
+    return names !== undefined && namesMapped(names, head.columns);
+  },
+  // Any comma-separated header: the columns are looked up by name when reading.
+  accepts: (head) => csvNames(head) !== undefined,
   split: csvRecords,
 });

@@ -4,10 +4,12 @@
  * of fields) and a column layout.
  */
 import { DataError } from '../../errors.js';
+import { type ColumnMapping, columnKey, findColumns, missingText, type UsedColumns } from './columns.js';
 import type { FileHead, FormatEntry, FormatRecord, ReadContext, RecordSpan } from './types.js';
 
 /** Column positions of the fields used; other columns (an unnamed index, extras) are ignored. */
 export interface Columns {
+  /** -1 when the file has no id column (ids are row numbers). */
   id: number;
   question1: number;
   question2: number;
@@ -16,22 +18,14 @@ export interface Columns {
   count: number;
 }
 
-/** A header field as a name: trimmed, unquoted, lower-cased. */
-function headerName(field: string): string {
-  return field
-    .trim()
-    .replace(/^"(.*)"$/, '$1')
-    .toLowerCase();
-}
-
 /**
  * A first line read as a header: its delimiter (a tab if it holds one, else a comma), its names
- * and its raw fields.
+ * (trimmed, unquoted, lower-cased) and its raw fields.
  */
 export function headerOf(head: FileHead): { delimiter: '\t' | ','; names: string[]; fields: string[] } {
   const delimiter = head.firstLine.includes('\t') ? '\t' : ',';
   const fields = head.firstLine.split(delimiter);
-  return { delimiter, names: fields.map(headerName), fields };
+  return { delimiter, names: fields.map(columnKey), fields };
 }
 
 /** Whether header names hold both question columns. */
@@ -39,20 +33,20 @@ export function namesQuestions(names: string[]): boolean {
   return names.includes('question1') && names.includes('question2');
 }
 
-/** Finds the used columns in a header, or says what is missing. */
-function columnsFromHeader(names: string[], labelled: boolean): Columns | string {
-  const idName = names.includes('id') ? 'id' : names.includes('test_id') ? 'test_id' : undefined;
-  const wanted = ['question1', 'question2', ...(labelled ? ['is_duplicate'] : [])];
-  const missing = wanted.filter((n) => !names.includes(n));
-  if (!idName) missing.unshift(labelled ? 'id' : 'test_id (or id)');
-  if (missing.length > 0) return `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`;
-  return {
-    id: names.indexOf(idName!),
-    question1: names.indexOf('question1'),
-    question2: names.indexOf('question2'),
-    label: labelled ? names.indexOf('is_duplicate') : -1,
-    count: names.length,
-  };
+/** Whether header names hold every column `data.columns` maps (false without a mapping). */
+export function namesMapped(names: string[], mapping: ColumnMapping | undefined): boolean {
+  if (mapping === undefined) return false;
+  const mapped = Object.values(mapping).filter((v): v is string => v !== undefined);
+  return mapped.length > 0 && mapped.every((m) => names.includes(columnKey(m)));
+}
+
+/** A header's fields for a message: `a, b, c` (at most 12, shortened). */
+function headerList(fields: readonly string[]): string {
+  const shown = fields.slice(0, 12).map((f) => {
+    const t = f.trim();
+    return t.length > 40 ? `${t.slice(0, 37)}...` : t === '' ? '(empty)' : t;
+  });
+  return `${shown.join(', ')}${fields.length > 12 ? ', ...' : ''}`;
 }
 
 /**
@@ -87,11 +81,17 @@ function spanOf(fields: string[], lines: number, name: (index: number) => string
 export interface DelimitedSpec<Name extends string> extends Omit<FormatEntry<Name>, 'records' | 'header'> {
   /**
    * The columns of a file without a header (its rows must have exactly `count` fields); absent: the
-   * first record is a header naming them (rows may have more fields).
+   * first record is a header naming them (rows may have more fields), found by `findColumns`.
    */
   columns?: Columns;
   /** Reads the file's records, in batches, handing each record of fields to `add`. */
   split(file: string, context: ReadContext, add: AddFields): AsyncIterable<FormatRecord[]>;
+}
+
+/** The used columns of a headerless layout, by position: `field 1`, `field 2`, ... */
+function fixedNames(c: Columns): UsedColumns {
+  const at = (i: number) => (i >= 0 ? `field ${i + 1}` : null);
+  return { question1: at(c.question1)!, question2: at(c.question2)!, label: at(c.label), id: at(c.id) };
 }
 
 /** A format entry that reads a delimited text file through `split`, by header or fixed columns. */
@@ -109,6 +109,7 @@ export function delimitedFormat<const Name extends string>(spec: DelimitedSpec<N
 
   function fieldsOf(
     line: number,
+    row: number,
     f: string[],
     c: Columns,
     names: readonly string[],
@@ -123,7 +124,7 @@ export function delimitedFormat<const Name extends string>(spec: DelimitedSpec<N
     return {
       ...span,
       line,
-      id: f[c.id]!,
+      id: c.id >= 0 ? f[c.id]! : String(row),
       question1: f[c.question1]!,
       question2: f[c.question2]!,
       label: labelled ? f[c.label]! : undefined,
@@ -132,26 +133,39 @@ export function delimitedFormat<const Name extends string>(spec: DelimitedSpec<N
 
   async function* records(file: string, context: ReadContext): AsyncGenerator<FormatRecord[]> {
     let columns = fixed;
+    if (fixed) context.useColumns(fixedNames(fixed));
     /** The header's names, once read. */
     let names: string[] = [];
+    /** Data records so far (the header not counted): ids of a file without an id column. */
+    let row = 0;
     // A header without the needed columns: the error, and how many records of its batch precede it.
     let failed: { error: DataError; at: number } | undefined;
     const add: AddFields = (batch, line, fields, lines = 1) => {
       if (failed) return;
       if (columns) {
-        batch.push(fieldsOf(line, fields, columns, names, lines));
+        batch.push(fieldsOf(line, ++row, fields, columns, names, lines));
         return;
       }
-      names = fields.map(headerName);
-      const found = columnsFromHeader(names, labelled);
-      if (typeof found === 'string') {
-        const error = new DataError('DATA_BAD_HEADER', `${file}:${line}: header ${found} for ${name}`, {
-          suggestions: [`${name} expects ${expected}`],
-        });
+      names = fields.map(columnKey);
+      const found = findColumns(fields, labelled, context.columns);
+      if ('missing' in found) {
+        const error = new DataError(
+          'DATA_BAD_HEADER',
+          `${file}:${line}: header ${missingText(found.missing)} for ${name}; the header has ${headerList(fields)}`,
+          {
+            suggestions: [
+              `${name} expects ${expected}`,
+              context.columns !== undefined
+                ? 'check data.columns against the header above'
+                : 'or name your columns in data.columns, e.g. columns: { question1: text_a, question2: text_b, label: dup }',
+            ],
+          },
+        );
         failed = { error, at: batch.length };
         return;
       }
-      columns = found;
+      columns = { ...found, count: fields.length };
+      context.useColumns(found.used);
     };
     for await (const batch of split(file, context, add)) {
       if (failed) {

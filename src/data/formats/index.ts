@@ -3,11 +3,27 @@
  * of `data.format`'s values and the order `auto` detection asks the entries in. To add a format,
  * write its entry in a file of its own (or with its family) and list it here.
  */
-import { kaggleCsv, kaggleTestCsv } from './csv.js';
-import { glueTestTsv, glueTsv, pairsTsv } from './tsv.js';
+import { anyCsv, hfCsv, kaggleCsv, kaggleTestCsv, minimalCsv } from './csv.js';
+import { jsonl } from './jsonl.js';
+import { parquet } from './parquet.js';
+import { anyTsv, glueTestTsv, glueTsv, pairsTsv } from './tsv.js';
 import type { FileHead, FormatEntry } from './types.js';
 
-export const FORMATS = [kaggleCsv, kaggleTestCsv, glueTsv, glueTestTsv, pairsTsv] as const;
+// The formats read by any header (`csv`, `tsv`) come last: detection takes them only when no
+// named format fits.
+export const FORMATS = [
+  kaggleCsv,
+  kaggleTestCsv,
+  glueTsv,
+  glueTestTsv,
+  pairsTsv,
+  hfCsv,
+  minimalCsv,
+  jsonl,
+  parquet,
+  anyCsv,
+  anyTsv,
+] as const;
 
 /** A format's name (a `data.format` value other than `auto`). */
 export type FormatName = (typeof FORMATS)[number]['name'];

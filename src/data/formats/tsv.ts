@@ -1,10 +1,17 @@
 /**
  * The tab-separated formats: GLUE/Quora TSV (`glue-tsv`, labelled; the original Quora release has
- * the same header), GLUE's test TSV (`glue-test-tsv`) and headerless pairs (`pairs-tsv`: label,
- * question1, question2, id). TSV is split on tabs literally, because the QQP TSVs are not
+ * the same header), GLUE's test TSV (`glue-test-tsv`), headerless pairs (`pairs-tsv`: label,
+ * question1, question2, id) and any TSV whose columns `data.columns` names (`tsv`). TSV is split on tabs literally, because the QQP TSVs are not
  * quote-aware (a question may hold a lone `"`).
  */
-import { type AddFields, type Columns, delimitedFormat, headerOf, namesQuestions } from './delimited.js';
+import {
+  type AddFields,
+  type Columns,
+  delimitedFormat,
+  headerOf,
+  namesMapped,
+  namesQuestions,
+} from './delimited.js';
 import { LF, lineChunks } from './text.js';
 import type { FileHead, FormatRecord, ReadContext } from './types.js';
 
@@ -53,7 +60,12 @@ export const glueTestTsv = delimitedFormat({
   expected: 'id<TAB>question1<TAB>question2',
   detect(head) {
     const names = tsvNames(head);
-    return names !== undefined && namesQuestions(names) && !names.includes('is_duplicate');
+    return (
+      names !== undefined &&
+      namesQuestions(names) &&
+      !names.includes('is_duplicate') &&
+      !names.includes('label')
+    );
   },
   // A labelled file read as unlabelled: its label column is ignored.
   accepts: (_head, detected) => detected === 'glue-tsv',
@@ -76,5 +88,23 @@ export const pairsTsv = delimitedFormat({
   // A headerless file whose first row detection could not classify.
   accepts: (head, detected) => detected === undefined && head.firstLine.includes('\t'),
   columns: PAIRS_COLUMNS,
+  split: tsvRecords,
+});
+
+export const anyTsv = delimitedFormat({
+  name: 'tsv',
+  labelled: true,
+  expected:
+    'a tab-separated header holding the columns data.columns names (default names question1, question2, is_duplicate or label, and optionally id or idx)',
+  // Only with data.columns: a header of the user's own names (or the standard names with a label column).
+  detect(head) {
+    const names = tsvNames(head);
+    return (
+      names !== undefined &&
+      (namesMapped(names, head.columns) ||
+        (namesQuestions(names) && names.includes('label') && !names.includes('is_duplicate')))
+    );
+  },
+  accepts: (head) => tsvNames(head) !== undefined,
   split: tsvRecords,
 });

@@ -8,12 +8,16 @@
  * the reader's, the same for every format.
  */
 
+import type { ColumnMapping, UsedColumns } from './columns.js';
+
 /** The start of a file, for detection. */
 export interface FileHead {
   /** The first line, decoded as UTF-8, without BOM and line end. */
   firstLine: string;
   /** The first bytes of the file as read (the whole first line unless it is over 4 MB; BOM kept). */
   bytes: Buffer;
+  /** `data.columns`, when set: formats read by any header recognise a file by these names. */
+  columns?: ColumnMapping;
 }
 
 /**
@@ -49,6 +53,10 @@ export interface RecordSpan {
 export interface ReadContext {
   /** Counts a line (or record) holding bytes that are not valid UTF-8 (decoded as U+FFFD). */
   invalidUtf8(line: number): void;
+  /** `data.columns`: the user's names for the fields (formats that name their columns). */
+  columns?: ColumnMapping;
+  /** Tells the reader which columns the fields come from, once the format knows (before any record). */
+  useColumns(used: UsedColumns): void;
 }
 
 export interface FormatEntry<Name extends string = string> {
@@ -58,6 +66,11 @@ export interface FormatEntry<Name extends string = string> {
   readonly labelled: boolean;
   /** The first line is a header, not a row (row estimates from line counts leave it out). */
   readonly header: boolean;
+  /**
+   * What a record's number counts: physical lines (text formats), or rows (`row`: a format without
+   * lines, such as Parquet; the number is the 1-based row). Absent: lines.
+   */
+  readonly position?: 'line' | 'row';
   /** What a file of this format looks like, for messages: `<name> expects <expected>`. */
   readonly expected: string;
   /**
@@ -72,6 +85,8 @@ export interface FormatEntry<Name extends string = string> {
    * (undefined: for none). Absent: only files detected as this format.
    */
   accepts?(head: FileHead, detected: string | undefined): boolean;
+  /** The number of rows, for progress, where lines do not tell it (absent: lines, minus a header). */
+  countRows?(file: string): Promise<number>;
   /** The file's records in batches (any size, empty allowed), in file order. */
   records(file: string, context: ReadContext): AsyncIterable<FormatRecord[]>;
 }
