@@ -6,7 +6,7 @@ import { compareOptionsFrom, comparisonFlags, experimentsDirFlag } from '../cli/
 import { RunError, UsageError } from '../errors.js';
 import { buildReport, type ChartInfo, type Report as HtmlReport } from '../report/html.js';
 import { chooseRuns } from '../report/index.js';
-import { writeFileAtomic } from '../runs/atomic.js';
+import { writeFileAtomic } from '../util/atomic.js';
 
 export interface ReportResult {
   out: string;

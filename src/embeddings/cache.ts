@@ -2,13 +2,14 @@
  * The embeddings cache: a source's sha256 remembered by path, size and modification time (so a
  * 307 MB file is hashed once, not every run), and float32 subsets of sources for a list of words.
  * Folder: `QQP_CACHE_DIR`, else `$XDG_CACHE_HOME/qqp`, else `~/.cache/qqp`; under `embeddings/`.
- * Every file is written under a temporary name, flushed and renamed, so a reader never sees half.
+ * Every file is written atomically (util/atomic.ts), so a reader never sees half.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../util/atomic.js';
 import type { VectorSubset } from './parse.js';
 
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -19,25 +20,6 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
 
 function embeddingsDir(dir: string): string {
   return join(dir, 'embeddings');
-}
-
-/** Writes `data` to `path` whole or not at all (temporary file, fsync, rename). */
-export async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
 }
 
 interface IndexEntry {
@@ -76,7 +58,7 @@ export async function sourceChecksum(
   // Read again just before writing, so entries other processes added meanwhile are kept.
   const fresh = await readIndex(indexFile);
   fresh[path] = { size: st.size, mtimeMs: st.mtimeMs, sha256 };
-  await writeAtomic(indexFile, `${JSON.stringify({ files: fresh }, null, 1)}\n`);
+  writeFileAtomic(indexFile, `${JSON.stringify({ files: fresh }, null, 1)}\n`);
   return { sha256, hashed: true };
 }
 
@@ -100,7 +82,7 @@ export async function writeSubset(file: string, sha256: string, subset: VectorSu
   out.writeUInt32LE(header.length, 4);
   header.copy(out, 8);
   Buffer.from(subset.values.buffer, subset.values.byteOffset, subset.values.byteLength).copy(out, start);
-  await writeAtomic(file, out);
+  writeFileAtomic(file, out);
 }
 
 /** A cached subset, or null when missing or not whole (then it is rebuilt). */

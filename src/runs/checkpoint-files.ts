@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunError } from '../errors.js';
-import { checkDir, DIR_MANIFEST, type DirManifest, recoverDir } from './atomic.js';
+import { checkDir, DIR_MANIFEST, type DirManifest, recoverDir } from '../util/atomic.js';
 import { readModelFiles, writeModelFiles } from './model-io.js';
 import type { Checkpoint, EpochRecord, OptimizerSlot, OptimizerSnapshot, TrainerState } from './records.js';
 

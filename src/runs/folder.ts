@@ -9,7 +9,7 @@ import { mapConfigPaths } from '../config/paths.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { Vocabulary } from '../data/vocabulary.js';
 import { RunError } from '../errors.js';
-import { removeFileLeftovers, replaceDirAtomic, writeFileAtomic, writeJsonAtomic } from './atomic.js';
+import { removeFileLeftovers, replaceDirAtomic, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import {
   CHECKPOINT_FILES,
   checkpointInfo,

@@ -4,7 +4,7 @@ import * as tfc from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { RunError } from '../errors.js';
 import { registerLayerClasses } from '../layers/index.js';
-import { replaceDirAtomic } from './atomic.js';
+import { replaceDirAtomic } from '../util/atomic.js';
 
 /**
  * Models on disk in tfjs' own layout (model.json + weights.bin, what `tf.io` file:// handlers write),

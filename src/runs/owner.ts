@@ -3,7 +3,7 @@ import { linkSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, wr
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { RunError } from '../errors.js';
-import { writeJsonAtomic } from './atomic.js';
+import { writeJsonAtomic } from '../util/atomic.js';
 import type { RunStatus } from './records.js';
 
 /**

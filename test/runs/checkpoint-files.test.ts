@@ -15,11 +15,11 @@ import { after, before, describe, it } from 'node:test';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend } from '../../src/backend/index.js';
 import { RunError } from '../../src/errors.js';
-import { DIR_MANIFEST } from '../../src/runs/atomic.js';
 import { epochsBeyond, parseTrainerState } from '../../src/runs/checkpoint-files.js';
 import { CHECKPOINT_FILES, RUN_FILES, RunFolder } from '../../src/runs/folder.js';
 import { modelArtifacts } from '../../src/runs/model-io.js';
 import type { Checkpoint, EpochRecord, TrainerState } from '../../src/runs/records.js';
+import { DIR_MANIFEST } from '../../src/util/atomic.js';
 
 const root = mkdtempSync(join(tmpdir(), 'qqp-checkpoint-files-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -13,7 +13,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
-import { faultPoint } from '../util/faults.js';
+import { faultPoint } from './faults.js';
 
 /**
  * Writes that a crash (a kill, a power loss) never leaves half-done: a file is written under a

@@ -21,7 +21,7 @@ import {
   removeFileLeftovers,
   replaceDirAtomic,
   writeFileAtomic,
-} from '../../src/runs/atomic.js';
+} from '../../src/util/atomic.js';
 
 const root = mkdtempSync(join(tmpdir(), 'qqp-atomic-'));
 after(() => rmSync(root, { recursive: true, force: true }));
