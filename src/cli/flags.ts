@@ -1,4 +1,6 @@
 import { Flags } from '@oclif/core';
+import { type ColumnMapping, parseColumnMapping } from '../data/formats/columns.js';
+import { UsageError } from '../errors.js';
 import type { CompareOptions } from '../report/compare.js';
 
 /** Flags shared by the commands that read a config. */
@@ -64,4 +66,24 @@ export function compareOptionsFrom(flags: {
     ...(flags['sort-by'] ? { sortBy: flags['sort-by'] } : {}),
     ...(flags.filter ? { filters: flags.filter } : {}),
   };
+}
+
+/** The column names of a data file, as `data.columns` (`qqp data stats`, `eval --data`, `predict --data`). */
+export const columnsFlag = {
+  columns: Flags.string({
+    description: "The file's column names, as data.columns: question1=NAME,question2=NAME,label=NAME,id=NAME",
+    helpValue: 'FIELD=NAME,...',
+  }),
+};
+
+/** `--columns` parsed; a malformed value is a usage error (exit 2). */
+export function parseColumnsFlag(value: string | undefined): ColumnMapping | undefined {
+  if (value === undefined) return undefined;
+  const columns = parseColumnMapping(value);
+  if ('problem' in columns) {
+    throw new UsageError('USAGE_COLUMNS', `--columns: ${columns.problem}`, {
+      suggestions: ['e.g. --columns question1=text_a,question2=text_b,label=dup'],
+    });
+  }
+  return columns;
 }

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BACKENDS } from '../backend/index.js';
 import { QqpCommand } from '../cli/base.js';
-import { experimentsDirFlag } from '../cli/flags.js';
+import { columnsFlag, experimentsDirFlag, parseColumnsFlag } from '../cli/flags.js';
 import { formatCount, table } from '../cli/render.js';
 import { RowProgressView, runLine } from '../cli/views/progress.js';
 import { skippedWarnings } from '../cli/views/skipped.js';
@@ -36,6 +36,7 @@ export default class Eval extends QqpCommand<EvaluationResult> {
       description: 'A labelled file to evaluate on instead (any readable format)',
       helpValue: 'FILE',
     }),
+    ...columnsFlag,
     format: Flags.string({ description: 'Format of --data', options: [...DATA_FORMATS], default: 'auto' }),
     'batch-size': Flags.integer({ description: 'Pairs per inference batch', default: 256, min: 1 }),
     backend: Flags.string({ options: [...BACKENDS], description: "Override the run's training.backend" }),
@@ -51,6 +52,7 @@ export default class Eval extends QqpCommand<EvaluationResult> {
         ...(flags.split ? { split: flags.split as (typeof EVAL_SPLITS)[number] } : {}),
         ...(flags.data !== undefined ? { data: flags.data } : {}),
         format: flags.format as (typeof DATA_FORMATS)[number],
+        ...(flags.columns !== undefined ? { columns: parseColumnsFlag(flags.columns) } : {}),
         batchSize: flags['batch-size'],
         ...(flags.backend ? { backend: flags.backend as (typeof BACKENDS)[number] } : {}),
         onProgress: (p) => progress.update(p),

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { BACKENDS } from '../backend/index.js';
 import { QqpCommand } from '../cli/base.js';
 import { EXIT_CODES } from '../cli/exit-codes.js';
-import { experimentsDirFlag } from '../cli/flags.js';
+import { columnsFlag, experimentsDirFlag, parseColumnsFlag } from '../cli/flags.js';
 import { formatCount } from '../cli/render.js';
 import { RowProgressView, runLine } from '../cli/views/progress.js';
 import { skippedWarnings } from '../cli/views/skipped.js';
@@ -66,6 +66,7 @@ export default class Predict extends QqpCommand<PredictResult> {
       description: 'CSV file to write the predictions to (with --data)',
       helpValue: 'FILE',
     }),
+    ...columnsFlag,
     format: Flags.string({ description: 'Format of --data', options: [...DATA_FORMATS], default: 'auto' }),
     kaggle: Flags.boolean({
       description: "Write Kaggle's submission format: test_id,is_duplicate (the probability)",
@@ -127,6 +128,7 @@ export default class Predict extends QqpCommand<PredictResult> {
             data,
             out,
             format: flags.format as (typeof DATA_FORMATS)[number],
+            ...(flags.columns !== undefined ? { columns: parseColumnsFlag(flags.columns) } : {}),
             kaggle: flags.kaggle,
             force: flags.force,
             signal,

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BackendRequest } from '../backend/index.js';
+import type { ColumnMapping } from '../data/formats/columns.js';
 import { loadDataset } from '../data/load.js';
 import { firstBadRows, skippedRows } from '../data/read.js';
 import type { DataFormat } from '../data/schema.js';
@@ -29,6 +30,8 @@ export interface EvaluateOptions {
   /** A labelled file in any readable format instead of a split. */
   data?: string;
   format?: DataFormat;
+  /** The file's column names, as data.columns. */
+  columns?: ColumnMapping;
   /** Overrides the run's training.backend. */
   backend?: BackendRequest;
   batchSize?: number;
@@ -132,7 +135,7 @@ async function filePredictions(
   options: EvaluateOptions,
 ): Promise<{ probs: Float32Array; labels: Float32Array; source: EvaluationSource }> {
   const file = resolve(data);
-  const stream = await openStream(file, options.format);
+  const stream = await openStream(file, options.format, { columns: options.columns });
   if (!stream.labelled) {
     throw new DataError(
       'EVAL_UNLABELLED',

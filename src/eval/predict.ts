@@ -4,6 +4,7 @@ import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync 
 import { basename, dirname, join, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { BackendRequest } from '../backend/index.js';
+import type { ColumnMapping } from '../data/formats/columns.js';
 import { type PairRow, type SkippedRows, skippedRows } from '../data/read.js';
 import type { DataFormat } from '../data/schema.js';
 import { DataError, UsageError } from '../errors.js';
@@ -123,6 +124,8 @@ export interface PredictFileOptions {
   /** The CSV to write; refused when it exists, unless `force`. */
   out: string;
   format?: DataFormat;
+  /** The file's column names, as data.columns. */
+  columns?: ColumnMapping;
   threshold?: number;
   /** Kaggle's submission format: `test_id,is_duplicate` with the probability. */
   kaggle?: boolean;
@@ -192,7 +195,10 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictF
   const input = resolve(options.data);
   // The data file is checked (exists, format known) before the model loads.
   // Every row gets a prediction, even one with an empty question (Kaggle's test.csv has some).
-  const stream = await openStream(input, options.format, { allowEmptyQuestions: true });
+  const stream = await openStream(input, options.format, {
+    allowEmptyQuestions: true,
+    columns: options.columns,
+  });
   const labelled = stream.labelled;
   const { model, backend } = await loadRunModel(run, options.backend);
   const columns = predictionColumns(kaggle, labelled);

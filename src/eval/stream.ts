@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import type { ColumnMapping } from '../data/formats/columns.js';
 import { formatEntry } from '../data/formats/index.js';
 import { type PairRow, type PairStream, streamPairs } from '../data/read.js';
 import type { DataFormat } from '../data/schema.js';
@@ -70,7 +71,13 @@ export async function* scoreFile(
 export async function openStream(
   file: string,
   format: DataFormat | undefined,
-  options: { allowEmptyQuestions?: boolean } = {},
+  options: { allowEmptyQuestions?: boolean; columns?: ColumnMapping | undefined } = {},
 ): Promise<PairStream> {
-  return streamPairs(file, { format: format ?? 'auto', onBadRow: 'skip', ...options });
+  const { columns, ...rest } = options;
+  return streamPairs(file, {
+    format: format ?? 'auto',
+    onBadRow: 'skip',
+    ...rest,
+    ...(columns ? { columns } : {}),
+  });
 }

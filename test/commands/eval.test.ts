@@ -63,6 +63,30 @@ describe('qqp eval', () => {
     assert.deepEqual(JSON.parse(readFileSync(join(run.dir, 'eval-dev.csv.json'), 'utf8')), r.json);
   });
 
+  it('--columns reads a file whose columns have other names, with the figures of the standard file', () => {
+    const standard = writeFile(run.tmp, 'standard.csv', syntheticHead(80));
+    const [header, ...rows] = syntheticHead(80).split('\n');
+    const renamed = (header as string)
+      .replace('question1', 'text_a')
+      .replace('question2', 'text_b')
+      .replace('is_duplicate', 'dup')
+      .replace(/^"?id"?,/, 'pair,');
+    const mine = writeFile(run.tmp, 'mine.csv', [renamed, ...rows].join('\n'));
+    const expected = runCliJson<EvaluationResult>(['eval', run.id, '--data', standard, ...dirFlag]);
+    assert.equal(expected.code, 0, expected.stderr);
+    const without = runCli(['eval', run.id, '--data', mine, ...dirFlag]);
+    assert.equal(without.code, 4, 'the renamed columns are not found without --columns');
+    assertNoStack(without.stderr);
+    const columns = '--columns=question1=text_a,question2=text_b,label=dup,id=pair';
+    const r = runCliJson<EvaluationResult>(['eval', run.id, '--data', mine, columns, ...dirFlag]);
+    assert.equal(r.code, 0, r.stderr);
+    const figures = (e: EvaluationResult) => [e.count, e.positives, e.logLoss, e.rocAuc, e.atHalf];
+    assert.deepEqual(figures(r.json), figures(expected.json));
+    const bad = runCli(['eval', run.id, '--data', mine, '--columns', 'question1', ...dirFlag]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--columns: /);
+  });
+
   it('an unlabelled file, a missing file: clear errors (exit 4), no stack trace', () => {
     const unlabelled = writeFile(run.tmp, 'test.csv', 'test_id,question1,question2\n0,Why?,Why not?\n');
     const u = runCli(['eval', run.id, '--data', unlabelled, ...dirFlag]);

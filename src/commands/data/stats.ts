@@ -1,7 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { QqpCommand } from '../../cli/base.js';
+import { columnsFlag, parseColumnsFlag } from '../../cli/flags.js';
 import { keyValueTable } from '../../cli/render.js';
-import { describeColumns, parseColumnMapping } from '../../data/formats/columns.js';
+import { describeColumns } from '../../data/formats/columns.js';
 import { DATA_FORMATS } from '../../data/schema.js';
 import { computeStats, type DataStats } from '../../data/stats.js';
 import { UsageError } from '../../errors.js';
@@ -42,10 +43,7 @@ export default class DataStatsCommand extends QqpCommand<StatsResult> {
       options: ['skip', 'error'],
       default: 'skip',
     }),
-    columns: Flags.string({
-      description:
-        "The file's column names, as data.columns: question1=NAME,question2=NAME,label=NAME,id=NAME",
-    }),
+    ...columnsFlag,
     'min-count': Flags.integer({
       description: 'Count tokens seen at least this many times in the vocabulary size',
       default: 1,
@@ -57,12 +55,7 @@ export default class DataStatsCommand extends QqpCommand<StatsResult> {
     if (flags['min-count'] < 1) {
       throw new UsageError('USAGE_MIN_COUNT', `--min-count must be 1 or more, got ${flags['min-count']}`);
     }
-    const columns = flags.columns === undefined ? undefined : parseColumnMapping(flags.columns);
-    if (columns !== undefined && 'problem' in columns) {
-      throw new UsageError('USAGE_COLUMNS', `--columns: ${columns.problem}`, {
-        suggestions: ['e.g. --columns question1=text_a,question2=text_b,label=dup'],
-      });
-    }
+    const columns = parseColumnsFlag(flags.columns);
     const files = argv as string[];
     const out: DataStats[] = [];
     for (const file of files) {
