@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import YAML from 'yaml';
+import { Rng } from '../../src/util/rng.js';
 import { PROJECT_ROOT } from '../helpers/cli.js';
 
 // The fault-injection test of issue 17: a tiny training is killed with SIGKILL at chosen moments
@@ -35,22 +36,10 @@ function qqp(args: string[], env: NodeJS.ProcessEnv = {}): Exit {
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** A small deterministic generator (mulberry32), so the chosen moments are the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function pick<T>(items: readonly T[], n: number, next: () => number): T[] {
+function pick<T>(items: readonly T[], n: number, rng: Rng): T[] {
   const pool = [...items];
   const out: T[] = [];
-  while (out.length < n && pool.length > 0) out.push(...pool.splice(Math.floor(next() * pool.length), 1));
+  while (out.length < n && pool.length > 0) out.push(...pool.splice(rng.int(0, pool.length - 1), 1));
   return out;
 }
 
@@ -199,10 +188,10 @@ describe('kill -9 at chosen moments of a training, then resume', { timeout: 900_
   });
 
   it('after each kill every file parses, runs says crashed, and resume ends as if never stopped', (t) => {
-    const next = random(2026);
+    const rng = new Rng(2026);
     const inCheckpoint = points.filter((p) => p.name.includes('checkpoint'));
     const others = points.filter((p) => !p.name.includes('checkpoint'));
-    const chosen = [...pick(inCheckpoint, 4, next), ...pick(others, 4, next)].sort((a, b) => a.n - b.n);
+    const chosen = [...pick(inCheckpoint, 4, rng), ...pick(others, 4, rng)].sort((a, b) => a.n - b.n);
     t.diagnostic(
       `of ${points.length} fault points, killed at ${chosen.map((p) => `${p.n} (${p.name})`).join('; ')}`,
     );
@@ -228,9 +217,9 @@ describe('kill -9 at chosen moments of a training, then resume', { timeout: 900_
   });
 
   it('a run killed three times in a row, each time while resuming, still ends as if never stopped', () => {
-    const next = random(17);
+    const rng = new Rng(17);
     const experiments = join(tmp, 'chain');
-    const first = 1 + Math.floor(points.length * (0.2 + 0.2 * next()));
+    const first = 1 + Math.floor(points.length * (0.2 + 0.2 * rng.float()));
     const dir = killAt(['train', configFile], experiments, first);
     assert.ok(
       dir !== null && existsSync(join(dir, 'run.json')),
@@ -238,7 +227,7 @@ describe('kill -9 at chosen moments of a training, then resume', { timeout: 900_
     );
     for (let i = 0; i < 2; i++) {
       // A resumed process counts its own points from 1; these fall inside its epochs.
-      const at = 1 + Math.floor(points.length * (0.15 + 0.15 * next()));
+      const at = 1 + Math.floor(points.length * (0.15 + 0.15 * rng.float()));
       killAt(['train', '--resume', dir], experiments, at);
     }
     const r = resume(experiments, dir);
