@@ -1,7 +1,7 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunError } from '../errors.js';
-import { checkDir, DIR_MANIFEST, type DirManifest, recoverDir } from '../util/atomic.js';
+import { checkDir, DIR_MANIFEST, type DirManifest, leftovers, recoverDir } from '../util/atomic.js';
 import { readModelFiles, writeModelFiles } from './model-io.js';
 import type { Checkpoint, EpochRecord, OptimizerSlot, OptimizerSnapshot, TrainerState } from './records.js';
 
@@ -245,6 +245,15 @@ export function recoverRunFolder(
     if (r.outcome === 'none' && r.problems.length > 0)
       notes.push(`model/${which}/: ${r.problems.join('; ')}`);
     for (const d of r.removed) notes.push(`removed the leftover ${d}`);
+    if (r.outcome === 'none') {
+      // No version of the model is complete: what a crash left of it is of no use (a model is
+      // written again from the checkpoint, which the resume brings it in line with).
+      const left = leftovers(join(runDir, folders[which]));
+      for (const d of [...left.fresh, ...left.previous]) {
+        rmSync(d, { recursive: true, force: true });
+        notes.push(`removed the leftover ${d}`);
+      }
+    }
   }
   for (const d of cp.removed) notes.push(`removed the leftover ${d}`);
   return { hasCheckpoint: existsSync(checkpointPath), modelEpochs, notes };

@@ -191,7 +191,7 @@ describe('kill -9 at chosen moments of a training, then resume', { timeout: 900_
     const rng = new Rng(2026);
     const inCheckpoint = points.filter((p) => p.name.includes('checkpoint'));
     const others = points.filter((p) => !p.name.includes('checkpoint'));
-    const chosen = [...pick(inCheckpoint, 4, rng), ...pick(others, 4, rng)].sort((a, b) => a.n - b.n);
+    const chosen = [...pick(inCheckpoint, 6, rng), ...pick(others, 6, rng)].sort((a, b) => a.n - b.n);
     t.diagnostic(
       `of ${points.length} fault points, killed at ${chosen.map((p) => `${p.n} (${p.name})`).join('; ')}`,
     );

@@ -195,6 +195,18 @@ describe('checkpoint files', () => {
     );
   });
 
+  it('removes what a crash left of a model that was never complete (its first write cut short)', async () => {
+    const f = await folderWith(1);
+    const modelDir = f.path('model');
+    // Killed while writing the first model/best: files in a temporary folder, never sealed.
+    mkdirSync(join(modelDir, `.best.${DEAD_PID}.abababab.tmp`), { recursive: true });
+    writeFileSync(join(modelDir, `.best.${DEAD_PID}.abababab.tmp`, 'model.json'), '{}');
+    const r = f.recover();
+    assert.deepEqual(readdirSync(modelDir), []);
+    assert.ok(r.notes.some((n) => n.startsWith('removed the leftover') && n.includes('.best.')));
+    assert.equal(r.modelEpochs.best, undefined);
+  });
+
   it('parseTrainerState accepts what the trainer writes', () => {
     assert.deepEqual(parseTrainerState(state(3), 'x'), state(3));
   });
