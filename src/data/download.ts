@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import { DataError, NetworkError, QqpError, UsageError } from '../errors.js';
 import type { DatasetEntry } from './datasets.js';
-import { proxyFor, tunnelThrough, viaHttpProxy } from './proxy.js';
+import { proxyAgent, proxyFor } from './proxy.js';
 
 /**
  * Downloads a dataset archive, checks its size and SHA-256, and unpacks it. Every byte goes to a
@@ -316,6 +316,7 @@ export async function downloadToFile(
     total: undefined as number | undefined,
     responded: false,
     proxy: undefined as URL | undefined,
+    proxyAnswer: undefined as number | undefined,
   };
 
   const fail = (err: unknown): never => {
@@ -326,6 +327,11 @@ export async function downloadToFile(
   for (let hops = 0; ; hops++) {
     emit({ type: 'request', url: current.href });
     res = await request(current, timeoutMs, state, options.signal).catch(fail);
+    const refused = proxyRefusal(current, res, state);
+    if (refused) {
+      res.resume();
+      throw refused;
+    }
     const status = res.statusCode ?? 0;
     const location = res.headers.location;
     if (REDIRECT_STATUSES.has(status) && location) {
@@ -452,32 +458,47 @@ function tooLarge(url: string, what: string, maxBytes: number, outcome: string):
   );
 }
 
+interface RequestState {
+  timedOut: boolean;
+  proxy?: URL | undefined;
+  /** The status a proxy answered to CONNECT (https URLs through a proxy only). */
+  proxyAnswer?: number | undefined;
+}
+
 function request(
   url: URL,
   timeoutMs: number,
-  state: { timedOut: boolean; proxy?: URL | undefined },
+  state: RequestState,
   signal: AbortSignal | undefined,
 ): Promise<http.IncomingMessage> {
   const proxy = proxyFor(url);
   state.proxy = proxy;
+  state.proxyAnswer = undefined;
   return new Promise((resolvePromise, reject) => {
     const headers = { 'user-agent': 'qqp-cli', 'accept-encoding': 'identity' };
+    const mod = url.protocol === 'https:' ? https : http;
     let req: http.ClientRequest;
     if (proxy === undefined) {
-      const mod = url.protocol === 'https:' ? https : http;
       req = mod.get(url, { headers, signal }, resolvePromise);
-    } else if (url.protocol === 'https:') {
-      // Through a CONNECT tunnel: TLS to the server inside it, as without a proxy. No agent pools
-      // the tunnel, so it is closed after the one response (else it would keep the process alive).
-      const createConnection = tunnelThrough(proxy, url, timeoutMs, signal);
-      req = https.get(
-        url,
-        { headers: { ...headers, connection: 'close' }, signal, createConnection } as https.RequestOptions,
-        resolvePromise,
-      );
     } else {
-      const via = viaHttpProxy(url, proxy);
-      req = http.get({ ...via, headers: { ...headers, ...via.headers }, signal }, resolvePromise);
+      // Until the agent hands the request its socket (the proxy connected and, for https, answered
+      // CONNECT), req.setTimeout has nothing to watch: this timer ends that phase instead.
+      const connecting = new AbortController();
+      const timer = setTimeout(() => {
+        state.timedOut = true;
+        connecting.abort(new Timeout(`the proxy ${proxy.host} sent nothing for ${timeoutMs} ms`));
+      }, timeoutMs);
+      const agent = proxyAgent(
+        url,
+        proxy,
+        signal ? AbortSignal.any([signal, connecting.signal]) : connecting.signal,
+      );
+      req = mod.get(url, { headers, signal, agent }, resolvePromise);
+      req.once('socket', () => clearTimeout(timer));
+      req.once('close', () => clearTimeout(timer));
+      req.on('proxyConnect', (answer: { statusCode?: number }) => {
+        if (answer.statusCode !== undefined) state.proxyAnswer = answer.statusCode;
+      });
     }
     // The socket timeout stays armed while the body streams, so it also catches a stalled transfer.
     req.setTimeout(timeoutMs, () => {
@@ -486,6 +507,29 @@ function request(
     });
     req.on('error', reject);
   });
+}
+
+/** A proxy that would not pass the request on: its CONNECT answer, or a 407 to a plain request. */
+function proxyRefusal(url: URL, res: http.IncomingMessage, state: RequestState): NetworkError | undefined {
+  const proxy = state.proxy;
+  if (proxy === undefined) return undefined;
+  const status = res.statusCode ?? 0;
+  const tunnelRefused = state.proxyAnswer !== undefined && state.proxyAnswer !== 200;
+  if (!tunnelRefused && status !== 407) return undefined;
+  const statusText = `${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}`;
+  const asked = tunnelRefused
+    ? `CONNECT ${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`
+    : `GET ${url.href}`;
+  return new NetworkError(
+    'DOWNLOAD_PROXY_REFUSED',
+    `the proxy ${proxy.host} answered ${statusText} to ${asked}; nothing was downloaded`,
+    {
+      suggestions:
+        status === 407
+          ? ['the proxy wants credentials: put them in the proxy address, http://USER:PASSWORD@HOST:PORT']
+          : ['check HTTPS_PROXY / HTTP_PROXY, or add the host to NO_PROXY to connect directly'],
+    },
+  );
 }
 
 function transportError(
