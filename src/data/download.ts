@@ -62,8 +62,13 @@ export interface DownloadResult {
   /** SHA-256 computed over the downloaded archive. */
   sha256: string | null;
   expectedSha256: string | null;
+  /** MD5 computed over the downloaded archive (checked only where the registry has no SHA-256). */
+  md5: string | null;
+  expectedMd5: string | null;
   /** What the archive was checked against; null when no checksum was known (then `verified` is false). */
   verifiedAgainst: 'registry' | '--sha256' | null;
+  /** Which checksum was compared: the registry's SHA-256 or --sha256, else the registry's MD5. */
+  verifiedBy: 'sha256' | 'md5' | null;
   verified: boolean;
   files: DownloadedFile[];
 }
@@ -171,7 +176,10 @@ export async function downloadDataset(
         archiveBytes: null,
         sha256: null,
         expectedSha256: null,
+        md5: null,
+        expectedMd5: null,
         verifiedAgainst: null,
+        verifiedBy: null,
         verified: false,
         files: dataset.files.map((f, i) => ({
           path: archivePath(dir, f.path),
@@ -183,7 +191,12 @@ export async function downloadDataset(
   }
 
   const expectedSha256 = override ?? dataset.sha256?.toLowerCase() ?? null;
-  const verifiedAgainst = override !== undefined ? '--sha256' : dataset.sha256 ? 'registry' : null;
+  // A --sha256 names another file; the registry's MD5 counts only where it has no SHA-256.
+  const expectedMd5 =
+    override === undefined && expectedSha256 === null ? (dataset.md5?.toLowerCase() ?? null) : null;
+  const verifiedAgainst =
+    override !== undefined ? '--sha256' : expectedSha256 !== null || expectedMd5 !== null ? 'registry' : null;
+  const verifiedBy = expectedSha256 !== null ? 'sha256' : expectedMd5 !== null ? 'md5' : null;
   // A --sha256 names a different file, whose size the registry does not know.
   const expectedBytes = override === undefined ? dataset.bytes : undefined;
   const checksumFrom =
@@ -218,6 +231,19 @@ export async function downloadDataset(
         },
       );
     }
+    if (expectedMd5 !== null && got.md5 !== expectedMd5) {
+      throw new DataError(
+        'DOWNLOAD_CHECKSUM_MISMATCH',
+        `the file downloaded from ${got.url} (${fmtBytes(got.bytes)} bytes) has MD5 ${got.md5}, ` +
+          `but ${dataset.name} should have ${expectedMd5} (from ${checksumFrom}); it was deleted and nothing was unpacked`,
+        {
+          suggestions: [
+            'retry: the transfer may have been damaged',
+            'if a mirror given with --url serves a different build on purpose, pass its checksum with --sha256',
+          ],
+        },
+      );
+    }
     const files = await extractZip(zipPath, dir, {
       overwrite: options.force === true,
       required: dataset.files.map((f) => f.path),
@@ -233,8 +259,11 @@ export async function downloadDataset(
       archiveBytes: got.bytes,
       sha256: got.sha256,
       expectedSha256,
+      md5: got.md5,
+      expectedMd5,
       verifiedAgainst,
-      verified: expectedSha256 !== null,
+      verifiedBy,
+      verified: verifiedBy !== null,
       files,
     };
   } catch (err) {
@@ -292,6 +321,7 @@ export interface FetchResult {
   url: string;
   bytes: number;
   sha256: string;
+  md5: string;
 }
 
 class Timeout extends Error {}
@@ -397,6 +427,7 @@ export async function downloadToFile(
   }
 
   const hash = createHash('sha256');
+  const md5 = createHash('md5');
   const meter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       if (state.received + chunk.length > maxBytes) {
@@ -411,6 +442,7 @@ export async function downloadToFile(
         return;
       }
       hash.update(chunk);
+      md5.update(chunk);
       state.received += chunk.length;
       emit({ type: 'progress', receivedBytes: state.received, totalBytes: total });
       cb(null, chunk);
@@ -441,7 +473,7 @@ export async function downloadToFile(
   }
   const sha256 = hash.digest('hex');
   emit({ type: 'downloaded', bytes: state.received, sha256 });
-  return { url: current.href, bytes: state.received, sha256 };
+  return { url: current.href, bytes: state.received, sha256, md5: md5.digest('hex') };
 }
 
 /** `what` leads to the cap: "announces 5 bytes, more than" or "sent more than". */
