@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import { DataError, NetworkError, QqpError, UsageError } from '../errors.js';
 import type { DatasetEntry } from './datasets.js';
-import { proxyFor, tunnelThrough, viaHttpProxy } from './proxy.js';
+import { proxyAgent, proxyFor } from './proxy.js';
 
 /**
  * Downloads a dataset archive, checks its size and SHA-256, and unpacks it. Every byte goes to a
@@ -62,8 +62,13 @@ export interface DownloadResult {
   /** SHA-256 computed over the downloaded archive. */
   sha256: string | null;
   expectedSha256: string | null;
+  /** MD5 computed over the downloaded archive (checked only where the registry has no SHA-256). */
+  md5: string | null;
+  expectedMd5: string | null;
   /** What the archive was checked against; null when no checksum was known (then `verified` is false). */
   verifiedAgainst: 'registry' | '--sha256' | null;
+  /** Which checksum was compared: the registry's SHA-256 or --sha256, else the registry's MD5. */
+  verifiedBy: 'sha256' | 'md5' | null;
   verified: boolean;
   files: DownloadedFile[];
 }
@@ -171,7 +176,10 @@ export async function downloadDataset(
         archiveBytes: null,
         sha256: null,
         expectedSha256: null,
+        md5: null,
+        expectedMd5: null,
         verifiedAgainst: null,
+        verifiedBy: null,
         verified: false,
         files: dataset.files.map((f, i) => ({
           path: archivePath(dir, f.path),
@@ -183,7 +191,12 @@ export async function downloadDataset(
   }
 
   const expectedSha256 = override ?? dataset.sha256?.toLowerCase() ?? null;
-  const verifiedAgainst = override !== undefined ? '--sha256' : dataset.sha256 ? 'registry' : null;
+  // A --sha256 names another file; the registry's MD5 counts only where it has no SHA-256.
+  const expectedMd5 =
+    override === undefined && expectedSha256 === null ? (dataset.md5?.toLowerCase() ?? null) : null;
+  const verifiedAgainst =
+    override !== undefined ? '--sha256' : expectedSha256 !== null || expectedMd5 !== null ? 'registry' : null;
+  const verifiedBy = expectedSha256 !== null ? 'sha256' : expectedMd5 !== null ? 'md5' : null;
   // A --sha256 names a different file, whose size the registry does not know.
   const expectedBytes = override === undefined ? dataset.bytes : undefined;
   const checksumFrom =
@@ -218,6 +231,19 @@ export async function downloadDataset(
         },
       );
     }
+    if (expectedMd5 !== null && got.md5 !== expectedMd5) {
+      throw new DataError(
+        'DOWNLOAD_CHECKSUM_MISMATCH',
+        `the file downloaded from ${got.url} (${fmtBytes(got.bytes)} bytes) has MD5 ${got.md5}, ` +
+          `but ${dataset.name} should have ${expectedMd5} (from ${checksumFrom}); it was deleted and nothing was unpacked`,
+        {
+          suggestions: [
+            'retry: the transfer may have been damaged',
+            'if a mirror given with --url serves a different build on purpose, pass its checksum with --sha256',
+          ],
+        },
+      );
+    }
     const files = await extractZip(zipPath, dir, {
       overwrite: options.force === true,
       required: dataset.files.map((f) => f.path),
@@ -233,8 +259,11 @@ export async function downloadDataset(
       archiveBytes: got.bytes,
       sha256: got.sha256,
       expectedSha256,
+      md5: got.md5,
+      expectedMd5,
       verifiedAgainst,
-      verified: expectedSha256 !== null,
+      verifiedBy,
+      verified: verifiedBy !== null,
       files,
     };
   } catch (err) {
@@ -292,6 +321,7 @@ export interface FetchResult {
   url: string;
   bytes: number;
   sha256: string;
+  md5: string;
 }
 
 class Timeout extends Error {}
@@ -316,6 +346,7 @@ export async function downloadToFile(
     total: undefined as number | undefined,
     responded: false,
     proxy: undefined as URL | undefined,
+    proxyAnswer: undefined as number | undefined,
   };
 
   const fail = (err: unknown): never => {
@@ -326,6 +357,11 @@ export async function downloadToFile(
   for (let hops = 0; ; hops++) {
     emit({ type: 'request', url: current.href });
     res = await request(current, timeoutMs, state, options.signal).catch(fail);
+    const refused = proxyRefusal(current, res, state);
+    if (refused) {
+      res.resume();
+      throw refused;
+    }
     const status = res.statusCode ?? 0;
     const location = res.headers.location;
     if (REDIRECT_STATUSES.has(status) && location) {
@@ -391,6 +427,7 @@ export async function downloadToFile(
   }
 
   const hash = createHash('sha256');
+  const md5 = createHash('md5');
   const meter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       if (state.received + chunk.length > maxBytes) {
@@ -405,6 +442,7 @@ export async function downloadToFile(
         return;
       }
       hash.update(chunk);
+      md5.update(chunk);
       state.received += chunk.length;
       emit({ type: 'progress', receivedBytes: state.received, totalBytes: total });
       cb(null, chunk);
@@ -435,7 +473,7 @@ export async function downloadToFile(
   }
   const sha256 = hash.digest('hex');
   emit({ type: 'downloaded', bytes: state.received, sha256 });
-  return { url: current.href, bytes: state.received, sha256 };
+  return { url: current.href, bytes: state.received, sha256, md5: md5.digest('hex') };
 }
 
 /** `what` leads to the cap: "announces 5 bytes, more than" or "sent more than". */
@@ -452,32 +490,47 @@ function tooLarge(url: string, what: string, maxBytes: number, outcome: string):
   );
 }
 
+interface RequestState {
+  timedOut: boolean;
+  proxy?: URL | undefined;
+  /** The status a proxy answered to CONNECT (https URLs through a proxy only). */
+  proxyAnswer?: number | undefined;
+}
+
 function request(
   url: URL,
   timeoutMs: number,
-  state: { timedOut: boolean; proxy?: URL | undefined },
+  state: RequestState,
   signal: AbortSignal | undefined,
 ): Promise<http.IncomingMessage> {
   const proxy = proxyFor(url);
   state.proxy = proxy;
+  state.proxyAnswer = undefined;
   return new Promise((resolvePromise, reject) => {
     const headers = { 'user-agent': 'qqp-cli', 'accept-encoding': 'identity' };
+    const mod = url.protocol === 'https:' ? https : http;
     let req: http.ClientRequest;
     if (proxy === undefined) {
-      const mod = url.protocol === 'https:' ? https : http;
       req = mod.get(url, { headers, signal }, resolvePromise);
-    } else if (url.protocol === 'https:') {
-      // Through a CONNECT tunnel: TLS to the server inside it, as without a proxy. No agent pools
-      // the tunnel, so it is closed after the one response (else it would keep the process alive).
-      const createConnection = tunnelThrough(proxy, url, timeoutMs, signal);
-      req = https.get(
-        url,
-        { headers: { ...headers, connection: 'close' }, signal, createConnection } as https.RequestOptions,
-        resolvePromise,
-      );
     } else {
-      const via = viaHttpProxy(url, proxy);
-      req = http.get({ ...via, headers: { ...headers, ...via.headers }, signal }, resolvePromise);
+      // Until the agent hands the request its socket (the proxy connected and, for https, answered
+      // CONNECT), req.setTimeout has nothing to watch: this timer ends that phase instead.
+      const connecting = new AbortController();
+      const timer = setTimeout(() => {
+        state.timedOut = true;
+        connecting.abort(new Timeout(`the proxy ${proxy.host} sent nothing for ${timeoutMs} ms`));
+      }, timeoutMs);
+      const agent = proxyAgent(
+        url,
+        proxy,
+        signal ? AbortSignal.any([signal, connecting.signal]) : connecting.signal,
+      );
+      req = mod.get(url, { headers, signal, agent }, resolvePromise);
+      req.once('socket', () => clearTimeout(timer));
+      req.once('close', () => clearTimeout(timer));
+      req.on('proxyConnect', (answer: { statusCode?: number }) => {
+        if (answer.statusCode !== undefined) state.proxyAnswer = answer.statusCode;
+      });
     }
     // The socket timeout stays armed while the body streams, so it also catches a stalled transfer.
     req.setTimeout(timeoutMs, () => {
@@ -486,6 +539,29 @@ function request(
     });
     req.on('error', reject);
   });
+}
+
+/** A proxy that would not pass the request on: its CONNECT answer, or a 407 to a plain request. */
+function proxyRefusal(url: URL, res: http.IncomingMessage, state: RequestState): NetworkError | undefined {
+  const proxy = state.proxy;
+  if (proxy === undefined) return undefined;
+  const status = res.statusCode ?? 0;
+  const tunnelRefused = state.proxyAnswer !== undefined && state.proxyAnswer !== 200;
+  if (!tunnelRefused && status !== 407) return undefined;
+  const statusText = `${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}`;
+  const asked = tunnelRefused
+    ? `CONNECT ${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`
+    : `GET ${url.href}`;
+  return new NetworkError(
+    'DOWNLOAD_PROXY_REFUSED',
+    `the proxy ${proxy.host} answered ${statusText} to ${asked}; nothing was downloaded`,
+    {
+      suggestions:
+        status === 407
+          ? ['the proxy wants credentials: put them in the proxy address, http://USER:PASSWORD@HOST:PORT']
+          : ['check HTTPS_PROXY / HTTP_PROXY, or add the host to NO_PROXY to connect directly'],
+    },
+  );
 }
 
 function transportError(

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -18,11 +20,12 @@ function interrupt(
   args: string[],
   when: RegExp,
   signal: NodeJS.Signals = 'SIGINT',
+  env: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string; sent: boolean }> {
   return new Promise((resolvePromise, reject) => {
     const child: ChildProcess = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'run.js'), ...args], {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, NO_COLOR: '1', ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -82,6 +85,53 @@ describe('qqp data download on SIGINT or SIGTERM', () => {
       assert.deepEqual(existsSync(dir) ? readdirSync(dir, { recursive: true }) : [], []);
     });
   }
+});
+
+describe('qqp data download through a proxy on SIGTERM', () => {
+  let server: FixtureServer;
+  let proxy: http.Server;
+  const seen: string[] = [];
+  before(async () => {
+    server = await startFixtureServer({ 'big.zip': Buffer.alloc(100_000, 1) });
+    // A forwarding proxy for http URLs (absolute-form requests).
+    proxy = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      const up = http.request(new URL(req.url ?? ''), { method: req.method, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      up.on('error', () => res.destroy());
+      req.pipe(up);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  });
+  after(async () => {
+    proxy.closeAllConnections();
+    await new Promise((resolve) => proxy.close(resolve));
+    await server?.close();
+  });
+
+  it('stops the proxied transfer, removes the partial download and exits 130', {
+    timeout: 60_000,
+  }, async () => {
+    const dir = join(tmp, 'download-proxied');
+    const url = `${server.url}/stall/big.zip`;
+    const r = await interrupt(
+      ['data', 'download', 'glue-qqp', '--url', url, '--sha256', 'c'.repeat(64), '--dir', dir],
+      /size: /,
+      'SIGTERM',
+      {
+        HTTP_PROXY: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+        http_proxy: '',
+        NO_PROXY: '',
+        no_proxy: '',
+      },
+    );
+    assert.ok(r.sent, r.stderr);
+    assert.equal(r.code, 130, r.stderr);
+    assert.deepEqual(seen, [`GET ${url}`]);
+    assert.deepEqual(existsSync(dir) ? readdirSync(dir, { recursive: true }) : [], []);
+  });
 });
 
 describe('qqp sweep on SIGINT', () => {

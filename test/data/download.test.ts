@@ -39,6 +39,15 @@ const TEST = ['id\tquestion1\tquestion2', '0\tIs the moon made of cheese?\tWhat 
 );
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
+
+// Small made-up vector files in the layouts of glove.6B.zip and crawl-300d-2M.vec.zip.
+const GLOVE_FILES = ['glove.6B.100d.txt', 'glove.6B.200d.txt', 'glove.6B.300d.txt', 'glove.6B.50d.txt'];
+const glove = (dim: number) =>
+  ['the', 'how', 'fern']
+    .map((w, i) => `${w} ${Array.from({ length: dim }, (_, j) => ((i + j) % 7) / 10).join(' ')}\n`)
+    .join('');
+const FASTTEXT = `2 3\nthe 0.1 0.2 0.3\nfern -0.1 0 0.5\n`;
 const TIMEOUT = { timeout: 30_000 };
 
 function makeZip(entries: [name: string, content: string, compress?: boolean][]): Promise<Buffer> {
@@ -138,6 +147,8 @@ before(async () => {
       ['QQP/train.tsv', TRAIN],
       ['QQP/dev.tsv', DEV],
     ]),
+    'glove.zip': await makeZip(GLOVE_FILES.map((f) => [f, glove(Number(/(\d+)d/.exec(f)![1]))])),
+    'fasttext.zip': await makeZip([['crawl-300d-2M.vec', FASTTEXT]]),
   };
   server = await startFixtureServer(fixtures);
 });
@@ -165,12 +176,30 @@ async function rejectsWith(
 
 describe('dataset registry', () => {
   it('knows glue-qqp with its pinned size, checksum and files', () => {
-    assert.deepEqual(datasetNames(), ['glue-qqp']);
+    assert.deepEqual(datasetNames(), ['glue-qqp', 'glove-6b', 'fasttext-crawl']);
     const d = listDatasets()[0]!;
     assert.equal(d.url, 'https://dl.fbaipublicfiles.com/glue/data/QQP-clean.zip');
     assert.equal(d.bytes, 41_696_084);
     assert.match(d.sha256 ?? '', /^[0-9a-f]{64}$/);
     assert.deepEqual(d.files.map((f) => f.path).sort(), QQP_FILES);
+  });
+
+  it('knows glove-6b (size and published MD5) and fasttext-crawl (size only, no checksum)', () => {
+    const g = getDataset('glove-6b');
+    assert.equal(g.url, 'https://nlp.stanford.edu/data/glove.6B.zip');
+    assert.equal(g.bytes, 862_182_613);
+    assert.equal(g.md5, '056ea991adb4740ac6bf1b6d9b50408b');
+    assert.equal(g.sha256, undefined);
+    assert.deepEqual(g.files.map((f) => f.path).sort(), GLOVE_FILES);
+    assert.ok(g.files.every((f) => f.format === 'glove-text'));
+    const f = getDataset('fasttext-crawl');
+    assert.equal(f.url, 'https://dl.fbaipublicfiles.com/fasttext/vectors-english/crawl-300d-2M.vec.zip');
+    assert.equal(f.bytes, 1_523_785_255);
+    assert.equal(f.sha256, undefined);
+    assert.equal(f.md5, undefined);
+    assert.deepEqual(f.files, [
+      { path: 'crawl-300d-2M.vec', format: 'fasttext-vec', description: 'word vectors (fastText .vec)' },
+    ]);
   });
 
   it('an unknown name is a usage error that lists the known ones and suggests the closest', () => {
@@ -610,6 +639,90 @@ describe('extractZip', () => {
   });
 });
 
+describe('downloadDataset: word vectors', () => {
+  const gloveZip = () => fixtures['glove.zip']!;
+
+  it('glove-6b: checks the size and the published MD5, unpacks the four files', TIMEOUT, async () => {
+    const dir = freshDir();
+    // The registry entry with the fixture's size and MD5 in place of the real archive's.
+    const entry: DatasetEntry = { ...getDataset('glove-6b'), bytes: gloveZip().length, md5: md5(gloveZip()) };
+    const r = await downloadDataset(entry, { dir, url: `${server.url}/files/glove.zip`, timeoutMs: 5_000 });
+    assert.equal(r.status, 'downloaded');
+    assert.equal(r.verified, true);
+    assert.equal(r.verifiedAgainst, 'registry');
+    assert.equal(r.verifiedBy, 'md5');
+    assert.equal(r.md5, md5(gloveZip()));
+    assert.equal(r.sha256, sha256(gloveZip()));
+    assert.equal(r.expectedSha256, null);
+    assert.deepEqual(listFiles(dir), GLOVE_FILES);
+    assert.equal(readFileSync(join(dir, 'glove.6B.100d.txt'), 'utf8'), glove(100));
+  });
+
+  it('glove-6b: an archive whose MD5 differs is deleted and nothing is unpacked', TIMEOUT, async () => {
+    const dir = freshDir();
+    // The size matches; the MD5 is the real archive's, which the fixture does not have.
+    const entry: DatasetEntry = { ...getDataset('glove-6b'), bytes: gloveZip().length };
+    const err = await rejectsWith(
+      downloadDataset(entry, { dir, url: `${server.url}/files/glove.zip`, timeoutMs: 5_000 }),
+      DataError,
+      'DOWNLOAD_CHECKSUM_MISMATCH',
+    );
+    assert.match(
+      err.message,
+      new RegExp(`has MD5 ${md5(gloveZip())}.*should have 056ea991adb4740ac6bf1b6d9b50408b`),
+    );
+    assert.deepEqual(listFiles(dir), []);
+  });
+
+  it('glove-6b as registered: a file of another size is refused before the transfer', TIMEOUT, async () => {
+    const dir = freshDir();
+    const err = await rejectsWith(
+      downloadDataset(getDataset('glove-6b'), {
+        dir,
+        url: `${server.url}/files/glove.zip`,
+        timeoutMs: 5_000,
+      }),
+      DataError,
+      'DOWNLOAD_SIZE_MISMATCH',
+    );
+    assert.match(err.message, /862,182,613 bytes/);
+    assert.equal(existsSync(dir), false);
+  });
+
+  it('glove-6b with --sha256: the SHA-256 given is checked instead of the MD5', TIMEOUT, async () => {
+    const r = await downloadDataset(getDataset('glove-6b'), {
+      dir: freshDir(),
+      url: `${server.url}/files/glove.zip`,
+      sha256: sha256(gloveZip()),
+      timeoutMs: 5_000,
+    });
+    assert.equal(r.verifiedBy, 'sha256');
+    assert.equal(r.verifiedAgainst, '--sha256');
+    assert.equal(r.expectedMd5, null);
+  });
+
+  it(
+    'fasttext-crawl: no published checksum, so the SHA-256 is computed and reported unverified',
+    TIMEOUT,
+    async () => {
+      const dir = freshDir();
+      const zip = fixtures['fasttext.zip']!;
+      const entry: DatasetEntry = { ...getDataset('fasttext-crawl'), bytes: zip.length };
+      const r = await downloadDataset(entry, {
+        dir,
+        url: `${server.url}/files/fasttext.zip`,
+        timeoutMs: 5_000,
+      });
+      assert.equal(r.verified, false);
+      assert.equal(r.verifiedBy, null);
+      assert.equal(r.verifiedAgainst, null);
+      assert.equal(r.sha256, sha256(zip));
+      assert.deepEqual(listFiles(dir), ['crawl-300d-2M.vec']);
+      assert.equal(readFileSync(join(dir, 'crawl-300d-2M.vec'), 'utf8'), FASTTEXT);
+    },
+  );
+});
+
 describe('qqp data download (CLI)', () => {
   let child: ChildProcess | undefined;
   let cliUrl = '';
@@ -690,6 +803,47 @@ describe('qqp data download (CLI)', () => {
       assert.doesNotMatch(again.stderr, /downloading/);
     },
   );
+
+  it(
+    'glove-6b: unpacks the vector files and says where embedding.pretrained.source can point',
+    TIMEOUT,
+    () => {
+      const dir = freshDir();
+      const url = `${cliUrl}/files/glove.zip`;
+      const r = runCli([
+        'data',
+        'download',
+        'glove-6b',
+        '--url',
+        url,
+        '--sha256',
+        sha256(fixtures['glove.zip']!),
+        '--dir',
+        dir,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /glove\.6B\.100d\.txt/);
+      assert.match(r.stdout, /glove-text/);
+      assert.match(r.stdout, /Point embedding\.pretrained\.source at one of these files/);
+      assert.deepEqual(listFiles(dir), GLOVE_FILES);
+    },
+  );
+
+  it('fasttext-crawl: a mirror serving another size is refused with exit 4', TIMEOUT, () => {
+    const dir = freshDir();
+    const r = runCli([
+      'data',
+      'download',
+      'fasttext-crawl',
+      '--url',
+      `${cliUrl}/files/fasttext.zip`,
+      '--dir',
+      dir,
+    ]);
+    assert.equal(r.code, 4, r.stderr);
+    assert.match(r.stderr, /1,523,785,255 bytes/);
+    assert.equal(existsSync(dir), false);
+  });
 
   const failures: {
     what: string;

@@ -10,23 +10,62 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { downloadToFile } from '../../src/data/download.js';
 import { proxyFor } from '../../src/data/proxy.js';
-import { NetworkError, UsageError } from '../../src/errors.js';
+import { DataError, NetworkError, UsageError } from '../../src/errors.js';
 import { PROJECT_ROOT } from '../helpers/cli.js';
 
 const TLS = join(PROJECT_ROOT, 'test', 'fixtures', 'download', 'tls');
 const BODY = Buffer.from('not a zip, but bytes that went through a proxy\n'.repeat(50));
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const PROXY_VARS = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'no_proxy', 'NO_PROXY'];
+const PROXY_VARS = [
+  'http_proxy',
+  'HTTP_PROXY',
+  'https_proxy',
+  'HTTPS_PROXY',
+  'all_proxy',
+  'ALL_PROXY',
+  'no_proxy',
+  'NO_PROXY',
+];
 
 const u = (s: string) => new URL(s);
 
-describe('proxyFor', () => {
-  it('takes https_proxy for https and http_proxy for http, lower case first', () => {
-    const env = { HTTPS_PROXY: 'http://upper:1', https_proxy: 'http://lower:2', HTTP_PROXY: 'plain:3' };
-    assert.equal(proxyFor(u('https://example.org/x'), env)?.href, 'http://lower:2/');
-    assert.equal(proxyFor(u('http://example.org/x'), env)?.href, 'http://plain:3/');
-    assert.equal(proxyFor(u('http://example.org/x'), { HTTPS_PROXY: 'http://p:1' }), undefined);
-    assert.equal(proxyFor(u('https://example.org/x'), {}), undefined);
+/** Runs `fn` with exactly these proxy variables set (proxy-from-env reads process.env only). */
+function withEnv<T>(vars: Record<string, string>, fn: () => T): T {
+  const saved = Object.fromEntries(PROXY_VARS.map((n) => [n, process.env[n]]));
+  for (const n of PROXY_VARS) delete process.env[n];
+  Object.assign(process.env, vars);
+  try {
+    return fn();
+  } finally {
+    for (const [n, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[n];
+      else process.env[n] = v;
+    }
+  }
+}
+
+describe('proxyFor (proxy-from-env)', () => {
+  it('takes https_proxy for https and http_proxy for http, lower case first, then all_proxy', () => {
+    const env = {
+      HTTPS_PROXY: 'http://upper:1',
+      https_proxy: 'http://lower:2',
+      HTTP_PROXY: 'http://plain:3',
+    };
+    withEnv(env, () => {
+      assert.equal(proxyFor(u('https://example.org/x'))?.href, 'http://lower:2/');
+      assert.equal(proxyFor(u('http://example.org/x'))?.href, 'http://plain:3/');
+    });
+    withEnv({ HTTPS_PROXY: 'http://p:1' }, () =>
+      assert.equal(proxyFor(u('http://example.org/x')), undefined),
+    );
+    withEnv({}, () => assert.equal(proxyFor(u('https://example.org/x')), undefined));
+    withEnv({ ALL_PROXY: 'http://every:4' }, () =>
+      assert.equal(proxyFor(u('https://example.org/x'))?.href, 'http://every:4/'),
+    );
+    // proxy-from-env's documented rule: an address without a scheme takes the URL's scheme.
+    withEnv({ HTTP_PROXY: 'plain:3' }, () =>
+      assert.equal(proxyFor(u('http://example.org/x'))?.href, 'http://plain:3/'),
+    );
   });
 
   it('connects directly to hosts NO_PROXY names', () => {
@@ -34,25 +73,40 @@ describe('proxyFor', () => {
       HTTPS_PROXY: 'http://p:1',
       NO_PROXY: 'localhost, .internal.example,10.0.0.1 other.org:8443',
     };
-    assert.equal(proxyFor(u('https://localhost/x'), env), undefined);
-    assert.equal(proxyFor(u('https://a.internal.example/x'), env), undefined);
-    assert.equal(proxyFor(u('https://internal.example/x'), env), undefined);
-    assert.equal(proxyFor(u('https://10.0.0.1/x'), env), undefined);
-    assert.equal(proxyFor(u('https://other.org:8443/x'), env), undefined);
-    assert.ok(proxyFor(u('https://other.org/x'), env), 'another port still goes through the proxy');
-    assert.ok(proxyFor(u('https://notinternal.example/x'), env), 'a suffix is not a subdomain');
-    assert.ok(proxyFor(u('https://example.org/x'), env));
-    assert.equal(proxyFor(u('https://example.org/x'), { ...env, NO_PROXY: '*' }), undefined);
+    withEnv(env, () => {
+      assert.equal(proxyFor(u('https://localhost/x')), undefined);
+      assert.equal(proxyFor(u('https://a.internal.example/x')), undefined);
+      assert.equal(proxyFor(u('https://10.0.0.1/x')), undefined);
+      assert.equal(proxyFor(u('https://other.org:8443/x')), undefined);
+      assert.ok(proxyFor(u('https://other.org/x')), 'another port still goes through the proxy');
+      assert.ok(proxyFor(u('https://notinternal.example/x')), 'a suffix is not a subdomain');
+      // proxy-from-env: ".internal.example" matches subdomains only, and a plain name only itself.
+      assert.ok(proxyFor(u('https://internal.example/x')));
+      assert.ok(proxyFor(u('https://www.localhost/x')));
+      assert.ok(proxyFor(u('https://example.org/x')));
+    });
+    withEnv({ ...env, NO_PROXY: '*' }, () => assert.equal(proxyFor(u('https://example.org/x')), undefined));
   });
 
-  it('refuses an https:// proxy and a malformed one by name', () => {
-    assert.throws(
-      () => proxyFor(u('https://example.org/'), { HTTPS_PROXY: 'https://p:1' }),
-      (e: unknown) => e instanceof UsageError && /HTTPS_PROXY="https:\/\/p:1" uses https:/.test(e.message),
+  it('takes an https:// proxy, refuses another scheme and a malformed address by name', () => {
+    withEnv({ HTTPS_PROXY: 'https://p:1' }, () =>
+      assert.equal(proxyFor(u('https://example.org/'))?.href, 'https://p:1/'),
     );
-    assert.throws(
-      () => proxyFor(u('https://example.org/'), { HTTPS_PROXY: 'http://[bad' }),
-      (e: unknown) => e instanceof UsageError && e.code === 'PROXY_INVALID',
+    withEnv({ HTTPS_PROXY: 'socks5://p:1' }, () =>
+      assert.throws(
+        () => proxyFor(u('https://example.org/')),
+        (e: unknown) =>
+          e instanceof UsageError &&
+          e.code === 'PROXY_UNSUPPORTED' &&
+          /HTTPS_PROXY="socks5:\/\/p:1" uses socks5:/.test(e.message),
+      ),
+    );
+    withEnv({ https_proxy: 'http://[bad' }, () =>
+      assert.throws(
+        () => proxyFor(u('https://example.org/')),
+        (e: unknown) =>
+          e instanceof UsageError && e.code === 'PROXY_INVALID' && e.message.includes('https_proxy='),
+      ),
     );
   });
 });
@@ -140,7 +194,12 @@ describe('downloadToFile through HTTP_PROXY (http URLs)', () => {
   let targetUrl = '';
   let proxy: TestProxy;
   before(async () => {
-    target = http.createServer((_req, res) => serveBody(res));
+    target = http.createServer((req, res) => {
+      if (req.url !== '/stall') return serveBody(res);
+      // The full length announced, a few bytes sent, then nothing.
+      res.writeHead(200, { 'content-length': BODY.length });
+      res.write(BODY.subarray(0, 4));
+    });
     await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
     targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}/data.zip`;
     proxy = await startProxy();
@@ -176,6 +235,51 @@ describe('downloadToFile through HTTP_PROXY (http URLs)', () => {
     }
   });
 
+  it('the --max-bytes cap holds through the proxy', { timeout: 30_000 }, async () => {
+    process.env.HTTP_PROXY = proxy.url;
+    const file = dest();
+    try {
+      await assert.rejects(
+        downloadToFile(targetUrl, file, { timeoutMs: 10_000, maxBytes: 10 }),
+        (e: unknown) => e instanceof DataError && e.code === 'DOWNLOAD_TOO_LARGE',
+      );
+      assert.equal(existsSync(file), false);
+    } finally {
+      delete process.env.HTTP_PROXY;
+    }
+  });
+
+  it('a transfer that stalls behind the proxy times out', { timeout: 30_000 }, async () => {
+    process.env.HTTP_PROXY = proxy.url;
+    try {
+      await assert.rejects(
+        downloadToFile(new URL('/stall', targetUrl).href, dest(), { timeoutMs: 300 }),
+        (e: unknown) =>
+          e instanceof NetworkError && e.code === 'DOWNLOAD_TIMEOUT' && /after 4 of/.test(e.message),
+      );
+    } finally {
+      delete process.env.HTTP_PROXY;
+    }
+  });
+
+  it('a proxy that wants credentials (407) is named, with the hint', { timeout: 30_000 }, async () => {
+    const refusing = await startProxy({ refuse: 407 });
+    process.env.HTTP_PROXY = refusing.url;
+    try {
+      await assert.rejects(
+        downloadToFile(targetUrl, dest(), { timeoutMs: 10_000 }),
+        (e: unknown) =>
+          e instanceof NetworkError &&
+          e.code === 'DOWNLOAD_PROXY_REFUSED' &&
+          e.message.includes(`the proxy ${new URL(refusing.url).host} answered 407`) &&
+          e.suggestions.some((s) => s.includes('http://USER:PASSWORD@HOST:PORT')),
+      );
+    } finally {
+      delete process.env.HTTP_PROXY;
+      await refusing.close();
+    }
+  });
+
   it('a proxy that cannot be reached is a network error naming it', { timeout: 30_000 }, async () => {
     const closed = await startProxy();
     await closed.close();
@@ -191,6 +295,34 @@ describe('downloadToFile through HTTP_PROXY (http URLs)', () => {
       );
     } finally {
       delete process.env.HTTP_PROXY;
+    }
+  });
+});
+
+describe('downloadToFile through a proxy that never answers CONNECT', () => {
+  it('times out and closes its connection to the proxy', { timeout: 30_000 }, async () => {
+    let closed: Promise<void> | undefined;
+    const silent = net.createServer((socket) => {
+      closed = new Promise((resolve) => socket.on('close', () => resolve()));
+      socket.on('error', () => {});
+      // Reads (and ignores) the CONNECT request, so that the client's close is seen.
+      socket.resume();
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    process.env.HTTPS_PROXY = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const file = dest();
+    try {
+      await assert.rejects(
+        downloadToFile('https://example.invalid/x.zip', file, { timeoutMs: 300 }),
+        (e: unknown) => e instanceof NetworkError && e.code === 'DOWNLOAD_TIMEOUT',
+      );
+      assert.equal(existsSync(file), false);
+      assert.ok(closed, 'the proxy was reached');
+      // Resolves only once qqp has closed the connection; else the test's own timeout fails it.
+      await closed;
+    } finally {
+      delete process.env.HTTPS_PROXY;
+      await new Promise((resolve) => silent.close(resolve));
     }
   });
 });

@@ -10,10 +10,11 @@ const KNOWN = listDatasets()
   .join('\n');
 
 export default class DataDownload extends QqpCommand<DownloadResult> {
-  static override summary = 'Download a public QQP dataset, check its SHA-256 and unpack it';
+  static override summary =
+    'Download a public QQP dataset or pretrained word vectors, check the archive and unpack it';
 
   static override description =
-    `The archive goes to a temporary file in the destination folder, its size and SHA-256 are checked, and its files are unpacked under temporary names that are renamed only when everything succeeded: a failed or interrupted download leaves nothing that looks like data. If the files are already there, nothing is done unless --force.
+    `The archive goes to a temporary file in the destination folder, its size and checksum (SHA-256, or MD5 where only that is published) are checked, and its files are unpacked under temporary names that are renamed only when everything succeeded: a failed or interrupted download leaves nothing that looks like data. If the files are already there, nothing is done unless --force.
 
 Known datasets:
 ${KNOWN}`;
@@ -22,6 +23,9 @@ ${KNOWN}`;
     '<%= config.bin %> <%= command.id %> glue-qqp',
     '<%= config.bin %> <%= command.id %> glue-qqp --dir ~/datasets',
     '<%= config.bin %> <%= command.id %> glue-qqp --url https://mirror.example.org/QQP-clean.zip',
+    '<%= config.bin %> <%= command.id %> glove-6b',
+    '<%= config.bin %> <%= command.id %> glove-6b --url https://huggingface.co/stanfordnlp/glove/resolve/main/glove.6B.zip',
+    '<%= config.bin %> <%= command.id %> fasttext-crawl',
   ];
 
   static override args = {
@@ -100,15 +104,28 @@ ${KNOWN}`;
     this.log(
       `Downloaded ${result.dataset} from ${result.url} (${(result.archiveBytes ?? 0).toLocaleString('en-US')} bytes).`,
     );
-    if (result.verified) {
+    if (result.verified && result.verifiedBy === 'md5') {
+      this.log(
+        `MD5 ${result.md5} verified against the published checksum (${getDataset(result.dataset).checksumSource ?? 'registry'}).`,
+      );
+      this.log(`SHA-256 ${result.sha256} (computed; no SHA-256 is published for ${result.dataset}).`);
+    } else if (result.verified) {
       const against = result.verifiedAgainst === '--sha256' ? 'the --sha256 given' : 'the known checksum';
       this.log(`SHA-256 ${result.sha256} verified against ${against}.`);
     } else {
       this.log(
-        `SHA-256 ${result.sha256} could NOT be verified: no checksum is known for ${result.dataset}. ` +
-          'Compare it with a trusted source before relying on the data.',
+        `SHA-256 ${result.sha256} could NOT be verified: no checksum is published for ${result.dataset}. ` +
+          'Compare it with a trusted source before relying on the files.',
       );
     }
     this.log(table);
+    const vectors = getDataset(result.dataset).files.some(
+      (f) => f.format === 'glove-text' || f.format === 'fasttext-vec',
+    );
+    if (vectors) {
+      this.log(
+        'Point embedding.pretrained.source at one of these files (a path relative to the config file).',
+      );
+    }
   }
 }
