@@ -40,6 +40,8 @@ export interface DownloadOptions {
   maxRedirects?: number;
   /** Largest archive accepted, in bytes (default DEFAULT_MAX_BYTES, 2 GiB). */
   maxBytes?: number;
+  /** Most bytes its files may hold unpacked (default DEFAULT_MAX_UNPACKED_BYTES, 16 GiB). */
+  maxUnpackedBytes?: number;
   signal?: AbortSignal;
   onEvent?: (event: DownloadEvent) => void;
 }
@@ -77,6 +79,8 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_REDIRECTS = 5;
 /** The size cap of a download when none is given: 2 GiB, some 50 times GLUE's QQP archive. */
 export const DEFAULT_MAX_BYTES = 2 * 1024 ** 3;
+/** What an archive's files may hold unpacked: GloVe 6B is 2.1 GB, fastText's crawl vectors 4.5 GB. */
+export const DEFAULT_MAX_UNPACKED_BYTES = 16 * 1024 ** 3;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const SHA256_RE = /^[0-9a-f]{64}$/i;
 
@@ -248,6 +252,7 @@ export async function downloadDataset(
       overwrite: options.force === true,
       required: dataset.files.map((f) => f.path),
       source: got.url,
+      maxBytes: options.maxUnpackedBytes ?? DEFAULT_MAX_UNPACKED_BYTES,
       signal: options.signal,
       onEvent: options.onEvent,
     });
@@ -628,6 +633,12 @@ export interface ExtractOptions {
   required?: string[];
   /** Where the archive came from, for messages; default its path. */
   source?: string;
+  /**
+   * Most bytes the files may hold unpacked (default DEFAULT_MAX_UNPACKED_BYTES): an archive whose
+   * entries say more is refused before the entry that passes it is written (a zip bomb fills no
+   * disk; yauzl checks each entry's bytes against the size it declares).
+   */
+  maxBytes?: number;
   signal?: AbortSignal;
   onEvent?: (event: DownloadEvent) => void;
 }
@@ -660,6 +671,8 @@ export async function extractZip(
   const staged: { name: string; temp: string; final: string; bytes: number }[] = [];
   const kept: DownloadedFile[] = [];
   const seen = new Set<string>();
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_UNPACKED_BYTES;
+  let unpacked = 0;
   let zip: yauzl.ZipFile | undefined;
   try {
     zip = await yauzl.openPromise(zipPath, { validateEntrySizes: true });
@@ -699,6 +712,19 @@ export async function extractZip(
           kept.push({ path: display, bytes: existing.size, action: 'kept' });
           continue;
         }
+      }
+      unpacked += entry.uncompressedSize;
+      if (unpacked > maxBytes) {
+        throw new DataError(
+          'ARCHIVE_TOO_LARGE',
+          `${source} would unpack to more than the ${fmtBytes(maxBytes)} bytes allowed (--max-unpacked-bytes; ${fmtBytes(unpacked)} by entry ${name}); nothing was unpacked`,
+          {
+            suggestions: [
+              'do not use this archive: it seems not to be the expected one',
+              'if its files really are that large, raise --max-unpacked-bytes',
+            ],
+          },
+        );
       }
       await scratch.ensureDir(dirname(final));
       const temp = join(dirname(final), `.${basename(final)}.${tempSuffix()}`);

@@ -637,6 +637,30 @@ describe('extractZip', () => {
     assert.equal(existsSync(dir2), false);
     assert.equal(existsSync(join(root, 'e.txt')), false);
   });
+
+  it(
+    'refuses an archive that would unpack to more than the cap (a zip bomb), writing nothing',
+    TIMEOUT,
+    async () => {
+      // Three entries of 400,000 zeros each: a few kB packed, 1.2 MB unpacked.
+      const zeros = '\0'.repeat(400_000);
+      const bomb = join(root, 'bomb.zip');
+      writeFileSync(
+        bomb,
+        await makeZip([
+          ['a.txt', zeros],
+          ['b.txt', zeros],
+          ['c.txt', zeros],
+        ]),
+      );
+      const dir = freshDir();
+      await rejectsWith(extractZip(bomb, dir, { maxBytes: 1_000_000 }), DataError, 'ARCHIVE_TOO_LARGE');
+      assert.deepEqual(existsSync(dir) ? listFiles(dir) : [], []);
+      // Under the cap it unpacks.
+      const files = await extractZip(bomb, freshDir(), { maxBytes: 1_200_000 });
+      assert.equal(files.length, 3);
+    },
+  );
 });
 
 describe('downloadDataset: word vectors', () => {

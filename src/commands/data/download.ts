@@ -3,7 +3,12 @@ import { QqpCommand } from '../../cli/base.js';
 import { EXIT_CODES } from '../../cli/exit-codes.js';
 import { DownloadProgress, downloadedFilesTable } from '../../cli/views/download.js';
 import { datasetNames, getDataset, listDatasets } from '../../data/datasets.js';
-import { DEFAULT_MAX_BYTES, type DownloadResult, downloadDataset } from '../../data/download.js';
+import {
+  DEFAULT_MAX_BYTES,
+  DEFAULT_MAX_UNPACKED_BYTES,
+  type DownloadResult,
+  downloadDataset,
+} from '../../data/download.js';
 
 const KNOWN = listDatasets()
   .map((d) => `  ${d.name}  ${d.description}\n    ${d.url}`)
@@ -60,6 +65,13 @@ ${KNOWN}`;
       description:
         'largest archive accepted (default 2 GiB): a larger Content-Length is refused before the transfer, and a longer body is cut off and deleted',
     }),
+    'max-unpacked-bytes': Flags.integer({
+      helpValue: 'BYTES',
+      default: DEFAULT_MAX_UNPACKED_BYTES,
+      min: 1,
+      description:
+        "most bytes the archive's files may hold unpacked (default 16 GiB): an archive that says more is refused before that file is written",
+    }),
   };
 
   protected async execute(): Promise<DownloadResult> {
@@ -76,6 +88,7 @@ ${KNOWN}`;
           force: flags.force,
           timeoutMs: flags.timeout * 1000,
           maxBytes: flags['max-bytes'],
+          maxUnpackedBytes: flags['max-unpacked-bytes'],
           signal,
           onEvent: (e) => progress.handle(e),
         });
