@@ -8,6 +8,7 @@ import { skippedWarnings } from '../cli/views/skipped.js';
 import { DATA_FORMATS } from '../data/schema.js';
 import { EVAL_SPLITS, type EvaluationResult, evaluateRun } from '../eval/index.js';
 import type { ThresholdMetrics } from '../runs/records.js';
+import { thresholdLabel } from '../train/metrics.js';
 
 export default class Eval extends QqpCommand<EvaluationResult> {
   static override summary =
@@ -38,6 +39,11 @@ export default class Eval extends QqpCommand<EvaluationResult> {
     }),
     ...columnsFlag,
     format: Flags.string({ description: 'Format of --data', options: [...DATA_FORMATS], default: 'auto' }),
+    'threshold-from': Flags.string({
+      description:
+        "Where the F1-best threshold is chosen before it is applied: 'validation' (the run's split) or a labelled FILE (default: validation when the run has one, else the evaluated pairs, marked optimistic)",
+      helpValue: 'validation|FILE',
+    }),
     'batch-size': Flags.integer({ description: 'Pairs per inference batch', default: 256, min: 1 }),
     backend: Flags.string({ options: [...BACKENDS], description: "Override the run's training.backend" }),
   };
@@ -54,6 +60,14 @@ export default class Eval extends QqpCommand<EvaluationResult> {
         format: flags.format as (typeof DATA_FORMATS)[number],
         ...(flags.columns !== undefined ? { columns: parseColumnsFlag(flags.columns) } : {}),
         batchSize: flags['batch-size'],
+        ...(flags['threshold-from'] !== undefined
+          ? {
+              thresholdFrom:
+                flags['threshold-from'] === 'validation'
+                  ? ('validation' as const)
+                  : { file: flags['threshold-from'] },
+            }
+          : {}),
         ...(flags.backend ? { backend: flags.backend as (typeof BACKENDS)[number] } : {}),
         onProgress: (p) => progress.update(p),
       });
@@ -86,7 +100,7 @@ export default class Eval extends QqpCommand<EvaluationResult> {
     this.log(
       table(
         ['threshold', 'accuracy', 'precision', 'recall', 'F1', 'TP', 'FP', 'TN', 'FN'],
-        [row('0.5', r.atHalf), row(`${r.bestF1.threshold.toFixed(4)} (best F1)`, r.bestF1)],
+        [row('0.5', r.atHalf), row(thresholdLabel(r.bestF1, 4), r.bestF1)],
         { align: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'] },
       ),
     );

@@ -44,7 +44,7 @@ export interface RunsResult {
 }
 
 function toRow(r: RunInfo): RunsRow {
-  const bestValue = r.best?.[r.monitor];
+  const bestValue = r.monitor ? r.best?.[r.monitor] : undefined;
   return {
     id: r.id,
     name: r.name,
@@ -53,7 +53,10 @@ function toRow(r: RunInfo): RunsRow {
     trainSeconds: r.trainSeconds,
     backend: r.backend,
     epochs: r.epochs,
-    best: typeof bestValue === 'number' ? { metric: r.monitor, value: bestValue, epoch: r.bestEpoch } : null,
+    best:
+      typeof bestValue === 'number' && r.monitor
+        ? { metric: r.monitor, value: bestValue, epoch: r.bestEpoch }
+        : null,
     test: r.test
       ? { accuracy: r.test.accuracy, f1: r.test.f1, auc: r.test.auc, logLoss: r.test.logLoss }
       : null,

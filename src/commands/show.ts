@@ -106,7 +106,7 @@ export default class Show extends QqpCommand<ShowResult> {
 
     if (run.history.length) {
       const t = epochTable(run);
-      this.log('\nepochs (* best)');
+      this.log(run.monitor && run.bestEpoch !== null ? `\nepochs (* best ${run.monitor})` : '\nepochs');
       this.log(table(t.head, t.rows, { align: t.head.map((h) => (h === 'epoch' ? 'left' : 'right')) }));
     } else this.log('\nno completed epochs');
 

@@ -4,9 +4,10 @@ import { QqpCommand } from '../cli/base.js';
 import { EXIT_CODES } from '../cli/exit-codes.js';
 import { configFlags, experimentsDirFlag } from '../cli/flags.js';
 import { table } from '../cli/render.js';
-import { TrainProgress } from '../cli/views/progress.js';
+import { keptLine, TrainProgress } from '../cli/views/progress.js';
 import { loadConfig } from '../config/load.js';
 import { UsageError } from '../errors.js';
+import { thresholdLabel } from '../train/metrics.js';
 import { type TrainResult, train } from '../train/trainer.js';
 
 export default class Train extends QqpCommand<TrainResult> {
@@ -102,7 +103,7 @@ export default class Train extends QqpCommand<TrainResult> {
     }
     const s = r.summary;
     this.log(
-      `run ${r.id} completed: ${s.epochs} epoch(s)${s.stoppedEarly ? ' (stopped early)' : ''}, best ${s.bestMonitor} at epoch ${s.bestEpoch ?? '-'}, final weights from the ${s.finalWeights} epoch`,
+      `run ${r.id} completed: ${s.epochs} epoch(s)${s.stoppedEarly ? ' (stopped early)' : ''}; ${keptLine(s)}`,
     );
     if (s.test) {
       const t = s.test;
@@ -119,7 +120,7 @@ export default class Train extends QqpCommand<TrainResult> {
       this.log(
         table(
           ['threshold', 'accuracy', 'precision', 'recall', 'F1'],
-          [row('0.5', t.atHalf), row(`${t.bestF1.threshold.toFixed(3)} (best F1)`, t.bestF1)],
+          [row('0.5', t.atHalf), row(thresholdLabel(t.bestF1, 3), t.bestF1)],
         ),
       );
     }

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BackendRequest } from '../backend/index.js';
 import type { ColumnMapping } from '../data/formats/columns.js';
@@ -13,7 +13,7 @@ import type {
   EvaluationResult,
   EvaluationSource,
 } from '../runs/records.js';
-import { evaluateBinary } from '../train/metrics.js';
+import { bestF1Threshold, evaluateBinary, type ThresholdChoice } from '../train/metrics.js';
 import { predictProbabilities } from '../train/predict.js';
 import { encodeForRun, loadRunModel, type OpenedRun, openRun, runRef } from './run.js';
 import { estimateRows, openStream, type RowProgress, scoreFile } from './stream.js';
@@ -35,6 +35,12 @@ export interface EvaluateOptions {
   /** Overrides the run's training.backend. */
   backend?: BackendRequest;
   batchSize?: number;
+  /**
+   * Where the F1-best threshold is chosen before it is applied to the evaluated pairs: the run's
+   * validation split, or a labelled file. Default: validation when the run has one (and it is not
+   * the evaluated split); else the evaluated pairs themselves, marked optimistic.
+   */
+  thresholdFrom?: 'validation' | { file: string };
   /** Write the result into the run folder (default true). */
   save?: boolean;
   onProgress?: (progress: RowProgress) => void;
@@ -178,6 +184,53 @@ async function filePredictions(
   };
 }
 
+/** The evaluated pairs' name in a threshold's `chosenOn`: the split, or the file's name. */
+function sourceName(source: EvaluationSource): string {
+  return source.kind === 'split' ? source.split : basename(source.file);
+}
+
+/**
+ * Where the F1-best threshold comes from (see EvaluateOptions.thresholdFrom): chosen on the
+ * validation split or a file and applied to the evaluated pairs, or chosen on them (optimistic).
+ */
+async function thresholdChoice(
+  run: OpenedRun,
+  model: tfl.LayersModel,
+  source: EvaluationSource,
+  options: EvaluateOptions,
+): Promise<ThresholdChoice> {
+  const own: ThresholdChoice = { scoredOn: sourceName(source) };
+  const from =
+    options.thresholdFrom ?? ((run.meta.data?.sizes.validation ?? 0) > 0 ? 'validation' : undefined);
+  if (from === undefined) return own;
+  if (from === 'validation') {
+    if (source.kind === 'split' && source.split === 'validation') return own;
+    if ((run.meta.data?.sizes.validation ?? 0) === 0) {
+      throw new UsageError(
+        'EVAL_NO_VALIDATION',
+        `run ${run.id} has no validation split to choose a threshold on`,
+        {
+          suggestions: [
+            '--threshold-from FILE (a labelled file)',
+            'leave out --threshold-from: chosen on the evaluated pairs, marked optimistic',
+          ],
+        },
+      );
+    }
+    const { onProgress: _p, ...quiet } = options;
+    const v = await splitPredictions(run, model, 'validation', quiet);
+    return { threshold: bestF1Threshold(v.probs, v.labels).threshold, chosenOn: 'validation' };
+  }
+  const { onProgress: _q, columns: _c, ...rest } = options;
+  const f = await filePredictions(run, model, from.file, { ...rest, format: 'auto' });
+  if (
+    source.kind === 'file' &&
+    resolve(source.file) === resolve(f.source.kind === 'file' ? f.source.file : '')
+  )
+    return own;
+  return { threshold: bestF1Threshold(f.probs, f.labels).threshold, chosenOn: sourceName(f.source) };
+}
+
 /**
  * Evaluates a run's final model on its test or validation split (reproduced exactly from its
  * config; refused when the data changed) or on a labelled file, and saves the result in the run
@@ -195,13 +248,14 @@ export async function evaluateRun(options: EvaluateOptions): Promise<EvaluationR
       options.data !== undefined
         ? await filePredictions(run, model, options.data, options)
         : await splitPredictions(run, model, options.split ?? 'test', options);
+    const choice = await thresholdChoice(run, model, source, options);
     const result: EvaluationResult = {
       run: runRef(run),
       source,
       backend: backend.name,
       evaluatedAt: new Date().toISOString(),
       savedTo: null,
-      ...toMetrics(evaluateBinary(probs, labels)),
+      ...toMetrics(evaluateBinary(probs, labels, choice)),
     };
     if (options.save ?? true) {
       result.savedTo = run.folder.evaluationPath(source);

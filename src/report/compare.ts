@@ -109,11 +109,17 @@ export function metricValue(run: RunInfo, id: string): number | null {
   return col ? col.value(run) : null;
 }
 
-/** Which validation metrics a comparison shows by default: each run's monitor, val_loss, val_accuracy. */
+/**
+ * Which per-epoch metrics a comparison shows by default: each run's monitor, val_loss, val_accuracy,
+ * and for runs without a validation split test_loss, test_accuracy (the test split per epoch).
+ */
 function defaultMetrics(runs: readonly RunInfo[]): string[] {
   const present = (m: string) =>
     runs.some((r) => typeof r.best?.[m] === 'number' || typeof r.last?.[m] === 'number');
-  return [...new Set([...runs.map((r) => r.monitor), 'val_loss', 'val_accuracy'])].filter(present);
+  const monitors = runs.flatMap((r) => (r.monitor ? [r.monitor] : []));
+  return [...new Set([...monitors, 'val_loss', 'val_accuracy', 'test_loss', 'test_accuracy'])].filter(
+    present,
+  );
 }
 
 export function metricNames(runs: readonly RunInfo[]): string[] {

@@ -84,6 +84,7 @@ function curveSpec(runs: readonly RunInfo[], metric: string): CurveSpec {
     for (const [k, dashed, label] of [
       [metric, true, 'train'],
       [`val_${metric}`, false, 'validation'],
+      [`test_${metric}`, false, 'test'],
     ] as const) {
       const points = run.history.flatMap((r): [number, number][] =>
         typeof r[k] === 'number' && Number.isFinite(r[k]) ? [[r.epoch, r[k]]] : [],

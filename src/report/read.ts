@@ -69,8 +69,11 @@ export interface RunInfo {
   /** Pairs per split, from run.json. */
   dataSizes: { train: number; validation: number; test: number } | null;
   failure: RunMeta['failure'] | null;
-  /** The value that picked the best epoch (val_loss unless early stopping says otherwise). */
-  monitor: string;
+  /**
+   * The value that picked the best epoch (val_loss unless early stopping says otherwise); null when
+   * nothing did (no validation split and no early stopping), and then no best epoch either.
+   */
+  monitor: string | null;
   bestEpoch: number | null;
   best: EpochRecord | null;
   last: EpochRecord | null;
@@ -152,6 +155,21 @@ function toTestMetrics(v: unknown): TestMetrics | null {
 }
 
 /** The record of the best epoch by `monitor`, for runs without a summary (failed, or still running). */
+/**
+ * An epoch record as a run without a validation split names it now: older runs wrote the test
+ * split's per-epoch figures as val_*; they read as test_*.
+ */
+export function renameHeldOut(r: EpochRecord): EpochRecord {
+  const out: EpochRecord = {
+    epoch: r.epoch,
+    learningRate: r.learningRate,
+    seconds: r.seconds,
+    examplesPerSecond: r.examplesPerSecond,
+  };
+  for (const [k, v] of Object.entries(r)) out[k.startsWith('val_') ? `test_${k.slice(4)}` : k] = v;
+  return out;
+}
+
 export function bestRecord(history: readonly EpochRecord[], monitor: string): EpochRecord | null {
   const sign = metricDirection(monitor) === 'min' ? 1 : -1;
   let best: EpochRecord | null = null;
@@ -229,16 +247,32 @@ export function readRun(dir: string, context?: OwnerContext): RunInfo {
     else warnings.push(`${RUN_FILES.summary}: not a JSON object`);
   } else if ('error' in summaryRead || status === 'completed') warn(RUN_FILES.summary, summaryRead);
 
+  // Per-epoch figures on the test split (no validation split) are test_*, in older runs' files too.
+  const metaData = isObject(meta.data) ? meta.data : {};
+  const onTest = metaData.validationSplit === 'test';
+  if (onTest) history.splice(0, history.length, ...history.map(renameHeldOut));
+  const record = (v: unknown): EpochRecord | null => {
+    const r = toEpochRecord(v);
+    return r && onTest ? renameHeldOut(r) : r;
+  };
+
   const training = isObject(config?.training) ? config.training : {};
   const early = isObject(training.earlyStopping) ? training.earlyStopping : {};
-  const monitor =
-    str(summary?.bestMonitor) ??
-    str(early.monitor) ??
-    (history.some((r) => typeof r.val_loss === 'number') ? 'val_loss' : 'loss');
+  // Only a validation split or an explicit monitor picks a best epoch; older runs without either
+  // recorded `loss` (the lowest training loss), which is not a best epoch.
+  const explicit = str(early.monitor);
+  const recorded = summary && 'bestMonitor' in summary ? str(summary.bestMonitor) : undefined;
+  const implicitLoss = recorded === 'loss' && explicit === null;
+  const monitor: string | null =
+    recorded === undefined
+      ? (explicit ?? (history.some((r) => typeof r.val_loss === 'number') ? 'val_loss' : null))
+      : implicitLoss
+        ? null
+        : recorded;
 
-  const summaryBest = summary ? toEpochRecord(summary.best) : null;
-  const summaryLast = summary ? toEpochRecord(summary.last) : null;
-  const best = summaryBest ?? bestRecord(history, monitor);
+  const summaryBest = summary && monitor ? record(summary.best) : null;
+  const summaryLast = summary ? record(summary.last) : null;
+  const best = monitor ? (summaryBest ?? bestRecord(history, monitor)) : null;
   const last = summaryLast ?? history.at(-1) ?? null;
   const test = summary?.test ? toTestMetrics(summary.test) : null;
   if (summary?.test && !test) warnings.push(`${RUN_FILES.summary}: test figures not understood`);
@@ -310,7 +344,7 @@ export function readRun(dir: string, context?: OwnerContext): RunInfo {
     dataSizes,
     failure: failure ?? null,
     monitor,
-    bestEpoch: num(summary?.bestEpoch) ?? best?.epoch ?? null,
+    bestEpoch: monitor ? (num(summary?.bestEpoch) ?? best?.epoch ?? null) : null,
     best,
     last,
     test,

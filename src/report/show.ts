@@ -120,16 +120,24 @@ export function configFull(config: Record<string, unknown> | null): { key: strin
 
 const BOOKKEEPING = ['epoch', 'learningRate', 'seconds', 'examplesPerSecond'];
 
-/** The metrics of the epoch records, each followed by its val_ twin: loss, val_loss, accuracy, ... */
+/** Prefixes of per-epoch figures on a held-out split, and what each split is called on a chart. */
+const HELD_OUT = ['val_', 'test_'] as const;
+const HELD_OUT_LABEL = { val_: 'validation', test_: 'test' } as const;
+const isHeldOut = (k: string) => HELD_OUT.some((p) => k.startsWith(p));
+
+/**
+ * The metrics of the epoch records, each followed by its held-out twin: loss, val_loss, accuracy,
+ * ... (test_loss, ... for a run whose per-epoch figures are on the test split).
+ */
 export function epochMetricNames(history: readonly EpochRecord[]): string[] {
   const keys: string[] = [];
   for (const r of history)
     for (const k of Object.keys(r)) if (!BOOKKEEPING.includes(k) && !keys.includes(k)) keys.push(k);
-  const train = keys.filter((k) => !k.startsWith('val_'));
+  const train = keys.filter((k) => !isHeldOut(k));
   const ordered: string[] = [];
   for (const k of train) {
     ordered.push(k);
-    if (keys.includes(`val_${k}`)) ordered.push(`val_${k}`);
+    for (const p of HELD_OUT) if (keys.includes(`${p}${k}`)) ordered.push(`${p}${k}`);
   }
   for (const k of keys) if (!ordered.includes(k)) ordered.push(k);
   return ordered;
@@ -150,11 +158,12 @@ export function epochTable(run: RunInfo): { head: string[]; rows: string[][] } {
 
 /** The metrics drawn as curves: loss and accuracy, and the monitor if it is another one. */
 export function curveMetrics(run: RunInfo): string[] {
-  const names = epochMetricNames(run.history).filter((n) => !n.startsWith('val_'));
-  const base = run.monitor.replace(/^val_/, '');
+  const names = epochMetricNames(run.history).filter((n) => !isHeldOut(n));
+  const base = (run.monitor ?? 'loss').replace(/^(val|test)_/, '');
   const wanted = [...new Set(['loss', 'accuracy', base])];
   return wanted.filter(
-    (m) => names.includes(m) || run.history.some((r) => typeof r[`val_${m}`] === 'number'),
+    (m) =>
+      names.includes(m) || run.history.some((r) => HELD_OUT.some((p) => typeof r[`${p}${m}`] === 'number')),
   );
 }
 
@@ -163,10 +172,12 @@ export function curveSeries(run: RunInfo, metric: string): ChartSeries[] {
     label,
     points: run.history.flatMap((r) => (typeof r[key] === 'number' ? [{ x: r.epoch, y: r[key] }] : [])),
   });
-  return [series(metric, 'train'), series(`val_${metric}`, 'validation')].filter((s) => s.points.length > 0);
+  return [series(metric, 'train'), ...HELD_OUT.map((p) => series(`${p}${metric}`, HELD_OUT_LABEL[p]))].filter(
+    (s) => s.points.length > 0,
+  );
 }
 
-/** One terminal chart per curve metric, train against validation. */
+/** One terminal chart per curve metric, train against validation (or test, without validation). */
 export function learningCurves(run: RunInfo, options: { color: boolean; width?: number }): string[] {
   return curveMetrics(run).map((m) =>
     lineChart(curveSeries(run, m), {

@@ -44,7 +44,7 @@ export interface RunMeta {
     fingerprint: string;
     mode: string;
     sizes: { train: number; validation: number; test: number };
-    /** Which split the per-epoch val_* figures come from. */
+    /** Which split the per-epoch held-out figures come from: val_* on validation, test_* on test (older runs: val_*). */
     validationSplit: 'validation' | 'test' | 'none';
     /** Each file read, with what reading it skipped (the first 10 samples of each kind). */
     files: DataFileRecord[];
@@ -130,7 +130,7 @@ export interface EpochRecord {
   learningRate: number;
   seconds: number;
   examplesPerSecond: number;
-  /** loss, each metric, and val_loss / val_<metric> when there is a validation split. */
+  /** loss, each metric, and val_loss / val_<metric> on a validation split (test_loss / test_<metric> without one). */
   [name: string]: number;
 }
 
@@ -158,8 +158,20 @@ export interface BinaryEvaluation {
   rocAuc: number;
   /** At threshold 0.5. */
   atHalf: ThresholdMetrics;
-  /** At the threshold that maximizes F1 on these pairs. */
-  bestF1: ThresholdMetrics;
+  /**
+   * At the F1-best threshold, and where that threshold was chosen: on the validation split (or a
+   * file) and applied here, or on these very pairs (`optimistic`: tuned on what it scores). Older
+   * files lack `chosenOn` and `optimistic`: their threshold was chosen on these pairs.
+   */
+  bestF1: ChosenThreshold;
+}
+
+/** Threshold figures at the F1-best threshold of some pairs, and which pairs chose it. */
+export interface ChosenThreshold extends ThresholdMetrics {
+  /** `validation`, `test`, or a file's name: the pairs the threshold maximized F1 on. */
+  chosenOn?: string;
+  /** True when chosen on the pairs it is scored on (the figure flatters). */
+  optimistic?: boolean;
 }
 
 /** summary.json, written when a run completes. */
@@ -169,7 +181,8 @@ export interface RunSummary {
   stoppedEarly: boolean;
   /** Set when `shouldStop` (a sweep scheduler such as ASHA) ended the run before its last epoch. */
   stoppedBy?: 'scheduler';
-  bestMonitor: string;
+  /** The value that picked the best epoch; null when nothing did (no validation split, no early stopping). */
+  bestMonitor: string | null;
   bestEpoch: number | null;
   best: EpochRecord | null;
   last: EpochRecord | null;

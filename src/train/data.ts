@@ -15,7 +15,7 @@ import { pretrainedLayers } from '../registry/layers.js';
 import type { EmbeddingsRecord } from '../runs/records.js';
 import type { ConfigPath } from '../util/paths.js';
 
-/** The data a run trains on, and the split its per-epoch val_* figures come from. */
+/** The data a run trains on, and the split its per-epoch val_* (or test_*) figures come from. */
 export interface TrainingData {
   dataset: LoadedDataset;
   prepared: PreparedDataset;
@@ -107,8 +107,8 @@ export async function prepareTrainingData(
   });
   if (prepared.train.count === 0) throw new TrainingError('EMPTY_TRAIN', 'the training split is empty');
   if (!prepared.train.labels) throw new TrainingError('UNLABELLED_TRAIN', 'the training data has no labels');
-  // val_* figures come from the validation split; without one, from the test split (reported as such,
-  // and never used to stop or pick weights: config checks refuse val_* monitors then).
+  // val_* figures come from the validation split; without one, test_* from the test split (reported
+  // as such, and never used to stop or pick weights: config checks refuse val_* monitors then).
   const validationSplit =
     prepared.validation.count > 0 ? 'validation' : prepared.test.count > 0 ? 'test' : 'none';
   const validation =

@@ -5,7 +5,8 @@ import { perSampleLoss } from './step.js';
 
 /**
  * An epoch's figures on a set of pairs: the configured loss and each configured metric, named
- * `<prefix>loss`, `<prefix>accuracy`, ... (prefix '' for training, 'val_' for validation).
+ * `<prefix>loss`, `<prefix>accuracy`, ... (prefix '' for training, 'val_' for validation,
+ * 'test_' for the test split of a run without validation).
  */
 export function epochLogs(
   config: ResolvedConfig,

@@ -43,7 +43,7 @@ export interface RunRequest {
 
 /** How a completed run ends, for summary.json. */
 export interface Completion {
-  bestMonitor: string;
+  bestMonitor: string | null;
   finalWeights: 'best' | 'last';
   test: RunSummary['test'];
   stoppedByScheduler: boolean;
@@ -359,7 +359,7 @@ export class TrainingRun {
   }
 
   /** The session was interrupted: run.json says so; the summary is returned, not written. */
-  interrupt(state: TrainerState, bestMonitor: string): RunSummary {
+  interrupt(state: TrainerState, bestMonitor: string | null): RunSummary {
     this.meta.status = 'interrupted';
     this.meta.updatedAt = nowIso();
     this.folder.writeMeta(this.meta);

@@ -1,4 +1,4 @@
-import type { BinaryEvaluation, Confusion, ThresholdMetrics } from '../runs/records.js';
+import type { BinaryEvaluation, ChosenThreshold, Confusion, ThresholdMetrics } from '../runs/records.js';
 
 /**
  * Binary-classification metrics from predicted probabilities and 0/1 labels. Pure functions: the
@@ -97,7 +97,17 @@ export function bestF1Threshold(probs: ArrayLike<number>, labels: ArrayLike<numb
   return best;
 }
 
-export function evaluateBinary(probs: ArrayLike<number>, labels: ArrayLike<number>): BinaryEvaluation {
+/**
+ * Where the F1-best threshold comes from: chosen on other pairs (`threshold`, e.g. the validation
+ * split's) and applied to these, or chosen on these pairs themselves (named `scoredOn`: optimistic).
+ */
+export type ThresholdChoice = { threshold: number; chosenOn: string } | { scoredOn: string };
+
+export function evaluateBinary(
+  probs: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  choice: ThresholdChoice = { scoredOn: 'these pairs' },
+): BinaryEvaluation {
   let positives = 0;
   for (let i = 0; i < labels.length; i++) if (labels[i]! >= 0.5) positives++;
   return {
@@ -106,6 +116,30 @@ export function evaluateBinary(probs: ArrayLike<number>, labels: ArrayLike<numbe
     logLoss: logLoss(probs, labels),
     rocAuc: rocAuc(probs, labels),
     atHalf: fromConfusion(confusionAt(probs, labels, 0.5), 0.5),
-    bestF1: bestF1Threshold(probs, labels),
+    bestF1: chooseThreshold(probs, labels, choice),
   };
+}
+
+/** The F1-best threshold's figures on these pairs, chosen where `choice` says. */
+export function chooseThreshold(
+  probs: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  choice: ThresholdChoice,
+): ChosenThreshold {
+  if ('threshold' in choice) {
+    const t = choice.threshold;
+    return {
+      ...fromConfusion(confusionAt(probs, labels, t), t),
+      chosenOn: choice.chosenOn,
+      optimistic: false,
+    };
+  }
+  return { ...bestF1Threshold(probs, labels), chosenOn: choice.scoredOn, optimistic: true };
+}
+
+/** How a table labels the F1-best threshold: `0.412 (best F1 on validation)`, `... (best F1 on test, optimistic)`. */
+export function thresholdLabel(t: ChosenThreshold, digits: number): string {
+  const on = t.chosenOn ? ` on ${t.chosenOn}` : '';
+  const optimistic = t.optimistic !== false ? ', optimistic: chosen on these pairs' : '';
+  return `${t.threshold.toFixed(digits)} (best F1${on}${optimistic})`;
 }

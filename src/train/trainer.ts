@@ -6,7 +6,7 @@
  *   lifecycle.ts   the run in its folder: create or resume, run.json's status, the data recorded,
  *                  each epoch saved (checkpoint, models, metrics), summary.json (the one part that
  *                  holds a RunFolder)
- *   data.ts        the data: loaded, encoded, and the split behind val_*
+ *   data.ts        the data: loaded, encoded, and the split behind val_* (test_* without validation)
  *   step.ts        one batch: tensors, forward, loss, class weights, gradients, clipping, update
  *   epoch-logs.ts  an epoch's loss and metrics on a set of pairs
  *   monitor.ts     best-so-far of the monitored value: best epoch and early stopping
@@ -29,8 +29,14 @@ import { initialState } from './checkpoint.js';
 import { prepareTrainingData } from './data.js';
 import { epochLogs } from './epoch-logs.js';
 import { type RunRequest, TrainingRun } from './lifecycle.js';
-import { confusionAt, evaluateBinary, fromConfusion } from './metrics.js';
-import { BestMonitor, bestMonitorName } from './monitor.js';
+import {
+  bestF1Threshold,
+  confusionAt,
+  evaluateBinary,
+  fromConfusion,
+  type ThresholdChoice,
+} from './metrics.js';
+import { BestMonitor, bestMonitorName, heldOutPrefix } from './monitor.js';
 import { predictProbabilities } from './predict.js';
 import { bufferedShuffle, deriveSeed, withSeededMathRandom } from './random.js';
 import { checkLossFinite, makeTrainStep, setLearningRate } from './step.js';
@@ -42,6 +48,8 @@ export type TrainEvent =
       sizes: { train: number; validation: number; test: number };
       vocabularySize: number;
       validationSplit: string;
+      /** The value that picks the best epoch (marked `*` on epoch lines); null: none does. */
+      monitor: string | null;
       /** Each file read and what reading it skipped. */
       files: DataFileRecord[];
       /** Pretrained vectors in use and their coverage. */
@@ -127,11 +135,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const data = await prepareTrainingData(config, run.vocabulary, { locate: (path) => loaded.locate(path) });
     const { prepared } = data;
     const dataMeta = await run.useData(data);
+    const bestMonitor = bestMonitorName(config, data.validationSplit);
     emit({
       type: 'data',
       sizes: dataMeta.sizes,
       vocabularySize: prepared.vocabulary.size,
       validationSplit: data.validationSplit,
+      monitor: bestMonitor,
       files: dataMeta.files,
       ...(data.embeddings.length > 0 ? { embeddings: data.embeddings } : {}),
       dropped: describeDropped(data.dataset.dropped, data.dataset.mode),
@@ -147,7 +157,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       ? buildSchedule(config.training.lrSchedule)
       : null;
     const early = config.training.earlyStopping;
-    const bestMonitor = bestMonitorName(config, data.validationSplit);
 
     if (state && state.epochsCompleted > 0) {
       await run.restoreCheckpoint(model, optimizer);
@@ -238,7 +247,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (data.validation?.labels) {
         emit({ type: 'evaluating', split: data.validationSplit, count: data.validation.count });
         const probs = predictProbabilities(model, data.validation);
-        Object.assign(logs, epochLogs(config, probs, data.validation.labels, 'val_'));
+        Object.assign(
+          logs,
+          epochLogs(config, probs, data.validation.labels, heldOutPrefix(data.validationSplit)),
+        );
       }
       const record: EpochRecord = {
         epoch,
@@ -263,7 +275,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       records.push(record);
       await run.saveEpoch(model, optimizer, state, record, improved);
       emit({ type: 'epochEnd', record, improved });
-      if (state.stoppedEarly && state.best) {
+      if (state.stoppedEarly && state.best && bestMonitor) {
         emit({ type: 'earlyStop', epoch, monitor: bestMonitor, bestEpoch: state.best.epoch });
         run.log(`early stop at epoch ${epoch}: ${bestMonitor} best at epoch ${state.best.epoch}`);
       }
@@ -291,9 +303,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     let test: RunSummary['test'] = null;
     if (prepared.test.count > 0 && prepared.test.labels) {
+      // The F1-best threshold is chosen on the validation split (final weights) and applied to
+      // test; without one it is chosen on test itself, and marked optimistic.
+      let choice: ThresholdChoice = { scoredOn: 'test' };
+      if (data.validationSplit === 'validation' && data.validation?.labels) {
+        emit({ type: 'evaluating', split: 'validation', count: data.validation.count });
+        const chosen = bestF1Threshold(predictProbabilities(model, data.validation), data.validation.labels);
+        choice = { threshold: chosen.threshold, chosenOn: 'validation' };
+      }
       emit({ type: 'evaluating', split: 'test', count: prepared.test.count });
       const probs = predictProbabilities(model, prepared.test);
-      test = { split: 'test', ...evaluateBinary(probs, prepared.test.labels) };
+      test = { split: 'test', ...evaluateBinary(probs, prepared.test.labels, choice) };
     }
     const summary = run.complete(state, { bestMonitor, finalWeights, test, stoppedByScheduler });
     return { id: run.id, dir: run.dir, status: 'completed', summary, backend, dataFiles: dataMeta.files };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DownloadProgress } from '../../src/cli/views/download.js';
-import { TrainProgress } from '../../src/cli/views/progress.js';
+import { keptLine, TrainProgress } from '../../src/cli/views/progress.js';
 import { skippedWarnings } from '../../src/cli/views/skipped.js';
 import { LiveTable, metricText, paramText, trialRows } from '../../src/cli/views/sweep.js';
 import type { ManifestTrial, SweepManifest } from '../../src/sweep/runner.js';
@@ -142,6 +142,7 @@ describe('skipped-row views', () => {
       sizes: { train: 7, validation: 2, test: 1 },
       vocabularySize: 30,
       validationSplit: 'validation',
+      monitor: 'val_loss',
       files: [
         { ...skipped, role: 'train', columns },
         { ...skipped, file: 'clean.csv', badRows: 0, badRowSamples: [], suspectFields: 0 },
@@ -162,5 +163,56 @@ describe('skipped-row views', () => {
     );
     assert.equal(lines[6], 'dropped 3 training pairs whose text is in the test file (data.dropTestOverlap)');
     assert.ok(!out.text().includes('warning: clean.csv'));
+    assert.equal(lines[7], '* on an epoch line: best val_loss so far (saved as model/best)');
+  });
+
+  it('TrainProgress names test_* for what they are and says when nothing picks a best epoch', () => {
+    const out = sink();
+    const view = new TrainProgress(out.stream, false);
+    view.handle({
+      type: 'data',
+      sizes: { train: 8, validation: 0, test: 2 },
+      vocabularySize: 30,
+      validationSplit: 'test',
+      monitor: null,
+      files: [],
+      dropped: [],
+    });
+    const text = out.text();
+    assert.match(text, /no validation split, so test_\* are the test split per epoch/);
+    assert.match(text, /no best epoch: nothing picks one/);
+    assert.ok(!text.includes('val_'));
+  });
+
+  it("keptLine says which epoch's weights were kept and why", () => {
+    const base = {
+      status: 'completed',
+      epochs: 10,
+      stoppedEarly: false,
+      best: null,
+      test: null,
+      trainSeconds: 1,
+    } as const;
+    const last = { epoch: 10, learningRate: 0.001, seconds: 1, examplesPerSecond: 1 };
+    assert.equal(
+      keptLine({ ...base, bestMonitor: null, bestEpoch: null, last, finalWeights: 'last' }),
+      'kept the weights of epoch 10 (the last)',
+    );
+    assert.equal(
+      keptLine({ ...base, bestMonitor: 'val_loss', bestEpoch: 3, last, finalWeights: 'last' }),
+      'best val_loss at epoch 3; kept the weights of epoch 10 (the last)',
+    );
+    assert.equal(
+      keptLine({
+        ...base,
+        epochs: 4,
+        stoppedEarly: true,
+        bestMonitor: 'val_loss',
+        bestEpoch: 2,
+        last: { ...last, epoch: 4 },
+        finalWeights: 'best',
+      }),
+      'kept the weights of epoch 2 (best val_loss, early stopping restored them)',
+    );
   });
 });

@@ -41,7 +41,7 @@ describe('qqp eval', () => {
     assert.match(r.stdout, /log loss \d\.\d{4}, ROC AUC/);
     assert.match(r.stdout, /threshold .* accuracy .* precision .* recall .* F1 .* TP .* FP .* TN .* FN/);
     assert.match(r.stdout, /│ 0\.5 +│/);
-    assert.match(r.stdout, /\(best F1\)/);
+    assert.match(r.stdout, /\(best F1 on validation\)/);
     assert.ok(r.stdout.includes(`saved: ${join(run.dir, 'eval-test.json')}`));
     assert.ok(existsSync(join(run.dir, 'eval-test.json')));
   });
@@ -52,6 +52,21 @@ describe('qqp eval', () => {
     assertSameMetrics(r.json, await expectedSplit(run.dir, 'validation'));
     assert.deepEqual(r.json.source.kind === 'split' && r.json.source.split, 'validation');
     assert.deepEqual(JSON.parse(readFileSync(join(run.dir, 'eval-validation.json'), 'utf8')), r.json);
+  });
+
+  it('the F1-best threshold: chosen on validation by default, on a file with --threshold-from, optimistic on its own pairs', () => {
+    const v = runCliJson<EvaluationResult>(['eval', run.id, ...dirFlag]);
+    assert.equal(v.code, 0, v.stderr);
+    assert.equal(v.json.bestF1.chosenOn, 'validation');
+    assert.equal(v.json.bestF1.optimistic, false);
+    const own = runCli(['eval', run.id, '--split', 'validation', ...dirFlag]);
+    assert.equal(own.code, 0, own.stderr);
+    assert.match(own.stdout, /\(best F1 on validation, optimistic: chosen on these pairs\)/);
+    const file = writeFile(run.tmp, 'tune.csv', syntheticHead(80));
+    const f = runCliJson<EvaluationResult>(['eval', run.id, '--threshold-from', file, ...dirFlag]);
+    assert.equal(f.code, 0, f.stderr);
+    assert.equal(f.json.bestF1.chosenOn, 'tune.csv');
+    assert.equal(f.json.bestF1.optimistic, false);
   });
 
   it('--data evaluates a labelled file and saves eval-<file name>.json', async () => {

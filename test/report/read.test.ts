@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
@@ -95,6 +95,33 @@ describe('readRun', () => {
       run.warnings.includes('metrics.jsonl:2: not valid JSON (line skipped)'),
       run.warnings.join('; '),
     );
+  });
+
+  it("reads an older run's val_* on the test split as test_*, and its lowest training loss as no best epoch", () => {
+    const exp = tempDir();
+    const dir = writeRun(exp, {
+      id: '20261201-100000-old',
+      createdAt: '2026-12-01T10:00:00Z',
+      epochs: [
+        [0.7, 0.69, 0.5, 0.55],
+        [0.6, 0.68, 0.6, 0.56],
+      ],
+    });
+    const meta = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+    meta.data.validationSplit = 'test';
+    writeFileSync(join(dir, 'run.json'), JSON.stringify(meta));
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    summary.bestMonitor = 'loss';
+    summary.finalWeights = 'last';
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary));
+    const run = readRun(dir);
+    assert.equal(run.history[1]?.test_loss, 0.68);
+    assert.equal(run.history[1]?.test_accuracy, 0.56);
+    assert.ok(!run.history.some((r) => Object.keys(r).some((k) => k.startsWith('val_'))));
+    assert.equal(run.last?.test_loss, 0.68);
+    assert.equal(run.monitor, null);
+    assert.equal(run.bestEpoch, null);
+    assert.equal(run.best, null);
   });
 
   it('reads eval-*.json results beside the summary', () => {

@@ -92,6 +92,27 @@ describe('train', () => {
     assert.equal(loadConfig(join(r.dir, RUN_FILES.config)).config.data.limit, 400);
   });
 
+  it('chooses the F1-best threshold on validation and applies it to test', async () => {
+    const r = await trainTiny(['training.epochs=1']);
+    assert.equal(r.summary.bestMonitor, 'val_loss');
+    assert.equal(r.summary.test?.bestF1.chosenOn, 'validation');
+    assert.equal(r.summary.test?.bestF1.optimistic, false);
+  });
+
+  it('without a validation split: test_* per epoch, no best epoch, the threshold marked optimistic', async () => {
+    const r = await trainTiny(['data.split={train: 0.8, test: 0.2, seed: 1}', 'training.epochs=2']);
+    const lines = metrics(r.dir);
+    assert.ok(typeof lines[0]?.test_loss === 'number', 'metrics.jsonl has no test_loss');
+    assert.ok(typeof lines[0]?.test_accuracy === 'number');
+    assert.ok(!Object.keys(lines[0] ?? {}).some((k) => k.startsWith('val_')));
+    assert.equal(r.summary.bestMonitor, null);
+    assert.equal(r.summary.bestEpoch, null);
+    assert.equal(r.summary.finalWeights, 'last');
+    assert.ok(!existsSync(join(r.dir, RUN_FILES.bestModel)), 'no model/best without a best epoch');
+    assert.equal(r.summary.test?.bestF1.chosenOn, 'test');
+    assert.equal(r.summary.test?.bestF1.optimistic, true);
+  });
+
   it('gives the same metrics for the same config, seed and backend', async () => {
     const a = await trainTiny();
     const b = await trainTiny();

@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
 import { describeFile } from '../../data/read.js';
 import type { RowProgress, RunRef } from '../../eval/index.js';
-import { describeEmbeddings } from '../../runs/records.js';
+import { describeEmbeddings, type RunSummary } from '../../runs/records.js';
 import type { TrainEvent } from '../../train/trainer.js';
 import { formatCount } from '../render.js';
 import { skippedWarnings } from './skipped.js';
@@ -69,13 +69,18 @@ export class TrainProgress {
         this.line(
           `data: ${e.sizes.train} train, ${e.sizes.validation} validation, ${e.sizes.test} test pairs; vocabulary ${e.vocabularySize}` +
             (e.validationSplit === 'test'
-              ? '; no validation split, so val_* are on the test split (reporting only)'
+              ? '; no validation split, so test_* are the test split per epoch (reporting only, never used to pick weights)'
               : ''),
         );
         for (const f of e.files) this.line(`  ${describeFile(f)}`);
         for (const f of e.files) for (const text of skippedWarnings(f.file, f)) this.line(text);
         for (const v of e.embeddings ?? []) this.line(describeEmbeddings(v));
         for (const text of e.dropped) this.line(text);
+        this.line(
+          e.monitor
+            ? `* on an epoch line: best ${e.monitor} so far (saved as model/best)`
+            : 'no best epoch: nothing picks one without a validation split or training.earlyStopping',
+        );
         break;
       case 'epochStart':
         this.epochs = e.epochs;
@@ -192,4 +197,21 @@ export class RowProgressView {
 /** `run <id>, best epoch's weights`: which model answered. */
 export function runLine(run: RunRef): string {
   return `run ${run.id}, ${run.weights === 'best' ? "best epoch's" : "last epoch's"} weights`;
+}
+
+/**
+ * Which epoch's weights the run kept, and why: `kept the weights of epoch 10 (the last)`, with the
+ * best epoch when one was picked (`best val_loss at epoch 3`), or `of epoch 2 (best val_loss, early
+ * stopping restored them)`.
+ */
+export function keptLine(s: RunSummary): string {
+  if (s.finalWeights === 'best' && s.bestEpoch !== null) {
+    return `kept the weights of epoch ${s.bestEpoch} (best ${s.bestMonitor}, early stopping restored them)`;
+  }
+  const best =
+    s.bestMonitor && s.bestEpoch !== null && s.bestEpoch !== s.epochs
+      ? `best ${s.bestMonitor} at epoch ${s.bestEpoch}; `
+      : '';
+  const why = s.bestMonitor && s.bestEpoch === s.epochs ? `the last, and best ${s.bestMonitor}` : 'the last';
+  return `${best}kept the weights of epoch ${s.last?.epoch ?? s.epochs} (${why})`;
 }
