@@ -10,6 +10,16 @@ import type { ResolvedConfig } from './schema.js';
  */
 
 /** Checks across fields, after the schema has passed and the defaults are filled. */
+/**
+ * Whether a config's data has a validation split: a validation file, or `split.validation` (which,
+ * with explicit files and no validation file, holds out part of the training rows). Without one,
+ * the per-epoch figures are on the test split (test_*) and nothing may be chosen on them.
+ */
+export function hasValidationSplit(config: ResolvedConfig): boolean {
+  const d = config.data;
+  return d.validation !== undefined || d.split.validation > 0;
+}
+
 export function checkConfig(config: ResolvedConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const d = config.data;
@@ -40,8 +50,7 @@ export function checkConfig(config: ResolvedConfig): ConfigIssue[] {
     if (d.split.train === 0)
       issues.push({ path: ['data', 'split', 'train'], at: 'value', message: 'must be > 0' });
   }
-  // With explicit files and no validation file, split.validation holds out part of the training rows.
-  const hasValidation = d.validation !== undefined || d.split.validation > 0;
+  const hasValidation = hasValidationSplit(config);
   const monitors: [string, ConfigPath][] = [];
   if (config.training.earlyStopping)
     monitors.push([config.training.earlyStopping.monitor, ['training', 'earlyStopping', 'monitor']]);

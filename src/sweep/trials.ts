@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isAbsolute } from 'node:path';
 import YAML from 'yaml';
+import { hasValidationSplit } from '../config/checks.js';
 import { checkConfigFile, checkConfigText, displayPath } from '../config/load.js';
 import { mapConfigPaths } from '../config/paths.js';
 import type { ResolvedConfig } from '../config/schema.js';
@@ -168,6 +169,14 @@ export function generateTrials(spec: SweepSpec, specDir: string, cwd: string = p
 function checkMetric(spec: SweepSpec, config: ResolvedConfig): Problem | undefined {
   const name = spec.metricKey.replace(/^val_/, '');
   const known = ['loss', ...config.training.metrics];
+  if (spec.metricKey.startsWith('val_') && !hasValidationSplit(config)) {
+    return {
+      ...spec.locate(['metric']),
+      message: `the trials have no validation split, so they record no "${spec.metricKey}" (their per-epoch figures are on the test split, and trials are never chosen on it)`,
+      suggestion:
+        "give the trials a validation split, e.g. set: ['data.split.validation=0.1'] (taken from train)",
+    };
+  }
   if (known.includes(name)) return undefined;
   return {
     ...spec.locate(['metric']),

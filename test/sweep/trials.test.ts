@@ -113,6 +113,21 @@ describe('trial generation', () => {
     );
   });
 
+  it('refuses a validation metric when the trials have no validation split (never chosen on test)', () => {
+    const text =
+      "base: tiny.yaml\nset: ['data.split={train: 0.8, validation: 0, test: 0.2, seed: 1}']\nparameters:\n  training.batchSize: { values: [16] }\nmetric: validation.loss\n";
+    assert.throws(
+      () => generateTrials(parseSweepSpec('s.yaml', text, DIR), DIR),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        return err.problems.some((p) => p.line === 5 && /no validation split/.test(p.message));
+      },
+    );
+    // With one, the same spec generates its trial.
+    const ok = text.replace('validation: 0,', 'validation: 0.1,').replace('train: 0.8', 'train: 0.7');
+    assert.equal(generateTrials(parseSweepSpec('s.yaml', ok, DIR), DIR).length, 1);
+  });
+
   it('an inline base resolves like the same config in a file beside the spec: same trials, same ids', () => {
     const params =
       'parameters:\n  training.batchSize: { values: [16, 32] }\n  model.layers[1].units: { values: [4, 8] }\nmetric: validation.loss\n';
