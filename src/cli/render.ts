@@ -7,17 +7,100 @@ import { printable } from '../util/text.js';
 export function table(
   head: string[],
   rows: (string | number)[][],
-  options: { align?: ('left' | 'right')[] } = {},
+  options: { align?: ('left' | 'right')[]; width?: number } = {},
 ): string {
+  const cells = rows.map((r) => r.map(String));
+  const widths = options.width === undefined ? undefined : fitColumns([head, ...cells], options.width);
+  const wrap = (r: string[]) => (widths ? r.map((c, i) => wrapText(c, (widths[i] ?? 3) - 2).join('\n')) : r);
   const t = new Table({
-    head,
+    head: wrap(head),
     style: { head: process.stdout.isTTY && !process.env.NO_COLOR ? ['cyan'] : [], border: [] },
     // No rule between body rows: compact, like Keras' summary.
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
     ...(options.align ? { colAligns: options.align } : {}),
+    ...(widths ? { colWidths: widths } : {}),
   });
-  for (const r of rows) t.push(r.map(String));
+  for (const r of cells) t.push(wrap(r));
   return t.toString();
+}
+
+/** Columns a cell's longest line takes. */
+function cellWidth(text: string): number {
+  return Math.max(0, ...text.split('\n').map((l) => [...l].length));
+}
+
+/** Columns a cell's longest word takes. */
+function wordWidth(text: string): number {
+  return Math.max(0, ...text.split(/\s+/).map((w) => [...w].length));
+}
+
+/**
+ * Column widths (cli-table3's `colWidths`, padding included) that make a table of these rows at
+ * most `width` columns wide, or undefined when it already fits. Each column keeps at least its
+ * longest word (up to an even share of the width); what is left goes to the columns in proportion
+ * to how much more they need, so the long description column gets most of it.
+ */
+export function fitColumns(rows: readonly string[][], width: number): number[] | undefined {
+  const n = Math.max(0, ...rows.map((r) => r.length));
+  if (n === 0) return undefined;
+  const column = (f: (text: string) => number) =>
+    Array.from({ length: n }, (_, i) => Math.max(1, ...rows.map((r) => f(r[i] ?? ''))) + 2);
+  const natural = column(cellWidth);
+  const budget = width - (n + 1); // borders: one before each column and one after the last
+  const sum = (ws: number[]) => ws.reduce((a, b) => a + b, 0);
+  if (sum(natural) <= budget) return undefined;
+  const words = column(wordWidth);
+  const even = Math.max(3, Math.floor(budget / n));
+  const least = natural.map((w, i) => Math.min(w, words[i] ?? w, even));
+  const lack = natural.map((w, i) => w - (least[i] ?? w));
+  const share = Math.max(0, budget - sum(least)) / Math.max(1, sum(lack));
+  const widths = least.map((w, i) => w + Math.floor((lack[i] ?? 0) * share));
+  let spare = budget - sum(widths);
+  for (let i = 0; spare > 0 && i < n; i++) {
+    const add = Math.min(spare, (natural[i] ?? 0) - (widths[i] ?? 0));
+    widths[i] = (widths[i] ?? 0) + add;
+    spare -= add;
+  }
+  return widths;
+}
+
+/**
+ * `text` wrapped between words into lines of at most `width` columns; a word longer than that is
+ * broken (nothing is cut off).
+ */
+export function wrapText(text: string, width: number): string[] {
+  const w = Math.max(1, width);
+  const lines: string[] = [];
+  for (const paragraph of text.split('\n')) {
+    let line: string[] = [];
+    for (const word of paragraph.split(/\s+/).filter(Boolean)) {
+      let chars = [...word];
+      if (line.length > 0 && line.length + 1 + chars.length > w) {
+        lines.push(line.join(''));
+        line = [];
+      }
+      if (line.length > 0) line.push(' ');
+      while (line.length + chars.length > w) {
+        const take = w - line.length;
+        lines.push([...line, ...chars.slice(0, take)].join(''));
+        line = [];
+        chars = chars.slice(take);
+      }
+      line.push(...chars);
+    }
+    lines.push(line.join(''));
+  }
+  return lines;
+}
+
+/**
+ * Columns to draw in: the terminal's width, else `COLUMNS` when it is a positive number, else
+ * `fallback` (output to a file or pipe).
+ */
+export function terminalWidth(stream: NodeJS.WriteStream = process.stdout, fallback = 100): number {
+  if (stream.isTTY && stream.columns > 0) return stream.columns;
+  const env = Number(process.env.COLUMNS);
+  return Number.isInteger(env) && env > 0 ? env : fallback;
 }
 
 /** A two-column table of named values, e.g. `{ rows: '10,000' }` per line. */

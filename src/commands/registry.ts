@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { QqpCommand } from '../cli/base.js';
-import { table } from '../cli/render.js';
+import { table, terminalWidth, wrapText } from '../cli/render.js';
 import { REGISTRY_KINDS, type RegistryCatalog, registryCatalog } from '../registry/catalog.js';
 
 export default class Registry extends QqpCommand<Partial<RegistryCatalog>> {
@@ -24,10 +24,15 @@ export default class Registry extends QqpCommand<Partial<RegistryCatalog>> {
   }
 
   protected render(catalog: Partial<RegistryCatalog>): void {
+    const width = terminalWidth();
     for (const [kind, components] of Object.entries(catalog)) {
       this.log(`\n${kind.toUpperCase()}`);
       for (const c of components) {
-        this.log(`\n  ${c.name}: ${c.description}`);
+        this.log(
+          `\n${wrapText(`${c.name}: ${c.description}`, width - 4)
+            .map((l, i) => (i === 0 ? `  ${l}` : `    ${l}`))
+            .join('\n')}`,
+        );
         if (c.params.length === 0) continue;
         this.log(
           table(
@@ -38,6 +43,7 @@ export default class Registry extends QqpCommand<Partial<RegistryCatalog>> {
               p.required ? '(required)' : p.default === undefined ? '(optional)' : JSON.stringify(p.default),
               p.description,
             ]),
+            { width: width - 2 },
           )
             .split('\n')
             .map((l) => `  ${l}`)

@@ -1,8 +1,10 @@
 /**
  * Summary of one data file (`qqp data stats`): rows, label balance, question lengths in tokens,
- * vocabulary size, bad rows (suspect fields among them) and invalid UTF-8 lines. Streams the file,
+ * the share of questions `encoding.maxLength` would cut, vocabulary size, bad rows (suspect fields
+ * among them) and invalid UTF-8 lines. Streams the file,
  * so any size works.
  */
+import { DEFAULT_ENCODING } from './encode.js';
 import type { ColumnMapping, UsedColumns } from './formats/columns.js';
 import { type SkippedRows, streamPairs } from './read.js';
 import type { DataFormat, TokenizerConfig } from './schema.js';
@@ -21,6 +23,8 @@ export interface DataStats extends SkippedRows {
   duplicateRate: number | null;
   /** Tokens per question (both questions of every row), nearest-rank percentiles. */
   questionTokens: { p50: number; p90: number; p99: number; max: number; mean: number };
+  /** Questions longer than `maxLength` tokens, which encoding would cut, and their share of all. */
+  cutByMaxLength: { maxLength: number; questions: number; share: number };
   tokenizer: TokenizerConfig;
   minCount: number;
   /** Distinct tokens seen at least minCount times (reserved ids not included). */
@@ -37,6 +41,8 @@ export interface StatsOptions {
   maxSamples?: number;
   /** The file's column names for the fields (as `data.columns`). */
   columns?: ColumnMapping;
+  /** The `encoding.maxLength` whose cuts to count (default the config default, 20). */
+  maxLength?: number;
 }
 
 /** Nearest-rank percentile of sorted values (0 for none). */
@@ -79,6 +85,9 @@ export async function computeStats(file: string, options: StatsOptions = {}): Pr
   const sorted = lengths.subarray(0, n).sort();
   let total = 0;
   for (const v of sorted) total += v;
+  const maxLength = options.maxLength ?? DEFAULT_ENCODING.maxLength;
+  let cut = 0;
+  for (let i = n - 1; i >= 0 && sorted[i]! > maxLength; i--) cut++;
   let vocabularySize = 0;
   for (const c of counts.values()) if (c >= minCount) vocabularySize++;
   const r = stream.report;
@@ -98,6 +107,7 @@ export async function computeStats(file: string, options: StatsOptions = {}): Pr
       max: n > 0 ? sorted[n - 1]! : 0,
       mean: n > 0 ? Math.round((total / n) * 100) / 100 : 0,
     },
+    cutByMaxLength: { maxLength, questions: cut, share: n > 0 ? cut / n : 0 },
     tokenizer: tokenizer.config,
     minCount,
     vocabularySize,

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DownloadProgress } from '../../src/cli/views/download.js';
-import { keptLine, TrainProgress } from '../../src/cli/views/progress.js';
+import {
+  type BarState,
+  keptLine,
+  runSecondsLeft,
+  TrainProgress,
+  trainBarLine,
+} from '../../src/cli/views/progress.js';
 import { skippedWarnings } from '../../src/cli/views/skipped.js';
 import { LiveTable, metricText, paramText, trialRows } from '../../src/cli/views/sweep.js';
 import type { ManifestTrial, SweepManifest } from '../../src/sweep/runner.js';
@@ -182,6 +188,83 @@ describe('skipped-row views', () => {
     assert.match(text, /no validation split, so test_\* are the test split per epoch/);
     assert.match(text, /no best epoch: nothing picks one/);
     assert.ok(!text.includes('val_'));
+  });
+
+  it('trainBarLine fits 80 columns and keeps examples/s and both ETAs, dropping detail first', () => {
+    const wide: BarState = {
+      epoch: 10,
+      epochs: 100,
+      batch: 12345,
+      batches: 99999,
+      loss: 0.412345,
+      accuracy: 0.801123,
+      examplesPerSecond: 12345.6,
+      epochLeft: 3725,
+      runLeft: 37250,
+    };
+    for (const width of [80, 60, 50]) {
+      const line = trainBarLine(wide, width);
+      assert.ok([...line].length <= width, `${line.length} > ${width}: ${line}`);
+      assert.match(line, /^epoch 10\/100 /);
+      assert.match(line, / 12346 ex\/s {2}ETA 1h02m, run 10h20m$/);
+    }
+    assert.match(trainBarLine(wide, 80), /loss 0\.41/);
+    const roomy = trainBarLine(wide, 200);
+    assert.match(roomy, / 12345\/99999 {2}loss 0\.4123 {2}acc 0\.8011 {2}/);
+    assert.equal([...roomy.split(' ')[2]!].length, 24);
+    const typical = trainBarLine(
+      {
+        ...wide,
+        epoch: 3,
+        epochs: 10,
+        batch: 120,
+        batches: 500,
+        examplesPerSecond: 96,
+        epochLeft: 41,
+        runLeft: 250,
+      },
+      80,
+    );
+    assert.ok(typical.length <= 80, typical);
+    assert.match(
+      typical,
+      /^epoch 3\/10 .* 120\/500 {2}loss 0\.4123 {2}acc 0\.8011 {2}96 ex\/s {2}ETA 41s, run 4m10s$/,
+    );
+    const lastEpoch = trainBarLine({ ...wide, epoch: 100, loss: Number.NaN, epochLeft: Number.NaN }, 80);
+    assert.match(lastEpoch, /loss - .* ETA \?$/);
+  });
+
+  it("runSecondsLeft adds the epochs to come at the mean pace of those done, else at this epoch's", () => {
+    assert.equal(runSecondsLeft(3, 10, 20, [30, 50], 10), 20 + 7 * 40);
+    assert.equal(runSecondsLeft(1, 4, 30, [], 10), 30 + 3 * 40);
+    assert.equal(runSecondsLeft(4, 4, 5, [30], 10), 5);
+  });
+
+  it('TrainProgress plain lines show the run ETA from its clock', () => {
+    const out = sink();
+    let ms = 0;
+    const view = new TrainProgress(out.stream, false, 10, () => ms);
+    view.handle({ type: 'epochStart', epoch: 1, epochs: 3, batches: 10, examples: 1000 });
+    ms = 60_000;
+    view.handle({
+      type: 'epochEnd',
+      record: { epoch: 1, learningRate: 0.001, seconds: 60, examplesPerSecond: 20 },
+      improved: false,
+    });
+    view.handle({ type: 'epochStart', epoch: 2, epochs: 3, batches: 10, examples: 1000 });
+    ms = 90_000;
+    const batch = {
+      type: 'batch',
+      epoch: 2,
+      batch: 5,
+      batches: 10,
+      examples: 500,
+      loss: 0.5,
+      accuracy: 0.75,
+    } as const;
+    view.handle({ ...batch, examplesPerSecond: 20 });
+    const line = out.text().trim().split('\n').at(-1)!;
+    assert.equal(line, 'epoch 2/3 batch 5/10  loss 0.5000  acc 0.7500  20 ex/s  ETA 25s, run 1m25s');
   });
 
   it("keptLine says which epoch's weights were kept and why", () => {

@@ -23,6 +23,20 @@ describe('qqp data stats', () => {
     assert.match(r.stdout, /line 4: label must be 0 or 1/);
   });
 
+  it('says what share of questions --max-length cuts (default 20), and refuses one below 1', () => {
+    assert.match(
+      runCli(['data', 'stats', fixture]).stdout,
+      /cut by maxLength 20\s+│ 0\.0% of questions \(0\)/,
+    );
+    const r = runCli(['data', 'stats', fixture, '--max-length', '6']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /cut by maxLength 6\s+│ 33\.3% of questions \(2\)/);
+    const bad = runCli(['data', 'stats', fixture, '--max-length', '0']);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(flat(bad.stderr), /--max-length must be 1 or more, got 0/);
+    assert.ok(!bad.stderr.includes('    at '), bad.stderr);
+  });
+
   it('prints one JSON document with --json', () => {
     const r = runCliJson<DataStats>(['data', 'stats', fixture, '--min-count', '2']);
     assert.equal(r.code, 0, r.stderr);

@@ -32,6 +32,18 @@ describe('computeStats', () => {
     assert.equal(s.questionTokens.p50, 6);
   });
 
+  it('counts the questions encoding.maxLength would cut (default 20)', async () => {
+    const file = join(FIX, 'kaggle-plain.csv');
+    // Question lengths 7, 8, 5, 6, 6, 6: maxLength 6 cuts the 7 and the 8.
+    assert.deepEqual((await computeStats(file, { maxLength: 6 })).cutByMaxLength, {
+      maxLength: 6,
+      questions: 2,
+      share: 2 / 6,
+    });
+    assert.deepEqual((await computeStats(file, { maxLength: 8 })).cutByMaxLength.questions, 0);
+    assert.deepEqual((await computeStats(file)).cutByMaxLength, { maxLength: 20, questions: 0, share: 0 });
+  });
+
   it('counts the vocabulary at a min count and handles unlabelled files', async () => {
     const all = await computeStats(join(FIX, 'kaggle-test.csv'));
     const twice = await computeStats(join(FIX, 'kaggle-test.csv'), { minCount: 2 });

@@ -31,19 +31,95 @@ export function epochLine(record: Record<string, number>, epochs: number): strin
   return `epoch ${record.epoch}/${epochs}  ${parts.join('  ')}  lr ${record.learningRate}  ${fmt(record.seconds ?? 0, 1)}s  ${fmt(record.examplesPerSecond ?? 0, 0)} ex/s`;
 }
 
+/** What the live training bar shows; `trainBarLine` renders it. */
+export interface BarState {
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  accuracy: number;
+  examplesPerSecond: number;
+  /** Seconds left in this epoch (NaN when not yet known). */
+  epochLeft: number;
+  /** Seconds left in the whole run (NaN when not yet known). */
+  runLeft: number;
+}
+
+const BAR_FULL = '\u2588';
+const BAR_EMPTY = '\u2591';
+
 /**
- * Shows training progress on stderr: a live bar (epoch, batch, loss, accuracy, examples/s, ETA)
- * on a terminal, else a plain line every `plainEverySeconds` and at each epoch's end.
+ * The live training bar in at most `width` columns, for example
+ * `epoch 3/10 ████░░░░ 120/500  loss 0.4123  acc 0.8011  96 ex/s  ETA 41s, run 4m10s`.
+ * Epoch, examples/s and both ETAs always stay; when the line is too wide, loss and accuracy get
+ * fewer digits, then the batch count, accuracy and loss go, and the bar shrinks last.
+ */
+export function trainBarLine(s: BarState, width = 80): string {
+  const head = `epoch ${s.epoch}/${s.epochs}`;
+  const speed = `${Number.isFinite(s.examplesPerSecond) ? s.examplesPerSecond.toFixed(0) : '-'} ex/s`;
+  const eta = `ETA ${duration(s.epochLeft)}${s.epochs > s.epoch ? `, run ${duration(s.runLeft)}` : ''}`;
+  const count = `${s.batch}/${s.batches}`;
+  const fmt = (n: number, digits = 4) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+  const variants: string[][] = [
+    [count, `loss ${fmt(s.loss)}`, `acc ${fmt(s.accuracy)}`],
+    [count, `loss ${fmt(s.loss, 3)}`, `acc ${fmt(s.accuracy, 3)}`],
+    [`loss ${fmt(s.loss, 3)}`, `acc ${fmt(s.accuracy, 3)}`],
+    [`loss ${fmt(s.loss, 3)}`],
+    [],
+  ];
+  const done = s.batches > 0 ? Math.min(1, Math.max(0, s.batch / s.batches)) : 0;
+  const bar = (size: number) => {
+    const full = Math.round(done * size);
+    return BAR_FULL.repeat(full) + BAR_EMPTY.repeat(size - full);
+  };
+  for (const [i, middle] of variants.entries()) {
+    const tail = [...middle, speed, eta].join('  ');
+    const room = width - head.length - tail.length - 2;
+    const last = i === variants.length - 1;
+    if (room >= 6 || (last && room >= 4)) return `${head} ${bar(Math.min(24, room))} ${tail}`;
+    if (last && head.length + tail.length + 2 <= width) return `${head}  ${tail}`;
+  }
+  return `${head}  ${speed}  ${eta}`.slice(0, Math.max(0, width));
+}
+
+/**
+ * Seconds left in the run: what is left of this epoch, plus the epochs still to come at the mean
+ * wall time of the epochs this process has finished (or, before the first one ends, at this epoch's
+ * own pace).
+ */
+export function runSecondsLeft(
+  epoch: number,
+  epochs: number,
+  epochLeft: number,
+  epochSecondsDone: readonly number[],
+  thisEpochSoFar: number,
+): number {
+  const perEpoch =
+    epochSecondsDone.length > 0
+      ? epochSecondsDone.reduce((a, b) => a + b, 0) / epochSecondsDone.length
+      : thisEpochSoFar + epochLeft;
+  return epochLeft + Math.max(0, epochs - epoch) * perEpoch;
+}
+
+/**
+ * Shows training progress on stderr: a live bar (epoch, batch, loss, accuracy, examples/s, the
+ * epoch's and the run's ETA) fitted to the terminal's width, else a plain line every
+ * `plainEverySeconds` and at each epoch's end. `now` (milliseconds) is the clock for the ETAs.
  */
 export class TrainProgress {
   private bar: cliProgress.SingleBar | undefined;
   private epochs = 0;
   private lastPlain = 0;
+  private epochStarted = 0;
+  private epochExamples = 0;
+  private readonly epochSeconds: number[] = [];
 
   constructor(
     private readonly stream: NodeJS.WriteStream = process.stderr,
     private readonly live = Boolean(process.stderr.isTTY && process.stdout.isTTY),
     private readonly plainEverySeconds = 10,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   private line(text: string): void {
@@ -52,6 +128,26 @@ export class TrainProgress {
       this.bar = undefined;
     }
     this.stream.write(`${text}\n`);
+  }
+
+  /** The bar's state after a batch event, with both ETAs from the clock. */
+  barState(e: Extract<TrainEvent, { type: 'batch' }>): BarState {
+    const epochLeft =
+      e.examplesPerSecond > 0
+        ? Math.max(0, this.epochExamples - e.examples) / e.examplesPerSecond
+        : Number.NaN;
+    const soFar = (this.now() - this.epochStarted) / 1000;
+    return {
+      epoch: e.epoch,
+      epochs: this.epochs,
+      batch: e.batch,
+      batches: e.batches,
+      loss: e.loss,
+      accuracy: e.accuracy,
+      examplesPerSecond: e.examplesPerSecond,
+      epochLeft,
+      runLeft: runSecondsLeft(e.epoch, this.epochs, epochLeft, this.epochSeconds, soFar),
+    };
   }
 
   handle(e: TrainEvent): void {
@@ -84,43 +180,47 @@ export class TrainProgress {
         break;
       case 'epochStart':
         this.epochs = e.epochs;
-        this.lastPlain = performance.now();
+        this.epochStarted = this.now();
+        this.epochExamples = e.examples;
+        this.lastPlain = this.now();
         if (this.live) {
-          this.bar = new cliProgress.SingleBar(
-            {
-              stream: this.stream,
-              format: `epoch ${e.epoch}/${e.epochs} {bar} {value}/{total} batches  loss {loss}  acc {acc}  {speed} ex/s  ETA {eta_formatted}`,
-              barsize: 24,
-              hideCursor: true,
-              etaBuffer: 50,
-              fps: 5,
-            },
-            cliProgress.Presets.shades_classic,
-          );
-          this.bar.start(e.batches, 0, { loss: '-', acc: '-', speed: '-' });
+          const width = () => Math.max(20, (this.stream.columns || 80) - 1);
+          const state: BarState = {
+            epoch: e.epoch,
+            epochs: e.epochs,
+            batch: 0,
+            batches: e.batches,
+            loss: Number.NaN,
+            accuracy: Number.NaN,
+            examplesPerSecond: Number.NaN,
+            epochLeft: Number.NaN,
+            runLeft: Number.NaN,
+          };
+          this.bar = new cliProgress.SingleBar({
+            stream: this.stream,
+            format: (_options, _params, payload: { state?: BarState }) =>
+              trainBarLine(payload.state ?? state, width()),
+            hideCursor: true,
+            fps: 5,
+          });
+          this.bar.start(e.batches, 0, { state });
         }
         break;
       case 'batch':
         if (this.bar) {
-          this.bar.update(e.batch, {
-            loss: fmt(e.loss),
-            acc: fmt(e.accuracy),
-            speed: e.examplesPerSecond.toFixed(0),
-          });
-        } else if ((performance.now() - this.lastPlain) / 1000 >= this.plainEverySeconds) {
-          this.lastPlain = performance.now();
-          const eta =
-            e.examplesPerSecond > 0
-              ? ((e.batches - e.batch) / e.batch) * (e.examples / e.examplesPerSecond)
-              : Number.NaN;
+          this.bar.update(e.batch, { state: this.barState(e) });
+        } else if ((this.now() - this.lastPlain) / 1000 >= this.plainEverySeconds) {
+          this.lastPlain = this.now();
+          const s = this.barState(e);
           this.stream.write(
-            `epoch ${e.epoch}/${this.epochs} batch ${e.batch}/${e.batches}  loss ${fmt(e.loss)}  acc ${fmt(e.accuracy)}  ${e.examplesPerSecond.toFixed(0)} ex/s  ETA ${duration(eta)}\n`,
+            `epoch ${e.epoch}/${this.epochs} batch ${e.batch}/${e.batches}  loss ${fmt(e.loss)}  acc ${fmt(e.accuracy)}  ${e.examplesPerSecond.toFixed(0)} ex/s  ETA ${duration(s.epochLeft)}${this.epochs > e.epoch ? `, run ${duration(s.runLeft)}` : ''}\n`,
           );
         }
         break;
       case 'evaluating':
         break;
       case 'epochEnd':
+        this.epochSeconds.push((this.now() - this.epochStarted) / 1000);
         this.line(epochLine(e.record, this.epochs) + (e.improved ? '  *' : ''));
         break;
       case 'earlyStop':

@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { QqpCommand } from '../../cli/base.js';
 import { columnsFlag, parseColumnsFlag } from '../../cli/flags.js';
 import { keyValueTable } from '../../cli/render.js';
+import { DEFAULT_ENCODING } from '../../data/encode.js';
 import { describeColumns } from '../../data/formats/columns.js';
 import { DATA_FORMATS } from '../../data/schema.js';
 import { computeStats, type DataStats } from '../../data/stats.js';
@@ -17,7 +18,7 @@ export default class DataStatsCommand extends QqpCommand<StatsResult> {
   static override description =
     'Reads the file as a stream (any size), detecting its format from the first line unless --format is given, and says which format and columns it used. ' +
     'With several files, each is summarised in turn (--json: a list). ' +
-    'Question lengths are in tokens of the default tokenizer; the vocabulary size counts tokens seen at least --min-count times. ' +
+    "Question lengths are in tokens of the default tokenizer; --max-length N (a config's encoding.maxLength) says what share of questions encoding would cut; the vocabulary size counts tokens seen at least --min-count times. " +
     'Bad rows are the rows training, eval and predict skip; a suspect field is a record over more than 5 lines (a quote likely not closed on its first line), also skipped.';
 
   static override examples = [
@@ -48,12 +49,19 @@ export default class DataStatsCommand extends QqpCommand<StatsResult> {
       description: 'Count tokens seen at least this many times in the vocabulary size',
       default: 1,
     }),
+    'max-length': Flags.integer({
+      description: 'Say what share of questions encoding.maxLength N would cut (tokens beyond N are dropped)',
+      default: DEFAULT_ENCODING.maxLength,
+    }),
   };
 
   protected async execute(): Promise<StatsResult> {
     const { argv, flags } = await this.parse(DataStatsCommand);
     if (flags['min-count'] < 1) {
       throw new UsageError('USAGE_MIN_COUNT', `--min-count must be 1 or more, got ${flags['min-count']}`);
+    }
+    if (flags['max-length'] < 1) {
+      throw new UsageError('USAGE_MAX_LENGTH', `--max-length must be 1 or more, got ${flags['max-length']}`);
     }
     const columns = parseColumnsFlag(flags.columns);
     const files = argv as string[];
@@ -63,6 +71,7 @@ export default class DataStatsCommand extends QqpCommand<StatsResult> {
         await computeStats(file, {
           format: flags.format as (typeof DATA_FORMATS)[number],
           minCount: flags['min-count'],
+          maxLength: flags['max-length'],
           onBadRow: flags['on-bad-row'] as 'skip' | 'error',
           ...(columns !== undefined ? { columns } : {}),
         }),
@@ -98,6 +107,9 @@ export default class DataStatsCommand extends QqpCommand<StatsResult> {
       },
       { duplicates: s.labelled ? `${s.duplicates.toLocaleString('en-US')} (${pct(s.duplicateRate)})` : '-' },
       { 'tokens per question': `p50 ${q.p50}, p90 ${q.p90}, p99 ${q.p99}, max ${q.max}, mean ${q.mean}` },
+      {
+        [`cut by maxLength ${s.cutByMaxLength.maxLength}`]: `${pct(s.cutByMaxLength.share)} of questions (${s.cutByMaxLength.questions.toLocaleString('en-US')})`,
+      },
       { [`vocabulary (min count ${s.minCount})`]: s.vocabularySize.toLocaleString('en-US') },
       {
         'bad rows': `${s.badRows}${lines(

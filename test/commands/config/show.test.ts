@@ -28,4 +28,17 @@ describe('qqp registry', () => {
     assert.ok(j.json.layers.some((l) => l.name === 'bidirectional'));
     assert.ok(j.json.metrics.some((m) => m.name === 'recall'));
   });
+
+  it('fits its tables to the width (COLUMNS when not a terminal, else 100), wrapping long cells', () => {
+    for (const [columns, width] of [
+      [undefined, 100],
+      ['72', 72],
+    ] as const) {
+      const r = runCli(['registry'], { env: { COLUMNS: columns } });
+      assert.equal(r.code, 0, r.stderr);
+      const widest = Math.max(...r.stdout.split('\n').map((l) => [...l].length));
+      assert.ok(widest <= width, `${widest} > ${width}`);
+      assert.ok(widest >= width - 10, `tables use the width: ${widest}`);
+    }
+  });
 });
