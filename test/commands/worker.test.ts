@@ -129,28 +129,35 @@ describe('qqp worker over Redis', { skip: SKIP }, () => {
         `${t.id}: ${attempt(t.runDir as string)}`,
       );
     }
-    // The killed worker's folder of that trial: once its orphaned trial process is gone, crashed.
+    // The killed worker's folders: its trial process, orphaned, may go on to finish its trial (and
+    // give its owner record back) or still hold it; once every such process is gone, no folder of
+    // worker 1 may say running, and one whose owner record was left behind says crashed.
     const w1Dir = join(tmp, 'w1');
-    const left = readdirSync(w1Dir)
-      .map((d) => join(w1Dir, d))
-      .filter((d) => existsSync(join(d, 'owner.json')));
-    assert.equal(left.length, 1, 'the killed trial left its owner record');
-    const orphan = (JSON.parse(readFileSync(join(left[0]!, 'owner.json'), 'utf8')) as { pid: number }).pid;
-    const alive = () => {
-      try {
-        process.kill(orphan, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    while (alive()) await new Promise((r) => setTimeout(r, 50));
+    const folders = readdirSync(w1Dir).map((d) => join(w1Dir, d));
+    assert.ok(folders.length >= 1, 'worker 1 made a run folder');
+    const owned = folders.filter((d) => existsSync(join(d, 'owner.json')));
+    for (const dir of owned) {
+      const pid = (JSON.parse(readFileSync(join(dir, 'owner.json'), 'utf8')) as { pid: number }).pid;
+      const alive = () => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      while (alive()) await new Promise((r) => setTimeout(r, 50));
+    }
     const w1Runs = runCliJson<{ runs: { dir: string; status: string }[] }>([
       'runs',
       '--experiments-dir',
       w1Dir,
     ]);
-    assert.equal(w1Runs.json.runs.find((r) => r.dir === left[0])?.status, 'crashed', w1Runs.stdout);
+    for (const r of w1Runs.json.runs) {
+      assert.notEqual(r.status, 'running', `${r.dir} says running after its process is gone`);
+      if (owned.includes(r.dir) && existsSync(join(r.dir, 'owner.json')))
+        assert.equal(r.status, 'crashed', w1Runs.stdout);
+    }
     // Every trial completed exactly once on the queue.
     const u = new URL(REDIS as string);
     const q = new Queue(queueName, { connection: { host: u.hostname, port: Number(u.port) } });
