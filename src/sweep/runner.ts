@@ -5,7 +5,7 @@ import YAML from 'yaml';
 import { loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { QqpError, RunError, UsageError } from '../errors.js';
-import { configForRunFolder } from '../runs/folder.js';
+import { configForRunFolder, RUN_FILES } from '../runs/folder.js';
 import { createNamedFolder } from '../runs/names.js';
 import type { EpochRecord } from '../runs/records.js';
 import { leftovers, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
@@ -293,7 +293,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
    * middle of replacing it left (the resume recovers it, or says why it cannot).
    */
   const hasCheckpoint = (runDir: string): boolean => {
-    const checkpoint = join(runDir, 'checkpoint');
+    const checkpoint = join(runDir, RUN_FILES.checkpoint);
     const left = leftovers(checkpoint);
     return existsSync(checkpoint) || left.fresh.length + left.previous.length > 0;
   };

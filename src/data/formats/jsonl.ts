@@ -6,7 +6,7 @@
  */
 import { DataError } from '../../errors.js';
 import { type ColumnIndex, findColumns, missingText, valueText } from './columns.js';
-import { LF, lineChunks } from './text.js';
+import { lineBatches } from './text.js';
 import type { FormatEntry, FormatRecord, ReadContext } from './types.js';
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -14,7 +14,6 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 async function* jsonlRecords(file: string, context: ReadContext): AsyncGenerator<FormatRecord[]> {
-  let line = 0;
   let row = 0;
   /** The columns, from the first object; `keys[i]` is the object key of column i. */
   let columns: { keys: string[]; index: ColumnIndex } | undefined;
@@ -56,15 +55,9 @@ async function* jsonlRecords(file: string, context: ReadContext): AsyncGenerator
     return { line: at, id, question1: question1!, question2: question2!, label: label ?? '' };
   };
 
-  for await (const chunk of lineChunks(file, context)) {
+  for await (const lines of lineBatches(file, context)) {
     const batch: FormatRecord[] = [];
-    let start = 0;
-    while (start < chunk.length) {
-      let end = chunk.indexOf(LF, start);
-      if (end < 0) end = chunk.length;
-      line++;
-      const text = chunk.toString('utf8', start, end);
-      start = end + 1;
+    for (const { line, text } of lines) {
       if (text.trim() === '') continue;
       let value: unknown;
       try {

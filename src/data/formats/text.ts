@@ -81,3 +81,26 @@ export async function* lineChunks(file: string, context: ReadContext): AsyncGene
     yield part;
   }
 }
+
+/** A physical line of a file: its 1-based number and its text (line end removed). */
+export interface NumberedLine {
+  line: number;
+  text: string;
+}
+
+/** The file's physical lines, numbered, one batch per chunk of lineChunks (empty lines included). */
+export async function* lineBatches(file: string, context: ReadContext): AsyncGenerator<NumberedLine[]> {
+  let line = 0;
+  for await (const chunk of lineChunks(file, context)) {
+    const batch: NumberedLine[] = [];
+    let start = 0;
+    while (start < chunk.length) {
+      let end = chunk.indexOf(LF, start);
+      if (end < 0) end = chunk.length;
+      line++;
+      batch.push({ line, text: chunk.toString('utf8', start, end) });
+      start = end + 1;
+    }
+    yield batch;
+  }
+}

@@ -12,7 +12,7 @@ import {
   namesMapped,
   namesQuestions,
 } from './delimited.js';
-import { LF, lineChunks } from './text.js';
+import { lineBatches } from './text.js';
 import type { FileHead, FormatRecord, ReadContext } from './types.js';
 
 /** TSV records: one per non-empty physical line, fields split on tabs, no quoting; one batch per chunk. */
@@ -21,17 +21,9 @@ async function* tsvRecords(
   context: ReadContext,
   add: AddFields,
 ): AsyncGenerator<FormatRecord[]> {
-  let line = 0;
-  for await (const chunk of lineChunks(file, context)) {
+  for await (const lines of lineBatches(file, context)) {
     const batch: FormatRecord[] = [];
-    let start = 0;
-    while (start < chunk.length) {
-      let end = chunk.indexOf(LF, start);
-      if (end < 0) end = chunk.length;
-      line++;
-      if (end > start) add(batch, line, chunk.toString('utf8', start, end).split('\t'));
-      start = end + 1;
-    }
+    for (const { line, text } of lines) if (text !== '') add(batch, line, text.split('\t'));
     yield batch;
   }
 }
