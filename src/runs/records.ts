@@ -11,7 +11,10 @@ import type * as tfc from '@tensorflow/tfjs-core';
  *   checkpoint/state.json    TrainerState
  *   checkpoint/optimizer.json + optimizer.bin   OptimizerSnapshot: slots and their bytes
  *   metrics.superseded.jsonl an EpochRecord a line, with supersededAt (kept aside by a resume)
- *   eval-*.json              EvaluationResult
+ *   eval-*.json              EvaluationResult (with its OperatingCurve; `slices` with --slice)
+ *
+ * summary.json's `test` and each eval-*.json keep an OperatingCurve: the few hundred numbers the
+ * HTML report draws ROC, precision-recall and F1-by-threshold curves from (older files lack it).
  */
 
 export type RunStatus = 'running' | 'completed' | 'interrupted' | 'failed';
@@ -164,6 +167,24 @@ export interface BinaryEvaluation {
    * files lack `chosenOn` and `optimistic`: their threshold was chosen on these pairs.
    */
   bestF1: ChosenThreshold;
+  /** The pairs' operating curve (absent in files written before curves were saved). */
+  curve?: OperatingCurve;
+}
+
+/**
+ * A compact operating curve of a set of pairs, for the report's ROC, precision-recall and
+ * F1-by-threshold charts. At each kept cut `thresholds[i]` (descending; a pair is called a duplicate
+ * when its probability is >= the cut), `tp[i]` duplicates and `fp[i]` non-duplicates are called
+ * duplicates; with the evaluation's `count` and `positives` that gives every rate. A cut is kept where
+ * the true- or the false-positive rate moved by at least 1/`resolution` since the last kept one, and
+ * the last cut (every pair called a duplicate) always: at most 2 × resolution + 1 points, however
+ * many pairs. Thresholds are rounded to 5 significant digits.
+ */
+export interface OperatingCurve {
+  resolution: number;
+  thresholds: number[];
+  tp: number[];
+  fp: number[];
 }
 
 /** Threshold figures at the F1-best threshold of some pairs, and which pairs chose it. */
@@ -256,6 +277,26 @@ export interface EvaluationResult extends EvaluationMetrics {
   evaluatedAt: string;
   /** The file the result was saved to, inside the run folder (null with `save: false`). */
   savedTo: string | null;
+  slices?: SliceTable[];
+}
+
+export interface SliceRow {
+  value: string;
+  pairs: number;
+  positives: number;
+  errors: number;
+  accuracy: number;
+  precision: number;
+  recall: number;
+  f1: number;
+  logLoss: number;
+  rocAuc: number | null;
+}
+export interface SliceTable {
+  by: string /* column name, or 'length' */;
+  threshold: number;
+  note?: string;
+  rows: SliceRow[];
 }
 
 /** One line about a run's pretrained vectors (train.log and the train command). */

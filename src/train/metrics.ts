@@ -1,4 +1,10 @@
-import type { BinaryEvaluation, ChosenThreshold, Confusion, ThresholdMetrics } from '../runs/records.js';
+import type {
+  BinaryEvaluation,
+  ChosenThreshold,
+  Confusion,
+  OperatingCurve,
+  ThresholdMetrics,
+} from '../runs/records.js';
 
 /**
  * Binary-classification metrics from predicted probabilities and 0/1 labels. Pure functions: the
@@ -97,6 +103,47 @@ export function bestF1Threshold(probs: ArrayLike<number>, labels: ArrayLike<numb
   return best;
 }
 
+/** How finely an operating curve follows the rates: a point per 1% of either (records.ts OperatingCurve). */
+export const CURVE_RESOLUTION = 100;
+
+/**
+ * The operating curve of these pairs (records.ts OperatingCurve): cuts at distinct probabilities,
+ * from the highest down, kept where the true- or false-positive rate moved by 1/resolution or more,
+ * and the last cut always.
+ */
+export function operatingCurve(
+  probs: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  resolution = CURVE_RESOLUTION,
+): OperatingCurve {
+  const order = byScore(probs);
+  let pos = 0;
+  for (let i = 0; i < labels.length; i++) if (labels[i]! >= 0.5) pos++;
+  const neg = probs.length - pos;
+  const curve: OperatingCurve = { resolution, thresholds: [], tp: [], fp: [] };
+  let tp = 0;
+  let fp = 0;
+  let keptTp = 0;
+  let keptFp = 0;
+  let i = 0;
+  while (i < order.length) {
+    const t = probs[order[i]!]!;
+    while (i < order.length && probs[order[i]!] === t) {
+      labels[order[i]!]! >= 0.5 ? tp++ : fp++;
+      i++;
+    }
+    const moved = Math.max(pos ? (tp - keptTp) / pos : 0, neg ? (fp - keptFp) / neg : 0);
+    if (moved * resolution >= 1 - 1e-9 || i === order.length) {
+      curve.thresholds.push(Number(t.toPrecision(5)));
+      curve.tp.push(tp);
+      curve.fp.push(fp);
+      keptTp = tp;
+      keptFp = fp;
+    }
+  }
+  return curve;
+}
+
 /**
  * Where the F1-best threshold comes from: chosen on other pairs (`threshold`, e.g. the validation
  * split's) and applied to these, or chosen on these pairs themselves (named `scoredOn`: optimistic).
@@ -117,6 +164,7 @@ export function evaluateBinary(
     rocAuc: rocAuc(probs, labels),
     atHalf: fromConfusion(confusionAt(probs, labels, 0.5), 0.5),
     bestF1: chooseThreshold(probs, labels, choice),
+    curve: operatingCurve(probs, labels),
   };
 }
 
