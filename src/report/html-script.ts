@@ -1,9 +1,11 @@
 /**
  * The script inlined in the HTML report (plain browser JavaScript, kept as text: the page must work
  * from a file with no network). It reads the charts' data from the page's JSON block and draws each
- * `[data-chart]` element as SVG: learning curves (lines per run, train dashed, validation solid) and
- * sweep scatters (a parameter against the objective). A drawn chart gets `data-drawn="true"` and a
- * failed one `data-error`, which is what the browser test looks for.
+ * `[data-chart]` element as SVG: lines (learning curves, train dashed and held-out solid; the
+ * evaluation curves on fixed 0..1 axes, with grey reference lines and marked operating points) and
+ * sweep scatters (a parameter against the objective, each run in its colour). A drawn chart gets
+ * `data-drawn="true"` and `data-paths` (the lines or points it drew), a failed one `data-error`:
+ * what the browser test looks for.
  */
 export const REPORT_SCRIPT = String.raw`
 (function () {
@@ -53,10 +55,14 @@ export const REPORT_SCRIPT = String.raw`
     var svg = el('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': spec.title, class: 'chart-svg' });
     host.appendChild(svg);
     var pw = W - M.l - M.r, ph = H - M.t - M.b;
-    var ymin = Math.min.apply(null, yValues), ymax = Math.max.apply(null, yValues);
-    // A little room above and below, so no point sits on the frame.
-    var ypad = (ymax - ymin) * 0.04;
-    var yt = niceTicks(ymin - ypad, ymax + ypad, 5, false);
+    var yt;
+    if (spec.yDomain) yt = niceTicks(spec.yDomain[0], spec.yDomain[1], 5, false);
+    else {
+      var ymin = Math.min.apply(null, yValues), ymax = Math.max.apply(null, yValues);
+      // A little room above and below, so no point sits on the frame.
+      var ypad = (ymax - ymin) * 0.04;
+      yt = niceTicks(ymin - ypad, ymax + ypad, 5, false);
+    }
     var y = function (v) { return M.t + ph - ((v - yt.lo) / (yt.hi - yt.lo)) * ph; };
     var x = xAxis.scale(pw);
     var grid = el('g', { class: 'grid' }, svg);
@@ -77,9 +83,10 @@ export const REPORT_SCRIPT = String.raw`
   }
 
   // pad: a fraction of the span left empty at each end (scatters), so points stay off the frame.
-  function numericAxis(values, integer, log, pad) {
+  function numericAxis(values, integer, log, pad, domain) {
     var min = Math.min.apply(null, values), max = Math.max.apply(null, values);
-    var t = log ? logTicks(min, max) : niceTicks(min, max, Math.min(8, Math.max(2, values.length)), integer);
+    var t = domain ? niceTicks(domain[0], domain[1], 5, false)
+      : log ? logTicks(min, max) : niceTicks(min, max, Math.min(8, Math.max(2, values.length)), integer);
     var f = log ? Math.log10 : function (v) { return v; };
     var lo = f(t.lo), hi = f(t.hi), extra = (hi - lo) * (pad || 0);
     lo -= extra;
@@ -119,19 +126,32 @@ export const REPORT_SCRIPT = String.raw`
     var xs = [], ys = [];
     spec.lines.forEach(function (l) { l.points.forEach(function (p) { xs.push(p[0]); ys.push(p[1]); }); });
     if (!ys.length) throw new Error('no values');
-    var f = frame(host, spec, numericAxis(xs, true, false), ys);
+    var f = frame(host, spec, numericAxis(xs, spec.xInteger !== false, false, 0, spec.xDomain), ys);
+    (spec.refs || []).forEach(function (r) {
+      var line = el('line', { x1: f.x(r.from[0]), y1: f.y(r.from[1]), x2: f.x(r.to[0]), y2: f.y(r.to[1]), class: 'ref' }, f.svg);
+      el('title', {}, line).textContent = r.label;
+    });
     var paths = 0;
     spec.lines.forEach(function (l) {
       var g = el('g', { 'data-series': l.key }, f.svg);
       var d = l.points.map(function (p, i) { return (i ? 'L' : 'M') + f.x(p[0]).toFixed(1) + ' ' + f.y(p[1]).toFixed(1); }).join(' ');
-      el('path', { d: d, class: 'line', stroke: l.color, 'stroke-dasharray': l.dashed ? '5 4' : undefined }, g);
+      var path = el('path', { d: d, class: 'line', stroke: l.color, 'stroke-dasharray': l.dashed ? '5 4' : undefined }, g);
+      el('title', {}, path).textContent = l.label;
       paths++;
+      if (spec.dots === false) return;
       l.points.forEach(function (p) {
         var c = el('circle', { cx: f.x(p[0]), cy: f.y(p[1]), r: 2.6, fill: l.color, class: 'dot' }, g);
-        el('title', {}, c).textContent = l.label + '\nepoch ' + p[0] + ': ' + fmt(p[1]);
+        el('title', {}, c).textContent = l.label + '\n' + spec.xLabel + ' ' + fmt(p[0]) + ': ' + fmt(p[1]);
       });
     });
-    legend(host, spec.legend);
+    (spec.marks || []).forEach(function (m) {
+      var g = el('g', { 'data-series': m.key }, f.svg);
+      var cx = f.x(m.x), cy = f.y(m.y), s;
+      if (m.shape === 'square') s = el('rect', { x: cx - 4, y: cy - 4, width: 8, height: 8, fill: m.color, class: 'mark' }, g);
+      else s = el('circle', { cx: cx, cy: cy, r: 4.5, fill: m.color, class: 'mark' }, g);
+      el('title', {}, s).textContent = m.label;
+    });
+    if (spec.legend.length) legend(host, spec.legend);
     return paths;
   }
 
@@ -156,8 +176,8 @@ export const REPORT_SCRIPT = String.raw`
       var cx = f.x(xv), cy = f.y(p.y);
       // A small diamond per run: a path, so it counts among the drawn paths.
       var d = 'M' + cx + ' ' + (cy - 5) + ' L' + (cx + 5) + ' ' + cy + ' L' + cx + ' ' + (cy + 5) + ' L' + (cx - 5) + ' ' + cy + ' Z';
-      var m = el('path', { d: d, fill: p.best ? '#e15759' : '#4e79a7', class: 'point' }, g);
-      el('title', {}, m).textContent = p.label + '\n' + spec.xLabel + ' = ' + p.x + '\n' + spec.yLabel + ' = ' + fmt(p.y);
+      var m = el('path', { d: d, fill: p.color, class: p.best ? 'point best' : 'point' }, g);
+      el('title', {}, m).textContent = p.label + (p.best ? ' (best)' : '') + '\n' + spec.xLabel + ' = ' + p.x + '\n' + spec.yLabel + ' = ' + fmt(p.y);
       paths++;
     });
     return paths;

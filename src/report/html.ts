@@ -1,14 +1,44 @@
 import { UsageError } from '../errors.js';
-import { type CompareOptions, type Comparison, compareRuns, metricValue } from './compare.js';
+import {
+  type CompareOptions,
+  type Comparison,
+  type ComparisonColumn,
+  compareRuns,
+  metricValue,
+} from './compare.js';
 import { formatDuration, formatTime, formatValue } from './format.js';
+import { chooseBest, headlineHtml } from './headline.js';
+import {
+  type ChartSpec,
+  type CurveSpec,
+  escapeHtml,
+  labelHtml,
+  type RunLabel,
+  runLabels,
+  type ScatterSpec,
+  scriptJson,
+} from './html-common.js';
+import {
+  type ChartedEvaluation,
+  chartedEvaluation,
+  confusionHtml,
+  type EvalChartKind,
+  evalChart,
+  evaluationsHtml,
+  slicesHtml,
+} from './html-eval.js';
 import { REPORT_SCRIPT } from './html-script.js';
 import type { RunInfo } from './read.js';
 import { curveMetrics } from './show.js';
 
 /**
  * The HTML report: one self-contained file (styles, data and the drawing script inline; nothing
- * fetched) with the comparison table, learning curves of the chosen runs and, for a sweep, a chart
- * of each differing parameter against the objective.
+ * fetched). In order: the headline (the best run by a stated rule, its test figures and its ROC
+ * curve), the comparison table (metrics first, then the settings that differ), the evaluation charts
+ * (ROC, precision-recall, F1 by threshold; one line per run) with each run's confusion matrix, the
+ * per-slice tables of `qqp eval --slice`, the learning curves, for a sweep a chart of each differing
+ * parameter against the objective, and the runs. A run has one colour in every chart and is named by
+ * its name and the settings it differs in.
  */
 
 export interface ReportOptions {
@@ -25,7 +55,8 @@ export interface ReportOptions {
 
 export interface ChartInfo {
   id: string;
-  kind: 'curves' | 'scatter';
+  /** `headline-roc`: the best run's ROC; `roc`, `pr`, `f1`: every run's evaluation curves. */
+  kind: 'headline-roc' | EvalChartKind | 'curves' | 'scatter';
   title: string;
 }
 
@@ -35,51 +66,18 @@ export interface Report {
   charts: ChartInfo[];
   sweep: string | null;
   objective: string | null;
+  /** The headline's run and the metric that chose it (null when no run has a value to rank by). */
+  best: { id: string; metric: string; value: number } | null;
   comparison: Comparison;
 }
 
-const PALETTE = [
-  '#4e79a7',
-  '#f28e2b',
-  '#e15759',
-  '#76b7b2',
-  '#59a14f',
-  '#edc948',
-  '#b07aa1',
-  '#ff9da7',
-  '#9c755f',
-  '#bab0ac',
-];
+export { escapeHtml } from './html-common.js';
 
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-interface CurveSpec {
-  kind: 'curves';
-  title: string;
-  xLabel: string;
-  yLabel: string;
-  lines: { key: string; label: string; color: string; dashed: boolean; points: [number, number][] }[];
-  legend: { key: string; label: string; color: string }[];
-}
-
-interface ScatterSpec {
-  kind: 'scatter';
-  title: string;
-  xLabel: string;
-  yLabel: string;
-  log: boolean;
-  categories?: string[];
-  points: { x: number | string; y: number; label: string; best: boolean }[];
-}
-
-function curveSpec(runs: readonly RunInfo[], metric: string): CurveSpec {
+function curveSpec(runs: readonly RunInfo[], labels: Map<string, RunLabel>, metric: string): CurveSpec {
   const lines: CurveSpec['lines'] = [];
   const legend: CurveSpec['legend'] = [];
-  runs.forEach((run, i) => {
-    const color = PALETTE[i % PALETTE.length]!;
-    const key = `run-${i}`;
+  runs.forEach((run) => {
+    const { key, color, text } = labels.get(run.id)!;
     let any = false;
     for (const [k, dashed, label] of [
       [metric, true, 'train'],
@@ -91,15 +89,16 @@ function curveSpec(runs: readonly RunInfo[], metric: string): CurveSpec {
       );
       if (points.length === 0) continue;
       any = true;
-      lines.push({ key, label: `${run.id} (${label})`, color, dashed, points });
+      lines.push({ key, label: `${text} (${label})`, color, dashed, points });
     }
-    if (any) legend.push({ key, label: run.id, color });
+    if (any) legend.push({ key, label: text, color });
   });
   return { kind: 'curves', title: metric, xLabel: 'epoch', yLabel: metric, lines, legend };
 }
 
 function scatterSpec(
   cmp: Comparison,
+  labels: Map<string, RunLabel>,
   param: string,
   objective: string,
   objectiveLabel: string,
@@ -109,7 +108,10 @@ function scatterSpec(
     const x = r.values[param];
     const y = r.values[objective];
     if (typeof y !== 'number' || x === null || x === undefined) return [];
-    return [{ x: typeof x === 'number' ? x : String(x), y, label: r.id, best: best.has(r.id) }];
+    const l = labels.get(r.id)!;
+    return [
+      { x: typeof x === 'number' ? x : String(x), y, label: l.text, best: best.has(r.id), color: l.color },
+    ];
   });
   if (points.length === 0) return null;
   const numeric = points.every((p) => typeof p.x === 'number');
@@ -134,64 +136,97 @@ function scatterSpec(
 }
 
 const STYLE = `
-:root { color-scheme: light; --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --best: #1a7f37; }
+:root { color-scheme: light; --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --best: #1a7f37; --warn: #9a6700; }
 * { box-sizing: border-box; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); margin: 0; padding: 24px 32px 48px; max-width: 1400px; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); margin: 0 auto; padding: 20px 32px 48px; max-width: 1400px; }
 h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 10px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
+h3 { font-size: 14px; margin: 18px 0 4px; }
 .meta, .note { color: var(--muted); font-size: 13px; }
-.scroll { overflow-x: auto; }
+.warn { color: var(--warn); font-weight: 600; }
+.scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; font-size: 13px; }
 th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; white-space: nowrap; }
 th { background: #f6f8fa; font-weight: 600; }
+th.group-start, td.group-start { border-left: 2px solid #8c959f; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.best { font-weight: 700; color: var(--best); background: #dafbe1; }
+tr.worst td { background: #fff1e5; }
 .status-failed { color: #cf222e; font-weight: 600; } .status-interrupted { color: #9a6700; font-weight: 600; }
 .status-running { color: #0969da; } .status-unknown { color: #8250df; }
 .status-crashed { color: #cf222e; font-weight: 600; } .status-stale { color: #9a6700; font-weight: 600; }
-.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(480px, 1fr)); gap: 20px; }
-figure { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; }
+.swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px; margin-right: 6px; vertical-align: -1px; }
+.run-label .settings { color: var(--muted); } .run-id { color: var(--muted); font-size: 11px; }
+.headline { display: grid; grid-template-columns: minmax(0, 1fr) 440px; gap: 24px; align-items: start; border: 1px solid var(--line); border-radius: 8px; padding: 14px 18px; margin-top: 12px; background: #fbfcfd; }
+.headline .rule { margin: 0 0 6px; color: var(--muted); font-size: 13px; }
+.headline-run { border: 0; margin: 4px 0 10px; padding: 0; font-size: 18px; }
+.figures { display: flex; flex-wrap: wrap; gap: 10px; }
+.figure { border: 1px solid var(--line); border-radius: 6px; padding: 8px 14px; min-width: 130px; background: #fff; }
+.figure .value { font-size: 28px; font-weight: 650; font-variant-numeric: tabular-nums; }
+.figure .name { font-weight: 600; } .figure .hint { color: var(--muted); font-size: 12px; }
+.facts { margin: 10px 0 0; }
+.headline-roc { margin: 0; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(400px, 1fr)); gap: 20px; }
+figure { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; background: #fff; }
 figcaption { font-weight: 600; margin-bottom: 4px; }
 .chart-svg { width: 100%; height: auto; display: block; }
 .chart-svg .grid line { stroke: #eaeef2; } .chart-svg .plot-frame { fill: none; stroke: #afb8c1; }
 .chart-svg .tick { font-size: 11px; fill: var(--muted); } .chart-svg .axis-label { font-size: 12px; fill: var(--fg); }
 .chart-svg .line { fill: none; stroke-width: 2; } .chart-svg .hidden { display: none; }
-.chart-svg .point { stroke: #fff; stroke-width: 1; }
+.chart-svg .ref { stroke: #8c959f; stroke-width: 1.2; stroke-dasharray: 4 4; fill: none; }
+.chart-svg .point { stroke: #fff; stroke-width: 1; } .chart-svg .point.best { stroke: #1f2328; stroke-width: 2.5; }
+.chart-svg .mark { stroke: #1f2328; stroke-width: 1.2; }
 .legend { display: flex; flex-wrap: wrap; gap: 4px 14px; font-size: 12px; margin-top: 6px; }
 .legend-item { cursor: pointer; user-select: none; } .legend-item.off { opacity: 0.35; }
 .legend-item i { display: inline-block; width: 14px; height: 3px; margin: 0 5px 3px 0; vertical-align: middle; }
-ul.warnings { color: #9a6700; font-size: 13px; }
+.cms { display: flex; flex-wrap: wrap; gap: 16px; margin-top: 16px; }
+.cm { border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; }
+.cm-head { margin-bottom: 6px; }
+table.confusion td { min-width: 96px; } table.confusion td.right { font-weight: 600; }
+ul.warnings { color: var(--warn); font-size: 13px; }
 code { font-size: 12px; }
 `;
 
-function comparisonHtml(cmp: Comparison): string {
+/** Which group a column belongs to in the page's table: test figures, per-epoch figures, settings, the rest. */
+function columnGroup(c: ComparisonColumn): number {
+  if (c.kind === 'metric') return c.id.startsWith('test_') ? 0 : 1;
+  return c.kind === 'param' ? 2 : 3;
+}
+
+/** The comparison table with its metric columns first (test, then per epoch), the differing settings after. */
+function comparisonHtml(cmp: Comparison, labels: Map<string, RunLabel>): string {
+  const columns = [...cmp.columns].sort((a, b) => columnGroup(a) - columnGroup(b));
+  const starts = new Set(columns.filter((c, i) => i > 0 && columnGroup(c) !== columnGroup(columns[i - 1]!)));
+  const edge = (c: ComparisonColumn) => (starts.has(c) ? 'group-start' : '');
   // Short headers (the full config path in the tooltip), so the table stays narrow.
   const head = [
     '<th>run</th><th>status</th>',
-    ...cmp.columns.map((c) => {
+    ...columns.map((c) => {
       const better =
         c.better === 'min' ? ' (lower is better)' : c.better === 'max' ? ' (higher is better)' : '';
       const text = escapeHtml(c.short).replace(/\n/g, '<br>');
-      return `<th title="${escapeHtml(c.label + better)}">${text}</th>`;
+      return `<th title="${escapeHtml(c.label + better)}"${edge(c) ? ` class="${edge(c)}"` : ''}>${text}</th>`;
     }),
   ].join('');
   const rows = cmp.rows.map((r) => {
-    const cells = cmp.columns.map((c) => {
+    const cells = columns.map((c) => {
       const text = escapeHtml(formatValue(r.values[c.id], c.format));
-      const cls = [c.format === 'text' ? '' : 'num', cmp.best[c.id]?.includes(r.id) ? 'best' : '']
+      const cls = [c.format === 'text' ? '' : 'num', cmp.best[c.id]?.includes(r.id) ? 'best' : '', edge(c)]
         .filter(Boolean)
         .join(' ');
       return `<td${cls ? ` class="${cls}"` : ''}>${text}</td>`;
     });
-    return `<tr><td><code>${escapeHtml(r.id)}</code></td><td class="status-${escapeHtml(r.status)}">${escapeHtml(r.status)}</td>${cells.join('')}</tr>`;
+    const l = labels.get(r.id)!;
+    const run = `<span class="run-label"><i class="swatch" style="background:${l.color}"></i><b>${escapeHtml(l.name)}</b> <code class="run-id">${escapeHtml(r.id)}</code></span>`;
+    return `<tr data-run="${escapeHtml(r.id)}"><td>${run}</td><td class="status-${escapeHtml(r.status)}">${escapeHtml(r.status)}</td>${cells.join('')}</tr>`;
   });
   return `<div class="scroll"><table id="comparison"><thead><tr>${head}</tr></thead><tbody>${rows.join('\n')}</tbody></table></div>`;
 }
 
-function runsHtml(runs: readonly RunInfo[]): string {
+function runsHtml(runs: readonly RunInfo[], labels: Map<string, RunLabel>): string {
   const rows = runs.map((r) => {
     const cells = [
       `<code>${escapeHtml(r.id)}</code>`,
-      escapeHtml(r.name),
+      labelHtml(labels.get(r.id)!, false),
       `<span class="status-${escapeHtml(r.status)}">${escapeHtml(r.status)}</span>${
         r.failure ? ` <span class="note">${escapeHtml(r.failure.message)}</span>` : ''
       }`,
@@ -207,14 +242,6 @@ function runsHtml(runs: readonly RunInfo[]): string {
   return `<div class="scroll"><table id="runs"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.join('\n')}</tbody></table></div>`;
 }
 
-/** JSON for a `<script type="application/json">` block: no `</script>` can end it early. */
-function scriptJson(value: unknown): string {
-  return JSON.stringify(value)
-    .replace(/</g, '\\u003c')
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029');
-}
-
 /** `val_loss` means `best_val_loss`; an objective no run has a value for is a mistake. */
 function resolveObjective(name: string, runs: readonly RunInfo[]): string {
   const has = (id: string) => runs.some((r) => metricValue(r, id) !== null);
@@ -227,28 +254,76 @@ function resolveObjective(name: string, runs: readonly RunInfo[]): string {
   });
 }
 
+const figureHtml = (c: ChartInfo) =>
+  `<figure><figcaption>${escapeHtml(c.title)}</figcaption><div class="chart" data-chart="${escapeHtml(c.id)}"></div></figure>`;
+
+/** The evaluation section: the three charts, the confusion matrices, what has no curve. */
+function evaluationSection(
+  evals: readonly ChartedEvaluation[],
+  missing: readonly RunInfo[],
+  labels: Map<string, RunLabel>,
+  infos: readonly ChartInfo[],
+): string {
+  const figures = infos.filter((c) => c.kind === 'roc' || c.kind === 'pr' || c.kind === 'f1').map(figureHtml);
+  const noCurve = evals.filter((e) => e.metrics.curve === null);
+  const notes = [
+    ...noCurve.map(
+      (e) =>
+        `<li>${labelHtml(e.label)}: no curve saved (older files); run <code>qqp eval ${escapeHtml(e.run.id)}</code> to save one.</li>`,
+    ),
+    ...missing.map(
+      (r) =>
+        `<li>${labelHtml(labels.get(r.id)!)}: no evaluation (${escapeHtml(r.status)}${r.status === 'completed' ? ', no test split' : ''}); <code>qqp eval ${escapeHtml(r.id)}</code> evaluates it.</li>`,
+    ),
+  ];
+  const sources = [...new Set(evals.filter((e) => e.metrics.curve).map((e) => e.source))];
+  return `<h2 id="evaluation">Evaluation</h2>
+<p class="note">Each run's ${sources.length === 1 ? `${escapeHtml(sources[0]!)}` : 'evaluation (source in its confusion matrix)'}; one colour per run, as in every chart. Circles: the operating point at threshold 0.5; squares: the best-F1 threshold (chosen on validation, or marked optimistic). Dashed grey: chance.</p>
+${figures.length ? `<div class="charts">${figures.join('\n')}</div>` : '<p class="note">No run has a saved curve to draw.</p>'}
+${notes.length ? `<ul class="notes">${notes.join('')}</ul>` : ''}
+${evals.length ? `<div class="cms">${evals.map(confusionHtml).join('\n')}</div>` : ''}`;
+}
+
 export function buildReport(runs: readonly RunInfo[], options: ReportOptions = {}): Report {
   const comparison = compareRuns(runs, options.compare ?? {});
   const shown = comparison.rows.map((r) => runs.find((run) => run.dir === r.dir)!);
+  const labels = runLabels(comparison);
   const sweepIds = new Set(shown.map((r) => r.sweep?.id ?? null));
   const only = sweepIds.size === 1 ? [...sweepIds][0] : null;
   const sweep = options.sweep ?? only ?? null;
 
-  const charts: Record<string, CurveSpec | ScatterSpec> = {};
-  const infos: ChartInfo[] = [];
-  const metrics = [...new Set(shown.flatMap((r) => curveMetrics(r)))];
-  for (const m of metrics) {
-    const spec = curveSpec(shown, m);
-    if (spec.lines.length === 0) continue;
-    const id = `curves-${m}`;
-    charts[id] = spec;
-    infos.push({ id, kind: 'curves', title: m });
-  }
-
   let objective: string | null = null;
   if (sweep !== null) {
-    const monitor = shown[0]?.monitor ?? 'val_loss';
+    const monitor = shown.find((r) => r.monitor)?.monitor ?? 'val_loss';
     objective = resolveObjective(options.objective ?? `best_${monitor}`, shown);
+  }
+
+  const charts: Record<string, ChartSpec> = {};
+  const infos: ChartInfo[] = [];
+  const add = (id: string, kind: ChartInfo['kind'], spec: ChartSpec) => {
+    charts[id] = spec;
+    infos.push({ id, kind, title: spec.title });
+  };
+
+  // The headline: the best run, and its ROC curve when it has one.
+  const best = chooseBest(shown, comparison, objective);
+  const evals = shown.flatMap((r) => chartedEvaluation(r, labels.get(r.id)!) ?? []);
+  const bestEval = best ? (evals.find((e) => e.run === best.run) ?? null) : null;
+  const headlineRoc = bestEval ? evalChart('roc', [bestEval]) : null;
+  if (headlineRoc) add('headline-roc', 'headline-roc', { ...headlineRoc, legend: [] });
+
+  for (const kind of ['roc', 'pr', 'f1'] as const) {
+    const spec = evalChart(kind, evals);
+    if (spec) add(`eval-${kind}`, kind, spec);
+  }
+
+  const metrics = [...new Set(shown.flatMap((r) => curveMetrics(r)))];
+  for (const m of metrics) {
+    const spec = curveSpec(shown, labels, m);
+    if (spec.lines.length > 0) add(`curves-${m}`, 'curves', spec);
+  }
+
+  if (sweep !== null && objective !== null) {
     const col = comparison.columns.find((c) => c.id === objective);
     const label = col?.label ?? objective;
     // The objective may be a metric the table does not show: add its values for the charts.
@@ -256,27 +331,24 @@ export function buildReport(runs: readonly RunInfo[], options: ReportOptions = {
       for (const r of comparison.rows)
         r.values[objective] = metricValue(shown.find((s) => s.dir === r.dir)!, objective);
     for (const c of comparison.columns.filter((c) => c.kind === 'param')) {
-      const spec = scatterSpec(comparison, c.id, objective, label);
-      if (!spec) continue;
-      const id = `sweep-${infos.length}`;
-      charts[id] = spec;
-      infos.push({ id, kind: 'scatter', title: spec.title });
+      const spec = scatterSpec(comparison, labels, c.id, objective, label);
+      if (spec) add(`sweep-${infos.length}`, 'scatter', spec);
     }
   }
 
   const title = options.title ?? (sweep ? `qqp sweep ${sweep}` : 'qqp runs');
   const generated = (options.generatedAt ?? new Date()).toISOString();
   const warnings = comparison.warnings;
-  const figure = (c: ChartInfo) =>
-    `<figure><figcaption>${escapeHtml(c.title)}</figcaption><div class="chart" data-chart="${escapeHtml(c.id)}"></div></figure>`;
-  const curveFigures = infos.filter((c) => c.kind === 'curves').map(figure);
-  const sweepFigures = infos.filter((c) => c.kind === 'scatter').map(figure);
+  const curveFigures = infos.filter((c) => c.kind === 'curves').map(figureHtml);
+  const sweepFigures = infos.filter((c) => c.kind === 'scatter').map(figureHtml);
   const paramsNote =
     comparison.params === 'differing'
-      ? 'Config values shown: those that differ among these runs.'
+      ? 'Settings shown: those that differ among these runs.'
       : comparison.params === 'all'
-        ? 'Config values shown: all.'
-        : 'Config values shown: those chosen with --param.';
+        ? 'Settings shown: all.'
+        : 'Settings shown: those chosen with --param.';
+  const slices = slicesHtml(shown, labels);
+  const missing = shown.filter((r) => !evals.some((e) => e.run === r));
 
   const html = `<!DOCTYPE html>
 <html lang="en">
@@ -290,27 +362,40 @@ export function buildReport(runs: readonly RunInfo[], options: ReportOptions = {
 <body>
 <h1>${escapeHtml(title)}</h1>
 <p class="meta">${shown.length} run(s)${options.experimentsDir ? ` from <code>${escapeHtml(options.experimentsDir)}</code>` : ''}; generated ${escapeHtml(generated)}${options.version ? ` by qqp ${escapeHtml(options.version)}` : ''}. The page needs no network.</p>
+${headlineHtml(best, best ? (labels.get(best.run.id) ?? null) : null, bestEval, headlineRoc ? 'headline-roc' : null, shown.length)}
 ${warnings.length ? `<h2>Warnings</h2><ul class="warnings">${warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>` : ''}
 <h2>Comparison</h2>
-<p class="note">${paramsNote} Best value of each metric column in <b>bold green</b>; <code>-</code> where a run has no value. "best" columns are taken at the epoch each run kept as best (by its monitor), "last" at its last epoch; test figures at threshold 0.5.</p>
-${comparisonHtml(comparison)}
+<p class="note">Test figures first (at threshold 0.5), then per-epoch figures ("best" at the epoch each run kept as best by its monitor, "last" at its last epoch), then the settings that differ. ${paramsNote} Best value of each metric column in <b>bold green</b>; <code>-</code> where a run has no value.</p>
+${comparisonHtml(comparison, labels)}
+${evaluationSection(evals, missing, labels, infos)}
+<h3>Every saved evaluation</h3>
+${evaluationsHtml(shown, labels)}
+${slices.length ? `<h2 id="slices">Slices</h2>\n${slices.join('\n')}` : ''}
 <h2>Learning curves</h2>
-<p class="note">Dashed: training; solid: validation. One colour per run; click a run in a legend to hide it.</p>
+<p class="note">Dashed: training; solid: the held-out split named in the legend (validation, or test for a run without a validation split). One colour per run; click a run in a legend to hide it.</p>
 ${curveFigures.length ? `<div class="charts">${curveFigures.join('\n')}</div>` : '<p class="note">No epoch records to draw.</p>'}
 ${
   sweep !== null
     ? `<h2>Sweep ${escapeHtml(sweep)}: parameters against ${escapeHtml(objective ?? '')}</h2>
-<p class="note">One point per run; the best in red.</p>
+<p class="note">One point per run, in its colour; the best outlined in black.</p>
 ${sweepFigures.length ? `<div class="charts">${sweepFigures.join('\n')}</div>` : '<p class="note">The runs of this sweep do not differ in any config value, or have no objective values.</p>'}`
     : ''
 }
 <h2>Runs</h2>
-${runsHtml(shown)}
+${runsHtml(shown, labels)}
 <noscript><p class="note">The charts are drawn by a script in this page; enable JavaScript to see them.</p></noscript>
 <script type="application/json" id="qqp-data">${scriptJson({ charts })}</script>
 <script>${REPORT_SCRIPT}</script>
 </body>
 </html>
 `;
-  return { html, runs: shown.map((r) => r.id), charts: infos, sweep, objective, comparison };
+  return {
+    html,
+    runs: shown.map((r) => r.id),
+    charts: infos,
+    sweep,
+    objective,
+    best: best ? { id: best.run.id, metric: best.metric, value: best.value } : null,
+    comparison,
+  };
 }

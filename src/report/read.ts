@@ -9,7 +9,16 @@ import {
   type OwnerContext,
   type StatusVerdict,
 } from '../runs/owner.js';
-import type { EpochRecord, RunMeta, RunStatus, RunSummary } from '../runs/records.js';
+import type {
+  Confusion,
+  EpochRecord,
+  OperatingCurve,
+  RunMeta,
+  RunStatus,
+  RunSummary,
+  SliceRow,
+  SliceTable,
+} from '../runs/records.js';
 
 /**
  * Reading run folders for the listing, comparing and reporting commands. Every file is read on its
@@ -28,8 +37,17 @@ export interface TestMetrics {
   /** null when undefined (one class only). */
   auc: number | null;
   logLoss: number;
-  /** The F1-maximizing threshold on these pairs, and that F1 (optimistic: chosen on the same pairs). */
-  bestF1: { threshold: number; f1: number } | null;
+  /** Duplicates among the pairs (null in files that lack it). */
+  positives: number | null;
+  /** At threshold 0.5 (null in files that lack it). */
+  confusion: Confusion | null;
+  /**
+   * The F1-best threshold and its F1 here; `chosenOn` the pairs it was chosen on (validation, or
+   * these pairs), `optimistic` when chosen on the pairs it scores (older files: always).
+   */
+  bestF1: { threshold: number; f1: number; chosenOn: string | null; optimistic: boolean } | null;
+  /** The saved operating curve (records.ts OperatingCurve); null in files written before curves were saved. */
+  curve: OperatingCurve | null;
 }
 
 export interface EvaluationInfo {
@@ -38,6 +56,8 @@ export interface EvaluationInfo {
   source: string;
   evaluatedAt: string | null;
   metrics: TestMetrics;
+  /** Per-slice figures (`qqp eval --slice`); null without. */
+  slices: SliceTable[] | null;
 }
 
 export interface RunInfo {
@@ -142,6 +162,8 @@ function toTestMetrics(v: unknown): TestMetrics | null {
   const b = isObject(v.bestF1) ? v.bestF1 : null;
   const bt = b ? num(b.threshold) : null;
   const bf = b ? num(b.f1) : null;
+  const c = isObject(h.confusion) ? h.confusion : null;
+  const counts = c ? [num(c.tp), num(c.fp), num(c.tn), num(c.fn)] : [];
   return {
     count: num(v.count) ?? 0,
     accuracy,
@@ -150,8 +172,61 @@ function toTestMetrics(v: unknown): TestMetrics | null {
     recall: num(h.recall) ?? 0,
     auc: num(v.rocAuc),
     logLoss,
-    bestF1: bt !== null && bf !== null ? { threshold: bt, f1: bf } : null,
+    positives: num(v.positives),
+    confusion:
+      counts.length === 4 && counts.every((x) => x !== null)
+        ? { tp: counts[0]!, fp: counts[1]!, tn: counts[2]!, fn: counts[3]! }
+        : null,
+    bestF1:
+      b && bt !== null && bf !== null
+        ? { threshold: bt, f1: bf, chosenOn: str(b.chosenOn), optimistic: b.optimistic !== false }
+        : null,
+    curve: toCurve(v.curve),
   };
+}
+
+const numbers = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => num(x) !== null);
+
+/** An OperatingCurve whose lists are numbers of one length; null otherwise (or absent). */
+function toCurve(v: unknown): OperatingCurve | null {
+  if (!isObject(v) || !numbers(v.thresholds) || !numbers(v.tp) || !numbers(v.fp)) return null;
+  const n = v.thresholds.length;
+  if (n === 0 || v.tp.length !== n || v.fp.length !== n) return null;
+  return { resolution: num(v.resolution) ?? 0, thresholds: v.thresholds, tp: v.tp, fp: v.fp };
+}
+
+/** eval-*.json's `slices`, each table's well-formed rows (a table with none is left out). */
+function toSlices(v: unknown): SliceTable[] | null {
+  if (!Array.isArray(v)) return null;
+  const tables: SliceTable[] = [];
+  for (const t of v) {
+    if (!isObject(t) || str(t.by) === null || !Array.isArray(t.rows)) continue;
+    const rows = t.rows.flatMap((r): SliceRow[] => {
+      if (!isObject(r) || typeof r.value !== 'string') return [];
+      const keys = [
+        'pairs',
+        'positives',
+        'errors',
+        'accuracy',
+        'precision',
+        'recall',
+        'f1',
+        'logLoss',
+      ] as const;
+      if (!keys.every((k) => num(r[k]) !== null)) return [];
+      const row = { value: r.value, rocAuc: num(r.rocAuc) } as SliceRow;
+      for (const k of keys) row[k] = num(r[k])!;
+      return [row];
+    });
+    if (rows.length === 0) continue;
+    tables.push({
+      by: str(t.by)!,
+      threshold: num(t.threshold) ?? 0.5,
+      ...(str(t.note) !== null ? { note: str(t.note)! } : {}),
+      rows,
+    });
+  }
+  return tables;
 }
 
 /** The record of the best epoch by `monitor`, for runs without a summary (failed, or still running). */
@@ -276,6 +351,8 @@ export function readRun(dir: string, context?: OwnerContext): RunInfo {
   const last = summaryLast ?? history.at(-1) ?? null;
   const test = summary?.test ? toTestMetrics(summary.test) : null;
   if (summary?.test && !test) warnings.push(`${RUN_FILES.summary}: test figures not understood`);
+  if (test && summary?.test?.curve !== undefined && test.curve === null)
+    warnings.push(`${RUN_FILES.summary}: test curve not understood`);
 
   const evaluations: EvaluationInfo[] = [];
   let names: string[] = [];
@@ -301,7 +378,9 @@ export function readRun(dir: string, context?: OwnerContext): RunInfo {
       source: str(source.split) ?? (str(source.file) ? basename(str(source.file)!) : file.slice(5, -5)),
       evaluatedAt: str(r.value.evaluatedAt),
       metrics,
+      slices: toSlices(r.value.slices),
     });
+    if (r.value.curve !== undefined && metrics.curve === null) warnings.push(`${file}: curve not understood`);
   }
 
   const backend = isObject(meta.backend) ? str(meta.backend.name) : null;

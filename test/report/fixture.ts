@@ -3,10 +3,13 @@
  * summary.json written by hand (no training), in the shapes the trainer writes them.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
+import type { BinaryEvaluation, SliceTable } from '../../src/runs/records.js';
+import { evaluateBinary } from '../../src/train/metrics.js';
+import { Rng } from '../../src/util/rng.js';
 
 export interface FakeRun {
   id: string;
@@ -17,6 +20,10 @@ export interface FakeRun {
   /** One entry per epoch: [loss, val_loss, accuracy, val_accuracy]. */
   epochs: [number, number, number, number][];
   test?: { accuracy: number; f1: number; auc: number; logLoss: number } | null;
+  /** A whole evaluation (curve included) for summary.json's test, instead of `test`. */
+  evaluation?: BinaryEvaluation;
+  /** eval-<name>.json files: an evaluation of the test split, with slices if given. */
+  evals?: { name: string; evaluation: BinaryEvaluation; slices?: SliceTable[] }[];
   sweep?: { id: string; trial: string; attempt?: number };
   /** A completed trial that its sweep's scheduler (ASHA) ended early. */
   stoppedBy?: 'scheduler';
@@ -120,8 +127,9 @@ export function writeRun(experimentsDir: string, run: FakeRun): string {
       best,
       last: records.at(-1) ?? null,
       finalWeights: 'best',
-      test:
-        t === undefined || t === null
+      test: run.evaluation
+        ? { split: 'test', ...run.evaluation }
+        : t === undefined || t === null
           ? null
           : {
               split: 'test',
@@ -149,10 +157,37 @@ export function writeRun(experimentsDir: string, run: FakeRun): string {
       trainSeconds,
     });
   }
+  for (const e of run.evals ?? []) {
+    files[`eval-${e.name}.json`] = JSON.stringify({
+      run: { id: run.id, dir, weights: 'best', completed: true, notes: [] },
+      source: { kind: 'split', split: e.name, dataFingerprint: 'f' },
+      backend: 'cpu',
+      evaluatedAt: run.createdAt,
+      savedTo: join(dir, `eval-${e.name}.json`),
+      ...e.evaluation,
+      ...(e.slices ? { slices: e.slices } : {}),
+    });
+  }
   for (const f of run.omit ?? []) delete files[f];
   Object.assign(files, run.overwrite ?? {});
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
+}
+
+/**
+ * A seeded evaluation of `n` pairs (40% duplicates) whose probabilities separate the classes by
+ * `separation` (0: chance), threshold chosen on validation: the shape the trainer writes.
+ */
+export function fakeEvaluation(seed: number, separation: number, n = 400): BinaryEvaluation {
+  const rng = new Rng(seed);
+  const probs = new Float32Array(n);
+  const labels = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    labels[i] = rng.chance(0.4) ? 1 : 0;
+    const p = 0.5 + (labels[i]! - 0.5) * separation + (rng.float() - 0.5) * 0.9;
+    probs[i] = Math.min(1, Math.max(0, p));
+  }
+  return evaluateBinary(probs, labels, { threshold: 0.45, chosenOn: 'validation' });
 }
 
 /**
@@ -283,7 +318,7 @@ export function findChromium(): string | null {
 }
 
 /** Loads a page in headless Chromium (no network, fresh profile) and returns the DOM after scripts ran. */
-export function dumpDom(chromium: string, file: string): string {
+export function dumpDom(chromium: string, file: string, extra: readonly string[] = []): string {
   const profile = tempDir('qqp-chromium-');
   const r = spawnSync(
     chromium,
@@ -297,6 +332,7 @@ export function dumpDom(chromium: string, file: string): string {
       '--disable-component-update',
       '--disable-sync',
       `--user-data-dir=${profile}`,
+      ...extra,
       '--dump-dom',
       `file://${file}`,
     ],
@@ -304,4 +340,102 @@ export function dumpDom(chromium: string, file: string): string {
   );
   if (r.status !== 0) throw new Error(`chromium exited ${r.status}: ${r.stderr.slice(-2000)}`);
   return r.stdout;
+}
+
+/**
+ * Runs with evaluations: `a` and `b` (learning rate and hidden units differ) saved curves at the end
+ * of training, `b` also an eval-test.json with slices by kind and by length; `old` has test figures
+ * from before curves were saved; `failed` has none.
+ */
+export function evaluatedExperiments(): { dir: string; a: string; b: string; old: string; failed: string } {
+  const dir = join(tempDir(), 'experiments');
+  const epochs: [number, number, number, number][] = [
+    [0.69, 0.66, 0.55, 0.6],
+    [0.55, 0.58, 0.7, 0.7],
+  ];
+  const a = '20261201-100000-bilstm';
+  const b = '20261201-110000-bilstm';
+  const old = '20261130-100000-gru';
+  const failed = '20261201-120000-bilstm';
+  const row = (value: string, pairs: number, errors: number) => ({
+    value,
+    pairs,
+    positives: Math.round(pairs * 0.4),
+    errors,
+    accuracy: 1 - errors / pairs,
+    precision: 0.8,
+    recall: 0.7,
+    f1: 0.75,
+    logLoss: 0.4,
+    rocAuc: 0.85,
+  });
+  writeRun(dir, {
+    id: old,
+    createdAt: '2026-11-30T10:00:00.000Z',
+    config: { experiment: { name: 'gru' } },
+    epochs,
+    test: { accuracy: 0.66, f1: 0.55, auc: 0.7, logLoss: 0.6 },
+  });
+  writeRun(dir, {
+    id: a,
+    createdAt: '2026-12-01T10:00:00.000Z',
+    config: { experiment: { name: 'bilstm' } },
+    epochs,
+    evaluation: fakeEvaluation(1, 0.45),
+  });
+  writeRun(dir, {
+    id: b,
+    createdAt: '2026-12-01T11:00:00.000Z',
+    config: {
+      experiment: { name: 'bilstm' },
+      training: { optimizer: { learningRate: 0.01 } },
+    },
+    epochs,
+    evaluation: fakeEvaluation(2, 0.8),
+    evals: [
+      {
+        name: 'test',
+        evaluation: fakeEvaluation(2, 0.8),
+        slices: [
+          {
+            by: 'kind',
+            threshold: 0.5,
+            rows: [row('paraphrase', 200, 20), row('negation', 80, 30), row('number', 120, 18)],
+          },
+          {
+            by: 'length',
+            threshold: 0.5,
+            note: 'words in the longer question',
+            rows: [row('1-8', 150, 20), row('9-16', 250, 48)],
+          },
+        ],
+      },
+    ],
+  });
+  writeRun(dir, {
+    id: failed,
+    status: 'failed',
+    createdAt: '2026-12-01T12:00:00.000Z',
+    config: { experiment: { name: 'bilstm' }, training: { batchSize: 64 } },
+    epochs: [[0.7, 0.69, 0.5, 0.55]],
+  });
+  return { dir, a, b, old, failed };
+}
+
+/**
+ * Loads a page in headless Chromium at a window of `width` × `height` with `measure` (a script's
+ * source) run after the page's own scripts, and returns the DOM then: the measure script writes what
+ * it found into the page (e.g. attributes of <body>). The page file itself is not changed.
+ */
+export function measureInChromium(
+  chromium: string,
+  file: string,
+  measure: string,
+  size: { width: number; height: number },
+): string {
+  const copy = join(tempDir('qqp-measure-'), 'page.html');
+  const html = readFileSync(file, 'utf8');
+  const at = html.lastIndexOf('</body>');
+  writeFileSync(copy, `${html.slice(0, at)}<script>${measure}</script>${html.slice(at)}`);
+  return dumpDom(chromium, copy, [`--window-size=${size.width},${size.height}`, '--hide-scrollbars']);
 }
