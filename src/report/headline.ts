@@ -107,7 +107,7 @@ export function headlineHtml(
     const threshold = b
       ? ` F1 ${fixed(b.f1, 3)} at the best-F1 threshold ${fixed(b.threshold, 3)}${
           b.optimistic
-            ? ` <span class="warn">chosen on ${escapeHtml(b.chosenOn ?? 'these pairs')} itself: optimistic</span>`
+            ? ` <span class="warn">chosen on ${escapeHtml(b.chosenOn ?? 'these pairs')}, the pairs it scores: optimistic</span>`
             : ` (chosen on ${escapeHtml(b.chosenOn ?? 'validation')})`
         }.`
       : '';
