@@ -15,13 +15,15 @@ export interface ReportResult {
   charts: ChartInfo[];
   sweep: string | null;
   objective: string | null;
+  /** The run the page leads with and the metric that chose it. */
+  best: HtmlReport['best'];
   warnings: string[];
 }
 
 export default class Report extends QqpCommand<ReportResult> {
-  static override summary = 'Write one self-contained HTML page comparing runs, with their learning curves';
+  static override summary = 'Write one self-contained HTML page comparing runs, leading with the best';
   static override description =
-    'The page holds the comparison table (as `qqp compare`), learning-curve charts of the chosen runs and, for a sweep, a chart of each parameter that differs against the objective. Styles, data and the drawing script are inside the file: it opens in any browser with no network. Reads only the run folders.';
+    "The page opens with the best run (by the sweep's objective, --sort-by, or else test ROC AUC) and its test figures and ROC curve; then the comparison table (metrics first, then the settings that differ), ROC, precision-recall and F1-by-threshold charts with each run's confusion matrix, per-slice tables of `qqp eval --slice`, learning curves and, for a sweep, a chart of each parameter that differs against the objective. Styles, data and the drawing script are inside the file: it opens in any browser with no network. Reads only the run folders.";
   static override examples = [
     '<%= config.bin %> report --last 3 --out report.html',
     '<%= config.bin %> report --sweep lr-search --out lr-search.html',
@@ -97,6 +99,7 @@ export default class Report extends QqpCommand<ReportResult> {
       charts: report.charts,
       sweep: report.sweep,
       objective: report.objective,
+      best: report.best,
       warnings: report.comparison.warnings,
     };
   }
@@ -106,6 +109,8 @@ export default class Report extends QqpCommand<ReportResult> {
     this.log(
       `wrote ${r.out}: ${r.runs.length} run(s), ${r.charts.length} chart(s)${r.sweep ? ` (sweep ${r.sweep}, against ${r.objective})` : ''}, ${Math.ceil(r.bytes / 1024)} KiB`,
     );
+    if (r.best)
+      this.log(`best: ${r.best.label} ${r.best.id}, ${r.best.metricLabel} ${r.best.value.toFixed(4)}`);
     this.log(`open it in a browser: file://${r.out}`);
   }
 }

@@ -67,7 +67,7 @@ export interface Report {
   sweep: string | null;
   objective: string | null;
   /** The headline's run and the metric that chose it (null when no run has a value to rank by). */
-  best: { id: string; metric: string; value: number } | null;
+  best: { id: string; label: string; metric: string; metricLabel: string; value: number } | null;
   comparison: Comparison;
 }
 
@@ -395,7 +395,15 @@ ${runsHtml(shown, labels)}
     charts: infos,
     sweep,
     objective,
-    best: best ? { id: best.run.id, metric: best.metric, value: best.value } : null,
+    best: best
+      ? {
+          id: best.run.id,
+          label: labels.get(best.run.id)?.text ?? best.run.name,
+          metric: best.metric,
+          metricLabel: best.metricLabel,
+          value: best.value,
+        }
+      : null,
     comparison,
   };
 }

@@ -52,6 +52,8 @@ describe('qqp eval', () => {
     assertSameMetrics(r.json, await expectedSplit(run.dir, 'validation'));
     assert.deepEqual(r.json.source.kind === 'split' && r.json.source.split, 'validation');
     assert.deepEqual(JSON.parse(readFileSync(join(run.dir, 'eval-validation.json'), 'utf8')), r.json);
+    // The operating curve the report draws from is in the file.
+    assert.equal(r.json.curve!.tp.at(-1)! + r.json.curve!.fp.at(-1)!, r.json.count);
   });
 
   it('the F1-best threshold: chosen on validation by default, on a file with --threshold-from, optimistic on its own pairs', () => {

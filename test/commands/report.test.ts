@@ -3,13 +3,14 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli, runCliJson } from '../helpers/cli.js';
-import { standardExperiments, sweepExperiments, tempDir } from '../report/fixture.js';
+import { evaluatedExperiments, standardExperiments, sweepExperiments, tempDir } from '../report/fixture.js';
 
 interface ReportJson {
   out: string;
   runs: string[];
   charts: { id: string; kind: string }[];
   sweep: string | null;
+  best: { id: string; metric: string; value: number } | null;
 }
 
 describe('qqp report', () => {
@@ -22,6 +23,23 @@ describe('qqp report', () => {
     const html = readFileSync(out, 'utf8');
     assert.ok(html.includes('20261103-100000-c') && !html.includes('20261101-100000-a'));
     assert.ok(html.includes('<div class="chart" data-chart="curves-loss">'));
+  });
+
+  it('leads with the best run and draws the evaluation charts of runs with curves (--json)', () => {
+    const { dir, b } = evaluatedExperiments();
+    const out = join(tempDir(), 'r.html');
+    const r = runCliJson<ReportJson>(['report', '--experiments-dir', dir, '--out', out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.json.best && [r.json.best.id, r.json.best.metric], [b, 'test_auc']);
+    assert.deepEqual(
+      r.json.charts.map((c) => c.id),
+      ['headline-roc', 'eval-roc', 'eval-pr', 'eval-f1', 'curves-loss', 'curves-accuracy'],
+    );
+    const text = runCli(['report', '--experiments-dir', dir, '--out', out, '--force']);
+    assert.match(
+      text.stdout,
+      new RegExp(`best: bilstm \\(batchSize 32, learningRate 0\\.01\\) ${b}, test ROC AUC 0\\.\\d{4}`),
+    );
   });
 
   it('for --sweep, a chart per parameter (--json)', () => {

@@ -379,9 +379,8 @@ describe('buildReport', () => {
       // Each line is an SVG path through all of its points.
       const paths = [...c.svg.matchAll(/<path d="(M[^"]+)"/g)].map((m) => m[1]!);
       assert.equal(paths.length, lines.length, c.id);
-      paths.forEach((d, i) =>
-        assert.equal(d.split(/[ML]/).filter(Boolean).length, lines[i]!.points.length, `${c.id} line ${i}`),
-      );
+      for (const [i, d] of paths.entries())
+        assert.equal(d.split(/[ML]/).filter(Boolean).length, lines[i]!.points.length, `${c.id} line ${i}`);
     }
     // The operating points are marked: a circle and a square per run on the F1 chart.
     const f1 = drawn.find((c) => c.id === 'eval-f1')!;

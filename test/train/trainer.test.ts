@@ -88,6 +88,11 @@ describe('train', () => {
       assert.ok(typeof lines[0]?.[key] === 'number', `metrics.jsonl has no ${key}`);
     }
     assert.equal(r.summary.test?.count, 60);
+    // The test split's operating curve is saved for the report: its last cut calls every pair a duplicate.
+    const curve = r.summary.test?.curve;
+    assert.ok(curve && curve.thresholds.length > 1 && curve.thresholds.length <= 201, JSON.stringify(curve));
+    assert.equal(curve.tp.at(-1)! + curve.fp.at(-1)!, 60);
+    assert.equal(curve.tp.at(-1), r.summary.test?.positives);
     // The saved config loads again, with data paths relative to the run folder.
     assert.equal(loadConfig(join(r.dir, RUN_FILES.config)).config.data.limit, 400);
   });
