@@ -7,7 +7,14 @@ import { RunError, UsageError } from '../../src/errors.js';
 import { bestRecord, findRun, listRuns, readRun } from '../../src/report/read.js';
 import { train } from '../../src/train/trainer.js';
 import { PROJECT_ROOT } from '../helpers/cli.js';
-import { retriedSweepExperiments, standardExperiments, tempDir, writeRun } from './fixture.js';
+import {
+  evaluatedExperiments,
+  fakeEvaluation,
+  retriedSweepExperiments,
+  standardExperiments,
+  tempDir,
+  writeRun,
+} from './fixture.js';
 
 describe('listRuns', () => {
   it('lists run folders oldest first, leaves out folders that are not runs, and warns on broken ones', () => {
@@ -151,6 +158,65 @@ describe('readRun', () => {
     assert.equal(run.evaluations[0]!.metrics.accuracy, 0.8);
     assert.equal(run.evaluations[0]!.metrics.auc, null);
     assert.deepEqual(run.warnings, ['eval-broken.json: not valid JSON']);
+  });
+
+  it('reads the saved curve, confusion matrix, where the threshold was chosen, and slices', () => {
+    const { dir, b, old } = evaluatedExperiments();
+    const runs = listRuns(dir).runs;
+    const rb = runs.find((r) => r.id === b)!;
+    const saved = fakeEvaluation(2, 0.8);
+    assert.deepEqual(rb.test?.curve, saved.curve);
+    assert.deepEqual(rb.test?.confusion, saved.atHalf.confusion);
+    assert.equal(rb.test?.positives, saved.positives);
+    assert.deepEqual(rb.test?.bestF1, {
+      threshold: 0.45,
+      f1: saved.bestF1.f1,
+      chosenOn: 'validation',
+      optimistic: false,
+    });
+    const e = rb.evaluations[0]!;
+    assert.deepEqual(
+      e.slices?.map((t) => [t.by, t.rows.map((r) => r.value)]),
+      [
+        ['kind', ['paraphrase', 'negation', 'number']],
+        ['length', ['1-8', '9-16']],
+      ],
+    );
+    assert.equal(e.slices?.[1]?.note, 'words in the longer question');
+    // Files from before curves were saved: no curve, the threshold counted as optimistic.
+    const ro = runs.find((r) => r.id === old)!;
+    assert.equal(ro.test?.curve, null);
+    assert.equal(ro.test?.bestF1?.optimistic, true);
+    assert.deepEqual(ro.warnings, []);
+  });
+
+  it('warns of a curve it cannot read and keeps the other figures', () => {
+    const dir = join(tempDir(), 'experiments');
+    const evaluation = {
+      ...fakeEvaluation(3, 0.5),
+      curve: { resolution: 100, thresholds: [0.5, 'x'], tp: [1], fp: [1] },
+    };
+    writeRun(dir, {
+      id: 'r',
+      createdAt: '2026-12-01T00:00:00Z',
+      epochs: [[0.7, 0.6, 0.5, 0.5]],
+      evaluation: evaluation as never,
+      evals: [
+        {
+          name: 'test',
+          evaluation: evaluation as never,
+          slices: [{ by: 'kind', threshold: 0.5, rows: [{ value: 'x' } as never] }],
+        },
+      ],
+    });
+    const run = readRun(join(dir, 'r'));
+    assert.equal(run.test?.curve, null);
+    assert.equal(run.test?.count, 400);
+    assert.deepEqual(run.warnings, [
+      'summary.json: test curve not understood',
+      'eval-test.json: curve not understood',
+    ]);
+    assert.deepEqual(run.evaluations[0]?.slices, [], 'a table without a readable row is left out');
   });
 
   it('reads a folder the trainer wrote', async () => {
