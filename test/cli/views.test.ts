@@ -3,6 +3,8 @@ import { describe, it } from 'node:test';
 import { DownloadProgress } from '../../src/cli/views/download.js';
 import {
   type BarState,
+  epochLine,
+  epochLines,
   keptLine,
   runSecondsLeft,
   TrainProgress,
@@ -238,6 +240,87 @@ describe('skipped-row views', () => {
     assert.equal(runSecondsLeft(3, 10, 20, [30, 50], 10), 20 + 7 * 40);
     assert.equal(runSecondsLeft(1, 4, 30, [], 10), 30 + 3 * 40);
     assert.equal(runSecondsLeft(4, 4, 5, [30], 10), 5);
+  });
+
+  describe('epochLines', () => {
+    const reference = {
+      epoch: 3,
+      loss: 0.41234,
+      accuracy: 0.80111,
+      test_loss: 0.45,
+      test_accuracy: 0.79,
+      learningRate: 0.0010000000474974513,
+      seconds: 41.234,
+      examplesPerSecond: 195.6,
+    };
+    // The longest realistic line: a validation split, every metric, a slow epoch, the best marker.
+    const longest = {
+      epoch: 100,
+      loss: 0.41234,
+      accuracy: 0.80111,
+      precision: 0.7,
+      recall: 0.6,
+      binaryCrossentropy: 0.41,
+      val_loss: 0.45,
+      val_accuracy: 0.79,
+      val_precision: 0.7,
+      val_recall: 0.6,
+      val_binaryCrossentropy: 0.45,
+      learningRate: 0.00030000001,
+      seconds: 12041.234,
+      examplesPerSecond: 11195.6,
+    };
+
+    it('keeps every figure on one line with full names when it fits', () => {
+      assert.deepEqual(epochLines(reference, 10, { best: true, width: 120 }), [
+        'epoch 3/10  loss 0.4123  accuracy 0.8011  test_loss 0.4500  test_accuracy 0.7900  lr 0.001  41.2s  196 ex/s  *',
+      ]);
+      assert.deepEqual(epochLines(reference, 10, { width: 100 }), [
+        'epoch 3/10  loss 0.4123  acc 0.8011  test_loss 0.4500  test_acc 0.7900  lr 0.001  41.2s  196 ex/s',
+      ]);
+    });
+
+    it('fits 80 columns: training figures and the * first, the test_/val_ figures aligned below', () => {
+      assert.deepEqual(epochLines(reference, 10, { best: true, width: 80 }), [
+        'epoch 3/10  loss 0.4123  acc 0.8011  lr 0.001  41.2s  196 ex/s  *',
+        '            test_loss 0.4500  test_acc 0.7900',
+      ]);
+      for (const width of [80, 60]) {
+        const lines = epochLines(longest, 100, { best: true, width });
+        for (const line of lines) assert.ok(line.length <= width, `${line.length} > ${width}: ${line}`);
+        const text = lines.join('\n');
+        assert.match(lines[0]!, /^epoch 100\/100 {2}loss 0\.4123 {2}acc 0\.8011/);
+        for (const figure of [
+          'val_loss 0.4500',
+          'val_bce 0.4500',
+          'rec 0.6000',
+          'lr 0.0003',
+          '12041.2s',
+          '11196 ex/s',
+        ])
+          assert.ok(text.includes(figure), `${figure} missing: ${text}`);
+        assert.equal(text.match(/\*/g)?.length, 1);
+        // Every figure is on a line of its own kind: validation figures only after the training ones.
+        const firstVal = lines.findIndex((l) => l.includes('val_'));
+        assert.ok(lines.slice(firstVal).every((l) => !/ (loss|acc) /.test(l.replace(/val_\w+ /g, ''))));
+        assert.ok(lines.slice(1).every((l) => l.startsWith(' '.repeat('epoch 100/100  '.length))));
+      }
+    });
+
+    it('epochLine joins the lines, and TrainProgress prints them', () => {
+      assert.equal(
+        epochLine(reference, 10, true, 80),
+        epochLines(reference, 10, { best: true, width: 80 }).join('\n'),
+      );
+      const out = sink();
+      const view = new TrainProgress(out.stream, false, 10, () => 0);
+      view.handle({ type: 'epochStart', epoch: 3, epochs: 10, batches: 10, examples: 1000 });
+      view.handle({ type: 'epochEnd', record: longest, improved: true });
+      const lines = out.text().trimEnd().split('\n');
+      assert.ok(lines.length >= 2);
+      for (const line of lines) assert.ok(line.length <= 80, line);
+      assert.match(out.text(), /\*\n/);
+    });
   });
 
   it('TrainProgress plain lines show the run ETA from its clock', () => {
