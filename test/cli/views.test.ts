@@ -10,6 +10,7 @@ import {
   TrainProgress,
   trainBarLine,
 } from '../../src/cli/views/progress.js';
+import { configLines } from '../../src/cli/views/show.js';
 import { skippedWarnings } from '../../src/cli/views/skipped.js';
 import { LiveTable, metricText, paramText, trialRows } from '../../src/cli/views/sweep.js';
 import type { ManifestTrial, SweepManifest } from '../../src/sweep/runner.js';
@@ -380,5 +381,39 @@ describe('skipped-row views', () => {
       }),
       'kept the weights of epoch 2 (best val_loss, early stopping restored them)',
     );
+  });
+});
+
+describe('show views', () => {
+  const model = {
+    key: 'model',
+    value:
+      'sequential: embedding(outputDim=64) → bidirectional(lstm(units=64, returnSequences=true)) → bidirectional(lstm(units=32)) → dense(units=64, activation=relu) → dropout(rate=0.2) → dense(units=1, activation=sigmoid)',
+  };
+  const words = (lines: string[]) => lines.map((l) => l.trim().replace(/^model: +/, '')).join(' ');
+
+  it('configLines wraps the model line at layer boundaries to 80 columns, with a hanging indent', () => {
+    const lines = configLines([{ key: 'experiment', value: 'name bilstm, seed 2019' }, model], 80);
+    assert.deepEqual(lines, [
+      '  experiment: name bilstm, seed 2019',
+      '  model:      sequential: embedding(outputDim=64) →',
+      '                bidirectional(lstm(units=64, returnSequences=true)) →',
+      '                bidirectional(lstm(units=32)) →',
+      '                dense(units=64, activation=relu) → dropout(rate=0.2) →',
+      '                dense(units=1, activation=sigmoid)',
+    ]);
+  });
+
+  it('configLines at 50 columns: every line fits, no word is cut, each continuation indented', () => {
+    const lines = configLines([model], 50);
+    for (const line of lines) assert.ok([...line].length <= 50, line);
+    assert.equal(words(lines), model.value);
+    assert.ok(lines.slice(1).every((l) => /^ {16}\S/.test(l)));
+    // Layers break at their arrows; only the one wider than the line breaks after a comma.
+    assert.ok(
+      lines.slice(0, -1).every((l) => l.endsWith('→') || l.endsWith(',') || l.endsWith(':')),
+      lines.join('\n'),
+    );
+    assert.ok(lines.includes('                dense(units=64, activation=relu) →'));
   });
 });
