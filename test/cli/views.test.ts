@@ -12,7 +12,15 @@ import {
 } from '../../src/cli/views/progress.js';
 import { configLines } from '../../src/cli/views/show.js';
 import { skippedWarnings } from '../../src/cli/views/skipped.js';
-import { LiveTable, metricText, paramText, trialRows } from '../../src/cli/views/sweep.js';
+import {
+  LiveTable,
+  metricText,
+  paramText,
+  type SweepProgress,
+  sweepEta,
+  sweepProgressLine,
+  trialRows,
+} from '../../src/cli/views/sweep.js';
 import type { ManifestTrial, SweepManifest } from '../../src/sweep/runner.js';
 
 /** A non-terminal stream that keeps what is written. */
@@ -58,18 +66,20 @@ describe('sweep views', () => {
 
   it('LiveTable off a terminal writes one line per change', () => {
     const out = sink();
-    const live = new LiveTable(out.stream, false);
+    let ms = 0;
+    const live = new LiveTable(out.stream, false, { now: () => ms, width: () => 80 });
     const t = trial({});
     const manifest = {
       id: 's1',
       metric: 'validation.loss',
       trials: [t, trial({ index: 2 })],
     } as SweepManifest;
-    live.handle({ type: 'start', manifest, toRun: 1 });
+    live.handle({ type: 'start', manifest, toRun: 1, parallel: 1 });
     live.handle({ type: 'trial', trial: t, change: 'start', manifest });
     live.handle({ type: 'trial', trial: { ...t, runId: 'r1', host: 'h' }, change: 'run', manifest });
     const e1 = { ...t, epochs: 1, history: [{ epoch: 1, value: 0.7 }], best: 0.7 };
     live.handle({ type: 'trial', trial: e1, change: 'epoch', manifest });
+    ms = 65_000;
     live.handle({
       type: 'trial',
       trial: { ...e1, status: 'failed', failure: 'X: broke\nstack' },
@@ -85,9 +95,127 @@ describe('sweep views', () => {
         'trial 1 run r1 on h',
         'trial 1 epoch 1  validation.loss 0.7000  best 0.7000',
         'trial 1 failed after 1 epoch(s), best validation.loss 0.7000: X: broke',
+        'sweep: 2/2 trials done, 0 running, 0 to go  elapsed 1m05s',
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('sweep progress and ETA', () => {
+  const base: SweepProgress = {
+    total: 8,
+    done: 3,
+    running: [
+      { seconds: 30, epochs: 1 },
+      { seconds: 90, epochs: 3 },
+    ],
+    waiting: 3,
+    finished: [
+      { seconds: 100, epochs: 4 },
+      { seconds: 140, epochs: 4 },
+      { seconds: 120, epochs: 4 },
+    ],
+    elapsed: 250,
+    parallel: 2,
+  };
+
+  it('sweepEta deals the trials left to the parallel slots at the mean time of the finished ones', () => {
+    // Mean 120 s. Slots: 90 s and 30 s left; three more trials of 120 s go to the slot free first:
+    // 30+120=150, 90+120=210, 150+120=270.
+    assert.deepEqual(sweepEta(base), { seconds: 270, kind: 'estimate' });
+    // One at a time: everything in a row.
+    assert.deepEqual(sweepEta({ ...base, parallel: 1, running: [{ seconds: 30, epochs: 1 }], waiting: 4 }), {
+      seconds: 90 + 4 * 120,
+      kind: 'estimate',
+    });
+    // More slots than trials left: the longest one left.
+    assert.deepEqual(sweepEta({ ...base, parallel: 8, waiting: 1 }), { seconds: 120, kind: 'estimate' });
+    // A running trial past the mean is counted as about to end, not as negative time.
+    assert.equal(sweepEta({ ...base, running: [{ seconds: 500, epochs: 9 }], waiting: 0 })?.seconds, 0);
+    assert.equal(sweepEta({ ...base, finished: [] }), null);
+  });
+
+  it('with ASHA the ETA is an upper bound: every trial left at maxEpochs, at the pace per epoch seen', () => {
+    // 30 s per epoch (a trial stopped at 2 epochs in 60 s, one that ran 6 in 180 s); a trial is 180 s.
+    const asha: SweepProgress = {
+      ...base,
+      maxEpochs: 6,
+      finished: [
+        { seconds: 60, epochs: 2 },
+        { seconds: 180, epochs: 6 },
+      ],
+      running: [{ seconds: 60, epochs: 2 }],
+      waiting: 2,
+    };
+    // Slots: 120 s left and 0; the two waiting trials: 0+180, 120+180.
+    assert.deepEqual(sweepEta(asha), { seconds: 300, kind: 'upper' });
+    assert.equal(sweepEta({ ...asha, finished: [{ seconds: 5, epochs: 0 }] }), null);
+  });
+
+  it('sweepProgressLine fits 80 and 60 columns, with elapsed time and ETA', () => {
+    const wide = sweepProgressLine(base, 80);
+    assert.equal(wide, 'sweep: 3/8 trials done, 2 running, 3 to go  elapsed 4m10s  ETA 4m30s');
+    const narrow = sweepProgressLine(base, 60);
+    assert.ok(narrow.length <= 60, narrow);
+    assert.equal(narrow, '3/8 done, 2 running  elapsed 4m10s  ETA 4m30s');
+    const unknown = { ...base, done: 0, finished: [] };
+    assert.equal(
+      sweepProgressLine(unknown, 80),
+      '0/8 done, 2 running  elapsed 4m10s  ETA unknown (no trial finished yet)',
+    );
+    assert.equal(sweepProgressLine(unknown, 60), '0/8 done, 2 running  elapsed 4m10s  ETA unknown');
+    for (const width of [80, 60]) {
+      for (const p of [
+        unknown,
+        { ...base, maxEpochs: 4 },
+        { ...base, queued: true },
+        { ...base, total: 1200, done: 1000, waiting: 180, elapsed: 400_000 },
+      ]) {
+        const line = sweepProgressLine(p, width);
+        assert.ok([...line].length <= width, `${[...line].length} > ${width}: ${line}`);
+        assert.match(line, /(elapsed )?\d+(h|m|s)\S* {2}ETA (unknown|(≤ )?\d)/);
+      }
+    }
+    assert.match(
+      sweepProgressLine({ ...base, maxEpochs: 4 }, 80),
+      /ETA ≤ 4m30s \(if ASHA stops no more trials\)$/,
+    );
+    assert.match(sweepProgressLine({ ...base, maxEpochs: 4 }, 60), /ETA ≤ 4m30s$/);
+    assert.match(
+      sweepProgressLine({ ...base, queued: true }, 100),
+      /ETA 4m30s \(at 2 trial\(s\) at once, as seen so far\)$/,
+    );
+    // Nothing left: no ETA.
+    assert.equal(
+      sweepProgressLine({ ...base, done: 8, running: [], waiting: 0 }, 80),
+      'sweep: 8/8 trials done, 0 running, 0 to go  elapsed 4m10s',
+    );
+  });
+
+  it('LiveTable measures trials by its clock, and on a queue from when a worker takes them', () => {
+    let ms = 0;
+    const out = sink();
+    const live = new LiveTable(out.stream, false, { now: () => ms, queued: true, width: () => 80 });
+    const a = trial({ index: 1 });
+    const b = trial({ index: 2, id: 'bbbbbbbbbbbb' });
+    const manifest = { id: 's1', metric: 'validation.loss', trials: [a, b] } as SweepManifest;
+    live.handle({ type: 'start', manifest, toRun: 2, parallel: Number.MAX_SAFE_INTEGER });
+    live.handle({ type: 'trial', trial: a, change: 'start', manifest });
+    live.handle({ type: 'trial', trial: b, change: 'start', manifest });
+    assert.equal(live.progress().running.length, 0, 'queued, not yet taken');
+    assert.equal(live.progress().waiting, 2);
+    ms = 10_000;
+    live.handle({ type: 'trial', trial: { ...a, runId: 'r1', host: 'w1' }, change: 'run', manifest });
+    ms = 70_000;
+    live.handle({ type: 'trial', trial: { ...a, status: 'completed', epochs: 3 }, change: 'end', manifest });
+    const p = live.progress();
+    assert.deepEqual(p.finished, [{ seconds: 60, epochs: 3 }]);
+    assert.equal(p.parallel, 1);
+    assert.equal(p.elapsed, 70);
+    assert.equal(p.waiting, 1);
+    assert.equal(sweepEta(p)?.seconds, 60);
+    assert.match(out.text(), /sweep: 1\/2 trials done, 0 running, 1 to go {2}elapsed 1m10s {2}ETA 1m00s/);
   });
 });
 

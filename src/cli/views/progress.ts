@@ -10,7 +10,8 @@ function fmt(n: number, digits = 4): string {
   return Number.isFinite(n) ? n.toFixed(digits) : String(n);
 }
 
-function duration(seconds: number): string {
+/** Seconds as `41s`, `4m10s` or `1h02m` (`?` when unknown). */
+export function duration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';
   const s = Math.round(seconds);
   const m = Math.floor(s / 60);
