@@ -206,9 +206,22 @@ function unknownColumn(column: string, reports: readonly ReadReport[], what: str
     having.length > 0
       ? `; only ${having.map((r) => r.file).join(', ')} ${having.length === 1 ? 'has' : 'have'} it, and none of ${what} comes from ${having.length === 1 ? 'it' : 'them'}`
       : '';
+  // The columns a slice could be: those the pair's fields do not come from.
+  const used = new Set(
+    Object.values(first?.columns ?? {})
+      .filter((c): c is string => c !== null)
+      .map((c) => c.toLowerCase()),
+  );
+  const free = (names ?? []).filter((n) => !used.has(n.toLowerCase()));
   return new DataError('EVAL_SLICE_COLUMN', `${message}${also}${only}`, {
     suggestions: [
-      ...(names ? [`slice by one of the file's columns, e.g. --slice ${names[names.length - 1]}`] : []),
+      ...(names
+        ? [
+            free.length > 0
+              ? `columns to slice by: ${namesText(free)} (--slice ${free[free.length - 1]})`
+              : 'the file has no columns besides the pair itself',
+          ]
+        : []),
       '--slice length (question length in tokens) works for every file',
     ],
   });
