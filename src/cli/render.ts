@@ -93,6 +93,67 @@ export function wrapText(text: string, width: number): string[] {
   return lines;
 }
 
+/** Where `wrapHanging` breaks a line, most preferred first: between layers, parts, list items, words. */
+export const WRAP_BOUNDARIES = [' → ', '; ', ', ', ' '] as const;
+
+/**
+ * `text` in lines of at most `width` columns, the first after `first` and the others after `indent`
+ * (a hanging indent). A piece that does not fit goes whole to the next line when it fits there;
+ * only a piece wider than a line is broken, at the next boundary of `boundaries` (each ends in one
+ * space, which the break replaces; the mark before it, such as `→`, stays at the line's end). A word
+ * is never cut: one wider than a line stands alone on its line.
+ */
+export function wrapHanging(
+  text: string,
+  width: number,
+  options: { first?: string; indent?: string; boundaries?: readonly string[] } = {},
+): string[] {
+  const indent = options.indent ?? '';
+  const boundaries = options.boundaries ?? WRAP_BOUNDARIES;
+  const len = (s: string) => [...s].length;
+  const lines: string[] = [];
+  let line = options.first ?? '';
+  let empty = true;
+  const split = (piece: string, sep: string) => {
+    const parts = piece.split(sep).map((p, i, all) => (i < all.length - 1 ? p + sep.trimEnd() : p));
+    // A lone mark (the `→` of `a → b` split between words) stays with the word before it.
+    return parts.reduce<string[]>((out, p) => {
+      if (out.length > 0 && /^[^\p{L}\p{N}]+$/u.test(p)) out[out.length - 1] += ` ${p}`;
+      else out.push(p);
+      return out;
+    }, []);
+  };
+  const place = (piece: string, level: number): void => {
+    const joined = empty ? line + piece : `${line} ${piece}`;
+    if (len(joined) <= width) {
+      line = joined;
+      empty = false;
+      return;
+    }
+    if (!empty && len(indent + piece) <= width) {
+      lines.push(line);
+      line = indent + piece;
+      return;
+    }
+    for (let next = level + 1; next < boundaries.length; next++) {
+      const parts = split(piece, boundaries[next] as string);
+      if (parts.length > 1) {
+        for (const p of parts) place(p, next);
+        return;
+      }
+    }
+    if (empty) line = joined;
+    else {
+      lines.push(line);
+      line = indent + piece;
+    }
+    empty = false;
+  };
+  for (const piece of split(text, boundaries[0] ?? ' ')) place(piece, 0);
+  lines.push(line);
+  return lines;
+}
+
 /**
  * Columns to draw in: the terminal's width, else `COLUMNS` when it is a positive number, else
  * `fallback` (output to a file or pipe).

@@ -6,9 +6,17 @@ import { formatCount, table } from '../cli/render.js';
 import { RowProgressView, runLine } from '../cli/views/progress.js';
 import { skippedWarnings } from '../cli/views/skipped.js';
 import { DATA_FORMATS } from '../data/schema.js';
-import { EVAL_SPLITS, type EvaluationResult, evaluateRun } from '../eval/index.js';
+import {
+  EVAL_SPLITS,
+  type EvaluationResult,
+  evaluateRun,
+  LENGTH_SLICE,
+  type SliceTable,
+  sliceThresholdLabel,
+} from '../eval/index.js';
 import type { ThresholdMetrics } from '../runs/records.js';
 import { thresholdLabel } from '../train/metrics.js';
+import { printable } from '../util/text.js';
 
 export default class Eval extends QqpCommand<EvaluationResult> {
   static override summary =
@@ -17,11 +25,13 @@ export default class Eval extends QqpCommand<EvaluationResult> {
     'Accuracy, precision, recall, F1 and the confusion matrix at threshold 0.5 and at the F1-best threshold, plus log loss and ROC AUC. ' +
     "The run's split is reproduced from its config and seed (refused if the data files changed). " +
     'The result is saved in the run folder: eval-test.json, eval-validation.json, or eval-<file name>.json for --data. ' +
-    "A run that did not complete is evaluated with its last epoch's model.";
+    "A run that did not complete is evaluated with its last epoch's model. " +
+    '--slice adds a table per slice (pairs, duplicates, errors and the metrics of each value), at the F1-best threshold when it was chosen on other pairs (validation, --threshold-from), else at 0.5.';
   static override examples = [
     '<%= config.bin %> eval 20261128-101500-bilstm',
     '<%= config.bin %> eval experiments/20261128-101500-bilstm --split validation',
     '<%= config.bin %> eval 20261128-101500-bilstm --data data/qqp/dev.tsv --json',
+    '<%= config.bin %> eval 20261128-101500-bilstm --slice kind --slice length',
   ];
   static override args = {
     run: Args.string({ description: 'Run folder, or run id under --experiments-dir', required: true }),
@@ -44,6 +54,12 @@ export default class Eval extends QqpCommand<EvaluationResult> {
         "Where the F1-best threshold is chosen before it is applied: 'validation' (the run's split) or a labelled FILE (default: validation when the run has one, else the evaluated pairs, marked optimistic)",
       helpValue: 'validation|FILE',
     }),
+    slice: Flags.string({
+      description:
+        "Metrics per value of an extra column of the data (e.g. kind), or per question-length bucket ('length': tokens of the longer question); repeatable",
+      helpValue: 'COLUMN|length',
+      multiple: true,
+    }),
     'batch-size': Flags.integer({ description: 'Pairs per inference batch', default: 256, min: 1 }),
     backend: Flags.string({ options: [...BACKENDS], description: "Override the run's training.backend" }),
   };
@@ -60,6 +76,7 @@ export default class Eval extends QqpCommand<EvaluationResult> {
         format: flags.format as (typeof DATA_FORMATS)[number],
         ...(flags.columns !== undefined ? { columns: parseColumnsFlag(flags.columns) } : {}),
         batchSize: flags['batch-size'],
+        ...(flags.slice !== undefined ? { slices: flags.slice } : {}),
         ...(flags['threshold-from'] !== undefined
           ? {
               thresholdFrom:
@@ -104,6 +121,7 @@ export default class Eval extends QqpCommand<EvaluationResult> {
         { align: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'] },
       ),
     );
+    for (const t of r.slices ?? []) this.log(sliceText(t, r));
     if (r.source.kind === 'file') {
       for (const text of skippedWarnings(r.source.file, r.source)) this.note(text);
       if (r.source.badRows > 0)
@@ -111,4 +129,49 @@ export default class Eval extends QqpCommand<EvaluationResult> {
     }
     if (r.savedTo) this.log(`saved: ${r.savedTo}`);
   }
+}
+
+/** A slice value as a table cell: terminal escapes shown as text, at most 40 characters. */
+function cell(value: string): string {
+  const v = printable(value);
+  return v.length > 40 ? `${v.slice(0, 39)}…` : v;
+}
+
+/** A slice table for people: its title (what and at which threshold), the rows, its note. */
+function sliceText(t: SliceTable, r: EvaluationResult): string {
+  const what = t.by === LENGTH_SLICE ? 'question length (tokens)' : t.by;
+  const f = (x: number) => x.toFixed(4);
+  const rows = t.rows.map((s) => [
+    cell(s.value),
+    formatCount(s.pairs),
+    formatCount(s.positives),
+    formatCount(s.errors),
+    f(s.accuracy),
+    f(s.f1),
+    f(s.precision),
+    f(s.recall),
+    f(s.logLoss),
+    s.rocAuc === null ? '—' : f(s.rocAuc),
+  ]);
+  return [
+    `by ${cell(what)}, at threshold ${sliceThresholdLabel(r)}:`,
+    table(
+      [
+        t.by === LENGTH_SLICE ? 'length' : cell(t.by),
+        'pairs',
+        'positives',
+        'errors',
+        'accuracy',
+        'F1',
+        'precision',
+        'recall',
+        'log loss',
+        'ROC AUC',
+      ],
+      rows,
+      { align: ['left', ...Array<'right'>(9).fill('right')] },
+    ),
+    ...(t.note ? [`  ${printable(t.note)}`] : []),
+    ...(t.rows.some((s) => s.rocAuc === null) ? ['  ROC AUC — : one class only in that slice'] : []),
+  ].join('\n');
 }

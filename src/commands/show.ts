@@ -1,7 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { QqpCommand } from '../cli/base.js';
 import { experimentsDirFlag } from '../cli/flags.js';
-import { colorEnabled, keyValueTable, table } from '../cli/render.js';
+import { colorEnabled, keyValueTable, table, terminalWidth } from '../cli/render.js';
+import { configLines } from '../cli/views/show.js';
 import { RunError } from '../errors.js';
 import { statusText } from '../report/format.js';
 import {
@@ -99,9 +100,7 @@ export default class Show extends QqpCommand<ShowResult> {
 
     if (config.length) {
       this.log('\nconfig');
-      this.log(
-        config.map((c) => `  ${c.key ? `${c.key}:`.padEnd(12) : ' '.repeat(12)}${c.value}`).join('\n'),
-      );
+      this.log(configLines(config, terminalWidth()).join('\n'));
     }
 
     if (run.history.length) {

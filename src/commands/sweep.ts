@@ -69,7 +69,9 @@ export default class Sweep extends QqpCommand<Result> {
         throw new UsageError('SWEEP_DRY_RUN_RESUME', '--dry-run lists the trials of a spec; give the spec');
       return { dryRun: true, ...planSweep(spec, specDir, flags.parallel) };
     }
-    const live = new LiveTable(process.stderr, Boolean(process.stderr.isTTY && !this.jsonEnabled()));
+    const live = new LiveTable(process.stderr, Boolean(process.stderr.isTTY && !this.jsonEnabled()), {
+      queued: flags.queue !== undefined,
+    });
     return this.interruptible<Result>(
       async (signal) => {
         const queue = flags.queue

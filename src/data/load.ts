@@ -53,6 +53,11 @@ export interface DroppedPairs {
 export interface LoadOptions {
   /** Directory relative paths start from (default: the current directory). */
   baseDir?: string;
+  /**
+   * Extra columns to carry on the rows (`PairRow.extra`, see ReadOptions.extraColumns), for error
+   * analysis. They change neither the rows, their order, the splits nor the fingerprint.
+   */
+  extraColumns?: readonly string[];
 }
 
 /** sha256 of a file's bytes, streamed. */
@@ -117,13 +122,18 @@ export async function loadDataset(data: DataInput, options: LoadOptions = {}): P
   if (data.dropTestOverlap) settings.dropTestOverlap = true;
   const files: { role: string; sha256: string }[] = [];
   const reports: ReadReport[] = [];
+  // Not part of `read` (nor the fingerprint): what is carried along is not what is read.
+  const extraColumns = options.extraColumns ?? [];
 
   /** Reads a role's file(s), in order, as one list of rows. */
   const readRole = async (role: string, value: string | readonly string[]) => {
     const rows: PairRow[] = [];
     for (const path of dataFiles(value)) {
       const file = at(path);
-      const [result, sha256] = await Promise.all([readPairs(file, read), hashFile(file).catch(() => '')]);
+      const [result, sha256] = await Promise.all([
+        readPairs(file, extraColumns.length > 0 ? { ...read, extraColumns } : read),
+        hashFile(file).catch(() => ''),
+      ]);
       files.push({ role, sha256 });
       reports.push(result.report);
       for (const r of result.rows) rows.push(r);

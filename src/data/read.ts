@@ -10,10 +10,10 @@
 import { open, stat } from 'node:fs/promises';
 import { DataError } from '../errors.js';
 import { printable } from '../util/text.js';
-import { type ColumnMapping, describeColumns, type UsedColumns } from './formats/columns.js';
+import { type ColumnMapping, columnKey, describeColumns, type UsedColumns } from './formats/columns.js';
 import { detectFormatOf, FORMATS, type FormatName, formatEntry } from './formats/index.js';
 import { LF } from './formats/text.js';
-import type { FileHead, FormatRecord, ReadContext } from './formats/types.js';
+import type { ExtraColumn, FileHead, FormatRecord, ReadContext } from './formats/types.js';
 import type { DataFormat } from './schema.js';
 
 /** One question pair. `line` is the 1-based physical line where the record starts. */
@@ -24,6 +24,11 @@ export interface PairRow {
   question2: string;
   /** 1 duplicate, 0 not, null for unlabelled files (Kaggle test.csv, GLUE test.tsv). */
   label: 0 | 1 | null;
+  /**
+   * The values (trimmed) of the extra columns the read was asked for (`ReadOptions.extraColumns`)
+   * that the file has, by the name asked for; absent when none was asked for or the file has none.
+   */
+  extra?: Record<string, string>;
 }
 
 export interface BadRowSample {
@@ -81,6 +86,11 @@ export interface ReadReport extends SkippedRows {
   rows: number;
   /** True when reading stopped at `limit` rows before the end of the file. */
   truncated: boolean;
+  /**
+   * With `extraColumns`: the file's column names (null: a format without names, such as headerless
+   * TSV) and the extra columns asked for that it lacks (null until the format has found them).
+   */
+  extra?: { names: string[] | null; missing: string[] } | null;
 }
 
 export interface ReadOptions {
@@ -100,6 +110,12 @@ export interface ReadOptions {
   allowEmptyQuestions?: boolean;
   /** `data.columns`: the user's names of the columns (formats that name their columns). */
   columns?: ColumnMapping;
+  /**
+   * Further columns to carry on each row as `PairRow.extra` (matched like data.columns: trimmed,
+   * case-insensitive), e.g. a `kind` column for error analysis. Training asks for none. Values are
+   * shared strings (one per distinct value), so a 400k-row file costs a pointer a row per column.
+   */
+  extraColumns?: readonly string[];
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -257,6 +273,17 @@ export async function streamPairs(file: string, options: ReadOptions = {}): Prom
     invalidUtf8Samples: [],
     truncated: false,
   };
+  const extraColumns = [...new Set(options.extraColumns ?? [])];
+  if (extraColumns.length > 0) report.extra = null;
+  /** One string per distinct extra value (values of a 400k-row file would otherwise each be kept). */
+  const values = new Map<string, string>();
+  const intern = (v: string): string => {
+    const t = v.trim();
+    const known = values.get(t);
+    if (known !== undefined) return known;
+    values.set(t, t);
+    return t;
+  };
   const context: ReadContext = {
     invalidUtf8(line: number): void {
       report.invalidUtf8Lines++;
@@ -266,6 +293,22 @@ export async function streamPairs(file: string, options: ReadOptions = {}): Prom
       report.columns = used;
     },
     ...(options.columns !== undefined ? { columns: options.columns } : {}),
+    ...(extraColumns.length > 0
+      ? {
+          findExtra(names: readonly string[] | null): ExtraColumn[] {
+            const keys = names?.map(columnKey) ?? [];
+            const found: ExtraColumn[] = [];
+            const missing: string[] = [];
+            for (const name of extraColumns) {
+              const index = keys.indexOf(columnKey(name));
+              if (index >= 0) found.push({ name, index });
+              else missing.push(name);
+            }
+            report.extra = { names: names === null ? null : [...names], missing };
+            return found;
+          },
+        }
+      : {}),
   };
 
   const bad = (line: number, reason: string): void => {
@@ -296,7 +339,7 @@ export async function streamPairs(file: string, options: ReadOptions = {}): Prom
           bad(rec.line, 'error' in rec ? rec.error : suspectReason(rec.line, lines, rec.field));
           continue;
         }
-        const row = toRow(rec, entry.labelled, options.allowEmptyQuestions);
+        const row = toRow(rec, entry.labelled, options.allowEmptyQuestions, intern);
         if (typeof row === 'string') {
           bad(rec.line, row);
           continue;
@@ -325,12 +368,17 @@ function suspectReason(line: number, lines: number, field: string | undefined): 
 }
 
 /** A record as a row, or why it is a bad row. */
-function toRow(rec: FormatRecord, labelled: boolean, allowEmpty = false): PairRow | string {
+function toRow(
+  rec: FormatRecord,
+  labelled: boolean,
+  allowEmpty: boolean | undefined,
+  intern: (value: string) => string,
+): PairRow | string {
   if ('error' in rec) return rec.error;
   const question1 = rec.question1.trim();
   const question2 = rec.question2.trim();
-  if (question1 === '' && !allowEmpty) return 'question1 is empty';
-  if (question2 === '' && !allowEmpty) return 'question2 is empty';
+  if (question1 === '' && allowEmpty !== true) return 'question1 is empty';
+  if (question2 === '' && allowEmpty !== true) return 'question2 is empty';
   let label: 0 | 1 | null = null;
   if (labelled) {
     const l = (rec.label ?? '').trim();
@@ -338,7 +386,13 @@ function toRow(rec: FormatRecord, labelled: boolean, allowEmpty = false): PairRo
     else if (l === '1') label = 1;
     else return `label must be 0 or 1, found ${JSON.stringify(l.length > 20 ? `${l.slice(0, 20)}...` : l)}`;
   }
-  return { line: rec.line, id: rec.id.trim(), question1, question2, label };
+  const row: PairRow = { line: rec.line, id: rec.id.trim(), question1, question2, label };
+  if (rec.extra !== undefined) {
+    const extra: Record<string, string> = {};
+    for (const [k, v] of Object.entries(rec.extra)) extra[k] = intern(v);
+    row.extra = extra;
+  }
+  return row;
 }
 
 /** Reads a whole file into memory (rows plus report). */

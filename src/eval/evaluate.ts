@@ -3,7 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BackendRequest } from '../backend/index.js';
 import type { ColumnMapping } from '../data/formats/columns.js';
 import { loadDataset } from '../data/load.js';
-import { firstBadRows, skippedRows } from '../data/read.js';
+import { firstBadRows, type PairRow, type PairStream, type ReadReport, skippedRows } from '../data/read.js';
 import type { DataFormat } from '../data/schema.js';
 import { DataError, RunError, UsageError } from '../errors.js';
 import { RUN_FILES } from '../runs/folder.js';
@@ -16,6 +16,7 @@ import type {
 import { bestF1Threshold, evaluateBinary, type ThresholdChoice } from '../train/metrics.js';
 import { predictProbabilities } from '../train/predict.js';
 import { encodeForRun, loadRunModel, type OpenedRun, openRun, runRef } from './run.js';
+import { checkSlices, SliceValues, sliceThreshold } from './slices.js';
 import { estimateRows, openStream, type RowProgress, scoreFile } from './stream.js';
 
 export const EVAL_SPLITS = ['test', 'validation'] as const;
@@ -41,6 +42,12 @@ export interface EvaluateOptions {
    * the evaluated split); else the evaluated pairs themselves, marked optimistic.
    */
   thresholdFrom?: 'validation' | { file: string };
+  /**
+   * Error analysis: the metrics per value of each of these extra columns of the data (e.g. `kind`)
+   * or per question-length bucket (`length`), at the threshold `sliceThreshold` picks; kept in the
+   * result's `slices`.
+   */
+  slices?: readonly string[];
   /** Write the result into the run folder (default true). */
   save?: boolean;
   onProgress?: (progress: RowProgress) => void;
@@ -70,13 +77,24 @@ class FloatBuffer {
   }
 }
 
+/** The evaluated pairs' probabilities and labels, where they came from, and their read reports. */
+interface Predictions {
+  probs: Float32Array;
+  labels: Float32Array;
+  source: EvaluationSource;
+  reports: ReadReport[];
+}
+
 async function splitPredictions(
   run: OpenedRun,
   model: tfl.LayersModel,
   split: EvalSplit,
   options: EvaluateOptions,
-): Promise<{ probs: Float32Array; labels: Float32Array; source: EvaluationSource }> {
-  const dataset = await loadDataset(run.config.data).catch((err: unknown) => {
+  slices?: SliceValues,
+): Promise<Predictions> {
+  const extra = slices?.columns ?? [];
+  const load = extra.length > 0 ? { extraColumns: extra } : {};
+  const dataset = await loadDataset(run.config.data, load).catch((err: unknown) => {
     if (err instanceof DataError && err.code === 'DATA_FILE_NOT_FOUND') {
       throw new DataError(err.code, `${err.message} (named by ${run.folder.path(RUN_FILES.config)})`, {
         suggestions: [
@@ -111,6 +129,10 @@ async function splitPredictions(
       },
     );
   }
+  if (slices) {
+    slices.add(rows);
+    slices.check(dataset.reports, `the ${split} split`);
+  }
   const encoded = encodeForRun(run, rows);
   if (!encoded.labels) {
     throw new DataError(
@@ -131,7 +153,22 @@ async function splitPredictions(
     probs,
     labels: encoded.labels,
     source: { kind: 'split', split, dataFingerprint: dataset.fingerprint },
+    reports: dataset.reports,
   };
+}
+
+/** The stream's batches, the extra columns checked against the file's header before the first. */
+async function* checkedBatches(
+  stream: PairStream,
+  slices: SliceValues,
+  file: string,
+): AsyncGenerator<PairRow[]> {
+  let first = true;
+  for await (const batch of stream.batches) {
+    if (first) slices.check([stream.report], file);
+    first = false;
+    yield batch;
+  }
 }
 
 async function filePredictions(
@@ -139,9 +176,15 @@ async function filePredictions(
   model: tfl.LayersModel,
   data: string,
   options: EvaluateOptions,
-): Promise<{ probs: Float32Array; labels: Float32Array; source: EvaluationSource }> {
+  slices?: SliceValues,
+): Promise<Predictions> {
   const file = resolve(data);
-  const stream = await openStream(file, options.format, { columns: options.columns });
+  const extra = slices?.columns ?? [];
+  const opened = await openStream(file, options.format, {
+    columns: options.columns,
+    ...(extra.length > 0 ? { extraColumns: extra } : {}),
+  });
+  const stream = slices ? { ...opened, batches: checkedBatches(opened, slices, file) } : opened;
   if (!stream.labelled) {
     throw new DataError(
       'EVAL_UNLABELLED',
@@ -162,6 +205,7 @@ async function filePredictions(
     probs.append(batch.probabilities);
     // Labelled formats only reach here, so every row has a label.
     labels.append(batch.rows.map((r) => r.label as number));
+    slices?.add(batch.rows);
   }
   if (probs.length === 0) {
     throw new DataError(
@@ -181,6 +225,7 @@ async function filePredictions(
       format: stream.format,
       ...skippedRows(stream.report),
     },
+    reports: [stream.report],
   };
 }
 
@@ -240,22 +285,33 @@ export async function evaluateRun(options: EvaluateOptions): Promise<EvaluationR
   if (options.data !== undefined && options.split !== undefined) {
     throw new UsageError('EVAL_SPLIT_AND_DATA', 'give either --split or --data FILE, not both');
   }
+  const asked = checkSlices(options.slices ?? []);
   const run = await openRun(options.run, options.experimentsDir);
+  const slices =
+    asked.length > 0
+      ? new SliceValues(asked, {
+          tokenizer: run.tokenizer,
+          maxLength: run.encoding.maxLength,
+          truncation: run.encoding.truncation,
+        })
+      : undefined;
   // The model first: a damaged run fails fast, before a long read of the data.
   const { model, backend } = await loadRunModel(run, options.backend);
   try {
-    const { probs, labels, source } =
+    const { probs, labels, source, reports } =
       options.data !== undefined
-        ? await filePredictions(run, model, options.data, options)
-        : await splitPredictions(run, model, options.split ?? 'test', options);
+        ? await filePredictions(run, model, options.data, options, slices)
+        : await splitPredictions(run, model, options.split ?? 'test', options, slices);
     const choice = await thresholdChoice(run, model, source, options);
+    const metrics = toMetrics(evaluateBinary(probs, labels, choice));
     const result: EvaluationResult = {
       run: runRef(run),
       source,
       backend: backend.name,
       evaluatedAt: new Date().toISOString(),
       savedTo: null,
-      ...toMetrics(evaluateBinary(probs, labels, choice)),
+      ...metrics,
+      ...(slices ? { slices: slices.tables(probs, labels, sliceThreshold(metrics), reports) } : {}),
     };
     if (options.save ?? true) {
       result.savedTo = run.folder.evaluationPath(source);

@@ -1,7 +1,14 @@
 /** `qqp eval` and `qqp predict`: a trained run's final model on its splits, on files, on single pairs. */
 // The on-disk records and eval-*.json's name are the run folder's (src/runs), offered here too.
 export { evaluationFileName } from '../runs/folder.js';
-export type { EvaluationMetrics, EvaluationResult, EvaluationSource, RunRef } from '../runs/records.js';
+export type {
+  EvaluationMetrics,
+  EvaluationResult,
+  EvaluationSource,
+  RunRef,
+  SliceRow,
+  SliceTable,
+} from '../runs/records.js';
 export { EVAL_SPLITS, type EvalSplit, type EvaluateOptions, evaluateRun, toMetrics } from './evaluate.js';
 export {
   checkThreshold,
@@ -19,4 +26,13 @@ export {
   type QuestionPair,
 } from './predict.js';
 export { encodeForRun, loadRunModel, type OpenedRun, openRun, runRef } from './run.js';
+export {
+  checkSlices,
+  LENGTH_SLICE,
+  lengthBuckets,
+  SliceValues,
+  sliceTable,
+  sliceThreshold,
+  sliceThresholdLabel,
+} from './slices.js';
 export { estimateRows, type RowProgress, type ScoredBatch, scoreFile } from './stream.js';

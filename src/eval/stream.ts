@@ -71,7 +71,12 @@ export async function* scoreFile(
 export async function openStream(
   file: string,
   format: DataFormat | undefined,
-  options: { allowEmptyQuestions?: boolean; columns?: ColumnMapping | undefined } = {},
+  options: {
+    allowEmptyQuestions?: boolean;
+    columns?: ColumnMapping | undefined;
+    /** Extra columns to carry on the rows (ReadOptions.extraColumns). */
+    extraColumns?: readonly string[];
+  } = {},
 ): Promise<PairStream> {
   const { columns, ...rest } = options;
   return streamPairs(file, {

@@ -269,17 +269,6 @@ export type EvaluationSource =
 /** evaluateBinary's figures; ROC AUC is null when the pairs hold one class only (it is undefined then). */
 export type EvaluationMetrics = Omit<BinaryEvaluation, 'rocAuc'> & { rocAuc: number | null };
 
-/** eval-*.json: `qqp eval`'s result, as returned and as saved in the run folder. */
-export interface EvaluationResult extends EvaluationMetrics {
-  run: RunRef;
-  source: EvaluationSource;
-  backend: string;
-  evaluatedAt: string;
-  /** The file the result was saved to, inside the run folder (null with `save: false`). */
-  savedTo: string | null;
-  slices?: SliceTable[];
-}
-
 export interface SliceRow {
   value: string;
   pairs: number;
@@ -292,11 +281,23 @@ export interface SliceRow {
   logLoss: number;
   rocAuc: number | null;
 }
+
 export interface SliceTable {
   by: string /* column name, or 'length' */;
   threshold: number;
   note?: string;
   rows: SliceRow[];
+}
+
+/** eval-*.json: `qqp eval`'s result, as returned and as saved in the run folder. */
+export interface EvaluationResult extends EvaluationMetrics {
+  run: RunRef;
+  source: EvaluationSource;
+  backend: string;
+  evaluatedAt: string;
+  /** The file the result was saved to, inside the run folder (null with `save: false`). */
+  savedTo: string | null;
+  slices?: SliceTable[];
 }
 
 /** One line about a run's pretrained vectors (train.log and the train command). */

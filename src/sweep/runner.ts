@@ -100,7 +100,15 @@ export interface TrialOutcome {
 export type TrialExecutor = (job: TrialJob, hooks: TrialHooks, signal: AbortSignal) => Promise<TrialOutcome>;
 
 export type SweepEvent =
-  | { type: 'start'; manifest: SweepManifest; toRun: number }
+  | {
+      type: 'start';
+      manifest: SweepManifest;
+      toRun: number;
+      /** Trials at once (for a queue, as many as the workers take). */
+      parallel: number;
+      /** ASHA's maxEpochs: the most epochs a trial runs (absent without ASHA). */
+      maxEpochs?: number;
+    }
   | {
       type: 'trial';
       trial: ManifestTrial;
@@ -280,8 +288,14 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
     (t.status === 'failed' && options.retryFailed === true);
   const queue = manifest.trials.filter(runnable);
   const skipped = manifest.trials.length - queue.length;
-  emit({ type: 'start', manifest, toRun: queue.length });
   const parallel = Math.max(1, options.parallel ?? spec.parallel);
+  emit({
+    type: 'start',
+    manifest,
+    toRun: queue.length,
+    parallel,
+    ...(spec.asha ? { maxEpochs: spec.asha.maxEpochs } : {}),
+  });
   const signal = options.signal ?? new AbortController().signal;
   const changed = (trial: ManifestTrial, change: 'start' | 'run' | 'epoch' | 'end') => {
     save();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fitColumns, table, terminalWidth, wrapText } from '../../src/cli/render.js';
+import { fitColumns, table, terminalWidth, wrapHanging, wrapText } from '../../src/cli/render.js';
 
 const long =
   'A description long enough to need several lines at any sensible width, with one overlongwordthatcannotwrapbetweenwords in it';
@@ -64,5 +64,44 @@ describe('table fitted to a width', () => {
       if (saved === undefined) delete process.env.COLUMNS;
       else process.env.COLUMNS = saved;
     }
+  });
+});
+
+describe('wrapHanging', () => {
+  const chain =
+    'sequential: embedding(outputDim=64) → bidirectional(lstm(units=64, returnSequences=true)) → dense(units=1, activation=sigmoid)';
+
+  it('keeps text that fits on one line', () => {
+    assert.deepEqual(wrapHanging('a → b', 80, { first: 'x: ', indent: '  ' }), ['x: a → b']);
+  });
+
+  it('breaks between layers first, the arrow ending the line, with a hanging indent', () => {
+    assert.deepEqual(wrapHanging(chain, 80, { first: 'model: ', indent: '    ' }), [
+      'model: sequential: embedding(outputDim=64) →',
+      '    bidirectional(lstm(units=64, returnSequences=true)) →',
+      '    dense(units=1, activation=sigmoid)',
+    ]);
+  });
+
+  it('breaks a layer wider than the line after a comma, never inside a word, and keeps every word', () => {
+    const lines = wrapHanging(chain, 30, { indent: '  ' });
+    for (const line of lines) assert.ok([...line].length <= 30, line);
+    assert.deepEqual(lines, [
+      'sequential:',
+      '  embedding(outputDim=64) →',
+      '  bidirectional(lstm(units=64,',
+      '  returnSequences=true)) →',
+      '  dense(units=1,',
+      '  activation=sigmoid)',
+    ]);
+    assert.equal(lines.map((l) => l.trim()).join(' '), chain);
+  });
+
+  it('lets a word wider than the line stand alone rather than cut it', () => {
+    assert.deepEqual(wrapHanging('ab averyveryverylongword cd', 10, { indent: ' ' }), [
+      'ab',
+      ' averyveryverylongword',
+      ' cd',
+    ]);
   });
 });

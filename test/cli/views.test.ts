@@ -3,13 +3,24 @@ import { describe, it } from 'node:test';
 import { DownloadProgress } from '../../src/cli/views/download.js';
 import {
   type BarState,
+  epochLine,
+  epochLines,
   keptLine,
   runSecondsLeft,
   TrainProgress,
   trainBarLine,
 } from '../../src/cli/views/progress.js';
+import { configLines } from '../../src/cli/views/show.js';
 import { skippedWarnings } from '../../src/cli/views/skipped.js';
-import { LiveTable, metricText, paramText, trialRows } from '../../src/cli/views/sweep.js';
+import {
+  LiveTable,
+  metricText,
+  paramText,
+  type SweepProgress,
+  sweepEta,
+  sweepProgressLine,
+  trialRows,
+} from '../../src/cli/views/sweep.js';
 import type { ManifestTrial, SweepManifest } from '../../src/sweep/runner.js';
 
 /** A non-terminal stream that keeps what is written. */
@@ -55,18 +66,20 @@ describe('sweep views', () => {
 
   it('LiveTable off a terminal writes one line per change', () => {
     const out = sink();
-    const live = new LiveTable(out.stream, false);
+    let ms = 0;
+    const live = new LiveTable(out.stream, false, { now: () => ms, width: () => 80 });
     const t = trial({});
     const manifest = {
       id: 's1',
       metric: 'validation.loss',
       trials: [t, trial({ index: 2 })],
     } as SweepManifest;
-    live.handle({ type: 'start', manifest, toRun: 1 });
+    live.handle({ type: 'start', manifest, toRun: 1, parallel: 1 });
     live.handle({ type: 'trial', trial: t, change: 'start', manifest });
     live.handle({ type: 'trial', trial: { ...t, runId: 'r1', host: 'h' }, change: 'run', manifest });
     const e1 = { ...t, epochs: 1, history: [{ epoch: 1, value: 0.7 }], best: 0.7 };
     live.handle({ type: 'trial', trial: e1, change: 'epoch', manifest });
+    ms = 65_000;
     live.handle({
       type: 'trial',
       trial: { ...e1, status: 'failed', failure: 'X: broke\nstack' },
@@ -82,9 +95,127 @@ describe('sweep views', () => {
         'trial 1 run r1 on h',
         'trial 1 epoch 1  validation.loss 0.7000  best 0.7000',
         'trial 1 failed after 1 epoch(s), best validation.loss 0.7000: X: broke',
+        'sweep: 2/2 trials done, 0 running, 0 to go  elapsed 1m05s',
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('sweep progress and ETA', () => {
+  const base: SweepProgress = {
+    total: 8,
+    done: 3,
+    running: [
+      { seconds: 30, epochs: 1 },
+      { seconds: 90, epochs: 3 },
+    ],
+    waiting: 3,
+    finished: [
+      { seconds: 100, epochs: 4 },
+      { seconds: 140, epochs: 4 },
+      { seconds: 120, epochs: 4 },
+    ],
+    elapsed: 250,
+    parallel: 2,
+  };
+
+  it('sweepEta deals the trials left to the parallel slots at the mean time of the finished ones', () => {
+    // Mean 120 s. Slots: 90 s and 30 s left; three more trials of 120 s go to the slot free first:
+    // 30+120=150, 90+120=210, 150+120=270.
+    assert.deepEqual(sweepEta(base), { seconds: 270, kind: 'estimate' });
+    // One at a time: everything in a row.
+    assert.deepEqual(sweepEta({ ...base, parallel: 1, running: [{ seconds: 30, epochs: 1 }], waiting: 4 }), {
+      seconds: 90 + 4 * 120,
+      kind: 'estimate',
+    });
+    // More slots than trials left: the longest one left.
+    assert.deepEqual(sweepEta({ ...base, parallel: 8, waiting: 1 }), { seconds: 120, kind: 'estimate' });
+    // A running trial past the mean is counted as about to end, not as negative time.
+    assert.equal(sweepEta({ ...base, running: [{ seconds: 500, epochs: 9 }], waiting: 0 })?.seconds, 0);
+    assert.equal(sweepEta({ ...base, finished: [] }), null);
+  });
+
+  it('with ASHA the ETA is an upper bound: every trial left at maxEpochs, at the pace per epoch seen', () => {
+    // 30 s per epoch (a trial stopped at 2 epochs in 60 s, one that ran 6 in 180 s); a trial is 180 s.
+    const asha: SweepProgress = {
+      ...base,
+      maxEpochs: 6,
+      finished: [
+        { seconds: 60, epochs: 2 },
+        { seconds: 180, epochs: 6 },
+      ],
+      running: [{ seconds: 60, epochs: 2 }],
+      waiting: 2,
+    };
+    // Slots: 120 s left and 0; the two waiting trials: 0+180, 120+180.
+    assert.deepEqual(sweepEta(asha), { seconds: 300, kind: 'upper' });
+    assert.equal(sweepEta({ ...asha, finished: [{ seconds: 5, epochs: 0 }] }), null);
+  });
+
+  it('sweepProgressLine fits 80 and 60 columns, with elapsed time and ETA', () => {
+    const wide = sweepProgressLine(base, 80);
+    assert.equal(wide, 'sweep: 3/8 trials done, 2 running, 3 to go  elapsed 4m10s  ETA 4m30s');
+    const narrow = sweepProgressLine(base, 60);
+    assert.ok(narrow.length <= 60, narrow);
+    assert.equal(narrow, '3/8 done, 2 running  elapsed 4m10s  ETA 4m30s');
+    const unknown = { ...base, done: 0, finished: [] };
+    assert.equal(
+      sweepProgressLine(unknown, 80),
+      '0/8 done, 2 running  elapsed 4m10s  ETA unknown (no trial finished yet)',
+    );
+    assert.equal(sweepProgressLine(unknown, 60), '0/8 done, 2 running  elapsed 4m10s  ETA unknown');
+    for (const width of [80, 60]) {
+      for (const p of [
+        unknown,
+        { ...base, maxEpochs: 4 },
+        { ...base, queued: true },
+        { ...base, total: 1200, done: 1000, waiting: 180, elapsed: 400_000 },
+      ]) {
+        const line = sweepProgressLine(p, width);
+        assert.ok([...line].length <= width, `${[...line].length} > ${width}: ${line}`);
+        assert.match(line, /(elapsed )?\d+(h|m|s)\S* {2}ETA (unknown|(≤ )?\d)/);
+      }
+    }
+    assert.match(
+      sweepProgressLine({ ...base, maxEpochs: 4 }, 80),
+      /ETA ≤ 4m30s \(if ASHA stops no more trials\)$/,
+    );
+    assert.match(sweepProgressLine({ ...base, maxEpochs: 4 }, 60), /ETA ≤ 4m30s$/);
+    assert.match(
+      sweepProgressLine({ ...base, queued: true }, 100),
+      /ETA 4m30s \(at 2 trial\(s\) at once, as seen so far\)$/,
+    );
+    // Nothing left: no ETA.
+    assert.equal(
+      sweepProgressLine({ ...base, done: 8, running: [], waiting: 0 }, 80),
+      'sweep: 8/8 trials done, 0 running, 0 to go  elapsed 4m10s',
+    );
+  });
+
+  it('LiveTable measures trials by its clock, and on a queue from when a worker takes them', () => {
+    let ms = 0;
+    const out = sink();
+    const live = new LiveTable(out.stream, false, { now: () => ms, queued: true, width: () => 80 });
+    const a = trial({ index: 1 });
+    const b = trial({ index: 2, id: 'bbbbbbbbbbbb' });
+    const manifest = { id: 's1', metric: 'validation.loss', trials: [a, b] } as SweepManifest;
+    live.handle({ type: 'start', manifest, toRun: 2, parallel: Number.MAX_SAFE_INTEGER });
+    live.handle({ type: 'trial', trial: a, change: 'start', manifest });
+    live.handle({ type: 'trial', trial: b, change: 'start', manifest });
+    assert.equal(live.progress().running.length, 0, 'queued, not yet taken');
+    assert.equal(live.progress().waiting, 2);
+    ms = 10_000;
+    live.handle({ type: 'trial', trial: { ...a, runId: 'r1', host: 'w1' }, change: 'run', manifest });
+    ms = 70_000;
+    live.handle({ type: 'trial', trial: { ...a, status: 'completed', epochs: 3 }, change: 'end', manifest });
+    const p = live.progress();
+    assert.deepEqual(p.finished, [{ seconds: 60, epochs: 3 }]);
+    assert.equal(p.parallel, 1);
+    assert.equal(p.elapsed, 70);
+    assert.equal(p.waiting, 1);
+    assert.equal(sweepEta(p)?.seconds, 60);
+    assert.match(out.text(), /sweep: 1\/2 trials done, 0 running, 1 to go {2}elapsed 1m10s {2}ETA 1m00s/);
   });
 });
 
@@ -240,6 +371,87 @@ describe('skipped-row views', () => {
     assert.equal(runSecondsLeft(4, 4, 5, [30], 10), 5);
   });
 
+  describe('epochLines', () => {
+    const reference = {
+      epoch: 3,
+      loss: 0.41234,
+      accuracy: 0.80111,
+      test_loss: 0.45,
+      test_accuracy: 0.79,
+      learningRate: 0.0010000000474974513,
+      seconds: 41.234,
+      examplesPerSecond: 195.6,
+    };
+    // The longest realistic line: a validation split, every metric, a slow epoch, the best marker.
+    const longest = {
+      epoch: 100,
+      loss: 0.41234,
+      accuracy: 0.80111,
+      precision: 0.7,
+      recall: 0.6,
+      binaryCrossentropy: 0.41,
+      val_loss: 0.45,
+      val_accuracy: 0.79,
+      val_precision: 0.7,
+      val_recall: 0.6,
+      val_binaryCrossentropy: 0.45,
+      learningRate: 0.00030000001,
+      seconds: 12041.234,
+      examplesPerSecond: 11195.6,
+    };
+
+    it('keeps every figure on one line with full names when it fits', () => {
+      assert.deepEqual(epochLines(reference, 10, { best: true, width: 120 }), [
+        'epoch 3/10  loss 0.4123  accuracy 0.8011  test_loss 0.4500  test_accuracy 0.7900  lr 0.001  41.2s  196 ex/s  *',
+      ]);
+      assert.deepEqual(epochLines(reference, 10, { width: 100 }), [
+        'epoch 3/10  loss 0.4123  acc 0.8011  test_loss 0.4500  test_acc 0.7900  lr 0.001  41.2s  196 ex/s',
+      ]);
+    });
+
+    it('fits 80 columns: training figures and the * first, the test_/val_ figures aligned below', () => {
+      assert.deepEqual(epochLines(reference, 10, { best: true, width: 80 }), [
+        'epoch 3/10  loss 0.4123  acc 0.8011  lr 0.001  41.2s  196 ex/s  *',
+        '            test_loss 0.4500  test_acc 0.7900',
+      ]);
+      for (const width of [80, 60]) {
+        const lines = epochLines(longest, 100, { best: true, width });
+        for (const line of lines) assert.ok(line.length <= width, `${line.length} > ${width}: ${line}`);
+        const text = lines.join('\n');
+        assert.match(lines[0]!, /^epoch 100\/100 {2}loss 0\.4123 {2}acc 0\.8011/);
+        for (const figure of [
+          'val_loss 0.4500',
+          'val_bce 0.4500',
+          'rec 0.6000',
+          'lr 0.0003',
+          '12041.2s',
+          '11196 ex/s',
+        ])
+          assert.ok(text.includes(figure), `${figure} missing: ${text}`);
+        assert.equal(text.match(/\*/g)?.length, 1);
+        // Every figure is on a line of its own kind: validation figures only after the training ones.
+        const firstVal = lines.findIndex((l) => l.includes('val_'));
+        assert.ok(lines.slice(firstVal).every((l) => !/ (loss|acc) /.test(l.replace(/val_\w+ /g, ''))));
+        assert.ok(lines.slice(1).every((l) => l.startsWith(' '.repeat('epoch 100/100  '.length))));
+      }
+    });
+
+    it('epochLine joins the lines, and TrainProgress prints them', () => {
+      assert.equal(
+        epochLine(reference, 10, true, 80),
+        epochLines(reference, 10, { best: true, width: 80 }).join('\n'),
+      );
+      const out = sink();
+      const view = new TrainProgress(out.stream, false, 10, () => 0);
+      view.handle({ type: 'epochStart', epoch: 3, epochs: 10, batches: 10, examples: 1000 });
+      view.handle({ type: 'epochEnd', record: longest, improved: true });
+      const lines = out.text().trimEnd().split('\n');
+      assert.ok(lines.length >= 2);
+      for (const line of lines) assert.ok(line.length <= 80, line);
+      assert.match(out.text(), /\*\n/);
+    });
+  });
+
   it('TrainProgress plain lines show the run ETA from its clock', () => {
     const out = sink();
     let ms = 0;
@@ -297,5 +509,39 @@ describe('skipped-row views', () => {
       }),
       'kept the weights of epoch 2 (best val_loss, early stopping restored them)',
     );
+  });
+});
+
+describe('show views', () => {
+  const model = {
+    key: 'model',
+    value:
+      'sequential: embedding(outputDim=64) → bidirectional(lstm(units=64, returnSequences=true)) → bidirectional(lstm(units=32)) → dense(units=64, activation=relu) → dropout(rate=0.2) → dense(units=1, activation=sigmoid)',
+  };
+  const words = (lines: string[]) => lines.map((l) => l.trim().replace(/^model: +/, '')).join(' ');
+
+  it('configLines wraps the model line at layer boundaries to 80 columns, with a hanging indent', () => {
+    const lines = configLines([{ key: 'experiment', value: 'name bilstm, seed 2019' }, model], 80);
+    assert.deepEqual(lines, [
+      '  experiment: name bilstm, seed 2019',
+      '  model:      sequential: embedding(outputDim=64) →',
+      '                bidirectional(lstm(units=64, returnSequences=true)) →',
+      '                bidirectional(lstm(units=32)) →',
+      '                dense(units=64, activation=relu) → dropout(rate=0.2) →',
+      '                dense(units=1, activation=sigmoid)',
+    ]);
+  });
+
+  it('configLines at 50 columns: every line fits, no word is cut, each continuation indented', () => {
+    const lines = configLines([model], 50);
+    for (const line of lines) assert.ok([...line].length <= 50, line);
+    assert.equal(words(lines), model.value);
+    assert.ok(lines.slice(1).every((l) => /^ {16}\S/.test(l)));
+    // Layers break at their arrows; only the one wider than the line breaks after a comma.
+    assert.ok(
+      lines.slice(0, -1).every((l) => l.endsWith('→') || l.endsWith(',') || l.endsWith(':')),
+      lines.join('\n'),
+    );
+    assert.ok(lines.includes('                dense(units=64, activation=relu) →'));
   });
 });

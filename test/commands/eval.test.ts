@@ -2,12 +2,22 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { initBackend } from '../../src/backend/index.js';
+import { loadConfig } from '../../src/config/load.js';
+import { encodePairs } from '../../src/data/encode.js';
+import { loadDataset } from '../../src/data/load.js';
+import { Vocabulary } from '../../src/data/vocabulary.js';
+import { lengthBuckets } from '../../src/eval/slices.js';
+import { loadModel } from '../../src/runs/model-io.js';
 import type { BinaryEvaluation, EvaluationResult } from '../../src/runs/records.js';
+import { predictProbabilities } from '../../src/train/predict.js';
 import {
   assertSameMetrics,
   copyRun,
   expectedFile,
   expectedSplit,
+  kindCsv,
+  makeKindRun,
   makeTinyRun,
   syntheticHead,
   type TinyRun,
@@ -151,5 +161,128 @@ describe('qqp eval', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /note: run unfinished did not complete .*model\/last/);
     assert.match(r.stdout, /last epoch's weights/);
+  });
+});
+
+describe('qqp eval --slice', () => {
+  let kindRun: TinyRun & { data: string };
+  let flags: string[];
+  before(async () => {
+    kindRun = await makeKindRun();
+    flags = ['--experiments-dir', kindRun.experimentsDir];
+  });
+  after(() => {
+    if (kindRun) rmSync(kindRun.tmp, { recursive: true, force: true });
+  });
+
+  /** The test split's rows with their kind and the model's probabilities, predicted here. */
+  async function testSplit() {
+    await initBackend('cpu');
+    const { config } = loadConfig(join(kindRun.dir, 'config.yaml'));
+    const vocabulary = await Vocabulary.load(join(kindRun.dir, 'vocabulary.json'));
+    const summary = JSON.parse(readFileSync(join(kindRun.dir, 'summary.json'), 'utf8')) as {
+      finalWeights: string;
+    };
+    const model = await loadModel(join(kindRun.dir, 'model', summary.finalWeights));
+    const { splits } = await loadDataset(config.data, { extraColumns: ['kind'] });
+    const rows = splits.test;
+    const probs = predictProbabilities(
+      model,
+      encodePairs(rows, vocabulary.tokenizer(), vocabulary, config.data.encoding),
+    );
+    model.dispose();
+    return { rows, probs, tokenizer: vocabulary.tokenizer(), maxLength: config.data.encoding.maxLength };
+  }
+
+  it('--slice kind --slice length --json: per kind and per length, counted here from independent predictions; saved in eval-test.json', async () => {
+    const r = runCliJson<EvaluationResult>([
+      'eval',
+      kindRun.id,
+      '--slice',
+      'kind',
+      '--slice',
+      'length',
+      ...flags,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const slices = r.json.slices ?? [];
+    assert.deepEqual(
+      slices.map((s) => s.by),
+      ['kind', 'length'],
+    );
+    // The threshold the evaluation reports: the F1-best one, chosen on the validation split.
+    assert.equal(r.json.bestF1.chosenOn, 'validation');
+    for (const s of slices) assert.equal(s.threshold, r.json.bestF1.threshold);
+    const { rows, probs, tokenizer, maxLength } = await testSplit();
+    const t = r.json.bestF1.threshold;
+    const [byKind, byLength] = slices;
+    for (const kind of ['paraphrase', 'entity', 'number', 'unrelated']) {
+      const mine = rows.map((row, i) => ({ row, p: probs[i]! })).filter((x) => x.row.extra?.kind === kind);
+      const row = byKind!.rows.find((x) => x.value === kind);
+      assert.ok(row, `no row for ${kind}`);
+      const errors = mine.filter((x) => x.p >= t !== (x.row.label === 1)).length;
+      assert.equal(row.pairs, mine.length, kind);
+      assert.equal(row.positives, mine.filter((x) => x.row.label === 1).length, kind);
+      assert.equal(row.errors, errors, kind);
+      assert.equal(row.accuracy, (mine.length - errors) / mine.length, kind);
+      const oneClass = row.positives === 0 || row.positives === row.pairs;
+      assert.equal(row.rocAuc === null, oneClass, `${kind}: AUC null exactly when one class`);
+    }
+    assert.equal(
+      byKind!.rows.reduce((a, x) => a + x.pairs, 0),
+      r.json.count,
+    );
+    // Length: the longer question's tokens, bucketed; buckets over maxLength 8 say cut.
+    const bucketOf = lengthBuckets(maxLength).bucketOf;
+    const counts = new Map<string, number>();
+    for (const row of rows) {
+      const b = bucketOf(
+        Math.max(tokenizer.tokenize(row.question1).length, tokenizer.tokenize(row.question2).length),
+      );
+      counts.set(b, (counts.get(b) ?? 0) + 1);
+    }
+    assert.deepEqual(new Map(byLength!.rows.map((x) => [x.value, x.pairs])), counts);
+    assert.ok(
+      byLength!.rows.some((x) => x.value.endsWith('(cut)')),
+      'some questions are over maxLength',
+    );
+    assert.deepEqual(JSON.parse(readFileSync(join(kindRun.dir, 'eval-test.json'), 'utf8')).slices, slices);
+  });
+
+  it('the table: titled with the threshold and where it was chosen, a row per kind', () => {
+    const r = runCli(['eval', kindRun.id, '--slice', 'kind', ...flags]);
+    assert.equal(r.code, 0, r.stderr);
+    const at = r.stdout.indexOf('by kind, at threshold ');
+    assert.ok(at > r.stdout.indexOf('│ 0.5 '), `the slice table follows the evaluation table:\n${r.stdout}`);
+    assert.match(r.stdout, /by kind, at threshold \d\.\d{4} \(best F1 on validation\):/);
+    assert.match(
+      r.stdout,
+      /kind +│ pairs │ positives │ errors │ accuracy │ +F1 │ precision │ recall │ log loss │ ROC AUC/,
+    );
+    for (const kind of ['paraphrase', 'entity', 'number', 'unrelated'])
+      assert.match(r.stdout, new RegExp(`│ ${kind} +│ +\\d+ │`));
+  });
+
+  it('--data FILE --slice kind: the slices of a labelled file with the column', () => {
+    const text = kindCsv(48);
+    const file = writeFile(kindRun.tmp, 'more.csv', text);
+    const r = runCliJson<EvaluationResult>(['eval', kindRun.id, '--data', file, '--slice', 'kind', ...flags]);
+    assert.equal(r.code, 0, r.stderr);
+    // Pairs and duplicates per kind, counted from the file's lines (label and kind are its last fields).
+    const expected = new Map<string, { pairs: number; positives: number }>();
+    for (const line of text.trim().split('\n').slice(1)) {
+      const [label, kind] = line.split(',').slice(-2) as [string, string];
+      const e = expected.get(kind) ?? { pairs: 0, positives: 0 };
+      e.pairs++;
+      if (label === '1') e.positives++;
+      expected.set(kind, e);
+    }
+    const [t] = r.json.slices ?? [];
+    assert.deepEqual(
+      new Map(t!.rows.map((x) => [x.value, { pairs: x.pairs, positives: x.positives }])),
+      expected,
+    );
+    for (const x of t!.rows)
+      assert.equal(x.rocAuc === null, x.positives === 0 || x.positives === x.pairs, x.value);
   });
 });

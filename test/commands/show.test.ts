@@ -7,12 +7,19 @@ describe('qqp show', () => {
   const { dir } = standardExperiments();
 
   it('shows the config in short, the epochs and the learning curves', () => {
-    const r = runCli(['show', '20261102-100000-b', '--experiments-dir', dir]);
+    const r = runCli(['show', '20261102-100000-b', '--experiments-dir', dir], { env: { COLUMNS: '120' } });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /status +│ completed/);
     assert.match(r.stdout, /epochs +│ 3 \(best: 2, by val_loss\)/);
     assert.match(r.stdout, /model: +sequential: embedding\(outputDim=8\) → lstm\(units=6\) → dense/);
     assert.match(r.stdout, /training: +epochs 3, batchSize 32, adam lr 0\.01/);
+    const narrow = runCli(['show', '20261102-100000-b', '--experiments-dir', dir, '--no-curves'], {
+      env: { COLUMNS: '50' },
+    });
+    assert.match(
+      narrow.stdout,
+      /\n {2}model: +sequential: embedding\(outputDim=8\) →\n {16}lstm\(units=6\) →\n {16}dense\(units=1, activation=sigmoid\)\n/,
+    );
     assert.match(r.stdout, /│ 2 \* +│ 0\.4500 │ +0\.5200 │/);
     assert.match(r.stdout, /test \(at the end of training\) │ +60 │ +0\.7400/);
     // The two charts, each with both series drawn and an epoch axis.

@@ -73,6 +73,17 @@ describe('qqp sweep', () => {
       assert.deepEqual(meta.sweep, { id: r.json.id, trial: t.id, attempt: 1 });
     }
     assert.ok(r.json.best && existsSync(r.json.best.configFile));
+    // After each trial's end, a progress line: elapsed time, and an ETA while trials are left.
+    const progress = r.stderr.split('\n').filter((l) => l.startsWith('sweep: '));
+    assert.equal(progress.length, 4, r.stderr);
+    assert.match(
+      progress[0] as string,
+      /^sweep: 1\/4 trials done, 1 running, 2 to go {2}elapsed \d+(m\d\d)?s {2}ETA \d+(m\d\d)?s$/,
+    );
+    assert.match(
+      progress[3] as string,
+      /^sweep: 4\/4 trials done, 0 running, 0 to go {2}elapsed \d+(m\d\d)?s$/,
+    );
     const again = runCliJson<{ ran: number; skipped: number }>([
       'sweep',
       '--resume',

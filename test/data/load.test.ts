@@ -40,6 +40,28 @@ describe('loadDataset', () => {
     assert.notEqual(c.fingerprint, a.fingerprint);
   });
 
+  it('extraColumns: the same splits in the same order and the same fingerprint, each row with its value', async () => {
+    const kinds = ['entity', 'number', 'order'];
+    const withKind = lines.map((l, i) => (i === 0 ? `${l},kind` : `${l},${kinds[i % 3]}`));
+    writeFileSync(join(dir, 'kinds.csv'), `${withKind.join('\n')}\n`);
+    const cfg = {
+      source: 'kinds.csv',
+      split: { train: 0.6, validation: 0.2, test: 0.2, seed: 3, stratify: true },
+    };
+    const plain = await loadDataset(cfg, { baseDir: dir });
+    const carried = await loadDataset(cfg, { baseDir: dir, extraColumns: ['kind'] });
+    assert.equal(carried.fingerprint, plain.fingerprint);
+    for (const split of ['train', 'validation', 'test'] as const) {
+      assert.deepEqual(
+        carried.splits[split].map(({ extra: _e, ...r }) => r),
+        plain.splits[split],
+      );
+      // Each row's kind is the one on its line of the file (line 2 is data row 1).
+      for (const r of carried.splits[split]) assert.equal(r.extra?.kind, kinds[(r.line - 1) % 3]);
+    }
+    assert.equal(plain.splits.test[0]?.extra, undefined);
+  });
+
   it('reads explicit train/validation/test files', async () => {
     const d = await loadDataset({
       train: join(FIX, 'kaggle-quoted.csv'),

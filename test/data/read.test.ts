@@ -417,3 +417,58 @@ describe('describing skipped rows', () => {
     assert.equal(firstBadRows({ badRowSamples: [] }), '');
   });
 });
+
+describe('extra columns (extraColumns, for error analysis)', () => {
+  const kinds = (rows: { extra?: Record<string, string> }[], name = 'kind') =>
+    rows.map((r) => r.extra?.[name]);
+
+  it('CSV and TSV: carries the asked columns by header name (any case), trimmed; other rows unchanged', async () => {
+    const csv = tmp(
+      'id,qid1,qid2,question1,question2,is_duplicate,Kind\n1,1,2,"Is a, b?",Is b?,1, number \n2,3,4,Why?,How?,0,\n',
+    );
+    const plain = await readPairs(csv);
+    const { rows, report } = await readPairs(csv, { extraColumns: ['kind', 'qid1'] });
+    assert.deepEqual(kinds(rows), ['number', '']);
+    assert.deepEqual(kinds(rows, 'qid1'), ['1', '3']);
+    assert.deepEqual(report.extra, {
+      names: ['id', 'qid1', 'qid2', 'question1', 'question2', 'is_duplicate', 'Kind'],
+      missing: [],
+    });
+    // The pair's own fields are what a read without extra columns gives.
+    assert.deepEqual(
+      rows.map(({ extra: _e, ...r }) => r),
+      plain.rows,
+    );
+    assert.equal(plain.rows[0]?.extra, undefined);
+    assert.equal(plain.report.extra, undefined);
+    const tsv = tmp(
+      'id\tqid1\tqid2\tquestion1\tquestion2\tis_duplicate\tkind\n1\t1\t2\tA?\tB?\t1\torder\n',
+      'tsv',
+    );
+    assert.deepEqual(kinds((await readPairs(tsv, { extraColumns: ['kind'] })).rows), ['order']);
+  });
+
+  it('a column the file lacks: rows without it, and the report names the file columns and the missing one', async () => {
+    const file = tmp('question1,question2,is_duplicate\nA?,B?,1\n');
+    const { rows, report } = await readPairs(file, { extraColumns: ['kind'] });
+    assert.equal(rows[0]?.extra, undefined);
+    assert.deepEqual(report.extra, { names: ['question1', 'question2', 'is_duplicate'], missing: ['kind'] });
+  });
+
+  it('headerless pairs TSV has no column names: every extra column is missing', async () => {
+    const { rows, report } = await readPairs(fx('pairs.tsv'), { extraColumns: ['kind'] });
+    assert.ok(rows.length > 0);
+    assert.equal(rows[0]?.extra, undefined);
+    assert.deepEqual(report.extra, { names: null, missing: ['kind'] });
+  });
+
+  it('JSONL: the first object names the keys; a later object without the key reads as empty', async () => {
+    const file = tmp(
+      '{"question1":"A?","question2":"B?","label":1,"kind":"negation"}\n{"question1":"C?","question2":"D?","label":0}\n{"question1":"E?","question2":"F?","label":0,"kind":7}\n',
+      'jsonl',
+    );
+    const { rows, report } = await readPairs(file, { extraColumns: ['kind', 'topic'] });
+    assert.deepEqual(kinds(rows), ['negation', '', '7']);
+    assert.deepEqual(report.extra?.missing, ['topic']);
+  });
+});

@@ -113,3 +113,53 @@ export function assertSameMetrics(actual: EvaluationResult, expected: BinaryEval
   if (optimistic) assert.deepEqual(own, expectedOwn);
   else assert.equal(chosenOn, 'validation');
 }
+
+const KINDS = ['paraphrase', 'entity', 'number', 'unrelated'] as const;
+const WORDS = ['python', 'weight', 'travel', 'money', 'music', 'sleep', 'coffee', 'paris', 'rust', 'chess'];
+
+/**
+ * `n` labelled pairs (Kaggle CSV) with a last `kind` column, made here (never the bundled file's
+ * figures): paraphrases are duplicates, entity and unrelated pairs are not, number pairs alternate (every
+ * 9th label flipped);
+ * questions run from 3 to about 16 tokens, so some are longer than tiny.yaml's maxLength 8.
+ */
+export function kindCsv(n: number): string {
+  const lines = ['id,qid1,qid2,question1,question2,is_duplicate,kind'];
+  for (let i = 0; i < n; i++) {
+    const kind = KINDS[i % KINDS.length]!;
+    const w = WORDS[i % WORDS.length]!;
+    const v = WORDS[(i * 3 + 1) % WORDS.length]!;
+    const pad = ' really'.repeat(i % 13);
+    const [q1, q2, label] =
+      kind === 'paraphrase'
+        ? [`How do I learn ${w}?`, `What is the${pad} best way to learn ${w}?`, 1]
+        : kind === 'entity'
+          ? [`Who invented ${w}?`, `Who invented ${v}${pad}?`, 0]
+          : kind === 'number'
+            ? [
+                `Is ${i % 7} a lucky number for ${w}?`,
+                `Is ${i % 2 === 0 ? i % 7 : (i % 7) + 1} a${pad} lucky number for ${w}?`,
+                i % 2 === 0 ? 1 : 0,
+              ]
+            : [`Why is ${w} good?`, `Where can I buy${pad} ${v}?`, 0];
+    // Every 9th label flipped: noise, so that the tiny model makes some errors to count.
+    lines.push(`${i},${2 * i},${2 * i + 1},${q1},${q2},${i % 9 === 4 ? 1 - label : label},${kind}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** A tiny run (tiny.yaml's model and split) trained on `kindCsv(240)` written in its own temporary folder. */
+export async function makeKindRun(): Promise<TinyRun & { data: string }> {
+  const tmp = mkdtempSync(join(tmpdir(), 'qqp-slices-'));
+  const data = writeFile(tmp, 'kinds.csv', kindCsv(240));
+  const tiny = readFileSync(join(PROJECT_ROOT, 'test', 'fixtures', 'configs', 'tiny.yaml'), 'utf8');
+  const config = writeFile(
+    tmp,
+    'kinds.yaml',
+    tiny.replace(/source: .*/, 'source: kinds.csv').replace(/\n *limit: \d+/, ''),
+  );
+  const experimentsDir = join(tmp, 'experiments');
+  const r = await train({ experimentsDir, loaded: loadConfig(config), backend: 'cpu' });
+  if (r.status !== 'completed') throw new Error(`kind run did not complete: ${r.status}`);
+  return { tmp, experimentsDir, dir: r.dir, id: r.id, data };
+}

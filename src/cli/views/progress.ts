@@ -3,14 +3,15 @@ import { describeFile } from '../../data/read.js';
 import type { RowProgress, RunRef } from '../../eval/index.js';
 import { describeEmbeddings, type RunSummary } from '../../runs/records.js';
 import type { TrainEvent } from '../../train/trainer.js';
-import { formatCount } from '../render.js';
+import { formatCount, terminalWidth } from '../render.js';
 import { skippedWarnings } from './skipped.js';
 
 function fmt(n: number, digits = 4): string {
   return Number.isFinite(n) ? n.toFixed(digits) : String(n);
 }
 
-function duration(seconds: number): string {
+/** Seconds as `41s`, `4m10s` or `1h02m` (`?` when unknown). */
+export function duration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';
   const s = Math.round(seconds);
   const m = Math.floor(s / 60);
@@ -22,13 +23,85 @@ function duration(seconds: number): string {
       : `${s}s`;
 }
 
-/** Epoch lines like Keras': `epoch 3/10  loss 0.4123  accuracy 0.8011  val_loss ...  41.2s  96 ex/s`. */
-export function epochLine(record: Record<string, number>, epochs: number): string {
+/** Short names for the metrics on a narrow epoch line; `val_`/`test_` prefixes are kept. */
+const SHORT_METRIC: Record<string, string> = {
+  accuracy: 'acc',
+  precision: 'prec',
+  recall: 'rec',
+  binaryCrossentropy: 'bce',
+};
+
+function shortName(key: string): string {
+  const m = /^(val_|test_)?(.*)$/.exec(key);
+  const prefix = m?.[1] ?? '';
+  const name = m?.[2] ?? key;
+  return prefix + (SHORT_METRIC[name] ?? name);
+}
+
+/** A learning rate in at most 3 significant digits (float32 noise such as 0.0009999999 hidden). */
+function lrText(lr: number | undefined): string {
+  return lr === undefined || !Number.isFinite(lr) ? '-' : String(Number(lr.toPrecision(3)));
+}
+
+/** Greedy packing of `fields` into lines of at most `width`, the first after `first`, the others after `indent`. */
+function pack(fields: readonly string[], width: number, first: string, indent: string): string[] {
+  const lines: string[] = [];
+  let line = first;
+  let empty = true;
+  for (const f of fields) {
+    const joined = empty ? `${line}${f}` : `${line}  ${f}`;
+    if (!empty && joined.length > width) {
+      lines.push(line);
+      line = `${indent}${f}`;
+    } else line = joined;
+    empty = false;
+  }
+  lines.push(line);
+  return lines;
+}
+
+/**
+ * The summary of one epoch, in lines of at most `width` columns (a field wider than the line is
+ * never cut). On one line when it fits, with the metrics' full names:
+ * `epoch 3/10  loss 0.4123  accuracy 0.8011  test_loss 0.4500  test_accuracy 0.7900  lr 0.001  41.2s  96 ex/s  *`;
+ * else with short names (`acc`, `prec`, `rec`, `bce`; the `val_`/`test_` prefix always kept); else
+ * on two lines, the training figures, learning rate, time, speed and `*` first and the `val_*` or
+ * `test_*` figures below, aligned under the first figure (each wrapped again if still too wide).
+ * `best` adds the `*` that marks a new best epoch.
+ */
+export function epochLines(
+  record: Record<string, number>,
+  epochs: number,
+  options: { best?: boolean; width?: number } = {},
+): string[] {
+  const width = options.width ?? 80;
   const skip = new Set(['epoch', 'seconds', 'examplesPerSecond', 'learningRate']);
-  const parts = Object.entries(record)
-    .filter(([k]) => !skip.has(k))
-    .map(([k, v]) => `${k} ${fmt(v)}`);
-  return `epoch ${record.epoch}/${epochs}  ${parts.join('  ')}  lr ${record.learningRate}  ${fmt(record.seconds ?? 0, 1)}s  ${fmt(record.examplesPerSecond ?? 0, 0)} ex/s`;
+  const entries = Object.entries(record).filter(([k]) => !skip.has(k));
+  const isEval = (k: string) => k.startsWith('val_') || k.startsWith('test_');
+  const head = `epoch ${record.epoch}/${epochs}  `;
+  const tail = [
+    `lr ${lrText(record.learningRate)}`,
+    `${fmt(record.seconds ?? 0, 1)}s`,
+    `${fmt(record.examplesPerSecond ?? 0, 0)} ex/s`,
+    ...(options.best ? ['*'] : []),
+  ];
+  const field = (name: (k: string) => string) => (e: [string, number]) => `${name(e[0])} ${fmt(e[1])}`;
+  for (const name of [(k: string) => k, shortName]) {
+    const line = head + [...entries.map(field(name)), ...tail].join('  ');
+    if (line.length <= width) return [line];
+  }
+  const indent = ' '.repeat(head.length);
+  const train = entries.filter(([k]) => !isEval(k)).map(field(shortName));
+  const evaluated = entries.filter(([k]) => isEval(k)).map(field(shortName));
+  return [
+    ...pack([...train, ...tail], width, head, indent),
+    ...(evaluated.length ? pack(evaluated, width, indent, indent) : []),
+  ];
+}
+
+/** `epochLines` in one string (lines joined by newlines). */
+export function epochLine(record: Record<string, number>, epochs: number, best = false, width = 80): string {
+  return epochLines(record, epochs, { best, width }).join('\n');
 }
 
 /** What the live training bar shows; `trainBarLine` renders it. */
@@ -221,7 +294,7 @@ export class TrainProgress {
         break;
       case 'epochEnd':
         this.epochSeconds.push((this.now() - this.epochStarted) / 1000);
-        this.line(epochLine(e.record, this.epochs) + (e.improved ? '  *' : ''));
+        this.line(epochLine(e.record, this.epochs, e.improved, terminalWidth(this.stream, 80)));
         break;
       case 'earlyStop':
         this.line(

@@ -5,9 +5,20 @@
  */
 import { DataError } from '../../errors.js';
 import { type ColumnMapping, columnKey, findColumns, missingText, type UsedColumns } from './columns.js';
-import type { FileHead, FormatEntry, FormatRecord, ReadContext, RecordSpan } from './types.js';
+import {
+  type ExtraColumn,
+  extraOf,
+  type FileHead,
+  type FormatEntry,
+  type FormatRecord,
+  type ReadContext,
+  type RecordSpan,
+} from './types.js';
 
-/** Column positions of the fields used; other columns (an unnamed index, extras) are ignored. */
+/**
+ * Column positions of the fields used; other columns (an unnamed index, extras) are ignored unless
+ * asked for as extra columns (`ReadContext.findExtra`).
+ */
 export interface Columns {
   /** -1 when the file has no id column (ids are row numbers). */
   id: number;
@@ -114,6 +125,7 @@ export function delimitedFormat<const Name extends string>(spec: DelimitedSpec<N
     c: Columns,
     names: readonly string[],
     lines: number,
+    extra: readonly ExtraColumn[],
   ): FormatRecord {
     const span = spanOf(f, lines, nameOf(c, names));
     // Headerless rows have exactly `count` fields; more means a delimiter inside a question or a
@@ -128,12 +140,18 @@ export function delimitedFormat<const Name extends string>(spec: DelimitedSpec<N
       question1: f[c.question1]!,
       question2: f[c.question2]!,
       label: labelled ? f[c.label]! : undefined,
+      ...(extra.length > 0 ? { extra: extraOf(extra, (i) => f[i]) } : {}),
     };
   }
 
   async function* records(file: string, context: ReadContext): AsyncGenerator<FormatRecord[]> {
     let columns = fixed;
-    if (fixed) context.useColumns(fixedNames(fixed));
+    /** The extra columns asked for that the header has (a headerless layout names none). */
+    let extra: ExtraColumn[] = [];
+    if (fixed) {
+      context.useColumns(fixedNames(fixed));
+      extra = context.findExtra?.(null) ?? [];
+    }
     /** The header's names, once read. */
     let names: string[] = [];
     /** Data records so far (the header not counted): ids of a file without an id column. */
@@ -143,7 +161,7 @@ export function delimitedFormat<const Name extends string>(spec: DelimitedSpec<N
     const add: AddFields = (batch, line, fields, lines = 1) => {
       if (failed) return;
       if (columns) {
-        batch.push(fieldsOf(line, ++row, fields, columns, names, lines));
+        batch.push(fieldsOf(line, ++row, fields, columns, names, lines, extra));
         return;
       }
       names = fields.map(columnKey);
@@ -166,6 +184,7 @@ export function delimitedFormat<const Name extends string>(spec: DelimitedSpec<N
       }
       columns = { ...found, count: fields.length };
       context.useColumns(found.used);
+      extra = context.findExtra?.(fields.map((f) => f.trim().replace(/^"(.*)"$/, '$1'))) ?? [];
     };
     for await (const batch of split(file, context, add)) {
       if (failed) {

@@ -7,7 +7,7 @@
 import { DataError } from '../../errors.js';
 import { type ColumnIndex, findColumns, missingText, valueText } from './columns.js';
 import { lineBatches } from './text.js';
-import type { FormatEntry, FormatRecord, ReadContext } from './types.js';
+import { type ExtraColumn, extraOf, type FormatEntry, type FormatRecord, type ReadContext } from './types.js';
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -16,7 +16,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 async function* jsonlRecords(file: string, context: ReadContext): AsyncGenerator<FormatRecord[]> {
   let row = 0;
   /** The columns, from the first object; `keys[i]` is the object key of column i. */
-  let columns: { keys: string[]; index: ColumnIndex } | undefined;
+  let columns: { keys: string[]; index: ColumnIndex; extra: ExtraColumn[] } | undefined;
   const record = (obj: Record<string, unknown>, at: number): FormatRecord => {
     row++;
     if (columns === undefined) {
@@ -36,10 +36,10 @@ async function* jsonlRecords(file: string, context: ReadContext): AsyncGenerator
           },
         );
       }
-      columns = { keys, index: found };
       context.useColumns(found.used);
+      columns = { keys, index: found, extra: context.findExtra?.(keys) ?? [] };
     }
-    const { keys, index } = columns;
+    const { keys, index, extra } = columns;
     const get = (i: number) => (i >= 0 ? valueText(obj[keys[i]!]) : undefined);
     const question1 = get(index.question1);
     const question2 = get(index.question2);
@@ -52,7 +52,15 @@ async function* jsonlRecords(file: string, context: ReadContext): AsyncGenerator
     }
     const label = get(index.label);
     const id = index.id >= 0 ? (get(index.id) ?? '') : String(row);
-    return { line: at, id, question1: question1!, question2: question2!, label: label ?? '' };
+    return {
+      line: at,
+      id,
+      question1: question1!,
+      question2: question2!,
+      label: label ?? '',
+      // An extra key absent from this object (or null) reads as an empty value.
+      ...(extra.length > 0 ? { extra: extraOf(extra, get) } : {}),
+    };
   };
 
   for await (const lines of lineBatches(file, context)) {

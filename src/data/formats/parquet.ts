@@ -7,7 +7,7 @@
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { DataError } from '../../errors.js';
 import { findColumns, missingText, valueText } from './columns.js';
-import type { FormatEntry, FormatRecord, ReadContext } from './types.js';
+import { extraOf, type FormatEntry, type FormatRecord, type ReadContext } from './types.js';
 
 /** Rows handed over per batch at most (a big row group is read once, yielded in slices). */
 const BATCH_ROWS = 8192;
@@ -48,9 +48,10 @@ async function* parquetRecords(file: string, context: ReadContext): AsyncGenerat
     );
   }
   context.useColumns(found.used);
-  const used = [found.question1, found.question2, found.label, ...(found.id >= 0 ? [found.id] : [])].map(
-    (i) => names[i]!,
-  );
+  const extra = context.findExtra?.(names) ?? [];
+  const fields = [found.question1, found.question2, found.label, ...(found.id >= 0 ? [found.id] : [])];
+  // Only the used columns are read: the pair's fields and the extra columns asked for.
+  const used = [...new Set([...fields, ...extra.map((c) => c.index)])].map((i) => names[i]!);
   const [q1, q2, label, id] = [found.question1, found.question2, found.label, found.id].map((i) =>
     i >= 0 ? names[i]! : undefined,
   );
@@ -83,6 +84,7 @@ async function* parquetRecords(file: string, context: ReadContext): AsyncGenerat
           question1,
           question2,
           label: valueText(r[label!]) ?? '',
+          ...(extra.length > 0 ? { extra: extraOf(extra, (c) => valueText(r[names[c]!])) } : {}),
         });
       }
       yield batch;

@@ -33,6 +33,8 @@ export type FormatRecord = (
       question2: string;
       /** The label as written; absent for an unlabelled format. */
       label?: string;
+      /** The values of the extra columns asked for (`ReadContext.findExtra`), by requested name. */
+      extra?: Record<string, string>;
     }
   | { line: number; error: string }
 ) &
@@ -57,6 +59,29 @@ export interface ReadContext {
   columns?: ColumnMapping;
   /** Tells the reader which columns the fields come from, once the format knows (before any record). */
   useColumns(used: UsedColumns): void;
+  /**
+   * Present when the reader was asked for extra columns (`ReadOptions.extraColumns`, e.g. for error
+   * analysis by slice): a format gives it the file's column names once it knows them (null for a
+   * format without names), before any record, and puts the value of each column returned, at its
+   * index, in the records' `extra` under its `name`. Missing columns are the reader's to report.
+   */
+  findExtra?(names: readonly string[] | null): ExtraColumn[];
+}
+
+/** An extra column found in a file: the name it was asked for and its position among the names. */
+export interface ExtraColumn {
+  name: string;
+  index: number;
+}
+
+/** The record `extra` of the found extra columns, from a value getter by position. */
+export function extraOf(
+  found: readonly ExtraColumn[],
+  value: (index: number) => string | undefined,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const c of found) out[c.name] = value(c.index) ?? '';
+  return out;
 }
 
 export interface FormatEntry<Name extends string = string> {

@@ -106,3 +106,25 @@ describe('parquet', () => {
     });
   });
 });
+
+describe('parquet extra columns', () => {
+  it('reads the asked extra columns along with the pair, by name', async () => {
+    const file = join(dir, 'kinds.parquet');
+    parquetWriteFile({
+      filename: file,
+      columnData: [
+        { name: 'question1', data: ['A?', 'B?', 'C?'], type: 'STRING' },
+        { name: 'question2', data: ['D?', 'E?', 'F?'], type: 'STRING' },
+        { name: 'label', data: [1n, 0n, 1n], type: 'INT64' },
+        { name: 'kind', data: ['entity', null, 'order'], type: 'STRING' },
+      ],
+    });
+    const { rows, report } = await readPairs(file, { extraColumns: ['kind', 'nope'] });
+    assert.deepEqual(
+      rows.map((r) => r.extra),
+      [{ kind: 'entity' }, { kind: '' }, { kind: 'order' }],
+    );
+    assert.deepEqual(report.extra, { names: ['question1', 'question2', 'label', 'kind'], missing: ['nope'] });
+    assert.equal((await readPairs(file)).rows[0]?.extra, undefined);
+  });
+});
