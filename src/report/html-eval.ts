@@ -97,7 +97,18 @@ export function evalChart(kind: EvalChartKind, evals: readonly ChartedEvaluation
         [0, round(rates[0]?.precision ?? 1)],
         ...rates.map((r): [number, number] => [round(r.tpr), round(r.precision)]),
       ];
-    else points = rates.map((r): [number, number] => [r.threshold, round(r.f1)]);
+    else {
+      // Above the highest probability no pair is called a duplicate: F1 0 up to threshold 1.
+      const top = rates[0]?.threshold ?? 1;
+      const above: [number, number][] =
+        top < 1
+          ? [
+              [1, 0],
+              [top, 0],
+            ]
+          : [];
+      points = [...above, ...rates.map((r): [number, number] => [r.threshold, round(r.f1)])];
+    }
     lines.push({ key, label: text, color, dashed: false, points });
     legend.push({ key, label: text, color });
     const c = m.confusion;
