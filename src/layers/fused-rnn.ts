@@ -7,6 +7,7 @@ import {
   lstmSequence,
 } from '../backend/kernels/rnn.js';
 import { type FusedActivation, isFusedActivation } from '../backend/kernels/rnn-wasm.js';
+import { type Initializer, type Regularizer, revive, type Shape, serialize } from './serial.js';
 
 /**
  * LSTM and GRU layers that run a whole sequence in one fused kernel per direction
@@ -20,9 +21,6 @@ import { type FusedActivation, isFusedActivation } from '../backend/kernels/rnn-
  * equations as a loop of tfjs ops, so a saved model loads and runs anywhere.
  */
 
-type Shape = (number | null)[];
-type Initializer = ReturnType<typeof tfl.initializers.zeros>;
-type Regularizer = ReturnType<typeof tfl.regularizers.l2>;
 type Serialized = { className: string; config: tfc.serialization.ConfigDict };
 
 export interface FusedRnnArgs {
@@ -42,25 +40,6 @@ export interface FusedRnnArgs {
   goBackwards?: boolean;
   /** LSTM only. */
   unitForgetBias?: boolean;
-}
-
-/** An initializer or regularizer from an instance, or from the {className, config} a saved model holds. */
-function revive<T>(value: T | Serialized | null | undefined, fallback: T): T;
-function revive<T>(value: T | Serialized | null | undefined, fallback: null): T | null;
-function revive<T>(value: T | Serialized | null | undefined, fallback: T | null): T | null {
-  if (value === null || value === undefined) return fallback;
-  const s = value as Serialized;
-  if (typeof s === 'object' && typeof s.className === 'string' && 'config' in s) {
-    const entry = tfc.serialization.SerializationMap.getMap().classNameMap[s.className];
-    if (!entry) throw new Error(`Unknown class ${s.className} in a fused recurrent layer's config`);
-    const [cls, fromConfig] = entry;
-    return fromConfig(cls, s.config) as unknown as T;
-  }
-  return value as T;
-}
-
-function serialize(value: { getClassName(): string; getConfig(): tfc.serialization.ConfigDict } | null) {
-  return value === null ? null : { className: value.getClassName(), config: value.getConfig() };
 }
 
 function activate(kind: FusedActivation, x: tfc.Tensor): tfc.Tensor {

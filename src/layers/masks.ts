@@ -1,0 +1,87 @@
+import * as tfc from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+
+/**
+ * Masks for layers with several inputs or outputs. tfjs-layers 4.22 runs a model (predict, and
+ * `model.apply`, which training uses) with an executor that hands a layer's `call` only the FIRST
+ * input's mask and gives every output the FIRST output's mask. What it does keep is a tensor's
+ * `kerasMask` (tfjs' own MultiHeadAttention reads it), set when a layer runs on concrete tensors —
+ * but only by layers that make a mask from their inputs (an embedding with `maskZero`), not by the
+ * ones that pass a mask on (an LSTM with `returnSequences`, dropout, dense).
+ *
+ * `installMaskFlow` (called by `registerLayerClasses`) makes every masking layer set `kerasMask`
+ * on each of its outputs from its inputs' `kerasMask` (null where there is none), so a mask started
+ * by an embedding reaches every layer below it, per input and per output; `inputMasks` reads them.
+ */
+
+type Masked = Omit<tfc.Tensor, 'kerasMask'> & { kerasMask?: tfc.Tensor | null };
+type Apply = tfl.layers.Layer['apply'];
+
+let installed = false;
+
+export function installMaskFlow(): void {
+  if (installed) return;
+  installed = true;
+  const proto = tfl.layers.Layer.prototype as unknown as { apply: Apply };
+  const original = proto.apply;
+  proto.apply = function (this: tfl.layers.Layer, inputs, kwargs) {
+    const output = original.call(this, inputs, kwargs);
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    if (!this.supportsMasking || !(list[0] instanceof tfc.Tensor)) return output;
+    const masks = (list as unknown as Masked[]).map((x) => x.kerasMask ?? null);
+    if (masks.every((m) => m === null) && !makesMask(this)) {
+      setMasks(output, null);
+      return output;
+    }
+    const mask = this.computeMask(
+      inputs as tfc.Tensor | tfc.Tensor[],
+      (list.length === 1 ? masks[0] : masks) as tfc.Tensor | tfc.Tensor[],
+    );
+    setMasks(output, mask as tfc.Tensor | tfc.Tensor[] | null);
+    return output;
+  };
+}
+
+/** Layers that make a mask from their input values (an embedding with maskZero). */
+function makesMask(layer: tfl.layers.Layer): boolean {
+  return (layer as unknown as { maskZero?: boolean }).maskZero === true;
+}
+
+function setMasks(output: unknown, mask: tfc.Tensor | tfc.Tensor[] | null | undefined): void {
+  const outputs = (Array.isArray(output) ? output : [output]) as unknown[];
+  outputs.forEach((x, i) => {
+    if (!(x instanceof tfc.Tensor)) return;
+    (x as unknown as Masked).kerasMask = (Array.isArray(mask) ? mask[i] : i === 0 ? mask : null) ?? null;
+  });
+}
+
+/**
+ * Each input's mask ([batch, time], bool), or null: from `kwargs.mask` when it is a list with one
+ * entry per input (Keras' convention, and tfjs' symbolic graph runner), else from the inputs'
+ * `kerasMask`, else (a single mask given to a direct call) for the first input only.
+ */
+export function inputMasks(
+  inputs: tfc.Tensor[],
+  kwargs: { mask?: unknown } | undefined,
+): (tfc.Tensor | null)[] {
+  const given = kwargs?.mask as tfc.Tensor | (tfc.Tensor | null | undefined)[] | null | undefined;
+  if (Array.isArray(given) && given.length === inputs.length) return given.map((m) => m ?? null);
+  const carried = inputs as unknown as Masked[];
+  if (carried.some((x) => x.kerasMask !== undefined)) return carried.map((x) => x.kerasMask ?? null);
+  if (given instanceof tfc.Tensor) return inputs.map((_x, i) => (i === 0 ? given : null));
+  return inputs.map(() => null);
+}
+
+/** The first non-null mask, or null (tfjs' type omits null, which its layers return for "no mask"). */
+export function firstMask(masks: unknown): tfc.Tensor {
+  const list = (Array.isArray(masks) ? masks : [masks]) as (tfc.Tensor | null | undefined)[];
+  return (list.find((m) => m instanceof tfc.Tensor) ?? null) as unknown as tfc.Tensor;
+}
+
+/** A [batch, time] mask as float32 0/1 of shape `shape` (e.g. [B, 1, T] or [B, T, 1]). */
+export function maskAs(mask: tfc.Tensor, shape: number[]): tfc.Tensor {
+  return tfc.reshape(tfc.cast(mask, 'float32'), shape);
+}
+
+/** Added to logits at masked places: a softmax then gives them zero weight. */
+export const MASKED_LOGIT = -1e9;
