@@ -12,6 +12,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
  * `installMaskFlow` (called by `registerLayerClasses`) makes every masking layer set `kerasMask`
  * on each of its outputs from its inputs' `kerasMask` (null where there is none), so a mask started
  * by an embedding reaches every layer below it, per input and per output; `inputMasks` reads them.
+ * Each output gets its own handle of the mask (a clone: no copy of the data), since tfjs disposes a
+ * tensor's kerasMask with the tensor, which its executor does to intermediate results as it goes.
  */
 
 type Masked = Omit<tfc.Tensor, 'kerasMask'> & { kerasMask?: tfc.Tensor | null };
@@ -51,7 +53,9 @@ function setMasks(output: unknown, mask: tfc.Tensor | tfc.Tensor[] | null | unde
   const outputs = (Array.isArray(output) ? output : [output]) as unknown[];
   outputs.forEach((x, i) => {
     if (!(x instanceof tfc.Tensor)) return;
-    (x as unknown as Masked).kerasMask = (Array.isArray(mask) ? mask[i] : i === 0 ? mask : null) ?? null;
+    const m = (Array.isArray(mask) ? mask[i] : i === 0 ? mask : null) ?? null;
+    // Each tensor owns its kerasMask (tfjs disposes it with the tensor): a handle of its own.
+    (x as unknown as Masked).kerasMask = m === null ? null : tfc.clone(m);
   });
 }
 

@@ -21,7 +21,14 @@ export function randomArray(rand: () => number, n: number, scale = 1): Float32Ar
 }
 
 export function randomTensor(rand: () => number, shape: number[], scale = 1): tfc.Tensor {
-  return tfc.tensor(randomArray(rand, shape.reduce((a, b) => a * b, 1), scale), shape);
+  return tfc.tensor(
+    randomArray(
+      rand,
+      shape.reduce((a, b) => a * b, 1),
+      scale,
+    ),
+    shape,
+  );
 }
 
 /** A [B, T] bool mask with the first lengths[b] steps of row b true. */
@@ -78,7 +85,13 @@ export function checkGradients(
   };
   const probes = tfc.tidy(() => run(inputs).map((o) => randomTensor(rand, o.shape)));
   const loss = (xs: tfc.Tensor[]): tfc.Scalar =>
-    tfc.tidy(() => run(xs).reduce<tfc.Tensor>((s, o, i) => tfc.add(s, tfc.sum(tfc.mul(o, probes[i]!))), tfc.scalar(0)) as tfc.Scalar);
+    tfc.tidy(
+      () =>
+        run(xs).reduce<tfc.Tensor>(
+          (s, o, i) => tfc.add(s, tfc.sum(tfc.mul(o, probes[i]!))),
+          tfc.scalar(0),
+        ) as tfc.Scalar,
+    );
   const value = (xs: tfc.Tensor[]): number => {
     const l = loss(xs);
     const v = l.dataSync()[0]!;

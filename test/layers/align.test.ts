@@ -34,9 +34,18 @@ function reference(
     const z = ex.reduce((s, v) => s + v, 0);
     return ex.map((v) => v / z);
   };
-  const weighted = (w: number[], xs: M) => xs[0]!.map((_v, k) => w.reduce((s, wj, j) => s + wj * xs[j]![k]!, 0));
+  const weighted = (w: number[], xs: M) =>
+    xs[0]!.map((_v, k) => w.reduce((s, wj, j) => s + wj * xs[j]![k]!, 0));
   const aT = a.map((_r, i) => weighted(softmax(e[i]!, lb), b));
-  const bT = b.map((_r, j) => weighted(softmax(e.map((r) => r[j]!), la), a));
+  const bT = b.map((_r, j) =>
+    weighted(
+      softmax(
+        e.map((r) => r[j]!),
+        la,
+      ),
+      a,
+    ),
+  );
   return [aT, bT];
 }
 
@@ -96,7 +105,8 @@ describe('align', () => {
     const bias = nested<number[]>(byName[`${layer.name}/bias`]!);
     const temperature = byName[`${layer.name}/temperature`]!.dataSync()[0]!;
     assert.ok(Math.abs(temperature - 1 / Math.sqrt(2)) < 1e-7);
-    const project = (v: number[]) => bias.map((c, u) => Math.tanh(c + v.reduce((s, vk, k) => s + vk * W[k]![u]!, 0)));
+    const project = (v: number[]) =>
+      bias.map((c, u) => Math.tanh(c + v.reduce((s, vk, k) => s + vk * W[k]![u]!, 0)));
     for (let n = 0; n < B; n++) {
       const [rx, ry] = reference(nested<S>(a)[n]!, nested<S>(b)[n]!, lengthsA[n]!, lengthsB[n]!, {
         scale: temperature,
@@ -115,8 +125,16 @@ describe('align', () => {
     const [x, y] = run(layer, a, b, lengthMask(lengthsA, Ta), lengthMask(lengthsB, Tb));
     // The same questions padded by 3 more steps of large junk values.
     const pad = (t: tfc.Tensor, T: number) =>
-      tfc.concat([t, tfc.tensor(randomArray(rand, B * 3 * D, 50), [B, 3, D])], 1).slice([0, 0, 0], [B, T + 3, D]);
-    const [x2, y2] = run(layer, pad(a, Ta), pad(b, Tb), lengthMask(lengthsA, Ta + 3), lengthMask(lengthsB, Tb + 3));
+      tfc
+        .concat([t, tfc.tensor(randomArray(rand, B * 3 * D, 50), [B, 3, D])], 1)
+        .slice([0, 0, 0], [B, T + 3, D]);
+    const [x2, y2] = run(
+      layer,
+      pad(a, Ta),
+      pad(b, Tb),
+      lengthMask(lengthsA, Ta + 3),
+      lengthMask(lengthsB, Tb + 3),
+    );
     for (let n = 0; n < B; n++) {
       assertNestedClose(x2[n]!.slice(0, lengthsA[n]), x[n]!.slice(0, lengthsA[n]), `ã of example ${n}`);
       assertNestedClose(y2[n]!.slice(0, lengthsB[n]), y[n]!.slice(0, lengthsB[n]), `b̃ of example ${n}`);
@@ -128,7 +146,16 @@ describe('align', () => {
     const a = randomTensor(rand, [1, 2, D]);
     const b = randomTensor(rand, [1, 2, D]);
     const [x, y] = run(new Align(), a, b, lengthMask([2], 2), lengthMask([0], 2));
-    assertNestedClose(x, [[[0, 0, 0], [0, 0, 0]]], 'ã');
+    assertNestedClose(
+      x,
+      [
+        [
+          [0, 0, 0],
+          [0, 0, 0],
+        ],
+      ],
+      'ã',
+    );
     // b̃ at b's (padded) places still reads a's real tokens; later layers mask those places.
     assertNestedClose(y, [reference(nested<S>(a)[0]!, nested<S>(b)[0]!, 2, 0)[1]], 'b̃');
   });
@@ -140,10 +167,16 @@ describe('align', () => {
     const masks = layer.computeMask([tfc.zeros([1, 2, 3]), tfc.zeros([1, 3, 3])], [ma, mb]) as tfc.Tensor[];
     assert.equal(masks[0], ma);
     assert.equal(masks[1], mb);
-    assert.deepEqual(layer.computeOutputShape([[null, 5, 4], [null, 7, 4]]), [
-      [null, 5, 4],
-      [null, 7, 4],
-    ]);
+    assert.deepEqual(
+      layer.computeOutputShape([
+        [null, 5, 4],
+        [null, 7, 4],
+      ]),
+      [
+        [null, 5, 4],
+        [null, 7, 4],
+      ],
+    );
     assert.throws(() => new Align().apply([tfc.zeros([1, 2, 3]), tfc.zeros([1, 2, 4])]), /widths 3 and 4/);
   });
 
