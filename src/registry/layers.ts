@@ -5,7 +5,20 @@ import type { Layer } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
 import { isFusedActivation } from '../backend/kernels/rnn-wasm.js';
 import { OOV_ID, SEP_ID } from '../data/vocabulary.js';
 import { fullTable } from '../embeddings/table.js';
-import { FusedGRU, FusedLSTM, PretrainedEmbedding, registerLayerClasses } from '../layers/index.js';
+import {
+  Align,
+  AugmentedResidual,
+  ENHANCE_PARTS,
+  Enhance,
+  FusedGRU,
+  FusedLSTM,
+  Highway,
+  MaskedPool,
+  PretrainedEmbedding,
+  Residual,
+  registerLayerClasses,
+  SIMPLE_ACTIVATIONS,
+} from '../layers/index.js';
 import type { ConfigIssue, ConfigPath } from '../util/paths.js';
 import { underPath } from '../util/paths.js';
 import { StringEnum } from '../util/schema.js';
@@ -41,6 +54,13 @@ export interface LayerFacts<P> {
   check?(params: P): ConfigIssue[];
   /** Recurrent layers may be wrapped by `bidirectional`. */
   readonly recurrent?: boolean;
+  /**
+   * How many inputs it takes, when not exactly one (each of a flow in `takes`): such a layer can
+   * only be a node of a graph, not part of a layer stack.
+   */
+  readonly arity?: { min: number; max?: number };
+  /** When it returns several outputs (referenced as `node.0`, `node.1`): how many. */
+  returnsMany?(params: P): number;
 }
 
 export type LayerSpec<N extends string = string, P extends TObject = TObject> = ComponentSpec<N, P, Layer> &
@@ -580,6 +600,134 @@ const flatten = layer({
   build: (_p, ctx) => tfl.layers.flatten(named(ctx)),
 });
 
+// ---- matching layers (src/layers/align.ts, enhance.ts, pool.ts, highway.ts, residual.ts) ---------
+
+const simpleActivation = (def: (typeof SIMPLE_ACTIVATIONS)[number], description: string) =>
+  StringEnum(SIMPLE_ACTIVATIONS, { default: def, description });
+
+const align = layer({
+  name: 'align',
+  takes: SEQUENCE,
+  returns: toSequence,
+  arity: { min: 2, max: 2 },
+  returnsMany: () => 2,
+  description:
+    'Soft alignment (attention both ways) of two sequences a, b of the same width: scores e = F(a)·F(b)ᵀ, ' +
+    'masked softmax over each axis; returns [ã, b̃] (node.0: b attended for each token of a; node.1: a for each of b). ' +
+    'Padding neither gives nor receives weight',
+  params: Type.Object({
+    scale: StringEnum(['none', 'sqrt', 'learned'] as const, {
+      default: 'none',
+      description:
+        'Scale of the scores: none, sqrt (times 1/sqrt(width)), learned (a trained scalar starting at 1/sqrt(width), RE2)',
+    }),
+    projectionUnits: Type.Integer({
+      minimum: 0,
+      default: 0,
+      description:
+        'Units of a dense layer F applied to both sequences (shared) before the scores; 0: none. ' +
+        'The weighted sums are of the inputs, not the projections (decomposable attention, RE2)',
+    }),
+    projectionActivation: simpleActivation('relu', 'Activation of the projection'),
+    kernelInitializer: initializer('glorotUniform', 'Initializer of the projection kernel'),
+  }),
+  build: (p, ctx) =>
+    new Align({
+      ...named(ctx),
+      scale: p.scale,
+      projectionUnits: p.projectionUnits,
+      projectionActivation: p.projectionActivation,
+      kernelInitializer: makeInitializer(p.kernelInitializer, ctx.nextSeed()),
+    }),
+});
+
+const enhance = layer({
+  name: 'enhance',
+  takes: SEQUENCE_OR_VECTOR,
+  returns: same,
+  arity: { min: 2, max: 2 },
+  description:
+    "ESIM's enhancement in one step: inputs a and ã (same shape), output [a, ã, a − ã, a ∗ ã] on the feature axis",
+  params: Type.Object({
+    parts: Type.Array(
+      StringEnum(ENHANCE_PARTS, { description: 'input (a), aligned (ã), difference, product' }),
+      {
+        minItems: 1,
+        uniqueItems: true,
+        default: [...ENHANCE_PARTS],
+        description: 'Which parts to concatenate (always in the order input, aligned, difference, product)',
+      },
+    ),
+  }),
+  build: (p, ctx) => new Enhance({ ...named(ctx), parts: ENHANCE_PARTS.filter((x) => p.parts.includes(x)) }),
+});
+
+const pool = layer({
+  name: 'pool',
+  takes: SEQUENCE,
+  returns: toVector,
+  description:
+    'Pooling over time that ignores padding (masked steps): max, mean or sum per channel; a sequence with no real step gives zeros',
+  params: Type.Object({
+    mode: StringEnum(['max', 'mean', 'sum'] as const, { default: 'max', description: 'How to pool' }),
+  }),
+  build: (p, ctx) => new MaskedPool({ ...named(ctx), mode: p.mode }),
+});
+
+const highway = layer({
+  name: 'highway',
+  takes: SEQUENCE_OR_VECTOR,
+  returns: same,
+  description:
+    'Highway layer, per token on a sequence: y = t ∗ g(x·Wh + bh) + (1 − t) ∗ x, gate t = sigmoid(x·Wt + bt); keeps the width',
+  params: Type.Object({
+    activation: simpleActivation('relu', 'Activation g of the transform'),
+    transformBias: Type.Number({
+      default: -1,
+      description: 'Initial bias bt of the gate (negative: starts by mostly carrying x through)',
+    }),
+    kernelInitializer: initializer('glorotUniform', 'Initializer of the kernel'),
+    kernelRegularizer: regularizer('Regularizer of the kernel'),
+  }),
+  build: (p, ctx) =>
+    new Highway({
+      ...named(ctx),
+      activation: p.activation,
+      transformBias: p.transformBias,
+      kernelInitializer: makeInitializer(p.kernelInitializer, ctx.nextSeed()),
+      kernelRegularizer: makeRegularizer(p.kernelRegularizer),
+    }),
+});
+
+const residual = layer({
+  name: 'residual',
+  takes: SEQUENCE_OR_VECTOR,
+  returns: same,
+  arity: { min: 2, max: 2 },
+  description:
+    'Residual connection: inputs [x, f] → x + f; when their widths differ, x goes through a learned linear projection first',
+  params: Type.Object({
+    kernelInitializer: initializer(
+      'glorotUniform',
+      'Initializer of the projection (only when the widths differ)',
+    ),
+  }),
+  build: (p, ctx) =>
+    new Residual({ ...named(ctx), kernelInitializer: makeInitializer(p.kernelInitializer, ctx.nextSeed()) }),
+});
+
+const augmentedResidual = layer({
+  name: 'augmentedResidual',
+  takes: SEQUENCE,
+  returns: toSequence,
+  arity: { min: 2, max: 3 },
+  description:
+    "RE2's augmented residual: inputs [x1, o_prev] or [x1, o_prev, o_prev2] → [x1; o_prev + o_prev2] on the feature axis " +
+    '(x1: the first block’s input, the embedded tokens; o: the previous two blocks’ outputs, same width)',
+  params: noParams,
+  build: (_p, ctx) => new AugmentedResidual(named(ctx)),
+});
+
 export const layers = defineRegistry(
   'layer',
   [
@@ -598,6 +746,12 @@ export const layers = defineRegistry(
     batchNormalization,
     layerNormalization,
     flatten,
+    align,
+    enhance,
+    pool,
+    highway,
+    residual,
+    augmentedResidual,
   ] as const,
   { title: 'layer', description: 'A layer: `type` and its parameters' },
 );

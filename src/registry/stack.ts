@@ -40,7 +40,14 @@ export function checkStack(stack: readonly LayerConfig[], at: ConfigPath, input:
     issues.push(
       ...(facts.check?.(config) ?? []).map((issue) => ({ ...issue, path: [...at, i, ...issue.path] })),
     );
-    if (!facts.takes.includes(flow)) {
+    if (facts.arity && facts.arity.min > 1) {
+      const { min, max } = facts.arity;
+      issues.push({
+        path: [...at, i, 'type'],
+        at: 'value',
+        message: `"${config.type}" takes ${max === min ? min : `${min} to ${max ?? 'more'}`} inputs: it can be a node of a graph model, not a layer of a stack`,
+      });
+    } else if (!facts.takes.includes(flow)) {
       if (flow === 'ids') {
         issues.push({
           path: [...at, i, 'type'],

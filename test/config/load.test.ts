@@ -243,6 +243,15 @@ describe('loadConfig', () => {
     assert.equal(p?.suggestion, 'set returnSequences: true on model.layers[1]');
   });
 
+  it('refuses a layer of several inputs in a stack, at its type', () => {
+    const dir = project({
+      'a.yaml': MINIMAL.replace('{ type: globalAveragePooling1d }', '{ type: align }\n    - { type: pool }'),
+    });
+    const [p] = problemsOf(dir, 'a.yaml');
+    assert.equal(p?.path, 'model.layers[1].type');
+    assert.match(p?.message ?? '', /"align" takes 2 inputs: it can be a node of a graph model/);
+  });
+
   it('refuses implementation: fused where the fused kernels cannot run the settings, at the field', () => {
     const dir = project({
       'a.yaml': MINIMAL.replace(

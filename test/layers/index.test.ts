@@ -10,6 +10,12 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   QqpFusedGRU: { units: 2, activation: 'relu' },
   QqpAbsDifference: { name: 'abs_diff' },
   QqpPretrainedEmbedding: { inputDim: 6, outputDim: 3, tunedIds: [1, 2, 5], maskZero: true },
+  QqpAlign: { scale: 'learned', projectionUnits: 4, projectionActivation: 'tanh' },
+  QqpEnhance: { parts: ['input', 'product'] },
+  QqpMaskedPool: { mode: 'mean' },
+  QqpHighway: { activation: 'elu', transformBias: -2 },
+  QqpResidual: { name: 'res' },
+  QqpAugmentedResidual: { name: 'aug' },
 };
 
 describe('layer classes', () => {

@@ -26,7 +26,7 @@ const DATA = { source: 'x.csv', encoding: { pair: 'concat', maxLength: 5 } };
 const OUT = { type: 'dense', units: 1, activation: 'sigmoid' };
 
 /** One small stack per registered layer type, with the layer in a valid place. */
-const EXAMPLES: Record<keyof typeof layers.byName, unknown[]> = {
+const EXAMPLES: Record<keyof typeof layers.byName, unknown[] | 'graph'> = {
   embedding: [{ type: 'embedding', outputDim: 4 }, { type: 'flatten' }, OUT],
   lstm: [{ type: 'embedding', outputDim: 4 }, { type: 'lstm', units: 3 }, OUT],
   gru: [{ type: 'embedding', outputDim: 4 }, { type: 'gru', units: 3, goBackwards: true }, OUT],
@@ -77,6 +77,13 @@ const EXAMPLES: Record<keyof typeof layers.byName, unknown[]> = {
     OUT,
   ],
   flatten: [{ type: 'embedding', outputDim: 4 }, { type: 'flatten' }, OUT],
+  pool: [{ type: 'embedding', outputDim: 4, maskZero: true }, { type: 'pool', mode: 'mean' }, OUT],
+  highway: [{ type: 'embedding', outputDim: 4 }, { type: 'highway' }, { type: 'pool' }, OUT],
+  // Several inputs: graph nodes only (a stack refuses them, tested below); built in test/layers/.
+  align: 'graph',
+  enhance: 'graph',
+  residual: 'graph',
+  augmentedResidual: 'graph',
 };
 
 describe('building models from the registry', () => {
@@ -146,6 +153,12 @@ describe('building models from the registry', () => {
     await useInspectionBackend();
     assert.deepEqual(Object.keys(EXAMPLES).sort(), Object.keys(layers.byName).sort());
     for (const [type, stack] of Object.entries(EXAMPLES)) {
+      if (stack === 'graph') {
+        const arity = (layers.byName[type as keyof typeof layers.byName] as { arity?: { min: number } })
+          .arity;
+        assert.ok((arity?.min ?? 1) > 1, `${type} takes one input: give it a stack`);
+        continue;
+      }
       const config = resolve({ data: DATA, model: { type: 'sequential', layers: stack } });
       const model = buildModel(config, { vocabSize: 20 });
       const out = model.predict(tfc.zeros([2, 11], 'int32')) as tfc.Tensor;
@@ -157,7 +170,7 @@ describe('building models from the registry', () => {
 
   it('gives the same initial weights for the same seed, and others for another seed', async () => {
     await useInspectionBackend();
-    const raw = { data: DATA, model: { type: 'sequential', layers: EXAMPLES.lstm } };
+    const raw = { data: DATA, model: { type: 'sequential', layers: EXAMPLES.lstm as unknown[] } };
     const weights = (seed: number) => {
       const m = buildModel(resolve({ ...raw, experiment: { seed } }), { vocabSize: 20 });
       const w = m.getWeights().map((t) => Array.from(t.dataSync()));

@@ -209,6 +209,25 @@ const STACKS: Record<keyof typeof layers.byName, Model[]> = {
   batchNormalization: [seq({ type: 'flatten' }, { type: 'batchNormalization' })],
   layerNormalization: [seq({ type: 'layerNormalization' }, { type: 'flatten' })],
   flatten: [seq({ type: 'flatten' })],
+  pool: (['max', 'mean', 'sum'] as const).map((mode) => ({
+    type: 'sequential',
+    layers: [
+      { ...EMB, maskZero: true },
+      { type: 'lstm', units: 3, returnSequences: true },
+      { type: 'pool', mode },
+      OUT,
+    ],
+  })),
+  highway: [
+    seq({ type: 'highway', activation: 'tanh' }, { type: 'pool', mode: 'mean' }),
+    seq({ type: 'flatten' }, { type: 'highway' }),
+  ],
+  // Layers of several inputs are nodes of a graph model only (src/registry/layers.ts arity); their
+  // gradients are checked in test/layers/*.test.ts.
+  align: [],
+  enhance: [],
+  residual: [],
+  augmentedResidual: [],
 };
 
 /** A config file (JSON is YAML) for one model on the tiny data. */
@@ -231,6 +250,10 @@ function layerConfig(name: string, model: Model): string {
 describe('every registered layer trains', () => {
   it('has a stack for each layer type', () => {
     assert.deepEqual(Object.keys(STACKS).sort(), Object.keys(layers.byName).sort());
+    for (const [type, models] of Object.entries(STACKS)) {
+      const arity = (layers.byName[type as keyof typeof layers.byName] as { arity?: { min: number } }).arity;
+      if (models.length === 0) assert.ok((arity?.min ?? 1) > 1, `${type} has no model that trains it`);
+    }
   });
 
   for (const [type, models] of Object.entries(STACKS)) {
