@@ -425,7 +425,8 @@ const dense = layer({
   takes: SEQUENCE_OR_VECTOR,
   returns: same,
   output: (p) => ({ units: p.units, activation: p.activation }),
-  description: 'Fully connected layer',
+  description:
+    'Fully connected layer; on a sequence it applies per token (the same weights at every step) and passes the mask on',
   params: Type.Object({
     units: units(),
     activation: activation('linear'),

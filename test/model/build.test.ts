@@ -12,7 +12,7 @@ import { registerLayerClasses } from '../../src/layers/index.js';
 import { buildModel } from '../../src/model/build.js';
 import { validateConfigFiles } from '../../src/model/check-files.js';
 import { summarizeModel } from '../../src/model/summary.js';
-import { layers } from '../../src/registry/layers.js';
+import { buildLayer, type LayerConfig, layers } from '../../src/registry/layers.js';
 import { PROJECT_ROOT } from '../helpers/cli.js';
 
 /** A config object (before defaults) → resolved config, asserting it is valid. */
@@ -166,6 +166,27 @@ describe('building models from the registry', () => {
       out.dispose();
       model.dispose();
     }
+  });
+
+  it('dense on a sequence is token-wise: the same x·W + b at every step, and the mask passes on', async () => {
+    await useInspectionBackend();
+    const layer = buildLayer({ type: 'dense', units: 2, activation: 'linear' } as LayerConfig, {
+      vocabSize: 5,
+      nextSeed: () => 1,
+    });
+    const x = tfc.randomNormal([2, 3, 4], 0, 1, 'float32', 5);
+    const y = (layer.apply(x) as tfc.Tensor).arraySync() as number[][][];
+    const [W, b] = layer.getWeights().map((w) => w.arraySync()) as [number[][], number[]];
+    (x.arraySync() as number[][][]).forEach((rows, n) => {
+      rows.forEach((v, t) => {
+        b.forEach((c, u) => {
+          const want = c + v.reduce((s, vk, k) => s + vk * W[k]![u]!, 0);
+          assert.ok(Math.abs(y[n]![t]![u]! - want) < 1e-5, `token ${n},${t}`);
+        });
+      });
+    });
+    const mask = tfc.tensor2d([[1, 1, 0]], [1, 3], 'bool');
+    assert.equal(layer.computeMask(x, mask), mask);
   });
 
   it('gives the same initial weights for the same seed, and others for another seed', async () => {
