@@ -93,7 +93,8 @@ export function checkConfig(config: ResolvedConfig): ConfigIssue[] {
       path: ['data', 'features', 'exactMatch'],
       at: 'value',
       message: `exact-match bits are aligned with each question's own ids, so they need data.encoding.pair: separate (it is "${d.encoding.pair}")`,
-      suggestion: 'set data.encoding.pair: separate with a model that reads two questions, or remove exactMatch',
+      suggestion:
+        'set data.encoding.pair: separate with a model that reads two questions, or remove exactMatch',
     });
   }
   issues.push(

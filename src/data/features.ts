@@ -277,7 +277,9 @@ export function fitFeatures(
     }
   });
   const kept = (counts: Map<string, number>) =>
-    Object.fromEntries([...counts].filter(([, c]) => c >= MIN_DF).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    Object.fromEntries(
+      [...counts].filter(([, c]) => c >= MIN_DF).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    );
   const stats: FeatureStats = {
     kind: FEATURES_FILE_KIND,
     version: FEATURES_FILE_VERSION,
@@ -320,9 +322,14 @@ export function featureStatsProblem(
 ): string | null {
   const s = value as Partial<FeatureStats> | null;
   if (typeof s !== 'object' || s === null || s.kind !== FEATURES_FILE_KIND) return 'not a qqp features file';
-  if (s.version !== FEATURES_FILE_VERSION) return `version ${String(s.version)}, expected ${FEATURES_FILE_VERSION}`;
+  if (s.version !== FEATURES_FILE_VERSION)
+    return `version ${String(s.version)}, expected ${FEATURES_FILE_VERSION}`;
   const want = pairFeatureNames(config);
-  if (!Array.isArray(s.pair) || s.pair.join(',') !== want.join(',') || !s.pair.every((n) => PAIR_FEATURE_NAMES.includes(n))) {
+  if (
+    !Array.isArray(s.pair) ||
+    s.pair.join(',') !== want.join(',') ||
+    !s.pair.every((n) => PAIR_FEATURE_NAMES.includes(n))
+  ) {
     return `pair features [${String(s.pair)}], but the config asks for [${want.join(', ')}]`;
   }
   if ((s.exactMatch === true) !== (config?.exactMatch === true)) return 'exactMatch differs from the config';

@@ -371,5 +371,13 @@ export function prepareDataset(
     validation = featurizer.encode(validation, splits.validation, encoding);
     test = featurizer.encode(test, splits.test, encoding);
   }
-  return { tokenizer, vocabulary, sequenceLength: sequenceLength(encoding), train, validation, test, features };
+  return {
+    tokenizer,
+    vocabulary,
+    sequenceLength: sequenceLength(encoding),
+    train,
+    validation,
+    test,
+    features,
+  };
 }

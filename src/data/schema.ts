@@ -147,10 +147,7 @@ export const PAIR_FEATURE_NAMES = Object.keys(PAIR_FEATURES) as PairFeatureName[
 export const FeaturesSchema = Type.Object(
   {
     pair: Type.Union(
-      [
-        Type.Boolean(),
-        Type.Array(StringEnum(PAIR_FEATURE_NAMES), { minItems: 1, uniqueItems: true }),
-      ],
+      [Type.Boolean(), Type.Array(StringEnum(PAIR_FEATURE_NAMES), { minItems: 1, uniqueItems: true })],
       {
         default: false,
         description: `Pair features, the model's \`features\` input [batch, F], standardised with the training split's means and deviations: true for all of them, or a list of names (${PAIR_FEATURE_NAMES.join(', ')})`,

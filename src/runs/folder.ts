@@ -216,7 +216,9 @@ export class RunFolder {
     const problem = featureStatsProblem(stats, config);
     if (problem) {
       throw new RunError('RUN_FILE_CORRUPT', `${this.path(RUN_FILES.features)}: ${problem}`, {
-        suggestions: ['the feature statistics must be the ones the model was trained with; train the run again'],
+        suggestions: [
+          'the feature statistics must be the ones the model was trained with; train the run again',
+        ],
       });
     }
     return stats;

@@ -23,7 +23,9 @@ export function inputsFor(data: EncodedPairs, names: readonly string[]): NamedIn
       throw new TrainingError(
         'MODEL_INPUT_MISSING',
         `the model reads an input "${name}" that the data does not give (it gives ${all.map((i) => i.name).join(', ')})`,
-        { suggestions: [by ? `set ${by} in the config` : 'check data.encoding.pair against the model shape'] },
+        {
+          suggestions: [by ? `set ${by} in the config` : 'check data.encoding.pair against the model shape'],
+        },
       );
     }
     return input;
