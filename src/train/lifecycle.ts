@@ -302,7 +302,7 @@ export class TrainingRun {
     const f = prepared.features;
     if (f) {
       this.folder.log(
-        `features: ${f.pair.length > 0 ? `${f.pair.length} pair features (${f.pair.join(', ')}), fitted on ${f.documents / 2} training pairs` : 'no pair features'}${f.exactMatch ? '; exact-match bits' : ''} (features.json)`,
+        `features: ${f.pair.length > 0 ? `${f.pair.length} pair features (${f.pair.join(', ')}), fitted on ${data.dataset.splits.train.length.toLocaleString('en-US')} training pairs` : 'no pair features'}${f.exactMatch ? '; exact-match bits' : ''} (features.json)`,
       );
     }
     for (const line of describeDropped(data.dataset.dropped, data.dataset.mode)) this.folder.log(line);
