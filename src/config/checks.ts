@@ -1,4 +1,4 @@
-import { PAIR_ENCODINGS } from '../data/schema.js';
+import { PAIR_ENCODINGS, pairFeatureNames } from '../data/schema.js';
 import { shapeFacts } from '../registry/models.js';
 import { losses } from '../registry/objectives.js';
 import type { ConfigIssue, ConfigPath } from '../util/paths.js';
@@ -88,6 +88,22 @@ export function checkConfig(config: ResolvedConfig): ConfigIssue[] {
       suggestion: `set data.encoding.pair: ${shape.encoding}`,
     });
   }
-  issues.push(...shape.check(config.model, { loss: losses.entryOf(config.training.loss), at: ['model'] }));
+  if (d.features?.exactMatch && d.encoding.pair !== 'separate') {
+    issues.push({
+      path: ['data', 'features', 'exactMatch'],
+      at: 'value',
+      message: `exact-match bits are aligned with each question's own ids, so they need data.encoding.pair: separate (it is "${d.encoding.pair}")`,
+      suggestion:
+        'set data.encoding.pair: separate with a model that reads two questions, or remove exactMatch',
+    });
+  }
+  issues.push(
+    ...shape.check(config.model, {
+      loss: losses.entryOf(config.training.loss),
+      at: ['model'],
+      featureCount: pairFeatureNames(d.features).length,
+      exactMatch: d.features?.exactMatch === true,
+    }),
+  );
   return issues;
 }

@@ -122,10 +122,23 @@ export function validateConfig(value: Record<string, unknown>): {
   const validate = validator();
   validate(value);
   const errors = validate.errors ?? [];
-  const anyOfPaths = errors
-    .filter((e) => e.keyword === 'anyOf')
-    .map((e) => e.schemaPath.replace(/\/anyOf$/, '/anyOf/'));
-  const kept = errors.filter((e) => !anyOfPaths.some((p) => e.schemaPath.startsWith(p)));
+  // A value of a type only one branch takes (a list where `true | [names]` is allowed) gets that
+  // branch's own errors, which say more (an unknown name, with a did-you-mean); otherwise the
+  // branches' errors fold into the anyOf's one message.
+  const anyOfs = errors.filter((e) => e.keyword === 'anyOf');
+  const dropped = new Set<ErrorObject>();
+  const folded: string[] = [];
+  for (const e of anyOfs) {
+    const branches = (((e.parentSchema ?? {}) as Schema).anyOf as Schema[] | undefined) ?? [];
+    const type = Array.isArray(e.data) ? 'array' : e.data === null ? 'null' : typeof e.data;
+    const taking = branches.flatMap((b, i) => (b.type === type ? [i] : []));
+    const prefix = e.schemaPath.replace(/\/anyOf$/, '/anyOf/');
+    if (taking.length === 1 && typeof e.data === 'object') {
+      dropped.add(e);
+      folded.push(...branches.map((_, i) => `${prefix}${i}/`).filter((_, i) => i !== taking[0]));
+    } else folded.push(prefix);
+  }
+  const kept = errors.filter((e) => !dropped.has(e) && !folded.some((p) => e.schemaPath.startsWith(p)));
   const issues: SchemaIssue[] = [];
   const seen = new Set<string>();
   for (const e of kept) {

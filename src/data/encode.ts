@@ -33,6 +33,43 @@ export interface EncodedPairs {
   ids: string[];
   /** Whether each pair is a swapped copy (q2, q1). */
   swapped: Uint8Array;
+  /** Standardised pair features, row-major `[count, featureCount]` (data.features.pair; features.ts). */
+  features?: Float32Array;
+  featureCount?: number;
+  /** Exact-match bits of question1 and question2, `[count, maxLength]` each, aligned with the ids. */
+  exactMatch?: [Float32Array, Float32Array];
+}
+
+/** One model input of encoded pairs, by the name a model's input layer has. */
+export interface NamedInput {
+  name: string;
+  values: Int32Array | Float32Array;
+  /** Values per pair. */
+  width: number;
+  dtype: 'int32' | 'float32';
+}
+
+/**
+ * The model inputs encoded pairs give, by name: `pair` (concat) or `question1` and `question2`
+ * (separate), then `features` and `exactMatch1` / `exactMatch2` when computed. Models take theirs
+ * by these names (src/train/predict.ts batchInputs).
+ */
+export function namedInputs(data: EncodedPairs): NamedInput[] {
+  const L = data.sequenceLength;
+  const ids = (name: string, values: Int32Array): NamedInput => ({ name, values, width: L, dtype: 'int32' });
+  const out =
+    data.pair === 'concat'
+      ? [ids('pair', data.inputs[0]!)]
+      : [ids('question1', data.inputs[0]!), ids('question2', data.inputs[1]!)];
+  if (data.features && data.featureCount !== undefined) {
+    out.push({ name: 'features', values: data.features, width: data.featureCount, dtype: 'float32' });
+  }
+  if (data.exactMatch) {
+    const m = data.exactMatch[0].length / Math.max(1, data.count);
+    out.push({ name: 'exactMatch1', values: data.exactMatch[0], width: m, dtype: 'float32' });
+    out.push({ name: 'exactMatch2', values: data.exactMatch[1], width: m, dtype: 'float32' });
+  }
+  return out;
 }
 
 /** Length of each model input sequence. */
@@ -46,7 +83,7 @@ export function sequenceLength(encoding: Pick<EncodingConfig, 'pair' | 'maxLengt
  */
 export function writeQuestion(
   ids: ArrayLike<number>,
-  out: Int32Array,
+  out: Int32Array | Float32Array,
   offset: number,
   encoding: Pick<EncodingConfig, 'maxLength' | 'padding' | 'truncation'>,
   map?: Int32Array,

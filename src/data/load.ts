@@ -9,12 +9,14 @@ import { createReadStream } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError, DataError } from '../errors.js';
 import { DEFAULT_ENCODING, type EncodedPairs, encodeIdPairs, encodePairs, sequenceLength } from './encode.js';
+import { type FeatureStats, featuresOn, fitFeatures, PairFeaturizer } from './features.js';
 import { formatEntry } from './formats/index.js';
 import { type PairRow, type ReadReport, readPairs } from './read.js';
 import {
   type DataConfig,
   dataFiles,
   type EncodingConfig,
+  type FeaturesConfig,
   type SplitConfig,
   type TokenizerConfig,
   type VocabularyConfig,
@@ -70,8 +72,9 @@ export async function hashFile(file: string): Promise<string> {
 /** A data config; omitted fields take the schema defaults (configs from the loader have them all). */
 export type DataInput = Omit<
   Partial<DataConfig>,
-  'split' | 'tokenizer' | 'vocabulary' | 'encoding' | 'dedupe' | 'dropTestOverlap'
+  'split' | 'tokenizer' | 'vocabulary' | 'encoding' | 'dedupe' | 'dropTestOverlap' | 'features'
 > & {
+  features?: Partial<FeaturesConfig>;
   split?: Partial<SplitConfig>;
   tokenizer?: Partial<TokenizerConfig>;
   vocabulary?: Partial<VocabularyConfig>;
@@ -281,6 +284,8 @@ export interface PreparedDataset {
   train: EncodedPairs;
   validation: EncodedPairs;
   test: EncodedPairs;
+  /** The pair-feature statistics (data.features), fitted on the training split or given; else null. */
+  features: FeatureStats | null;
 }
 
 /**
@@ -288,12 +293,16 @@ export interface PreparedDataset {
  * and encodes all splits; swap augmentation, when enabled, applies to the training split only.
  * With `options.vocabulary` (evaluation, prediction, resuming) that vocabulary and its saved
  * tokenizer settings are used instead of `data.tokenizer` / `data.vocabulary`.
+ * With `data.features`, the feature statistics are fitted on the training split (or
+ * `options.features`, a run's saved ones, are used) and every split gets its extra inputs.
  */
 export function prepareDataset(
   splits: Splits<PairRow>,
-  data: Pick<DataInput, 'tokenizer' | 'vocabulary' | 'encoding'>,
+  data: Pick<DataInput, 'tokenizer' | 'vocabulary' | 'encoding' | 'features'>,
   options: {
     vocabulary?: Vocabulary;
+    /** Feature statistics to use instead of fitting them (eval, predict, resume). */
+    features?: FeatureStats;
     /** When building the vocabulary: a further test a token must pass (see Vocabulary.fromCounts). */
     keepToken?: (token: string, count: number) => boolean;
   } = {},
@@ -351,12 +360,24 @@ export function prepareDataset(
       map,
     });
   }
+  let validation = encodePairs(splits.validation, tokenizer, vocabulary, encoding);
+  let test = encodePairs(splits.test, tokenizer, vocabulary, encoding);
+  let features: FeatureStats | null = null;
+  if (featuresOn(data.features) || options.features) {
+    // Fitted on the training rows only: validation and test never reach the statistics.
+    features = options.features ?? fitFeatures(splits.train, tokenizer, data.features);
+    const featurizer = new PairFeaturizer(features, tokenizer);
+    train = featurizer.encode(train, splits.train, encoding);
+    validation = featurizer.encode(validation, splits.validation, encoding);
+    test = featurizer.encode(test, splits.test, encoding);
+  }
   return {
     tokenizer,
     vocabulary,
     sequenceLength: sequenceLength(encoding),
     train,
-    validation: encodePairs(splits.validation, tokenizer, vocabulary, encoding),
-    test: encodePairs(splits.test, tokenizer, vocabulary, encoding),
+    validation,
+    test,
+    features,
   };
 }

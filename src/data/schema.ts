@@ -124,6 +124,48 @@ export const EncodingSchema = Type.Object(
   { ...strict, default: {}, description: 'How token ids become model inputs' },
 );
 
+/**
+ * The pair features qqp computes from the two texts alone (src/data/features.ts), in the order they
+ * reach the model's `features` input, each with what it measures. Every one is symmetric (the same
+ * for (q1, q2) and (q2, q1)), and none looks at question identity or frequency.
+ */
+export const PAIR_FEATURES = {
+  wordTfidf: 'cosine of the word 1- and 2-gram TF-IDF vectors (IDF fitted on the training split)',
+  charTfidf: 'cosine of the character 3-gram TF-IDF vectors (IDF fitted on the training split)',
+  jaccard: 'Jaccard similarity of the two sets of words',
+  idfOverlap: 'IDF-weighted overlap: IDF of the shared words over IDF of all words of either',
+  lengthDiff: 'absolute difference of the number of words',
+  lengthRatio: 'shorter over longer question, in words',
+  charLengthDiff: 'absolute difference of the number of characters',
+  sharedNumbers: 'Jaccard similarity of the sets of numbers (1 when neither has a number)',
+  numberMismatch: '1 when the two questions do not hold the same numbers, else 0',
+  questionWord: '1 when both start from the same question word (what, how, why, ...; or neither has one)',
+} as const;
+export type PairFeatureName = keyof typeof PAIR_FEATURES;
+export const PAIR_FEATURE_NAMES = Object.keys(PAIR_FEATURES) as PairFeatureName[];
+
+export const FeaturesSchema = Type.Object(
+  {
+    pair: Type.Union(
+      [Type.Boolean(), Type.Array(StringEnum(PAIR_FEATURE_NAMES), { minItems: 1, uniqueItems: true })],
+      {
+        default: false,
+        description: `Pair features, the model's \`features\` input [batch, F], standardised with the training split's means and deviations: true for all of them, or a list of names (${PAIR_FEATURE_NAMES.join(', ')})`,
+      },
+    ),
+    exactMatch: Type.Boolean({
+      default: false,
+      description:
+        "Per token: 1 when the word occurs in the other question, else 0 (padding 0), aligned with the padded ids: the model's `exactMatch1` / `exactMatch2` inputs [batch, maxLength]; needs encoding.pair: separate",
+    }),
+  },
+  {
+    ...strict,
+    description:
+      'Extra model inputs computed from the two texts: pair features and exact-match bits (fitted statistics saved in the run folder, features.json)',
+  },
+);
+
 /** A file, or a list of files read in order as one (formats may differ). */
 function files(description: string) {
   return Type.Union(
@@ -184,6 +226,7 @@ export const DataSchema = Type.Object(
     tokenizer: TokenizerSchema,
     vocabulary: VocabularySchema,
     encoding: EncodingSchema,
+    features: Type.Optional(FeaturesSchema),
   },
   { ...strict, default: {}, description: 'Where the pairs come from and how they become tensors' },
 );
@@ -193,9 +236,18 @@ export type SplitConfig = Static<typeof SplitSchema>;
 export type TokenizerConfig = Static<typeof TokenizerSchema>;
 export type VocabularyConfig = Static<typeof VocabularySchema>;
 export type EncodingConfig = Static<typeof EncodingSchema>;
+export type FeaturesConfig = Static<typeof FeaturesSchema>;
 export type DataFormat = (typeof DATA_FORMATS)[number];
 
 export type ColumnsConfig = Static<typeof ColumnsSchema>;
+
+/** The pair features a `data.features` config asks for, in input order (none: empty). */
+export function pairFeatureNames(features: Partial<FeaturesConfig> | undefined): PairFeatureName[] {
+  const pair = features?.pair;
+  if (pair === true) return [...PAIR_FEATURE_NAMES];
+  if (Array.isArray(pair)) return PAIR_FEATURE_NAMES.filter((n) => pair.includes(n));
+  return [];
+}
 
 /** Fields of the data section that hold file paths (rebased by the config loader). */
 export const DATA_PATH_FIELDS = ['source', 'train', 'validation', 'test'] as const;

@@ -3,6 +3,7 @@ import { type BackendInfo, type BackendRequest, initBackend } from '../backend/i
 import { type LoadedConfig, loadConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { DEFAULT_ENCODING, type EncodedPairs, encodePairs } from '../data/encode.js';
+import { featuresOn, PairFeaturizer } from '../data/features.js';
 import type { PairRow } from '../data/read.js';
 import type { EncodingConfig } from '../data/schema.js';
 import type { Tokenizer } from '../data/tokenizer.js';
@@ -26,6 +27,8 @@ export interface OpenedRun {
   vocabulary: Vocabulary;
   tokenizer: Tokenizer;
   encoding: EncodingConfig;
+  /** The run's pair features and exact-match bits (data.features) with its saved statistics; else null. */
+  features: PairFeaturizer | null;
   /** Which saved model is used: the run's final weights (summary.json), or the last epoch's. */
   weights: 'best' | 'last';
   /** Whether the run completed (has summary.json). */
@@ -132,6 +135,11 @@ export async function openRun(ref: string, experimentsDir: string): Promise<Open
     );
   }
   const config = loaded.config;
+  const tokenizer = vocabulary.tokenizer();
+  // The statistics fitted on the run's training split, never refitted on what is evaluated.
+  const features = featuresOn(config.data.features)
+    ? new PairFeaturizer(folder.readFeatures(config.data.features), tokenizer)
+    : null;
   return {
     folder,
     id: folder.id,
@@ -140,8 +148,9 @@ export async function openRun(ref: string, experimentsDir: string): Promise<Open
     loaded,
     config,
     vocabulary,
-    tokenizer: vocabulary.tokenizer(),
+    tokenizer,
     encoding: { ...DEFAULT_ENCODING, ...config.data.encoding },
+    features,
     weights,
     completed,
     notes,
@@ -159,7 +168,8 @@ export async function loadRunModel(
   return { model, backend: info };
 }
 
-/** Encodes rows with the run's tokenizer, vocabulary and encoding (never augmented). */
+/** Encodes rows with the run's tokenizer, vocabulary, encoding and features (never augmented). */
 export function encodeForRun(run: OpenedRun, rows: readonly PairRow[]): EncodedPairs {
-  return encodePairs(rows, run.tokenizer, run.vocabulary, run.encoding);
+  const encoded = encodePairs(rows, run.tokenizer, run.vocabulary, run.encoding);
+  return run.features ? run.features.encode(encoded, rows, run.encoding) : encoded;
 }

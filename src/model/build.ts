@@ -1,6 +1,7 @@
 import type { LoadedConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { sequenceLength } from '../data/encode.js';
+import { pairFeatureNames } from '../data/schema.js';
 import type { Problem } from '../errors.js';
 import { buildModelShape, kerasNames, type LayersModel } from '../registry/models.js';
 import type { BuildContext } from '../registry/types.js';
@@ -39,6 +40,7 @@ export function buildModel(config: ResolvedConfig, options: BuildOptions): Layer
     nextSeed,
     layerName: kerasNames(),
     sequenceLength: sequenceLength(config.data.encoding),
+    featureCount: pairFeatureNames(config.data.features).length,
     ...(options.locate ? { locate: options.locate } : {}),
     ...(options.pretrained ? { pretrained: options.pretrained } : {}),
   });

@@ -21,6 +21,8 @@ export interface ModelBuildContext extends BuildContext {
   locate?: (path: ConfigPath) => Omit<Problem, 'message'>;
   /** Names layers Keras' way within one model: `dense`, `dense_1`, ... */
   layerName?: (type: string) => string;
+  /** Width of the `features` input (data.features.pair's count); unset or 0 without pair features. */
+  featureCount?: number;
 }
 
 export function kerasNames(): (type: string) => string {
@@ -38,6 +40,38 @@ export interface ShapeCheckContext {
   loss: LossSpec;
   /** Where the model is in the config (`['model']`): issues and suggestions name full paths. */
   at: ConfigPath;
+  /** Width of the `features` input the data gives (data.features.pair); 0 or unset: none. */
+  featureCount?: number;
+  /** Whether the data gives the `exactMatch1` / `exactMatch2` inputs (data.features.exactMatch). */
+  exactMatch?: boolean;
+}
+
+/**
+ * Issues for extra inputs the data gives (data.features) that a shape reading only its question
+ * inputs would leave unused: a config asking for them with such a model is a mistake.
+ */
+function unusedFeatures(name: string, ctx: ShapeCheckContext, pairUsed: boolean): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if ((ctx.featureCount ?? 0) > 0 && !pairUsed) {
+    issues.push({
+      path: ['data', 'features', 'pair'],
+      at: 'value',
+      message: `gives the model a \`features\` input, which a "${name}" model ${name === 'siamese' ? 'reads only with `features` in model.combine' : 'does not read'}`,
+      suggestion:
+        name === 'siamese'
+          ? 'add features to model.combine (e.g. combine: [u, v, absDiff, mul, features])'
+          : 'use a siamese model with combine: [..., features], or a graph model reading `features`; or remove data.features.pair',
+    });
+  }
+  if (ctx.exactMatch) {
+    issues.push({
+      path: ['data', 'features', 'exactMatch'],
+      at: 'value',
+      message: `gives the model \`exactMatch1\` / \`exactMatch2\` inputs, which a "${name}" model does not read`,
+      suggestion: 'use a graph model that reads them, or remove data.features.exactMatch',
+    });
+  }
+  return issues;
 }
 
 /** A model shape's own facts, besides its schema and builder. */
@@ -97,6 +131,7 @@ const sequential = shape({
   check: (p, ctx) => [
     ...checkStack(p.layers, [...ctx.at, 'layers'], 'ids').issues,
     ...checkOutput(p.layers, [...ctx.at, 'layers'], ctx.loss),
+    ...unusedFeatures('sequential', ctx, false),
   ],
   build: (p, ctx) => {
     const input = tfl.input({ shape: [ctx.sequenceLength], dtype: 'int32', name: 'pair' });
@@ -108,7 +143,7 @@ const sequential = shape({
   },
 });
 
-export const COMBINE_PARTS = ['u', 'v', 'absDiff', 'mul'] as const;
+export const COMBINE_PARTS = ['u', 'v', 'absDiff', 'mul', 'features'] as const;
 
 const siamese = shape({
   name: 'siamese',
@@ -116,7 +151,25 @@ const siamese = shape({
   check: (p, ctx) => {
     const encoder = checkStack(p.encoder, [...ctx.at, 'encoder'], 'ids');
     const head = checkStack(p.head, [...ctx.at, 'head'], encoder.output);
-    return [...encoder.issues, ...head.issues, ...checkOutput(p.head, [...ctx.at, 'head'], ctx.loss)];
+    const issues = [...encoder.issues, ...head.issues, ...checkOutput(p.head, [...ctx.at, 'head'], ctx.loss)];
+    const at = p.combine.indexOf('features');
+    if (at >= 0 && (ctx.featureCount ?? 0) === 0) {
+      issues.push({
+        path: [...ctx.at, 'combine', at],
+        at: 'value',
+        message: 'combines the pair features, but the data gives none',
+        suggestion: 'set data.features.pair: true (or a list of feature names)',
+      });
+    }
+    if (at >= 0 && p.combine.length === 1) {
+      issues.push({
+        path: [...ctx.at, 'combine'],
+        at: 'value',
+        message: 'combines only the pair features: the encoder would read nothing',
+        suggestion: 'add the encodings, e.g. combine: [u, v, absDiff, mul, features]',
+      });
+    }
+    return [...issues, ...unusedFeatures('siamese', ctx, at >= 0)];
   },
   description:
     'A shared encoder applied to each question (u, v), a combine step (u, v, |u−v|, u∗v) and a head stack',
@@ -126,7 +179,8 @@ const siamese = shape({
       minItems: 1,
       uniqueItems: true,
       default: ['u', 'v', 'absDiff', 'mul'],
-      description: 'Features concatenated from the two encodings: u, v, absDiff (|u−v|), mul (u∗v)',
+      description:
+        'Features concatenated from the two encodings: u, v, absDiff (|u−v|), mul (u∗v); and features, the pair features input [batch, F] (needs data.features.pair)',
     }),
     head: LayerStack('Layers from the combined features to the output'),
   }),
@@ -146,14 +200,20 @@ const siamese = shape({
       v: () => v,
       absDiff: () => new AbsDifference({ name: 'abs_diff' }).apply([u, v]) as SymbolicTensor,
       mul: () => tfl.layers.multiply({ name: 'mul' }).apply([u, v]) as SymbolicTensor,
+      features: () => {
+        features = tfl.input({ shape: [ctx.featureCount ?? 0], dtype: 'float32', name: 'features' });
+        return features;
+      },
     };
+    let features: SymbolicTensor | undefined;
     const parts = p.combine.map((part) => makePart[part]());
     const combined =
       parts.length === 1
         ? parts[0]!
         : (tfl.layers.concatenate({ name: 'combine' }).apply(parts) as SymbolicTensor);
     return tfl.model({
-      inputs: [q1, q2],
+      // Fed by name (src/train/predict.ts inputsFor): question1, question2, then features.
+      inputs: features ? [q1, q2, features] : [q1, q2],
       outputs: applyStack(p.head, combined, ctx, ['model', 'head']),
       name: 'siamese',
     });

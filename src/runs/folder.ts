@@ -7,6 +7,8 @@ import YAML from 'yaml';
 import { type LoadedConfig, loadConfig } from '../config/load.js';
 import { mapConfigPaths } from '../config/paths.js';
 import type { ResolvedConfig } from '../config/schema.js';
+import { type FeatureStats, featureStatsProblem } from '../data/features.js';
+import type { FeaturesConfig } from '../data/schema.js';
 import { Vocabulary } from '../data/vocabulary.js';
 import { RunError } from '../errors.js';
 import { removeFileLeftovers, replaceDirAtomic, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
@@ -43,6 +45,7 @@ import type {
  *   metrics.jsonl    one line per completed epoch
  *   summary.json     best and last epoch, test metrics (when the run ends)
  *   vocabulary.json  the vocabulary and tokenizer settings
+ *   features.json    the pair-feature statistics fitted on the training split (data.features)
  *   model/best/, model/last/   tfjs layers models (model.json + weights.bin)
  *   checkpoint/      the last epoch's model, the optimizer's state and the trainer's, to resume
  *                    (checkpoint-files.ts; each replaced folder ends with a manifest.json)
@@ -61,6 +64,7 @@ export const RUN_FILES = {
   supersededMetrics: 'metrics.superseded.jsonl',
   summary: 'summary.json',
   vocabulary: 'vocabulary.json',
+  features: 'features.json',
   bestModel: join('model', 'best'),
   lastModel: join('model', 'last'),
   checkpoint: 'checkpoint',
@@ -197,6 +201,29 @@ export class RunFolder {
     return Vocabulary.load(this.path(RUN_FILES.vocabulary));
   }
 
+  // features.json
+
+  saveFeatures(stats: FeatureStats): void {
+    writeJsonAtomic(this.path(RUN_FILES.features), stats);
+  }
+
+  /**
+   * The run's feature statistics, checked against its config's data.features: missing, not JSON,
+   * or not what the config asks for is a RunError naming the file.
+   */
+  readFeatures(config: FeaturesConfig | undefined): FeatureStats {
+    const stats = this.readJson<FeatureStats>(RUN_FILES.features);
+    const problem = featureStatsProblem(stats, config);
+    if (problem) {
+      throw new RunError('RUN_FILE_CORRUPT', `${this.path(RUN_FILES.features)}: ${problem}`, {
+        suggestions: [
+          'the feature statistics must be the ones the model was trained with; train the run again',
+        ],
+      });
+    }
+    return stats;
+  }
+
   /**
    * Keeps epoch records aside in metrics.superseded.jsonl (appended, each with `supersededAt`):
    * lines of metrics.jsonl that a resume from an older checkpoint would otherwise drop.
@@ -275,6 +302,7 @@ export class RunFolder {
       RUN_FILES.supersededMetrics,
       RUN_FILES.summary,
       RUN_FILES.vocabulary,
+      RUN_FILES.features,
     ];
     for (const f of files) {
       for (const left of removeFileLeftovers(this.path(f)))

@@ -1,5 +1,7 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 
+export type { FeatureStats } from '../data/features.js';
+
 /**
  * The records a run folder holds, one type per file. Writers go through RunFolder's typed methods
  * (folder.ts); the loose readers of `qqp runs`/`compare`/`report` (src/report/read.ts) check them
@@ -12,6 +14,8 @@ import type * as tfc from '@tensorflow/tfjs-core';
  *   checkpoint/optimizer.json + optimizer.bin   OptimizerSnapshot: slots and their bytes
  *   metrics.superseded.jsonl an EpochRecord a line, with supersededAt (kept aside by a resume)
  *   eval-*.json              EvaluationResult (with its OperatingCurve; `slices` with --slice)
+ *   features.json            FeatureStats (src/data/features.ts; with data.features): the pair-feature
+ *                            statistics fitted on the training split, reused by eval, predict, resume
  *
  * summary.json's `test` and each eval-*.json keep an OperatingCurve: the few hundred numbers the
  * HTML report draws ROC, precision-recall and F1-by-threshold curves from (older files lack it).

@@ -1,5 +1,6 @@
 import type { ResolvedConfig } from '../config/schema.js';
 import type { EncodedPairs } from '../data/encode.js';
+import type { FeatureStats } from '../data/features.js';
 import {
   type LoadedDataset,
   loadDataset,
@@ -55,6 +56,8 @@ export interface TrainingDataOptions {
   cacheDir?: string;
   /** Where config fields were written, for data errors caused by them (data.columns). */
   locate?: Locate;
+  /** A resumed run's feature statistics (features.json); a new run fits its own. */
+  features?: FeatureStats;
 }
 
 /**
@@ -104,6 +107,7 @@ export async function prepareTrainingData(
   const prepared = prepareDataset(dataset.splits, config.data, {
     ...(vocabulary ? { vocabulary } : {}),
     ...(keepToken ? { keepToken } : {}),
+    ...(options.features ? { features: options.features } : {}),
   });
   if (prepared.train.count === 0) throw new TrainingError('EMPTY_TRAIN', 'the training split is empty');
   if (!prepared.train.labels) throw new TrainingError('UNLABELLED_TRAIN', 'the training data has no labels');

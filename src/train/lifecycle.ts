@@ -3,6 +3,7 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BackendInfo } from '../backend/index.js';
 import type { LoadedConfig } from '../config/load.js';
+import { type FeatureStats, featuresOn } from '../data/features.js';
 import { describeDropped } from '../data/load.js';
 import { describeFile, describeSkipped, skippedRows } from '../data/read.js';
 import type { Vocabulary } from '../data/vocabulary.js';
@@ -66,6 +67,9 @@ export class TrainingRun {
 
   /** What a resume found and did that the user should know (recovery after a crash, epochs kept aside). */
   readonly notes: string[] = [];
+
+  /** A resumed run's feature statistics (features.json); a new run fits its own from the data. */
+  features: FeatureStats | undefined;
 
   /**
    * A new run (folder created, config.yaml and run.json written) or a resumed one (its folder
@@ -131,6 +135,9 @@ export class TrainingRun {
           : err;
       }
       const run = new TrainingRun(folder, meta, loaded, true, vocabulary, saved);
+      const wanted = loaded.config.data.features;
+      // Missing (a run stopped before its data was prepared): fitted again from the same rows.
+      if (featuresOn(wanted) && folder.has(RUN_FILES.features)) run.features = folder.readFeatures(wanted);
       run.notes.push(...notes);
       return run;
     }
@@ -261,6 +268,9 @@ export class TrainingRun {
     if (!this.resuming || !this.folder.has(RUN_FILES.vocabulary)) {
       await this.folder.saveVocabulary(prepared.vocabulary);
     }
+    if (prepared.features && (!this.resuming || !this.folder.has(RUN_FILES.features))) {
+      this.folder.saveFeatures(prepared.features);
+    }
     meta.data = {
       fingerprint: data.dataset.fingerprint,
       mode: data.dataset.mode,
@@ -289,6 +299,12 @@ export class TrainingRun {
     for (const r of data.dataset.reports)
       for (const line of describeSkipped(r.file, r)) this.folder.log(line);
     for (const e of data.embeddings) this.folder.log(describeEmbeddings(e));
+    const f = prepared.features;
+    if (f) {
+      this.folder.log(
+        `features: ${f.pair.length > 0 ? `${f.pair.length} pair features (${f.pair.join(', ')}), fitted on ${data.dataset.splits.train.length.toLocaleString('en-US')} training pairs` : 'no pair features'}${f.exactMatch ? '; exact-match bits' : ''} (features.json)`,
+      );
+    }
     for (const line of describeDropped(data.dataset.dropped, data.dataset.mode)) this.folder.log(line);
     return meta.data;
   }

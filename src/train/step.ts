@@ -4,7 +4,7 @@ import type { ResolvedConfig } from '../config/schema.js';
 import type { EncodedPairs } from '../data/encode.js';
 import { TrainingError } from '../errors.js';
 import { losses } from '../registry/objectives.js';
-import { batchInputs } from './predict.js';
+import { batchInputs, inputsFor } from './predict.js';
 
 /**
  * One training step on one batch: inputs and labels as tensors, forward pass, loss (class-weighted,
@@ -66,6 +66,7 @@ export function makeTrainStep(
   const allLabels = data.labels as Float32Array;
   const weights = classWeights(config, allLabels);
   const variables = model.trainableWeights.map((w) => w.read() as tfc.Variable);
+  const inputs = inputsFor(data, model.inputNames);
 
   const apply = (
     xs: tfc.Tensor2D[],
@@ -104,7 +105,7 @@ export function makeTrainStep(
     const n = end - start;
     const labels = new Float32Array(n);
     for (let i = 0; i < n; i++) labels[i] = allLabels[order[start + i]!]!;
-    const xs = batchInputs(data, order, start, end);
+    const xs = batchInputs(inputs, order, start, end);
     const y = tfc.tensor2d(labels, [n, 1]);
     const w = weights ? tfc.tensor1d(Array.from(labels, (l) => (l >= 0.5 ? weights[1] : weights[0]))) : null;
     const { loss, probs } = apply(xs, y, w);

@@ -132,7 +132,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
     // A source that cannot be read or an outputDim other than its dimension: a config error at its line.
     await pretrainedDims(loaded);
-    const data = await prepareTrainingData(config, run.vocabulary, { locate: (path) => loaded.locate(path) });
+    const data = await prepareTrainingData(config, run.vocabulary, {
+      locate: (path) => loaded.locate(path),
+      ...(run.features ? { features: run.features } : {}),
+    });
     const { prepared } = data;
     const dataMeta = await run.useData(data);
     const bestMonitor = bestMonitorName(config, data.validationSplit);

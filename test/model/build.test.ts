@@ -242,6 +242,37 @@ describe('building models from the registry', () => {
   });
 });
 
+describe('siamese with pair features', () => {
+  it("adds a `features` input of data.features.pair's width, fed by name, concatenated into the head", async () => {
+    await useInspectionBackend();
+    const config = resolve({
+      data: {
+        source: 'x.csv',
+        encoding: { pair: 'separate', maxLength: 4 },
+        features: { pair: ['jaccard', 'lengthDiff', 'questionWord'] },
+      },
+      model: {
+        type: 'siamese',
+        encoder: [{ type: 'embedding', outputDim: 3 }, { type: 'globalAveragePooling1d' }],
+        combine: ['absDiff', 'features'],
+        head: [OUT],
+      },
+    });
+    const model = buildModel(config, { vocabSize: 20 });
+    assert.deepEqual(model.inputNames, ['question1', 'question2', 'features']);
+    assert.deepEqual(model.inputs[2]?.shape, [null, 3]);
+    assert.equal(model.inputs[2]?.dtype, 'float32');
+    // The head's input: |u−v| (3) + the 3 features; its kernel is [6, 1].
+    const head = model.layers.find((l) => l.name === 'dense');
+    assert.deepEqual(head?.getWeights()[0]?.shape, [6, 1]);
+    // The features change the prediction (they reach the head).
+    const q = tfc.tensor2d([[1, 2, 0, 0]], undefined, 'int32');
+    const p = (f: number[]) => (model.predict([q, q, tfc.tensor2d([f])]) as tfc.Tensor).dataSync()[0]!;
+    assert.notEqual(p([0, 0, 0]), p([1, -1, 2]));
+    model.dispose();
+  });
+});
+
 describe('configs/', () => {
   it('validates and builds every config file (sweep specs aside)', async (t) => {
     const dir = join(PROJECT_ROOT, 'configs');
