@@ -13,13 +13,17 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
+import { splitRows } from '../src/data/split.js';
 import { DataError, QqpError, UsageError } from '../src/errors.js';
+import { rocAuc } from '../src/train/metrics.js';
 import { Rng } from '../src/util/rng.js';
 
 export interface Pair {
   q1: string;
   q2: string;
   label: 0 | 1;
+  /** The file's `kind` column (the synthetic data's pair kind), when it has one. */
+  kind?: string;
 }
 
 export interface BaselineOptions {
@@ -51,8 +55,11 @@ export interface BaselineMetrics {
   accuracy: number;
   f1: number;
   logLoss: number;
+  rocAuc: number;
   majorityAccuracy: number;
   trainAccuracy: number;
+  /** Test accuracy per value of the `kind` column (absent when the file has none). */
+  byKind?: Record<string, { pairs: number; accuracy: number }>;
 }
 
 export function readPairs(path: string): { pairs: Pair[]; skipped: number } {
@@ -81,7 +88,12 @@ export function readPairs(path: string): { pairs: Pair[]; skipped: number } {
       skipped++;
       continue;
     }
-    pairs.push({ q1: r.question1 ?? '', q2: r.question2 ?? '', label });
+    pairs.push({
+      q1: r.question1 ?? '',
+      q2: r.question2 ?? '',
+      label,
+      ...(r.kind !== undefined ? { kind: r.kind } : {}),
+    });
   }
   return { pairs, skipped };
 }
@@ -201,17 +213,20 @@ export function trainBow(
   return (p) => model.predict(featurize(p, options.buckets, options.bigrams));
 }
 
-/** Seeded split: the first `testFraction` of a shuffled index is the test set. */
-export function splitPairs<T>(pairs: readonly T[], options: BaselineOptions): { train: T[]; test: T[] } {
-  const order = shuffle(
-    pairs.map((_, i) => i),
-    new Rng(options.seed),
-  );
-  const nTest = Math.max(1, Math.round(pairs.length * options.testFraction));
-  return {
-    test: order.slice(0, nTest).map((i) => pairs[i] as T),
-    train: order.slice(nTest).map((i) => pairs[i] as T),
-  };
+/**
+ * The split qqp itself makes for `data.split: { train: 1 - testFraction, test: testFraction, seed }`
+ * (src/data/split.ts), so the baseline is scored on the same test pairs as configs/bilstm.yaml.
+ */
+export function splitPairs<T extends Pair>(
+  pairs: readonly T[],
+  options: BaselineOptions,
+): { train: T[]; test: T[] } {
+  const { train, test } = splitRows(pairs, {
+    train: 1 - options.testFraction,
+    test: options.testFraction,
+    seed: options.seed,
+  });
+  return { train, test };
 }
 
 export function runBowBaseline(
@@ -228,15 +243,24 @@ export function runBowBaseline(
   let fn = 0;
   let right = 0;
   let loss = 0;
-  for (const x of test) {
+  const probs = new Float64Array(test.length);
+  const kinds = new Map<string, { pairs: number; right: number }>();
+  test.forEach((x, i) => {
     const p = Math.min(1 - 1e-15, Math.max(1e-15, predict(x)));
+    probs[i] = p;
     const yhat = p >= 0.5 ? 1 : 0;
+    if (x.kind !== undefined) {
+      const k = kinds.get(x.kind) ?? { pairs: 0, right: 0 };
+      k.pairs++;
+      if (yhat === x.label) k.right++;
+      kinds.set(x.kind, k);
+    }
     if (yhat === x.label) right++;
     if (yhat === 1 && x.label === 1) tp++;
     if (yhat === 1 && x.label === 0) fp++;
     if (yhat === 0 && x.label === 1) fn++;
     loss -= x.label === 1 ? Math.log(p) : Math.log(1 - p);
-  }
+  });
   const trainPositives = train.filter((x) => x.label === 1).length;
   const majority = trainPositives * 2 > train.length ? 1 : 0;
   const testPositives = test.filter((x) => x.label === 1).length;
@@ -247,8 +271,19 @@ export function runBowBaseline(
     accuracy: right / test.length,
     f1: tp === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn),
     logLoss: loss / test.length,
+    rocAuc: rocAuc(
+      probs,
+      test.map((x) => x.label),
+    ),
     majorityAccuracy: (majority === 1 ? testPositives : test.length - testPositives) / test.length,
     trainAccuracy: accuracyOf(predict, train),
+    ...(kinds.size > 0
+      ? {
+          byKind: Object.fromEntries(
+            [...kinds].map(([k, v]) => [k, { pairs: v.pairs, accuracy: v.right / v.pairs }]),
+          ),
+        }
+      : {}),
   };
 }
 
@@ -293,8 +328,17 @@ function main(): void {
       `  accuracy           ${pct(metrics.accuracy)}`,
       `  F1 (duplicate)     ${metrics.f1.toFixed(3)}`,
       `  log loss           ${metrics.logLoss.toFixed(4)}`,
+      `  ROC AUC            ${metrics.rocAuc.toFixed(4)}`,
       `  majority accuracy  ${pct(metrics.majorityAccuracy)}`,
       `  train accuracy     ${pct(metrics.trainAccuracy)}`,
+      ...(metrics.byKind
+        ? [
+            `  accuracy by kind   ${Object.entries(metrics.byKind)
+              .sort((a, b) => b[1].pairs - a[1].pairs)
+              .map(([k, v]) => `${k} ${pct(v.accuracy)} (${v.pairs})`)
+              .join(', ')}`,
+          ]
+        : []),
       '',
     ].join('\n'),
   );

@@ -3,7 +3,7 @@
  * templates and word lists in scripts/synthetic/data/ (or another folder of the same files, --data).
  * With no flags it reproduces data/qqp-synthetic.csv byte for byte.
  *
- * Usage: npm run data:synthetic -- [--seed N] [--rows N] [--out path] [--data folder]
+ * Usage: npm run data:synthetic -- [--seed N] [--rows N] [--entities N] [--out path] [--data folder]
  */
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,13 +27,16 @@ async function main(): Promise<void> {
     parsed = parse();
   } catch (e) {
     throw new UsageError('SYNTHETIC_FLAG', (e as Error).message, {
-      suggestions: ['usage: npm run data:synthetic -- [--seed N] [--rows N] [--out path] [--data folder]'],
+      suggestions: [
+        'usage: npm run data:synthetic -- [--seed N] [--rows N] [--entities N] [--out path] [--data folder]',
+      ],
     });
   }
   const { values } = parsed;
   const options = {
     seed: intFlag('seed', values.seed, SYNTHETIC_DEFAULTS.seed),
     rows: intFlag('rows', values.rows, SYNTHETIC_DEFAULTS.rows),
+    entities: intFlag('entities', values.entities, SYNTHETIC_DEFAULTS.entities),
   };
   const out = values.out ?? DEFAULT_OUT;
   const data = loadSyntheticData(values.data ?? DATA_DIR);
@@ -41,7 +44,7 @@ async function main(): Promise<void> {
   const where = relative(process.cwd(), r.path) || r.path;
   process.stdout.write(
     `wrote ${where}: ${r.rows} pairs, ${r.duplicates} duplicates (${((100 * r.duplicates) / r.rows).toFixed(1)}%), ` +
-      `${r.bytes} bytes, sha256 ${r.sha256} (seed ${options.seed})\n`,
+      `${r.bytes} bytes, sha256 ${r.sha256} (seed ${options.seed}, ${options.entities} entities per type)\n`,
   );
 }
 
@@ -50,6 +53,7 @@ function parse() {
     options: {
       seed: { type: 'string' },
       rows: { type: 'string' },
+      entities: { type: 'string' },
       out: { type: 'string' },
       data: { type: 'string' },
     },

@@ -7,6 +7,8 @@ import { type SyntheticOptions, type SyntheticRow, syntheticRows } from './gener
 import type { SyntheticData } from './types.js';
 
 export const KAGGLE_HEADER = 'id,qid1,qid2,question1,question2,is_duplicate';
+/** Kaggle's columns, then how the pair was made (`kind`), which the readers ignore. */
+export const SYNTHETIC_HEADER = `${KAGGLE_HEADER},kind`;
 
 /** RFC 4180 quoting: only fields with a comma, quote or line break are quoted; quotes are doubled. */
 export function csvField(value: string | number): string {
@@ -15,12 +17,14 @@ export function csvField(value: string | number): string {
 }
 
 export function csvLine(row: SyntheticRow): string {
-  return [row.id, row.qid1, row.qid2, row.question1, row.question2, row.isDuplicate].map(csvField).join(',');
+  return [row.id, row.qid1, row.qid2, row.question1, row.question2, row.isDuplicate, row.kind]
+    .map(csvField)
+    .join(',');
 }
 
 /** The whole file as Kaggle's train.csv lays it out: header, one pair per line, `\n` endings. */
 export function syntheticCsv(options: SyntheticOptions, data: SyntheticData = loadSyntheticData()): string {
-  const lines = [KAGGLE_HEADER];
+  const lines = [SYNTHETIC_HEADER];
   for (const row of syntheticRows(options, data)) lines.push(csvLine(row));
   return `${lines.join('\n')}\n`;
 }
@@ -43,7 +47,7 @@ export async function writeSyntheticCsv(
   data: SyntheticData = loadSyntheticData(),
 ): Promise<SyntheticWriteResult> {
   const text = syntheticCsv(options, data);
-  const duplicates = text.split('\n').filter((l) => l.endsWith(',1')).length;
+  const duplicates = text.split('\n').filter((l) => l.endsWith(',1,paraphrase')).length;
   const bytes = Buffer.byteLength(text, 'utf8');
   const sha256 = createHash('sha256').update(text, 'utf8').digest('hex');
   const tmp = `${path}.${process.pid}.tmp`;

@@ -14,6 +14,7 @@ export type PairKind =
   | 'intent'
   | 'order'
   | 'topic'
+  | 'related'
   | 'unrelated';
 
 export const PAIR_KINDS: readonly PairKind[] = [
@@ -24,6 +25,7 @@ export const PAIR_KINDS: readonly PairKind[] = [
   'intent',
   'order',
   'topic',
+  'related',
   'unrelated',
 ];
 
@@ -35,6 +37,7 @@ export function supports(f: Family, kind: PairKind): boolean {
   switch (kind) {
     case 'paraphrase':
     case 'unrelated':
+    case 'related':
       return true;
     case 'entity':
       return has('entity');
@@ -60,12 +63,15 @@ export const NEEDS: Readonly<Record<PairKind, string>> = {
   intent: 'a family with an intent slot',
   order: 'a family with `ordered` slots',
   topic: 'a family with an entity or number slot',
+  related: 'two families',
   unrelated: 'two families',
 };
 
 /** The pair kinds no family can make; the generator needs every kind. */
 export function unsupportedKinds(families: readonly Family[]): PairKind[] {
   return PAIR_KINDS.filter((kind) =>
-    kind === 'unrelated' ? families.length < 2 : !families.some((f) => supports(f, kind)),
+    kind === 'unrelated' || kind === 'related'
+      ? families.length < 2
+      : !families.some((f) => supports(f, kind)),
   );
 }

@@ -48,12 +48,12 @@ describe('writeSyntheticCsv', () => {
     const path = join(dir, 'kaggle.csv');
     const result = await writeSyntheticCsv(path, { seed: 8, rows: 500 });
     const text = readFileSync(path, 'utf8');
-    assert.equal(text.split('\n')[0], KAGGLE_HEADER);
+    assert.equal(text.split('\n')[0], `${KAGGLE_HEADER},kind`);
     assert.ok(text.endsWith('\n') && !text.includes('\r'));
     const records = parse(text, { columns: true }) as Record<string, string>[];
     const rows = generateSyntheticQqp({ seed: 8, rows: 500 });
     assert.equal(records.length, 500);
-    assert.deepEqual(Object.keys(records[0] ?? {}), KAGGLE_HEADER.split(','));
+    assert.deepEqual(Object.keys(records[0] ?? {}), [...KAGGLE_HEADER.split(','), 'kind']);
     records.forEach((rec, i) => {
       const row = rows[i];
       assert.ok(row);
@@ -64,6 +64,7 @@ describe('writeSyntheticCsv', () => {
         question1: row.question1,
         question2: row.question2,
         is_duplicate: String(row.isDuplicate),
+        kind: row.kind,
       });
     });
     assert.equal(result.duplicates, rows.filter((r) => r.isDuplicate === 1).length);

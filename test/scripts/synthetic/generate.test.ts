@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import {
   generateSyntheticQqp,
   HARD_NEGATIVE_KINDS,
+  loadSyntheticData,
   PAIR_KINDS,
   type SyntheticRow,
 } from '../../../scripts/synthetic/index.js';
@@ -68,6 +69,52 @@ describe('generateSyntheticQqp', () => {
     }
     assert.ok(mean('order') > 0.55, `order overlap ${mean('order')}`);
     assert.ok(mean('unrelated') < 0.12, `unrelated overlap ${mean('unrelated')}`);
+  });
+
+  it('overlaps in words the way real QQP pairs do: duplicates more than non-duplicates, both spread out', () => {
+    // Kaggle train.csv's first 10,000 rows (same tokens): non-duplicates 0.31, duplicates 0.47.
+    const mean = (pred: (r: SyntheticRow) => boolean) => {
+      const js = rows.filter(pred).map((r) => jaccard(r.question1, r.question2));
+      return js.reduce((a, b) => a + b, 0) / js.length;
+    };
+    const dup = mean((r) => r.isDuplicate === 1);
+    const non = mean((r) => r.isDuplicate === 0);
+    assert.ok(non > 0.25 && non < 0.37, `non-duplicates ${non}`);
+    assert.ok(dup > 0.42 && dup < 0.56, `duplicates ${dup}`);
+    const low = rows.filter((r) => r.isDuplicate === 1 && jaccard(r.question1, r.question2) < 0.2).length;
+    assert.ok(low > 0, 'some duplicates share few words');
+  });
+
+  it('makes related negatives from another family that keeps an entity of the question', () => {
+    const related = rows.filter((r) => r.kind === 'related');
+    assert.ok(related.length > 0.08 * ROWS, `related: ${related.length}`);
+    for (const r of related) assert.notEqual(r.family1, r.family2, `row ${r.id}`);
+    const sharing = related.filter((r) => jaccard(r.question1, r.question2) > 0).length;
+    assert.ok(sharing / related.length > 0.9, `related pairs sharing a word: ${sharing}/${related.length}`);
+  });
+
+  it('uses the first `entities` entities of each type, so fewer make each more frequent', () => {
+    const data = loadSyntheticData();
+    const lang = data.entities.get('lang') ?? [];
+    const named = (rs: SyntheticRow[], names: readonly (readonly string[])[]) =>
+      names.filter((forms) => rs.some((r) => forms.some((f) => r.question1.includes(` ${f}`)))).length;
+    const three = generateSyntheticQqp({ seed: 11, rows: 1500, entities: 3 });
+    assert.equal(
+      named(
+        three,
+        lang.slice(3).filter(
+          (f) =>
+            !lang
+              .slice(0, 3)
+              .flat()
+              .some((g) => f.some((x) => x.includes(g))),
+        ),
+      ),
+      0,
+    );
+    const all = generateSyntheticQqp({ seed: 11, rows: 1500, entities: 1000 });
+    assert.ok(named(all, lang.slice(6)) > 0, 'with every entity, later ones occur');
+    assert.throws(() => generateSyntheticQqp({ seed: 1, rows: 5, entities: 2 }), UsageError);
   });
 
   it('never pairs a question with itself, and has no empty questions', () => {
