@@ -56,7 +56,7 @@ export function runLabels(cmp: Comparison): Map<string, RunLabel> {
   const out = new Map<string, RunLabel>();
   const drafts = cmp.rows.map((r, i) => {
     const parts = params
-      .filter((c) => r.values[c.id] !== undefined)
+      .filter((c) => r.values[c.id] !== undefined && r.values[c.id] !== null)
       .map((c) => `${c.short.replace(/\n/g, ' ')} ${formatValue(r.values[c.id], c.format)}`);
     const shown = parts.slice(0, LABEL_SETTINGS).join(', ') + (parts.length > LABEL_SETTINGS ? ', …' : '');
     return {

@@ -250,6 +250,22 @@ describe('buildReport', () => {
     assert.ok(!headers.includes('type') && !headers.includes('units'), headers.join(' | '));
   });
 
+  it("names a run by the settings it has, never by one it lacks ('-')", () => {
+    const dir = tempDir();
+    const epochs: [number, number, number, number][] = [[0.6, 0.62, 0.65, 0.66]];
+    writeRun(dir, { id: '20261101-100000-a', createdAt: '2026-11-01T10:00:00.000Z', epochs });
+    writeRun(dir, {
+      id: '20261102-100000-b',
+      createdAt: '2026-11-02T10:00:00.000Z',
+      config: { training: { shuffleBuffer: 50 } },
+      epochs,
+    });
+    const html = buildReport(listRuns(dir).runs).html;
+    const labels = [...html.matchAll(/<span class="run-label" title="([^"]*)"/g)].map((m) => m[1]!);
+    assert.ok(labels.some((l) => /shuffleBuffer 50/.test(l)), labels.join(' | '));
+    assert.ok(labels.length > 0 && labels.every((l) => !/ -(,|$)/.test(l)), labels.join(' | '));
+  });
+
   it('draws ROC, precision-recall and F1 charts of every run with a curve, one colour per run in every chart', () => {
     const { dir, a, b, old, failed } = evaluatedExperiments();
     const report = buildReport(listRuns(dir).runs);
