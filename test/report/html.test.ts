@@ -262,7 +262,10 @@ describe('buildReport', () => {
     });
     const html = buildReport(listRuns(dir).runs).html;
     const labels = [...html.matchAll(/<span class="run-label" title="([^"]*)"/g)].map((m) => m[1]!);
-    assert.ok(labels.some((l) => /shuffleBuffer 50/.test(l)), labels.join(' | '));
+    assert.ok(
+      labels.some((l) => /shuffleBuffer 50/.test(l)),
+      labels.join(' | '),
+    );
     assert.ok(labels.length > 0 && labels.every((l) => !/ -(,|$)/.test(l)), labels.join(' | '));
   });
 
