@@ -1,5 +1,5 @@
 import { PAIR_ENCODINGS } from '../data/schema.js';
-import { shapeFacts } from '../registry/models.js';
+import { shapeEncoding, shapeFacts } from '../registry/models.js';
 import { losses } from '../registry/objectives.js';
 import type { ConfigIssue, ConfigPath } from '../util/paths.js';
 import type { ResolvedConfig } from './schema.js';
@@ -18,6 +18,19 @@ import type { ResolvedConfig } from './schema.js';
 export function hasValidationSplit(config: ResolvedConfig): boolean {
   const d = config.data;
   return d.validation !== undefined || d.split.validation > 0;
+}
+
+/**
+ * The extra model inputs the data config provides: pair features and exact-match flags
+ * (`data.features: { pair, exactMatch }`), read defensively while that part of the schema is new.
+ */
+export function dataInputs(config: ResolvedConfig): { features: boolean; exactMatch: boolean } {
+  const f = (config.data as { features?: { pair?: unknown; exactMatch?: unknown } }).features;
+  const pair = f?.pair;
+  return {
+    features: pair === true || (Array.isArray(pair) && pair.length > 0),
+    exactMatch: f?.exactMatch === true,
+  };
 }
 
 export function checkConfig(config: ResolvedConfig): ConfigIssue[] {
@@ -80,14 +93,21 @@ export function checkConfig(config: ResolvedConfig): ConfigIssue[] {
     }
   }
   const shape = shapeFacts(config.model);
-  if (shape.encoding !== d.encoding.pair) {
+  const encoding = shapeEncoding(config.model);
+  if (encoding !== d.encoding.pair) {
     issues.push({
       path: ['model', 'type'],
       at: 'value',
-      message: `a "${config.model.type}" model takes ${PAIR_ENCODINGS[shape.encoding]}, but data.encoding.pair is "${d.encoding.pair}"`,
-      suggestion: `set data.encoding.pair: ${shape.encoding}`,
+      message: `a "${config.model.type}" model${encoding === shape.encoding ? '' : ' with these inputs'} takes ${PAIR_ENCODINGS[encoding]}, but data.encoding.pair is "${d.encoding.pair}"`,
+      suggestion: `set data.encoding.pair: ${encoding}`,
     });
   }
-  issues.push(...shape.check(config.model, { loss: losses.entryOf(config.training.loss), at: ['model'] }));
+  issues.push(
+    ...shape.check(config.model, {
+      loss: losses.entryOf(config.training.loss),
+      at: ['model'],
+      dataInputs: dataInputs(config),
+    }),
+  );
   return issues;
 }

@@ -125,7 +125,10 @@ export function validateConfig(value: Record<string, unknown>): {
   const anyOfPaths = errors
     .filter((e) => e.keyword === 'anyOf')
     .map((e) => e.schemaPath.replace(/\/anyOf$/, '/anyOf/'));
-  const kept = errors.filter((e) => !anyOfPaths.some((p) => e.schemaPath.startsWith(p)));
+  // An if/then/else reports its branch's own errors, and also "must match then/else": dropped.
+  const kept = errors.filter(
+    (e) => e.keyword !== 'if' && !anyOfPaths.some((p) => e.schemaPath.startsWith(p)),
+  );
   const issues: SchemaIssue[] = [];
   const seen = new Set<string>();
   for (const e of kept) {

@@ -33,6 +33,11 @@ export interface EncodedPairs {
   ids: string[];
   /** Whether each pair is a swapped copy (q2, q1). */
   swapped: Uint8Array;
+  /**
+   * Extra model inputs by name (`features` [count, F], `exactMatch1`/`exactMatch2` [count, maxLength]),
+   * row-major float32 with `width` values per pair; fed to the model input of the same name.
+   */
+  namedInputs?: Record<string, { values: Float32Array; width: number }>;
 }
 
 /** Length of each model input sequence. */

@@ -1,5 +1,6 @@
 import * as tfc from '@tensorflow/tfjs-core';
 import { AbsDifference } from './abs-difference.js';
+import { Elementwise } from './elementwise.js';
 import { FusedGRU, FusedLSTM } from './fused-rnn.js';
 import { PretrainedEmbedding } from './pretrained-embedding.js';
 
@@ -9,7 +10,7 @@ import { PretrainedEmbedding } from './pretrained-embedding.js';
  * function that every model build and every model load calls (a Bidirectional deserializes its
  * inner layer while it is being constructed, so registration must come before building, too).
  */
-export const layerClasses = [FusedLSTM, FusedGRU, AbsDifference, PretrainedEmbedding] as const;
+export const layerClasses = [FusedLSTM, FusedGRU, AbsDifference, Elementwise, PretrainedEmbedding] as const;
 
 let registered = false;
 
@@ -21,5 +22,6 @@ export function registerLayerClasses(): void {
 }
 
 export { AbsDifference } from './abs-difference.js';
+export { ELEMENTWISE_OPS, Elementwise, type ElementwiseOp } from './elementwise.js';
 export { FusedGRU, FusedLSTM, type FusedRnnArgs } from './fused-rnn.js';
 export { PretrainedEmbedding, type PretrainedEmbeddingArgs } from './pretrained-embedding.js';

@@ -12,6 +12,8 @@ export interface BuildOptions {
   locate?: (path: ConfigPath) => Omit<Problem, 'message'>;
   /** Pretrained vectors by source (see BuildContext.pretrained). */
   pretrained?: BuildContext['pretrained'];
+  /** Width of the `features` input (pair features of data.features), when the data has them. */
+  featureCount?: number;
 }
 
 /**
@@ -41,6 +43,7 @@ export function buildModel(config: ResolvedConfig, options: BuildOptions): Layer
     sequenceLength: sequenceLength(config.data.encoding),
     ...(options.locate ? { locate: options.locate } : {}),
     ...(options.pretrained ? { pretrained: options.pretrained } : {}),
+    ...(options.featureCount === undefined ? {} : { featureCount: options.featureCount }),
   });
 }
 

@@ -5,7 +5,14 @@ import type { Layer } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
 import { isFusedActivation } from '../backend/kernels/rnn-wasm.js';
 import { OOV_ID, SEP_ID } from '../data/vocabulary.js';
 import { fullTable } from '../embeddings/table.js';
-import { FusedGRU, FusedLSTM, PretrainedEmbedding, registerLayerClasses } from '../layers/index.js';
+import {
+  AbsDifference,
+  Elementwise,
+  FusedGRU,
+  FusedLSTM,
+  PretrainedEmbedding,
+  registerLayerClasses,
+} from '../layers/index.js';
 import type { ConfigIssue, ConfigPath } from '../util/paths.js';
 import { underPath } from '../util/paths.js';
 import { StringEnum } from '../util/schema.js';
@@ -31,8 +38,8 @@ export type Flow = 'ids' | 'sequence' | 'vector';
 export interface LayerFacts<P> {
   /** What the layer accepts as input. */
   readonly takes: readonly Flow[];
-  /** What it returns for an input it accepts. */
-  returns(params: P, input: Flow): Flow;
+  /** What it returns for an input it accepts (`inputs`: all of them, for a layer with several). */
+  returns(params: P, input: Flow, inputs?: readonly Flow[]): Flow;
   /** When it turns a sequence into a vector: how to keep the sequence instead (a suggestion). */
   keepSequence?: string;
   /** For a layer that can end a model: how many outputs and through which activation. */
@@ -41,6 +48,24 @@ export interface LayerFacts<P> {
   check?(params: P): ConfigIssue[];
   /** Recurrent layers may be wrapped by `bidirectional`. */
   readonly recurrent?: boolean;
+  /**
+   * How many inputs it takes (unset: exactly one). A layer with `min` > 1 merges several inputs:
+   * only a `graph` model can give it them (a stack has one input per layer). `returns` is then
+   * called with the first input's flow and all of them.
+   */
+  readonly arity?: { min: number; max?: number };
+  /** Whether these inputs go together (e.g. a merge needs all sequences or all vectors): why not, or undefined. */
+  checkFlows?(params: P, inputs: readonly Flow[]): string | undefined;
+  /**
+   * For a layer with several outputs: what each returns, in order (a graph refers to them as
+   * `node.0`, `node.1`, ...). Unset: one output, given by `returns`.
+   */
+  returnsMany?(params: P, inputs: readonly Flow[]): readonly Flow[];
+}
+
+/** How many inputs a layer takes (one unless its facts say otherwise). */
+export function arityOf(facts: Pick<LayerFacts<unknown>, 'arity'>): { min: number; max?: number } {
+  return facts.arity ?? { min: 1, max: 1 };
 }
 
 export type LayerSpec<N extends string = string, P extends TObject = TObject> = ComponentSpec<N, P, Layer> &
@@ -580,6 +605,60 @@ const flatten = layer({
   build: (_p, ctx) => tfl.layers.flatten(named(ctx)),
 });
 
+// ---- merges (several inputs; graph models only) ---------------------------------------------------
+
+/** The facts every merge shares: sequences or vectors in (all the same), the same out. */
+const mergeFacts = (max?: number) => ({
+  takes: SEQUENCE_OR_VECTOR,
+  returns: same,
+  arity: max === undefined ? { min: 2 } : { min: 2, max },
+  checkFlows: (_p: unknown, inputs: readonly Flow[]) =>
+    inputs.every((f) => f === inputs[0])
+      ? undefined
+      : `its inputs must be all sequences or all vectors (got ${inputs.join(', ')})`,
+});
+
+const concat = layer({
+  name: 'concat',
+  ...mergeFacts(),
+  description:
+    'Concatenates its inputs on the feature axis (sequences of one length, or vectors); masks pass through',
+  params: noParams,
+  build: (_p, ctx) => tfl.layers.concatenate({ ...named(ctx), axis: -1 }),
+});
+
+const add = layer({
+  name: 'add',
+  ...mergeFacts(),
+  description: 'Adds its inputs element-wise (all of one shape); masks pass through',
+  params: noParams,
+  build: (_p, ctx) => new Elementwise({ ...named(ctx), op: 'add' }),
+});
+
+const subtract = layer({
+  name: 'subtract',
+  ...mergeFacts(2),
+  description: 'The first input minus the second, element-wise (one shape); masks pass through',
+  params: noParams,
+  build: (_p, ctx) => new Elementwise({ ...named(ctx), op: 'subtract' }),
+});
+
+const multiply = layer({
+  name: 'multiply',
+  ...mergeFacts(),
+  description: 'Multiplies its inputs element-wise (all of one shape); masks pass through',
+  params: noParams,
+  build: (_p, ctx) => new Elementwise({ ...named(ctx), op: 'multiply' }),
+});
+
+const absDiff = layer({
+  name: 'absDiff',
+  ...mergeFacts(2),
+  description: 'The absolute difference |a − b| of two inputs, element-wise (one shape); masks pass through',
+  params: noParams,
+  build: (_p, ctx) => new AbsDifference(named(ctx)),
+});
+
 export const layers = defineRegistry(
   'layer',
   [
@@ -598,6 +677,11 @@ export const layers = defineRegistry(
     batchNormalization,
     layerNormalization,
     flatten,
+    concat,
+    add,
+    subtract,
+    multiply,
+    absDiff,
   ] as const,
   { title: 'layer', description: 'A layer: `type` and its parameters' },
 );

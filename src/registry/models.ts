@@ -6,6 +6,7 @@ import { ConfigError, type Problem } from '../errors.js';
 import { AbsDifference } from '../layers/index.js';
 import { type ConfigIssue, type ConfigPath, formatPath } from '../util/paths.js';
 import { StringEnum } from '../util/schema.js';
+import { buildGraph, checkGraph, type GraphParams, graphEncoding, graphNodeSchema } from './graph.js';
 import { buildLayer, type LayerConfig, layers } from './layers.js';
 import type { LossSpec } from './objectives.js';
 import { checkOutput, checkStack } from './stack.js';
@@ -21,6 +22,8 @@ export interface ModelBuildContext extends BuildContext {
   locate?: (path: ConfigPath) => Omit<Problem, 'message'>;
   /** Names layers Keras' way within one model: `dense`, `dense_1`, ... */
   layerName?: (type: string) => string;
+  /** Width of the `features` input (the pair features of `data.features`); undefined without them. */
+  featureCount?: number;
 }
 
 export function kerasNames(): (type: string) => string {
@@ -38,12 +41,14 @@ export interface ShapeCheckContext {
   loss: LossSpec;
   /** Where the model is in the config (`['model']`): issues and suggestions name full paths. */
   at: ConfigPath;
+  /** The extra model inputs the data config provides (`data.features`: pair features, exact match). */
+  dataInputs: { features: boolean; exactMatch: boolean };
 }
 
 /** A model shape's own facts, besides its schema and builder. */
 export interface ShapeFacts<P> {
-  /** The pair encoding (`data.encoding.pair`) its inputs need. */
-  readonly encoding: PairEncoding;
+  /** The pair encoding (`data.encoding.pair`) its inputs need (or, for a graph, what its inputs say). */
+  readonly encoding: PairEncoding | ((params: P) => PairEncoding);
   /** Mistakes in its parameters that the schema cannot see (paths under `ctx.at`). */
   check(params: P, ctx: ShapeCheckContext): ConfigIssue[];
 }
@@ -160,7 +165,28 @@ const siamese = shape({
   },
 });
 
-export const models = defineRegistry('model shape', [sequential, siamese] as const, {
+const graph = shape({
+  name: 'graph',
+  encoding: (p) => graphEncoding(p as GraphParams),
+  description:
+    "Named nodes, each a layer reading graph inputs (question1, question2; pair; features, exactMatch1/2 with data.features) or other nodes; `share` reuses a node's layer and weights",
+  params: Type.Object({
+    nodes: Type.Array(graphNodeSchema(), {
+      minItems: 1,
+      description: 'The nodes, in any order that reads well (they are applied in dependency order)',
+    }),
+    output: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: "The node whose output is the model's (default: the last node)",
+      }),
+    ),
+  }),
+  check: (p, ctx) => checkGraph(p as GraphParams, ctx),
+  build: (p, ctx) => buildGraph(p as GraphParams, ctx, ['model']),
+});
+
+export const models = defineRegistry('model shape', [sequential, siamese, graph] as const, {
   title: 'model',
   description: 'The model: its shape (`type`) and layer stacks',
 });
@@ -170,6 +196,12 @@ export type ModelConfig = EntryConfig<(typeof models.list)[number]>;
 /** The facts of the shape a validated model config names. */
 export function shapeFacts(config: ModelConfig): ShapeFacts<ModelConfig> {
   return models.entryOf(config) as unknown as ShapeFacts<ModelConfig>;
+}
+
+/** The pair encoding a validated model config needs. */
+export function shapeEncoding(config: ModelConfig): PairEncoding {
+  const { encoding } = shapeFacts(config);
+  return typeof encoding === 'function' ? encoding(config) : encoding;
 }
 
 export function buildModelShape(config: ModelConfig, ctx: ModelBuildContext): LayersModel {

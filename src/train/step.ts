@@ -104,7 +104,7 @@ export function makeTrainStep(
     const n = end - start;
     const labels = new Float32Array(n);
     for (let i = 0; i < n; i++) labels[i] = allLabels[order[start + i]!]!;
-    const xs = batchInputs(data, order, start, end);
+    const xs = batchInputs(data, model.inputNames, order, start, end);
     const y = tfc.tensor2d(labels, [n, 1]);
     const w = weights ? tfc.tensor1d(Array.from(labels, (l) => (l >= 0.5 ? weights[1] : weights[0]))) : null;
     const { loss, probs } = apply(xs, y, w);

@@ -25,8 +25,28 @@ function resolve(raw: Record<string, unknown>): ResolvedConfig {
 const DATA = { source: 'x.csv', encoding: { pair: 'concat', maxLength: 5 } };
 const OUT = { type: 'dense', units: 1, activation: 'sigmoid' };
 
+const SEPARATE = { source: 'x.csv', encoding: { pair: 'separate', maxLength: 5 } };
+
+/** A graph merging the two embedded questions with `type`, then a dense output on the flattened merge. */
+const merging = (type: MergeName) => [
+  { name: 'e1', type: 'embedding', outputDim: 4, inputs: ['question1'] },
+  { name: 'e2', share: 'e1', inputs: ['question2'] },
+  { name: 'm', type, inputs: ['e1', 'e2'] },
+  { name: 'f', type: 'flatten', inputs: ['m'] },
+  { name: 'out', ...OUT, inputs: ['f'] },
+];
+/** The layers that merge several inputs: graph models only. */
+const MERGE_EXAMPLES: Record<MergeName, unknown[]> = {
+  concat: merging('concat'),
+  add: merging('add'),
+  subtract: merging('subtract'),
+  multiply: merging('multiply'),
+  absDiff: merging('absDiff'),
+};
+
 /** One small stack per registered layer type, with the layer in a valid place. */
-const EXAMPLES: Record<keyof typeof layers.byName, unknown[]> = {
+type MergeName = 'concat' | 'add' | 'subtract' | 'multiply' | 'absDiff';
+const EXAMPLES: Record<Exclude<keyof typeof layers.byName, MergeName>, unknown[]> = {
   embedding: [{ type: 'embedding', outputDim: 4 }, { type: 'flatten' }, OUT],
   lstm: [{ type: 'embedding', outputDim: 4 }, { type: 'lstm', units: 3 }, OUT],
   gru: [{ type: 'embedding', outputDim: 4 }, { type: 'gru', units: 3, goBackwards: true }, OUT],
@@ -144,7 +164,19 @@ describe('building models from the registry', () => {
 
   it('builds a model with each registered layer type', async () => {
     await useInspectionBackend();
-    assert.deepEqual(Object.keys(EXAMPLES).sort(), Object.keys(layers.byName).sort());
+    assert.deepEqual(
+      [...Object.keys(EXAMPLES), ...Object.keys(MERGE_EXAMPLES)].sort(),
+      Object.keys(layers.byName).sort(),
+    );
+    for (const [type, nodes] of Object.entries(MERGE_EXAMPLES)) {
+      const config = resolve({ data: SEPARATE, model: { type: 'graph', nodes } });
+      const model = buildModel(config, { vocabSize: 20 });
+      const q = tfc.zeros([2, 5], 'int32');
+      const out = model.predict([q, q]) as tfc.Tensor;
+      assert.deepEqual(out.shape, [2, 1], type);
+      tfc.dispose([out, q]);
+      model.dispose();
+    }
     for (const [type, stack] of Object.entries(EXAMPLES)) {
       const config = resolve({ data: DATA, model: { type: 'sequential', layers: stack } });
       const model = buildModel(config, { vocabSize: 20 });

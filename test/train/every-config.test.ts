@@ -151,6 +151,31 @@ type Model = Record<string, unknown>;
 const seq = (...stack: object[]): Model => ({ type: 'sequential', layers: [EMB, ...stack, OUT] });
 
 /**
+ * A graph merging the two questions with `type`: on their embedded sequences (then an LSTM) or on
+ * their LSTM encodings (one LSTM shared by both questions).
+ */
+function graphMerging(type: string, sequences: boolean): Model {
+  const nodes: object[] = [
+    { name: 'e1', ...EMB, inputs: ['question1'] },
+    { name: 'e2', share: 'e1', inputs: ['question2'] },
+  ];
+  if (sequences) {
+    nodes.push(
+      { name: 'm', type, inputs: ['e1', 'e2'] },
+      { name: 'r', type: 'lstm', units: 3, inputs: ['m'] },
+    );
+  } else {
+    nodes.push(
+      { name: 'r1', type: 'lstm', units: 3, inputs: ['e1'] },
+      { name: 'r2', share: 'r1', inputs: ['e2'] },
+      { name: 'm', type, inputs: ['r1', 'r2'] },
+    );
+  }
+  nodes.push({ name: 'out', ...OUT, inputs: [sequences ? 'r' : 'm'] });
+  return { type: 'graph', nodes };
+}
+
+/**
  * Models that train each registered layer, several where its options take other gradient paths:
  * fused and tfjs-layers recurrent cells, conv1d with strides, dilations and both paddings, max
  * pooling over negative values (linear conv1d below it) and with overlapping windows, and a siamese
@@ -209,6 +234,11 @@ const STACKS: Record<keyof typeof layers.byName, Model[]> = {
   batchNormalization: [seq({ type: 'flatten' }, { type: 'batchNormalization' })],
   layerNormalization: [seq({ type: 'layerNormalization' }, { type: 'flatten' })],
   flatten: [seq({ type: 'flatten' })],
+  concat: [graphMerging('concat', true), graphMerging('concat', false)],
+  add: [graphMerging('add', true)],
+  subtract: [graphMerging('subtract', false)],
+  multiply: [graphMerging('multiply', false)],
+  absDiff: [graphMerging('absDiff', true)],
 };
 
 /** A config file (JSON is YAML) for one model on the tiny data. */
@@ -219,7 +249,7 @@ function layerConfig(name: string, model: Model): string {
     data: {
       source: SYNTHETIC,
       split: { train: 0.75, test: 0.25, seed: 1 },
-      encoding: { pair: model.type === 'siamese' ? 'separate' : 'concat' },
+      encoding: { pair: model.type === 'sequential' ? 'concat' : 'separate' },
     },
     model,
     training: { optimizer: { type: 'adam', learningRate: 0.01 } },
