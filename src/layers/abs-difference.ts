@@ -20,7 +20,15 @@ export class AbsDifference extends tfl.layers.Layer {
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shapes = inputShape as Shape[];
     const first = shapes[0];
-    if (!first || shapes.length !== 2) throw new Error('AbsDifference takes exactly two inputs');
+    const second = shapes[1];
+    if (!first || !second || shapes.length !== 2) throw new Error('AbsDifference takes exactly two inputs');
+    if (
+      first.length !== second.length ||
+      first.some((d, i) => d !== null && second[i] !== null && d !== second[i])
+    )
+      throw new Error(
+        `absDiff needs two inputs of one shape, got ${JSON.stringify(first)} and ${JSON.stringify(second)}`,
+      );
     return first;
   }
 
