@@ -82,6 +82,20 @@ export function firstMask(masks: unknown): tfc.Tensor {
   return (list.find((m) => m instanceof tfc.Tensor) ?? null) as unknown as tfc.Tensor;
 }
 
+/**
+ * The mask of an element-wise merge (add, subtract, multiply, absDiff): a step is kept when every
+ * masked input keeps it (inputs without a mask keep every step); null when no input has a mask.
+ * (tfjs' own Merge layers combine masks wrongly: they add a leading axis and skip the last mask.)
+ */
+export function mergeMasks(
+  mask: tfc.Tensor | (tfc.Tensor | null | undefined)[] | null | undefined,
+): tfc.Tensor | null {
+  if (mask == null) return null;
+  const masks = (Array.isArray(mask) ? mask : [mask]).filter((m): m is tfc.Tensor => m != null);
+  if (masks.length === 0) return null;
+  return tfc.tidy(() => masks.slice(1).reduce((a, b) => tfc.logicalAnd(a, b), masks[0]!));
+}
+
 /** A [batch, time] mask as float32 0/1 of shape `shape` (e.g. [B, 1, T] or [B, T, 1]). */
 export function maskAs(mask: tfc.Tensor, shape: number[]): tfc.Tensor {
   return tfc.reshape(tfc.cast(mask, 'float32'), shape);
