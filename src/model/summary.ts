@@ -34,7 +34,7 @@ function size(shape: readonly number[]): number {
 }
 
 interface InboundNode {
-  inboundLayers: { name: string }[];
+  inboundLayers: { name: string; inboundNodes: unknown[] }[];
   nodeIndices: number[];
   tensorIndices: number[];
   outputShapes: unknown;
@@ -78,8 +78,11 @@ export function summarizeModel(model: LayersModel): ModelSummary {
         params: row === 0 ? all : 0,
         trainableParams: row === 0 ? trainable : 0,
         connectedTo: node.inboundLayers.map((from, t) => {
+          const ni = node.nodeIndices[t] ?? 0;
           const ti = node.tensorIndices[t] ?? 0;
-          return `${applicationName(from, node.nodeIndices[t] ?? 0, inModel)}${ti > 0 ? `.${ti}` : ''}`;
+          // An output of a layer with several (align): `node.0`, `node.1`, as a graph config names it.
+          const outputs = (from.inboundNodes[ni] as { outputTensors?: unknown[] } | undefined)?.outputTensors;
+          return `${applicationName(from, ni, inModel)}${(outputs?.length ?? 1) > 1 ? `.${ti}` : ''}`;
         }),
         ...(row === 0 ? {} : { sharedWith: applicationName(layer, nodes[0]!.k, inModel) }),
       };

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { type TSchema, Type } from '@sinclair/typebox';
+import { type TSchema, type TUnsafe, Type } from '@sinclair/typebox';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Layer, SymbolicTensor } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
 import { ConfigError, type Problem } from '../errors.js';
@@ -91,7 +91,7 @@ const nodeInputs = Type.Array(Type.String({ minLength: 1 }), {
  * parameters (which must equal that node's); otherwise a layer config (discriminated by `type`)
  * with `name` and `inputs`.
  */
-export function graphNodeSchema(): TSchema {
+export function graphNodeSchema(): TUnsafe<GraphNode> {
   const withNodeKeys = (e: (typeof layers.list)[number]) => {
     const s = entryConfigSchema(e) as TSchema & { properties: Record<string, TSchema>; required?: string[] };
     return {
@@ -404,6 +404,17 @@ export function checkGraph(p: GraphParams, ctx: GraphCheckContext): ConfigIssue[
         ...(facts.check?.(config) ?? []).map((issue) => ({ ...issue, path: [...nodesAt, i, ...issue.path] })),
       );
     }
+    node.inputs.forEach((text, j) => {
+      const ref = parseRef(text);
+      const outputs = INPUT_BY_NAME.has(text) ? undefined : flows.get(ref.target);
+      if (outputs && ref.index !== undefined && ref.index >= outputs.length) {
+        issues.push({
+          path: [...nodesAt, i, 'inputs', j],
+          at: 'value',
+          message: `"${ref.target}" has ${outputs.length} outputs: ${outputs.map((_f, k) => `${ref.target}.${k}`).join(', ')}`,
+        });
+      }
+    });
     const inFlows = node.inputs.map(flowOf);
     inFlows.forEach((flow, j) => {
       if (!facts.takes.includes(flow)) {

@@ -135,6 +135,71 @@ describe('graph checks', () => {
     ]);
   });
 
+  it('reads a node of several outputs (align) as node.0 and node.1, and refuses other references', () => {
+    const aligned = (refs: [string, string]) => [
+      { name: 'e1', type: 'embedding', outputDim: 4, maskZero: true, inputs: ['question1'] },
+      { name: 'e2', share: 'e1', inputs: ['question2'] },
+      { name: 'al', type: 'align', inputs: ['e1', 'e2'] },
+      { name: 'p1', type: 'pool', inputs: [refs[0]] },
+      { name: 'p2', type: 'pool', inputs: [refs[1]] },
+      { name: 'c', type: 'concat', inputs: ['p1', 'p2'] },
+      { name: 'out', ...OUT, inputs: ['c'] },
+    ];
+    assert.deepEqual(issuesOf(aligned(['al.0', 'al.1'])), []);
+    assert.deepEqual(issuesOf(aligned(['al', 'al.1'])), [
+      'model.nodes[3].inputs[0]: "al" (align) has several outputs: name one',
+    ]);
+    assert.deepEqual(issuesOf(aligned(['al.0', 'al.2'])), [
+      'model.nodes[4].inputs[0]: "al" has 2 outputs: al.0, al.1',
+    ]);
+    const single = aligned(['al.0', 'al.1']);
+    single[2]!.inputs = ['e1.0', 'e2'];
+    assert.deepEqual(issuesOf(single), ['model.nodes[2].inputs[0]: "e1" (embedding) has one output']);
+  });
+
+  it('declares features and exactMatch1/2 in the fixed order when data.features gives them, sized from the config', async () => {
+    await useInspectionBackend();
+    const nodes = [
+      { name: 'x2', type: 'concat', inputs: ['e2', 'exactMatch2'] },
+      { name: 'e1', type: 'embedding', outputDim: 4, maskZero: true, inputs: ['question1'] },
+      { name: 'e2', share: 'e1', inputs: ['question2'] },
+      { name: 'x1', type: 'concat', inputs: ['e1', 'exactMatch1'] },
+      { name: 'u', type: 'lstm', units: 3, inputs: ['x1'] },
+      { name: 'v', share: 'u', inputs: ['x2'] },
+      { name: 'c', type: 'concat', inputs: ['features', 'u', 'v'] },
+      { name: 'out', ...OUT, inputs: ['c'] },
+    ];
+    const data = {
+      ...SEPARATE,
+      features: { pair: ['jaccard', 'lengthDiff', 'wordTfidf'], exactMatch: true },
+    };
+    const config = resolve({ data, model: { type: 'graph', nodes } });
+    assert.deepEqual(checkConfig(config), []);
+    // No data: the width of `features` comes from data.features.pair (3 names).
+    const model = buildModel(config, { vocabSize: 20 });
+    assert.deepEqual(model.inputNames, ['question1', 'question2', 'features', 'exactMatch1', 'exactMatch2']);
+    assert.deepEqual(
+      model.inputs.map((x) => x.shape),
+      [
+        [null, 6],
+        [null, 6],
+        [null, 3],
+        [null, 6],
+        [null, 6],
+      ],
+    );
+    model.dispose();
+    // Given but not read: a mistake, at the data config.
+    const unread = resolve({ data, model: { type: 'graph', nodes: base() } });
+    assert.deepEqual(
+      checkConfig(unread).map((i) => `${formatPath(i.path)}: ${i.message}`),
+      [
+        'data.features.pair: gives the model a `features` input, which no node of the graph reads',
+        'data.features.exactMatch: gives the model `exactMatch1` / `exactMatch2` inputs, which no node of the graph reads',
+      ],
+    );
+  });
+
   it('refuses a multi-input layer in a stack', () => {
     const config = resolve({
       data: { source: 'x.csv' },
