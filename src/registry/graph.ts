@@ -276,6 +276,17 @@ export function checkGraph(p: GraphParams, ctx: GraphCheckContext): ConfigIssue[
     const config = layerOf(node, byName);
     node.inputs.forEach((text, j) => {
       const where: ConfigPath = [...nodesAt, i, 'inputs', j];
+      const first = node.inputs.indexOf(text);
+      if (first < j) {
+        issues.push({
+          path: where,
+          at: 'value',
+          message: `reads "${text}" a second time (first at inputs[${first}]): tfjs' executor frees a tensor one node reads twice too early`,
+          suggestion:
+            'give each input once (for x ∗ x or x + x, read x through another node first, e.g. a dense or a share)',
+        });
+        return;
+      }
       const ref = parseRef(text);
       const input = INPUT_BY_NAME.get(text);
       if (input) {

@@ -82,7 +82,8 @@ const GRAPH_EXAMPLES: Record<MultiInputName, unknown[]> = {
   ],
   augmentedResidual: [
     ...ALIGNED,
-    { name: 'ar', type: 'augmentedResidual', inputs: ['e1', 'al.0', 'e1'] },
+    { name: 'd1', type: 'dense', units: 4, inputs: ['e1'] },
+    { name: 'ar', type: 'augmentedResidual', inputs: ['e1', 'al.0', 'd1'] },
     { name: 'br', type: 'augmentedResidual', inputs: ['e2', 'al.1'] },
     { name: 'p1', type: 'pool', inputs: ['ar'] },
     { name: 'p2', type: 'pool', inputs: ['br'] },

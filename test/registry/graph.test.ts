@@ -86,9 +86,17 @@ describe('graph checks', () => {
     ]);
   });
 
+  it('refuses a node that reads one input twice', () => {
+    const nodes = base();
+    nodes[4]!.inputs = ['r1', 'r1'];
+    assert.deepEqual(issuesOf(nodes), [
+      `model.nodes[4].inputs[1]: reads "r1" a second time (first at inputs[0]): tfjs' executor frees a tensor one node reads twice too early`,
+    ]);
+  });
+
   it('refuses the wrong number of inputs', () => {
     const nodes = base();
-    nodes[4]!.inputs = ['r1', 'r2', 'r1'];
+    nodes[4]!.inputs = ['r1', 'r2', 'e1'];
     assert.deepEqual(issuesOf(nodes), ['model.nodes[4].inputs: "absDiff" takes 2 inputs (got 3)']);
   });
 

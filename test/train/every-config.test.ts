@@ -314,7 +314,8 @@ const STACKS: Record<keyof typeof layers.byName, Model[]> = {
   augmentedResidual: [
     graphAligned([
       { name: 'a1', type: 'augmentedResidual', inputs: ['e1', 'al.0'] },
-      { name: 'a2', type: 'augmentedResidual', inputs: ['e2', 'al.1', 'e2'] },
+      { name: 'd2', type: 'dense', units: SMALL, activation: 'tanh', inputs: ['e2'] },
+      { name: 'a2', type: 'augmentedResidual', inputs: ['e2', 'al.1', 'd2'] },
       { name: 'p1', type: 'pool', inputs: ['a1'] },
       { name: 'p2', share: 'p1', inputs: ['a2'] },
       { name: 'c', type: 'concat', inputs: ['p1', 'p2'] },
