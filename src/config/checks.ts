@@ -1,5 +1,5 @@
 import { PAIR_ENCODINGS, pairFeatureNames } from '../data/schema.js';
-import { shapeFacts } from '../registry/models.js';
+import { shapeEncoding, shapeFacts } from '../registry/models.js';
 import { losses } from '../registry/objectives.js';
 import type { ConfigIssue, ConfigPath } from '../util/paths.js';
 import type { ResolvedConfig } from './schema.js';
@@ -80,12 +80,13 @@ export function checkConfig(config: ResolvedConfig): ConfigIssue[] {
     }
   }
   const shape = shapeFacts(config.model);
-  if (shape.encoding !== d.encoding.pair) {
+  const encoding = shapeEncoding(config.model);
+  if (encoding !== d.encoding.pair) {
     issues.push({
       path: ['model', 'type'],
       at: 'value',
-      message: `a "${config.model.type}" model takes ${PAIR_ENCODINGS[shape.encoding]}, but data.encoding.pair is "${d.encoding.pair}"`,
-      suggestion: `set data.encoding.pair: ${shape.encoding}`,
+      message: `a "${config.model.type}" model${encoding === shape.encoding ? '' : ' with these inputs'} takes ${PAIR_ENCODINGS[encoding]}, but data.encoding.pair is "${d.encoding.pair}"`,
+      suggestion: `set data.encoding.pair: ${encoding}`,
     });
   }
   if (d.features?.exactMatch && d.encoding.pair !== 'separate') {

@@ -24,6 +24,17 @@ function schemaAt(
   let value = current;
   for (let i = 0; i < path.length; i++) {
     const seg = path[i]!;
+    // An if/then/else choosing between whole object schemas (a graph node: a share or a layer):
+    // the branch the value takes. (An `else` adding only defaults, as embedding's, is not one.)
+    if (schema.if && (schema.then || schema.else)) {
+      const required = ((schema.if as Schema).required as string[] | undefined) ?? [];
+      const takesThen =
+        typeof value === 'object' &&
+        value !== null &&
+        required.every((k) => Object.hasOwn(value as object, k));
+      const branch = (takesThen ? schema.then : schema.else) as Schema | undefined;
+      if (branch?.type === 'object') schema = branch;
+    }
     if (Array.isArray(schema.oneOf) && schema.discriminator) {
       const branches = schema.oneOf as Schema[];
       if (seg === 'type') {

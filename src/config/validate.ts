@@ -138,7 +138,11 @@ export function validateConfig(value: Record<string, unknown>): {
       folded.push(...branches.map((_, i) => `${prefix}${i}/`).filter((_, i) => i !== taking[0]));
     } else folded.push(prefix);
   }
-  const kept = errors.filter((e) => !dropped.has(e) && !folded.some((p) => e.schemaPath.startsWith(p)));
+  // An if/then/else (a graph node: a share or a layer) reports its branch's own errors, and also
+  // "must match then/else": dropped.
+  const kept = errors.filter(
+    (e) => e.keyword !== 'if' && !dropped.has(e) && !folded.some((p) => e.schemaPath.startsWith(p)),
+  );
   const issues: SchemaIssue[] = [];
   const seen = new Set<string>();
   for (const e of kept) {

@@ -1,6 +1,7 @@
 import * as tfc from '@tensorflow/tfjs-core';
 import { AbsDifference } from './abs-difference.js';
 import { Align } from './align.js';
+import { Elementwise } from './elementwise.js';
 import { Enhance } from './enhance.js';
 import { FusedGRU, FusedLSTM } from './fused-rnn.js';
 import { Highway } from './highway.js';
@@ -19,6 +20,7 @@ export const layerClasses = [
   FusedLSTM,
   FusedGRU,
   AbsDifference,
+  Elementwise,
   PretrainedEmbedding,
   Align,
   Enhance,
@@ -43,6 +45,7 @@ export function registerLayerClasses(): void {
 
 export { AbsDifference } from './abs-difference.js';
 export { Align, type AlignArgs, type AlignScale } from './align.js';
+export { ELEMENTWISE_OPS, Elementwise, type ElementwiseOp } from './elementwise.js';
 export { ENHANCE_PARTS, Enhance, type EnhanceArgs, type EnhancePart } from './enhance.js';
 export { FusedGRU, FusedLSTM, type FusedRnnArgs } from './fused-rnn.js';
 export { Highway, type HighwayArgs } from './highway.js';

@@ -27,8 +27,11 @@ export function installMaskFlow(): void {
   const proto = tfl.layers.Layer.prototype as unknown as { apply: Apply };
   const original = proto.apply;
   proto.apply = function (this: tfl.layers.Layer, inputs, kwargs) {
-    const output = original.call(this, inputs, kwargs);
     const list = Array.isArray(inputs) ? inputs : [inputs];
+    const again = repeatedCall(this, list, kwargs);
+    if (again) return again;
+    const output = original.call(this, inputs, kwargs);
+    remember(this, list, kwargs, output);
     if (!this.supportsMasking || !(list[0] instanceof tfc.Tensor)) return output;
     const masks = (list as unknown as Masked[]).map((x) => x.kerasMask ?? null);
     if (masks.every((m) => m === null) && !makesMask(this)) {
@@ -42,6 +45,44 @@ export function installMaskFlow(): void {
     setMasks(output, mask as tfc.Tensor | tfc.Tensor[] | null);
     return output;
   };
+}
+
+/**
+ * tfjs' executor runs a layer once per OUTPUT it needs (it walks output tensors, not layers), so a
+ * layer of several outputs (align) would run, and be differentiated, twice per batch, and its
+ * inputs' use counts go wrong (a graph reading node.1 before node.0 then finds an input disposed).
+ * A layer of several outputs called again on the very same input tensors (by id, never reused) with
+ * the same kwargs returns its previous outputs, while any of them is alive.
+ */
+const lastCall = new WeakMap<object, { ids: number[]; kwargs: string; output: tfc.Tensor[] }>();
+
+function callKey(kwargs: unknown): string {
+  const k = (kwargs ?? {}) as Record<string, unknown>;
+  return JSON.stringify({ training: k.training ?? null });
+}
+
+function repeatedCall(layer: object, inputs: unknown[], kwargs: unknown): tfc.Tensor[] | undefined {
+  const last = lastCall.get(layer);
+  if (!last || !inputs.every((x) => x instanceof tfc.Tensor)) return undefined;
+  const ids = (inputs as tfc.Tensor[]).map((x) => x.id);
+  const same =
+    ids.length === last.ids.length &&
+    ids.every((id, i) => id === last.ids[i]) &&
+    callKey(kwargs) === last.kwargs &&
+    // Inside one execution the executor may already have disposed an output its readers are done
+    // with (it skips outputs it has); a caller whose outputs are all gone gets a new call.
+    last.output.some((t) => !t.isDisposed);
+  return same ? last.output : undefined;
+}
+
+function remember(layer: object, inputs: unknown[], kwargs: unknown, output: unknown): void {
+  if (!Array.isArray(output) || output.length < 2 || !output.every((t) => t instanceof tfc.Tensor)) return;
+  if (!inputs.every((x) => x instanceof tfc.Tensor)) return;
+  lastCall.set(layer, {
+    ids: (inputs as tfc.Tensor[]).map((x) => x.id),
+    kwargs: callKey(kwargs),
+    output: output as tfc.Tensor[],
+  });
 }
 
 /** Layers that make a mask from their input values (an embedding with maskZero). */
@@ -80,6 +121,20 @@ export function inputMasks(
 export function firstMask(masks: unknown): tfc.Tensor {
   const list = (Array.isArray(masks) ? masks : [masks]) as (tfc.Tensor | null | undefined)[];
   return (list.find((m) => m instanceof tfc.Tensor) ?? null) as unknown as tfc.Tensor;
+}
+
+/**
+ * The mask of an element-wise merge (add, subtract, multiply, absDiff): a step is kept when every
+ * masked input keeps it (inputs without a mask keep every step); null when no input has a mask.
+ * (tfjs' own Merge layers combine masks wrongly: they add a leading axis and skip the last mask.)
+ */
+export function mergeMasks(
+  mask: tfc.Tensor | (tfc.Tensor | null | undefined)[] | null | undefined,
+): tfc.Tensor | null {
+  if (mask == null) return null;
+  const masks = (Array.isArray(mask) ? mask : [mask]).filter((m): m is tfc.Tensor => m != null);
+  if (masks.length === 0) return null;
+  return tfc.tidy(() => masks.slice(1).reduce((a, b) => tfc.logicalAnd(a, b), masks[0]!));
 }
 
 /** A [batch, time] mask as float32 0/1 of shape `shape` (e.g. [B, 1, T] or [B, T, 1]). */

@@ -40,6 +40,7 @@ export function buildModel(config: ResolvedConfig, options: BuildOptions): Layer
     nextSeed,
     layerName: kerasNames(),
     sequenceLength: sequenceLength(config.data.encoding),
+    // From the config, not the data: summary and validate build without any rows.
     featureCount: pairFeatureNames(config.data.features).length,
     ...(options.locate ? { locate: options.locate } : {}),
     ...(options.pretrained ? { pretrained: options.pretrained } : {}),

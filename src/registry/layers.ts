@@ -6,8 +6,10 @@ import { isFusedActivation } from '../backend/kernels/rnn-wasm.js';
 import { OOV_ID, SEP_ID } from '../data/vocabulary.js';
 import { fullTable } from '../embeddings/table.js';
 import {
+  AbsDifference,
   Align,
   AugmentedResidual,
+  Elementwise,
   ENHANCE_PARTS,
   Enhance,
   FusedGRU,
@@ -44,8 +46,8 @@ export type Flow = 'ids' | 'sequence' | 'vector';
 export interface LayerFacts<P> {
   /** What the layer accepts as input. */
   readonly takes: readonly Flow[];
-  /** What it returns for an input it accepts. */
-  returns(params: P, input: Flow): Flow;
+  /** What it returns for an input it accepts (`inputs`: all of them, for a layer with several). */
+  returns(params: P, input: Flow, inputs?: readonly Flow[]): Flow;
   /** When it turns a sequence into a vector: how to keep the sequence instead (a suggestion). */
   keepSequence?: string;
   /** For a layer that can end a model: how many outputs and through which activation. */
@@ -55,12 +57,24 @@ export interface LayerFacts<P> {
   /** Recurrent layers may be wrapped by `bidirectional`. */
   readonly recurrent?: boolean;
   /**
-   * How many inputs it takes, when not exactly one (each of a flow in `takes`): such a layer can
-   * only be a node of a graph, not part of a layer stack.
+   * How many inputs it takes (unset: exactly one). A layer with `min` > 1 takes several inputs
+   * (each of a flow in `takes`): only a `graph` model can give it them, not a layer stack (which
+   * gives each layer the one before it). `returns` is then called with the first input's flow and
+   * all of them.
    */
   readonly arity?: { min: number; max?: number };
-  /** When it returns several outputs (referenced as `node.0`, `node.1`): how many. */
-  returnsMany?(params: P): number;
+  /** Whether these inputs go together (e.g. a merge needs all sequences or all vectors): why not, or undefined. */
+  checkFlows?(params: P, inputs: readonly Flow[]): string | undefined;
+  /**
+   * For a layer with several outputs: what each returns, in order (a graph refers to them as
+   * `node.0`, `node.1`, ...). Unset: one output, given by `returns`.
+   */
+  returnsMany?(params: P, inputs: readonly Flow[]): readonly Flow[];
+}
+
+/** How many inputs a layer takes (one unless its facts say otherwise). */
+export function arityOf(facts: Pick<LayerFacts<unknown>, 'arity'>): { min: number; max?: number } {
+  return facts.arity ?? { min: 1, max: 1 };
 }
 
 export type LayerSpec<N extends string = string, P extends TObject = TObject> = ComponentSpec<N, P, Layer> &
@@ -601,6 +615,63 @@ const flatten = layer({
   build: (_p, ctx) => tfl.layers.flatten(named(ctx)),
 });
 
+// ---- merges (several inputs; graph models only) ---------------------------------------------------
+
+/** For layers of several inputs that must all be sequences or all vectors. */
+const sameFlows = (_p: unknown, inputs: readonly Flow[]): string | undefined =>
+  inputs.every((f) => f === inputs[0])
+    ? undefined
+    : `its inputs must be all sequences or all vectors (got ${inputs.join(', ')})`;
+
+/** The facts every merge shares: sequences or vectors in (all the same), the same out. */
+const mergeFacts = (max?: number) => ({
+  takes: SEQUENCE_OR_VECTOR,
+  returns: same,
+  arity: max === undefined ? { min: 2 } : { min: 2, max },
+  checkFlows: sameFlows,
+});
+
+const concat = layer({
+  name: 'concat',
+  ...mergeFacts(),
+  description:
+    'Concatenates its inputs on the feature axis (sequences of one length, or vectors); masks pass through',
+  params: noParams,
+  build: (_p, ctx) => tfl.layers.concatenate({ ...named(ctx), axis: -1 }),
+});
+
+const add = layer({
+  name: 'add',
+  ...mergeFacts(),
+  description: 'Adds its inputs element-wise (all of one shape); masks pass through',
+  params: noParams,
+  build: (_p, ctx) => new Elementwise({ ...named(ctx), op: 'add' }),
+});
+
+const subtract = layer({
+  name: 'subtract',
+  ...mergeFacts(2),
+  description: 'The first input minus the second, element-wise (one shape); masks pass through',
+  params: noParams,
+  build: (_p, ctx) => new Elementwise({ ...named(ctx), op: 'subtract' }),
+});
+
+const multiply = layer({
+  name: 'multiply',
+  ...mergeFacts(),
+  description: 'Multiplies its inputs element-wise (all of one shape); masks pass through',
+  params: noParams,
+  build: (_p, ctx) => new Elementwise({ ...named(ctx), op: 'multiply' }),
+});
+
+const absDiff = layer({
+  name: 'absDiff',
+  ...mergeFacts(2),
+  description: 'The absolute difference |a − b| of two inputs, element-wise (one shape); masks pass through',
+  params: noParams,
+  build: (_p, ctx) => new AbsDifference(named(ctx)),
+});
+
 // ---- matching layers (src/layers/align.ts, enhance.ts, pool.ts, highway.ts, residual.ts) ---------
 
 const simpleActivation = (def: (typeof SIMPLE_ACTIVATIONS)[number], description: string) =>
@@ -611,7 +682,7 @@ const align = layer({
   takes: SEQUENCE,
   returns: toSequence,
   arity: { min: 2, max: 2 },
-  returnsMany: () => 2,
+  returnsMany: () => ['sequence', 'sequence'],
   description:
     'Soft alignment (attention both ways) of two sequences a, b of the same width: scores e = F(a)·F(b)ᵀ, ' +
     'masked softmax over each axis; returns [ã, b̃] (node.0: b attended for each token of a; node.1: a for each of b). ' +
@@ -647,6 +718,7 @@ const enhance = layer({
   takes: SEQUENCE_OR_VECTOR,
   returns: same,
   arity: { min: 2, max: 2 },
+  checkFlows: sameFlows,
   description:
     "ESIM's enhancement in one step: inputs a and ã (same shape), output [a, ã, a − ã, a ∗ ã] on the feature axis",
   params: Type.Object({
@@ -705,6 +777,7 @@ const residual = layer({
   takes: SEQUENCE_OR_VECTOR,
   returns: same,
   arity: { min: 2, max: 2 },
+  checkFlows: sameFlows,
   description:
     'Residual connection: inputs [x, f] → x + f; when their widths differ, x goes through a learned linear projection first',
   params: Type.Object({
@@ -747,6 +820,11 @@ export const layers = defineRegistry(
     batchNormalization,
     layerNormalization,
     flatten,
+    concat,
+    add,
+    subtract,
+    multiply,
+    absDiff,
     align,
     enhance,
     pool,

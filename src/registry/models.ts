@@ -6,6 +6,14 @@ import { ConfigError, type Problem } from '../errors.js';
 import { AbsDifference } from '../layers/index.js';
 import { type ConfigIssue, type ConfigPath, formatPath } from '../util/paths.js';
 import { StringEnum } from '../util/schema.js';
+import {
+  buildGraph,
+  checkGraph,
+  type GraphParams,
+  graphEncoding,
+  graphNodeSchema,
+  usedInputs,
+} from './graph.js';
 import { buildLayer, type LayerConfig, layers } from './layers.js';
 import type { LossSpec } from './objectives.js';
 import { checkOutput, checkStack } from './stack.js';
@@ -50,25 +58,34 @@ export interface ShapeCheckContext {
  * Issues for extra inputs the data gives (data.features) that a shape reading only its question
  * inputs would leave unused: a config asking for them with such a model is a mistake.
  */
-function unusedFeatures(name: string, ctx: ShapeCheckContext, pairUsed: boolean): ConfigIssue[] {
+function unusedFeatures(
+  name: string,
+  ctx: ShapeCheckContext,
+  reads: { features: boolean; exactMatch: boolean },
+): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  if ((ctx.featureCount ?? 0) > 0 && !pairUsed) {
+  if ((ctx.featureCount ?? 0) > 0 && !reads.features) {
     issues.push({
       path: ['data', 'features', 'pair'],
       at: 'value',
-      message: `gives the model a \`features\` input, which a "${name}" model ${name === 'siamese' ? 'reads only with `features` in model.combine' : 'does not read'}`,
+      message: `gives the model a \`features\` input, which ${name === 'graph' ? 'no node of the graph reads' : `a "${name}" model ${name === 'siamese' ? 'reads only with `features` in model.combine' : 'does not read'}`}`,
       suggestion:
         name === 'siamese'
           ? 'add features to model.combine (e.g. combine: [u, v, absDiff, mul, features])'
-          : 'use a siamese model with combine: [..., features], or a graph model reading `features`; or remove data.features.pair',
+          : name === 'graph'
+            ? 'read `features` in a node (e.g. a concat with the pooled vectors), or remove data.features.pair'
+            : 'use a siamese model with combine: [..., features], or a graph model reading `features`; or remove data.features.pair',
     });
   }
-  if (ctx.exactMatch) {
+  if (ctx.exactMatch && !reads.exactMatch) {
     issues.push({
       path: ['data', 'features', 'exactMatch'],
       at: 'value',
-      message: `gives the model \`exactMatch1\` / \`exactMatch2\` inputs, which a "${name}" model does not read`,
-      suggestion: 'use a graph model that reads them, or remove data.features.exactMatch',
+      message: `gives the model \`exactMatch1\` / \`exactMatch2\` inputs, which ${name === 'graph' ? 'no node of the graph reads' : `a "${name}" model does not read`}`,
+      suggestion:
+        name === 'graph'
+          ? "read them in nodes (e.g. a concat of each question's embedding with its exactMatch), or remove data.features.exactMatch"
+          : 'use a graph model that reads them, or remove data.features.exactMatch',
     });
   }
   return issues;
@@ -76,8 +93,8 @@ function unusedFeatures(name: string, ctx: ShapeCheckContext, pairUsed: boolean)
 
 /** A model shape's own facts, besides its schema and builder. */
 export interface ShapeFacts<P> {
-  /** The pair encoding (`data.encoding.pair`) its inputs need. */
-  readonly encoding: PairEncoding;
+  /** The pair encoding (`data.encoding.pair`) its inputs need (or, for a graph, what its inputs say). */
+  readonly encoding: PairEncoding | ((params: P) => PairEncoding);
   /** Mistakes in its parameters that the schema cannot see (paths under `ctx.at`). */
   check(params: P, ctx: ShapeCheckContext): ConfigIssue[];
 }
@@ -131,7 +148,7 @@ const sequential = shape({
   check: (p, ctx) => [
     ...checkStack(p.layers, [...ctx.at, 'layers'], 'ids').issues,
     ...checkOutput(p.layers, [...ctx.at, 'layers'], ctx.loss),
-    ...unusedFeatures('sequential', ctx, false),
+    ...unusedFeatures('sequential', ctx, { features: false, exactMatch: false }),
   ],
   build: (p, ctx) => {
     const input = tfl.input({ shape: [ctx.sequenceLength], dtype: 'int32', name: 'pair' });
@@ -169,7 +186,7 @@ const siamese = shape({
         suggestion: 'add the encodings, e.g. combine: [u, v, absDiff, mul, features]',
       });
     }
-    return [...issues, ...unusedFeatures('siamese', ctx, at >= 0)];
+    return [...issues, ...unusedFeatures('siamese', ctx, { features: at >= 0, exactMatch: false })];
   },
   description:
     'A shared encoder applied to each question (u, v), a combine step (u, v, |u−v|, u∗v) and a head stack',
@@ -220,7 +237,37 @@ const siamese = shape({
   },
 });
 
-export const models = defineRegistry('model shape', [sequential, siamese] as const, {
+const graph = shape({
+  name: 'graph',
+  encoding: (p) => graphEncoding(p as GraphParams),
+  description:
+    "Named nodes, each a layer reading graph inputs (question1, question2; pair; features, exactMatch1/2 with data.features) or other nodes; `share` reuses a node's layer and weights",
+  params: Type.Object({
+    nodes: Type.Array(graphNodeSchema(), {
+      minItems: 1,
+      description: 'The nodes, in any order that reads well (they are applied in dependency order)',
+    }),
+    output: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: "The node whose output is the model's (default: the last node)",
+      }),
+    ),
+  }),
+  check: (p, ctx) => {
+    const used = new Set<string>(usedInputs(p as GraphParams).map((i) => i.name));
+    return [
+      ...checkGraph(p as GraphParams, ctx),
+      ...unusedFeatures('graph', ctx, {
+        features: used.has('features'),
+        exactMatch: used.has('exactMatch1') || used.has('exactMatch2'),
+      }),
+    ];
+  },
+  build: (p, ctx) => buildGraph(p as GraphParams, ctx, ['model']),
+});
+
+export const models = defineRegistry('model shape', [sequential, siamese, graph] as const, {
   title: 'model',
   description: 'The model: its shape (`type`) and layer stacks',
 });
@@ -230,6 +277,12 @@ export type ModelConfig = EntryConfig<(typeof models.list)[number]>;
 /** The facts of the shape a validated model config names. */
 export function shapeFacts(config: ModelConfig): ShapeFacts<ModelConfig> {
   return models.entryOf(config) as unknown as ShapeFacts<ModelConfig>;
+}
+
+/** The pair encoding a validated model config needs. */
+export function shapeEncoding(config: ModelConfig): PairEncoding {
+  const { encoding } = shapeFacts(config);
+  return typeof encoding === 'function' ? encoding(config) : encoding;
 }
 
 export function buildModelShape(config: ModelConfig, ctx: ModelBuildContext): LayersModel {

@@ -1,5 +1,5 @@
 import { type ConfigIssue, type ConfigPath, formatPath } from '../util/paths.js';
-import { type Flow, type LayerConfig, layerFacts, layers } from './layers.js';
+import { arityOf, type Flow, type LayerConfig, layerFacts, layers } from './layers.js';
 import type { LossSpec } from './objectives.js';
 
 /**
@@ -8,18 +8,18 @@ import type { LossSpec } from './objectives.js';
  * Model shapes call these for their stacks.
  */
 
-const FLOW_WORDS: Record<Flow, string> = {
+export const FLOW_WORDS: Record<Flow, string> = {
   ids: 'token ids',
   sequence: 'a sequence',
   vector: 'one vector per pair',
 };
 
-function quoted(names: readonly string[]): string {
+export function quoted(names: readonly string[]): string {
   return names.map((n) => `"${n}"`).join(' or ');
 }
 
 /** The layers that accept `flow` as input, for messages. */
-function takersOf(flow: Flow): string[] {
+export function takersOf(flow: Flow): string[] {
   return layers.list.filter((e) => e.takes.includes(flow)).map((e) => e.name);
 }
 
@@ -40,12 +40,14 @@ export function checkStack(stack: readonly LayerConfig[], at: ConfigPath, input:
     issues.push(
       ...(facts.check?.(config) ?? []).map((issue) => ({ ...issue, path: [...at, i, ...issue.path] })),
     );
-    if (facts.arity && facts.arity.min > 1) {
-      const { min, max } = facts.arity;
+    const arity = arityOf(facts);
+    if (arity.min > 1) {
+      const { min, max } = arity;
       issues.push({
         path: [...at, i, 'type'],
         at: 'value',
-        message: `"${config.type}" takes ${max === min ? min : `${min} to ${max ?? 'more'}`} inputs: it can be a node of a graph model, not a layer of a stack`,
+        message: `"${config.type}" takes ${max === min ? min : max === undefined ? `${min} or more` : `${min} to ${max}`} inputs: it can be a node of a graph model, not a layer of a stack (which gives a layer one input, the layer before it)`,
+        suggestion: 'write the model as a graph (model.type: graph) and give the node its inputs',
       });
     } else if (!facts.takes.includes(flow)) {
       if (flow === 'ids') {

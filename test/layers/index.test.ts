@@ -9,6 +9,7 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   QqpFusedLSTM: { units: 3, returnSequences: true, goBackwards: true, recurrentActivation: 'hardSigmoid' },
   QqpFusedGRU: { units: 2, activation: 'relu' },
   QqpAbsDifference: { name: 'abs_diff' },
+  QqpElementwise: { op: 'subtract', name: 'sub' },
   QqpPretrainedEmbedding: { inputDim: 6, outputDim: 3, tunedIds: [1, 2, 5], maskZero: true },
   QqpAlign: { scale: 'learned', projectionUnits: 4, projectionActivation: 'tanh' },
   QqpEnhance: { parts: ['input', 'product'] },

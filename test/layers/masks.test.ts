@@ -142,3 +142,51 @@ describe('masks through the matching layers', () => {
     assert.ok(noPadding.some((p, i) => Math.abs(p - withMasks[i]!) > 1e-4));
   });
 });
+
+describe('a layer of several outputs in tfjs’ executor', () => {
+  before(async () => {
+    await useInspectionBackend();
+    registerLayerClasses();
+  });
+
+  it('runs once per execution, not once per output, in predict and in apply as training runs it', () => {
+    const T = 4;
+    const q1 = tfl.input({ shape: [T], dtype: 'int32', name: 'question1' });
+    const q2 = tfl.input({ shape: [T], dtype: 'int32', name: 'question2' });
+    const embed = tfl.layers.embedding({ inputDim: 9, outputDim: 3, maskZero: true });
+    const [a, b] = new Align({ name: 'al' }).apply([
+      embed.apply(q1) as tfl.SymbolicTensor,
+      embed.apply(q2) as tfl.SymbolicTensor,
+    ]) as tfl.SymbolicTensor[];
+    // b̃ read first, then ã: the executor reaches align through each output.
+    const pool = new MaskedPool({ mode: 'max' });
+    const merged = tfl.layers
+      .concatenate()
+      .apply([pool.apply(b!) as tfl.SymbolicTensor, pool.apply(a!) as tfl.SymbolicTensor]);
+    const model = tfl.model({
+      inputs: [q1, q2],
+      outputs: tfl.layers.dense({ units: 1 }).apply(merged) as tfl.SymbolicTensor,
+    });
+    let calls = 0;
+    const call = Align.prototype.call;
+    Align.prototype.call = function (this: Align, ...args: Parameters<Align['call']>) {
+      calls++;
+      return call.apply(this, args);
+    };
+    try {
+      const x = [
+        tfc.tensor2d([[0, 2, 3, 4]], undefined, 'int32'),
+        tfc.tensor2d([[5, 6, 0, 0]], undefined, 'int32'),
+      ];
+      const once = (model.predict(x) as tfc.Tensor).dataSync()[0]!;
+      assert.equal(calls, 1, 'predict');
+      calls = 0;
+      const applied = (model.apply(x, { training: true }) as tfc.Tensor).dataSync()[0]!;
+      assert.equal(calls, 1, 'apply');
+      assert.ok(Math.abs(once - applied) < 1e-6);
+    } finally {
+      Align.prototype.call = call;
+    }
+    model.dispose();
+  });
+});

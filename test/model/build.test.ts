@@ -25,8 +25,75 @@ function resolve(raw: Record<string, unknown>): ResolvedConfig {
 const DATA = { source: 'x.csv', encoding: { pair: 'concat', maxLength: 5 } };
 const OUT = { type: 'dense', units: 1, activation: 'sigmoid' };
 
+const SEPARATE = { source: 'x.csv', encoding: { pair: 'separate', maxLength: 5 } };
+
+/** A graph merging the two embedded questions with `type`, then a dense output on the flattened merge. */
+const merging = (type: string) => [
+  { name: 'e1', type: 'embedding', outputDim: 4, inputs: ['question1'] },
+  { name: 'e2', share: 'e1', inputs: ['question2'] },
+  { name: 'm', type, inputs: ['e1', 'e2'] },
+  { name: 'f', type: 'flatten', inputs: ['m'] },
+  { name: 'out', ...OUT, inputs: ['f'] },
+];
+/** Both questions embedded (padding masked) and aligned: `al.0`, `al.1`. */
+const ALIGNED = [
+  { name: 'e1', type: 'embedding', outputDim: 4, maskZero: true, inputs: ['question1'] },
+  { name: 'e2', share: 'e1', inputs: ['question2'] },
+  { name: 'al', type: 'align', scale: 'sqrt', inputs: ['e1', 'e2'] },
+];
+/** The layers of several inputs (src/registry/layers.ts arity): graph nodes only. */
+type MultiInputName =
+  | 'concat'
+  | 'add'
+  | 'subtract'
+  | 'multiply'
+  | 'absDiff'
+  | 'align'
+  | 'enhance'
+  | 'residual'
+  | 'augmentedResidual';
+const GRAPH_EXAMPLES: Record<MultiInputName, unknown[]> = {
+  concat: merging('concat'),
+  add: merging('add'),
+  subtract: merging('subtract'),
+  multiply: merging('multiply'),
+  absDiff: merging('absDiff'),
+  align: [
+    ...ALIGNED,
+    { name: 'p1', type: 'pool', mode: 'max', inputs: ['al.0'] },
+    { name: 'p2', type: 'pool', mode: 'max', inputs: ['al.1'] },
+    { name: 'c', type: 'concat', inputs: ['p1', 'p2'] },
+    { name: 'out', ...OUT, inputs: ['c'] },
+  ],
+  enhance: [
+    ...ALIGNED,
+    { name: 'm1', type: 'enhance', inputs: ['e1', 'al.0'] },
+    { name: 'm2', share: 'm1', inputs: ['e2', 'al.1'] },
+    { name: 'c', type: 'concat', inputs: ['m1', 'm2'] },
+    { name: 'p', type: 'pool', mode: 'mean', inputs: ['c'] },
+    { name: 'out', ...OUT, inputs: ['p'] },
+  ],
+  residual: [
+    { name: 'e1', type: 'embedding', outputDim: 4, inputs: ['question1'] },
+    { name: 'd', type: 'dense', units: 3, activation: 'relu', inputs: ['e1'] },
+    { name: 'r', type: 'residual', inputs: ['e1', 'd'] },
+    { name: 'p', type: 'pool', inputs: ['r'] },
+    { name: 'out', ...OUT, inputs: ['p'] },
+  ],
+  augmentedResidual: [
+    ...ALIGNED,
+    { name: 'd1', type: 'dense', units: 4, inputs: ['e1'] },
+    { name: 'ar', type: 'augmentedResidual', inputs: ['e1', 'al.0', 'd1'] },
+    { name: 'br', type: 'augmentedResidual', inputs: ['e2', 'al.1'] },
+    { name: 'p1', type: 'pool', inputs: ['ar'] },
+    { name: 'p2', type: 'pool', inputs: ['br'] },
+    { name: 'c', type: 'concat', inputs: ['p1', 'p2'] },
+    { name: 'out', ...OUT, inputs: ['c'] },
+  ],
+};
+
 /** One small stack per registered layer type, with the layer in a valid place. */
-const EXAMPLES: Record<keyof typeof layers.byName, unknown[] | 'graph'> = {
+const EXAMPLES: Record<Exclude<keyof typeof layers.byName, MultiInputName>, unknown[]> = {
   embedding: [{ type: 'embedding', outputDim: 4 }, { type: 'flatten' }, OUT],
   lstm: [{ type: 'embedding', outputDim: 4 }, { type: 'lstm', units: 3 }, OUT],
   gru: [{ type: 'embedding', outputDim: 4 }, { type: 'gru', units: 3, goBackwards: true }, OUT],
@@ -79,11 +146,6 @@ const EXAMPLES: Record<keyof typeof layers.byName, unknown[] | 'graph'> = {
   flatten: [{ type: 'embedding', outputDim: 4 }, { type: 'flatten' }, OUT],
   pool: [{ type: 'embedding', outputDim: 4, maskZero: true }, { type: 'pool', mode: 'mean' }, OUT],
   highway: [{ type: 'embedding', outputDim: 4 }, { type: 'highway' }, { type: 'pool' }, OUT],
-  // Several inputs: graph nodes only (a stack refuses them, tested below); built in test/layers/.
-  align: 'graph',
-  enhance: 'graph',
-  residual: 'graph',
-  augmentedResidual: 'graph',
 };
 
 describe('building models from the registry', () => {
@@ -151,14 +213,22 @@ describe('building models from the registry', () => {
 
   it('builds a model with each registered layer type', async () => {
     await useInspectionBackend();
-    assert.deepEqual(Object.keys(EXAMPLES).sort(), Object.keys(layers.byName).sort());
+    assert.deepEqual(
+      [...Object.keys(EXAMPLES), ...Object.keys(GRAPH_EXAMPLES)].sort(),
+      Object.keys(layers.byName).sort(),
+    );
+    for (const [type, nodes] of Object.entries(GRAPH_EXAMPLES)) {
+      const arity = (layers.byName[type as MultiInputName] as { arity?: { min: number } }).arity;
+      assert.ok((arity?.min ?? 1) > 1, `${type} takes one input: give it a stack`);
+      const config = resolve({ data: SEPARATE, model: { type: 'graph', nodes } });
+      const model = buildModel(config, { vocabSize: 20 });
+      const q = tfc.fill([2, 5], 3, 'int32');
+      const out = model.predict(model.inputNames.map(() => q)) as tfc.Tensor;
+      assert.deepEqual(out.shape, [2, 1], type);
+      tfc.dispose([out, q]);
+      model.dispose();
+    }
     for (const [type, stack] of Object.entries(EXAMPLES)) {
-      if (stack === 'graph') {
-        const arity = (layers.byName[type as keyof typeof layers.byName] as { arity?: { min: number } })
-          .arity;
-        assert.ok((arity?.min ?? 1) > 1, `${type} takes one input: give it a stack`);
-        continue;
-      }
       const config = resolve({ data: DATA, model: { type: 'sequential', layers: stack } });
       const model = buildModel(config, { vocabSize: 20 });
       const out = model.predict(tfc.zeros([2, 11], 'int32')) as tfc.Tensor;

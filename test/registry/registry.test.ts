@@ -38,6 +38,11 @@ describe('registry', () => {
       'batchNormalization',
       'layerNormalization',
       'flatten',
+      'concat',
+      'add',
+      'subtract',
+      'multiply',
+      'absDiff',
     ]) {
       assert.ok(name in layers.byName, name);
     }
@@ -49,7 +54,7 @@ describe('registry', () => {
       'rmsprop',
       'sgd',
     ]);
-    assert.deepEqual(Object.keys(models.byName).sort(), ['sequential', 'siamese']);
+    assert.deepEqual(Object.keys(models.byName).sort(), ['graph', 'sequential', 'siamese']);
     for (const m of ['accuracy', 'precision', 'recall']) assert.ok(m in metrics.byName, m);
     assert.ok('binaryCrossentropy' in losses.byName);
   });

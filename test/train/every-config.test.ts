@@ -151,6 +151,44 @@ type Model = Record<string, unknown>;
 const seq = (...stack: object[]): Model => ({ type: 'sequential', layers: [EMB, ...stack, OUT] });
 
 /**
+ * A graph merging the two questions with `type`: on their embedded sequences (then an LSTM) or on
+ * their LSTM encodings (one LSTM shared by both questions).
+ */
+function graphMerging(type: string, sequences: boolean): Model {
+  const nodes: object[] = [
+    { name: 'e1', ...EMB, inputs: ['question1'] },
+    { name: 'e2', share: 'e1', inputs: ['question2'] },
+  ];
+  if (sequences) {
+    nodes.push(
+      { name: 'm', type, inputs: ['e1', 'e2'] },
+      { name: 'r', type: 'lstm', units: 3, inputs: ['m'] },
+    );
+  } else {
+    nodes.push(
+      { name: 'r1', type: 'lstm', units: 3, inputs: ['e1'] },
+      { name: 'r2', share: 'r1', inputs: ['e2'] },
+      { name: 'm', type, inputs: ['r1', 'r2'] },
+    );
+  }
+  nodes.push({ name: 'out', ...OUT, inputs: [sequences ? 'r' : 'm'] });
+  return { type: 'graph', nodes };
+}
+
+/** Both questions embedded (padding masked) and aligned (`al.0`, `al.1`), then `rest`. */
+function graphAligned(rest: object[], align: object = { scale: 'sqrt' }): Model {
+  return {
+    type: 'graph',
+    nodes: [
+      { name: 'e1', ...EMB, maskZero: true, inputs: ['question1'] },
+      { name: 'e2', share: 'e1', inputs: ['question2'] },
+      { name: 'al', type: 'align', ...align, inputs: ['e1', 'e2'] },
+      ...rest,
+    ],
+  };
+}
+
+/**
  * Models that train each registered layer, several where its options take other gradient paths:
  * fused and tfjs-layers recurrent cells, conv1d with strides, dilations and both paddings, max
  * pooling over negative values (linear conv1d below it) and with overlapping windows, and a siamese
@@ -209,6 +247,11 @@ const STACKS: Record<keyof typeof layers.byName, Model[]> = {
   batchNormalization: [seq({ type: 'flatten' }, { type: 'batchNormalization' })],
   layerNormalization: [seq({ type: 'layerNormalization' }, { type: 'flatten' })],
   flatten: [seq({ type: 'flatten' })],
+  concat: [graphMerging('concat', true), graphMerging('concat', false)],
+  add: [graphMerging('add', true)],
+  subtract: [graphMerging('subtract', false)],
+  multiply: [graphMerging('multiply', false)],
+  absDiff: [graphMerging('absDiff', true)],
   pool: (['max', 'mean', 'sum'] as const).map((mode) => ({
     type: 'sequential',
     layers: [
@@ -222,12 +265,63 @@ const STACKS: Record<keyof typeof layers.byName, Model[]> = {
     seq({ type: 'highway', activation: 'tanh' }, { type: 'pool', mode: 'mean' }),
     seq({ type: 'flatten' }, { type: 'highway' }),
   ],
-  // Layers of several inputs are nodes of a graph model only (src/registry/layers.ts arity); their
-  // gradients are checked in test/layers/*.test.ts.
-  align: [],
-  enhance: [],
-  residual: [],
-  augmentedResidual: [],
+  // Layers of several inputs: nodes of a graph model only (src/registry/layers.ts arity).
+  align: [
+    graphAligned([
+      { name: 'p1', type: 'pool', mode: 'max', inputs: ['al.0'] },
+      { name: 'p2', type: 'pool', mode: 'mean', inputs: ['al.1'] },
+      { name: 'c', type: 'concat', inputs: ['p1', 'p2'] },
+      { name: 'out', ...OUT, inputs: ['c'] },
+    ]),
+    graphAligned(
+      [
+        { name: 'p1', type: 'pool', inputs: ['al.0'] },
+        { name: 'p2', share: 'p1', inputs: ['al.1'] },
+        { name: 'm', type: 'absDiff', inputs: ['p1', 'p2'] },
+        { name: 'out', ...OUT, inputs: ['m'] },
+      ],
+      { scale: 'learned', projectionUnits: 3, projectionActivation: 'tanh' },
+    ),
+  ],
+  enhance: [
+    graphAligned([
+      { name: 'm1', type: 'enhance', inputs: ['e1', 'al.0'] },
+      { name: 'm2', share: 'm1', inputs: ['e2', 'al.1'] },
+      { name: 'r1', type: 'lstm', units: 3, inputs: ['m1'] },
+      { name: 'r2', share: 'r1', inputs: ['m2'] },
+      { name: 'c', type: 'concat', inputs: ['r1', 'r2'] },
+      { name: 'out', ...OUT, inputs: ['c'] },
+    ]),
+  ],
+  residual: [
+    {
+      type: 'graph',
+      nodes: [
+        { name: 'e1', ...EMB, maskZero: true, inputs: ['question1'] },
+        { name: 'e2', share: 'e1', inputs: ['question2'] },
+        // Widths 4 and 3: x goes through the residual's projection.
+        { name: 'd1', type: 'dense', units: 3, activation: 'relu', inputs: ['e1'] },
+        { name: 'd2', share: 'd1', inputs: ['e2'] },
+        { name: 'r1', type: 'residual', inputs: ['e1', 'd1'] },
+        { name: 'r2', share: 'r1', inputs: ['e2', 'd2'] },
+        { name: 'p1', type: 'pool', mode: 'mean', inputs: ['r1'] },
+        { name: 'p2', share: 'p1', inputs: ['r2'] },
+        { name: 'm', type: 'multiply', inputs: ['p1', 'p2'] },
+        { name: 'out', ...OUT, inputs: ['m'] },
+      ],
+    },
+  ],
+  augmentedResidual: [
+    graphAligned([
+      { name: 'a1', type: 'augmentedResidual', inputs: ['e1', 'al.0'] },
+      { name: 'd2', type: 'dense', units: SMALL, activation: 'tanh', inputs: ['e2'] },
+      { name: 'a2', type: 'augmentedResidual', inputs: ['e2', 'al.1', 'd2'] },
+      { name: 'p1', type: 'pool', inputs: ['a1'] },
+      { name: 'p2', share: 'p1', inputs: ['a2'] },
+      { name: 'c', type: 'concat', inputs: ['p1', 'p2'] },
+      { name: 'out', ...OUT, inputs: ['c'] },
+    ]),
+  ],
 };
 
 /** A config file (JSON is YAML) for one model on the tiny data. */
@@ -238,7 +332,7 @@ function layerConfig(name: string, model: Model): string {
     data: {
       source: SYNTHETIC,
       split: { train: 0.75, test: 0.25, seed: 1 },
-      encoding: { pair: model.type === 'siamese' ? 'separate' : 'concat' },
+      encoding: { pair: model.type === 'sequential' ? 'concat' : 'separate' },
     },
     model,
     training: { optimizer: { type: 'adam', learningRate: 0.01 } },
@@ -251,8 +345,14 @@ describe('every registered layer trains', () => {
   it('has a stack for each layer type', () => {
     assert.deepEqual(Object.keys(STACKS).sort(), Object.keys(layers.byName).sort());
     for (const [type, models] of Object.entries(STACKS)) {
+      assert.ok(models.length > 0, `${type} has no model that trains it`);
       const arity = (layers.byName[type as keyof typeof layers.byName] as { arity?: { min: number } }).arity;
-      if (models.length === 0) assert.ok((arity?.min ?? 1) > 1, `${type} has no model that trains it`);
+      // A layer of several inputs trains in a graph (a stack cannot give it them).
+      if ((arity?.min ?? 1) > 1)
+        assert.ok(
+          models.every((m) => m.type === 'graph'),
+          type,
+        );
     }
   });
 

@@ -34,13 +34,14 @@ export default class ModelSummary extends QqpCommand<ConfigModelSummary> {
     );
     this.log(
       table(
-        ['Layer (type)', 'Output shape', 'Param #'],
+        ['Layer (type)', 'Output shape', 'Param #', 'Connected to'],
         s.layers.map((l) => [
           `${l.name} (${l.className})`,
           formatShape(l.outputShape),
-          formatCount(l.params),
+          l.sharedWith ? `0 (shares ${l.sharedWith})` : formatCount(l.params),
+          l.connectedTo.join(', '),
         ]),
-        { align: ['left', 'left', 'right'] },
+        { align: ['left', 'left', 'right', 'left'] },
       ),
     );
     this.log(`Total params: ${formatCount(s.totalParams)}`);

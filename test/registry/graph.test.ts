@@ -1,0 +1,379 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import * as tfc from '@tensorflow/tfjs-core';
+import { useInspectionBackend } from '../../src/backend/index.js';
+import { checkConfig } from '../../src/config/checks.js';
+import type { ResolvedConfig } from '../../src/config/schema.js';
+import { validateConfig } from '../../src/config/validate.js';
+import { ConfigError } from '../../src/errors.js';
+import { buildModel } from '../../src/model/build.js';
+import { formatPath } from '../../src/util/paths.js';
+
+const SEPARATE = { source: 'x.csv', encoding: { pair: 'separate', maxLength: 6 } };
+const OUT = { type: 'dense', units: 1, activation: 'sigmoid' };
+
+function resolve(raw: Record<string, unknown>): ResolvedConfig {
+  const { config, issues } = validateConfig(structuredClone(raw));
+  assert.deepEqual(issues, []);
+  return config;
+}
+
+/** The cross-field issues of a graph config, as `path: message`. */
+function issuesOf(nodes: object[], extra: Record<string, unknown> = {}): string[] {
+  const config = resolve({ data: SEPARATE, model: { type: 'graph', nodes, ...extra } });
+  return checkConfig(config).map((i) => `${formatPath(i.path)}: ${i.message}`);
+}
+
+/** A valid siamese-like graph to break in one place. */
+const base = (): Record<string, unknown>[] => [
+  { name: 'e1', type: 'embedding', outputDim: 4, inputs: ['question1'] },
+  { name: 'e2', share: 'e1', inputs: ['question2'] },
+  { name: 'r1', type: 'lstm', units: 3, inputs: ['e1'] },
+  { name: 'r2', share: 'r1', inputs: ['e2'] },
+  { name: 'd', type: 'absDiff', inputs: ['r1', 'r2'] },
+  { name: 'out', ...OUT, inputs: ['d'] },
+];
+
+describe('graph checks', () => {
+  it('accepts a sound graph', () => {
+    assert.deepEqual(issuesOf(base()), []);
+  });
+
+  it('refuses an unknown input, with a suggestion', () => {
+    const nodes = base();
+    nodes[4]!.inputs = ['r1', 'r3'];
+    assert.deepEqual(issuesOf(nodes), [
+      'model.nodes[4].inputs[1]: unknown input "r3": not a graph input (pair, question1, question2, features, exactMatch1, exactMatch2) nor a node',
+    ]);
+  });
+
+  it('refuses a cycle where it closes', () => {
+    const nodes = base();
+    nodes[2]!.inputs = ['d'];
+    const issues = issuesOf(nodes);
+    assert.equal(issues.length, 1, issues.join('\n'));
+    assert.match(issues[0]!, /^model\.nodes\[\d\]\.inputs\[\d\]: cycle: (\w+ → )+\w+/);
+    assert.match(issues[0]!, /r1 → d → r1|d → r1 → d/);
+  });
+
+  it('refuses a duplicate name and a node named like a graph input', () => {
+    const nodes = base();
+    nodes[3]!.name = 'r1';
+    assert.match(
+      issuesOf(nodes).join('\n'),
+      /model\.nodes\[3\]\.name: node name "r1" is used twice \(first at model\.nodes\[2\]\)/,
+    );
+    const again = base();
+    again[0]!.name = 'question2';
+    assert.match(
+      issuesOf(again).join('\n'),
+      /model\.nodes\[0\]\.name: "question2" is the name of a graph input/,
+    );
+  });
+
+  it('refuses a flow mismatch and a merge of a sequence with a vector', () => {
+    const nodes = base();
+    nodes[2]!.inputs = ['question1']; // an lstm on token ids
+    assert.deepEqual(issuesOf(nodes), [
+      'model.nodes[2].inputs[0]: "lstm" needs a sequence as input, but "question1" gives token ids',
+      `model.nodes[0].name: node "e1" is not used: nothing reads its output and it is not the model's output`,
+    ]);
+    const mixed = base();
+    mixed[4]!.inputs = ['e1', 'r2'];
+    assert.deepEqual(issuesOf(mixed), [
+      'model.nodes[4].inputs: "absDiff": its inputs must be all sequences or all vectors (got sequence, vector)',
+      `model.nodes[2].name: node "r1" is not used: nothing reads its output and it is not the model's output`,
+    ]);
+  });
+
+  it('refuses a node that reads one input twice', () => {
+    const nodes = base();
+    nodes[4]!.inputs = ['r1', 'r1'];
+    assert.deepEqual(issuesOf(nodes), [
+      `model.nodes[4].inputs[1]: reads "r1" a second time (first at inputs[0]): tfjs' executor frees a tensor one node reads twice too early`,
+    ]);
+  });
+
+  it('refuses the wrong number of inputs', () => {
+    const nodes = base();
+    nodes[4]!.inputs = ['r1', 'r2', 'e1'];
+    assert.deepEqual(issuesOf(nodes), ['model.nodes[4].inputs: "absDiff" takes 2 inputs (got 3)']);
+  });
+
+  it('refuses an unused node, and an output that is not a vector', () => {
+    const nodes = base();
+    nodes.splice(5, 0, { name: 'extra', type: 'multiply', inputs: ['r1', 'r2'] });
+    assert.deepEqual(issuesOf(nodes), [
+      `model.nodes[5].name: node "extra" is not used: nothing reads its output and it is not the model's output`,
+    ]);
+    const seq = [
+      { name: 'e1', type: 'embedding', outputDim: 4, inputs: ['question1'] },
+      { name: 'out', ...OUT, inputs: ['e1'] },
+    ];
+    assert.match(
+      issuesOf(seq).join('\n'),
+      /model\.nodes\[1\]\.type: the output node "out" returns a sequence/,
+    );
+  });
+
+  it('refuses a share of an unknown node, of a share, or with other parameters', () => {
+    const unknown = base();
+    unknown[1]!.share = 'e9';
+    assert.match(issuesOf(unknown)[0]!, /model\.nodes\[1\]\.share: shares "e9", but no node has that name/);
+    const chained = base();
+    chained.splice(2, 0, { name: 'e3', share: 'e2', inputs: ['question2'] });
+    assert.match(issuesOf(chained).join('\n'), /model\.nodes\[2\]\.share: "e2" is itself a share of "e1"/);
+    const differs = base();
+    differs[3]!.units = 5;
+    assert.deepEqual(issuesOf(differs), [
+      'model.nodes[3].units: units differs from the shared node "r1" (3): a share reuses that layer, with its parameters',
+    ]);
+    const same = base();
+    same[3]!.units = 3;
+    same[3]!.type = 'lstm';
+    assert.deepEqual(issuesOf(same), []);
+  });
+
+  it('refuses the features and exactMatch inputs unless data.features gives them', () => {
+    const nodes = base();
+    nodes.splice(5, 0, { name: 'c', type: 'concat', inputs: ['d', 'features'] });
+    nodes[6]!.inputs = ['c'];
+    assert.deepEqual(issuesOf(nodes), [
+      'model.nodes[5].inputs[1]: graph input `features` needs data.features.pair (true, or a list of feature names)',
+    ]);
+  });
+
+  it('reads a node of several outputs (align) as node.0 and node.1, and refuses other references', () => {
+    const aligned = (refs: [string, string]) => [
+      { name: 'e1', type: 'embedding', outputDim: 4, maskZero: true, inputs: ['question1'] },
+      { name: 'e2', share: 'e1', inputs: ['question2'] },
+      { name: 'al', type: 'align', inputs: ['e1', 'e2'] },
+      { name: 'p1', type: 'pool', inputs: [refs[0]] },
+      { name: 'p2', type: 'pool', inputs: [refs[1]] },
+      { name: 'c', type: 'concat', inputs: ['p1', 'p2'] },
+      { name: 'out', ...OUT, inputs: ['c'] },
+    ];
+    assert.deepEqual(issuesOf(aligned(['al.0', 'al.1'])), []);
+    assert.deepEqual(issuesOf(aligned(['al', 'al.1'])), [
+      'model.nodes[3].inputs[0]: "al" (align) has several outputs: name one',
+    ]);
+    assert.deepEqual(issuesOf(aligned(['al.0', 'al.2'])), [
+      'model.nodes[4].inputs[0]: "al" has 2 outputs: al.0, al.1',
+    ]);
+    const single = aligned(['al.0', 'al.1']);
+    single[2]!.inputs = ['e1.0', 'e2'];
+    assert.deepEqual(issuesOf(single), ['model.nodes[2].inputs[0]: "e1" (embedding) has one output']);
+  });
+
+  it('declares features and exactMatch1/2 in the fixed order when data.features gives them, sized from the config', async () => {
+    await useInspectionBackend();
+    const nodes = [
+      { name: 'x2', type: 'concat', inputs: ['e2', 'exactMatch2'] },
+      { name: 'e1', type: 'embedding', outputDim: 4, maskZero: true, inputs: ['question1'] },
+      { name: 'e2', share: 'e1', inputs: ['question2'] },
+      { name: 'x1', type: 'concat', inputs: ['e1', 'exactMatch1'] },
+      { name: 'u', type: 'lstm', units: 3, inputs: ['x1'] },
+      { name: 'v', share: 'u', inputs: ['x2'] },
+      { name: 'c', type: 'concat', inputs: ['features', 'u', 'v'] },
+      { name: 'out', ...OUT, inputs: ['c'] },
+    ];
+    const data = {
+      ...SEPARATE,
+      features: { pair: ['jaccard', 'lengthDiff', 'wordTfidf'], exactMatch: true },
+    };
+    const config = resolve({ data, model: { type: 'graph', nodes } });
+    assert.deepEqual(checkConfig(config), []);
+    // No data: the width of `features` comes from data.features.pair (3 names).
+    const model = buildModel(config, { vocabSize: 20 });
+    assert.deepEqual(model.inputNames, ['question1', 'question2', 'features', 'exactMatch1', 'exactMatch2']);
+    assert.deepEqual(
+      model.inputs.map((x) => x.shape),
+      [
+        [null, 6],
+        [null, 6],
+        [null, 3],
+        [null, 6],
+        [null, 6],
+      ],
+    );
+    model.dispose();
+    // Given but not read: a mistake, at the data config.
+    const unread = resolve({ data, model: { type: 'graph', nodes: base() } });
+    assert.deepEqual(
+      checkConfig(unread).map((i) => `${formatPath(i.path)}: ${i.message}`),
+      [
+        'data.features.pair: gives the model a `features` input, which no node of the graph reads',
+        'data.features.exactMatch: gives the model `exactMatch1` / `exactMatch2` inputs, which no node of the graph reads',
+      ],
+    );
+  });
+
+  it('refuses a multi-input layer in a stack', () => {
+    const config = resolve({
+      data: { source: 'x.csv' },
+      model: {
+        type: 'sequential',
+        layers: [{ type: 'embedding' }, { type: 'concat' }, { type: 'flatten' }, OUT],
+      },
+    });
+    assert.match(
+      checkConfig(config)
+        .map((i) => `${formatPath(i.path)}: ${i.message}`)
+        .join('\n'),
+      /model\.layers\[1\]\.type: "concat" takes 2 or more inputs: it can be a node of a graph model, not a layer of a stack/,
+    );
+  });
+
+  it('refuses a shape mismatch at the node when building', async () => {
+    await useInspectionBackend();
+    const nodes = base();
+    nodes[3] = { name: 'r2', type: 'lstm', units: 5, inputs: ['e2'] };
+    const config = resolve({ data: SEPARATE, model: { type: 'graph', nodes } });
+    assert.deepEqual(checkConfig(config), []);
+    assert.throws(
+      () => buildModel(config, { vocabSize: 20, locate: (p) => ({ source: 'g.yaml', path: formatPath(p) }) }),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.problems[0]?.path === 'model.nodes[4]' &&
+        /tfjs refused the node on input shapes \[null,3\] and \[null,5\]/.test(err.problems[0].message),
+    );
+  });
+});
+
+/** Copies the weights of `from` into `to` (same count, order and shapes), then compares their predictions. */
+function samePredictions(
+  a: ReturnType<typeof buildModel>,
+  b: ReturnType<typeof buildModel>,
+  xs: tfc.Tensor[],
+): void {
+  assert.equal(a.countParams(), b.countParams());
+  const wa = a.getWeights();
+  assert.deepEqual(
+    wa.map((w) => w.shape),
+    b.getWeights().map((w) => w.shape),
+  );
+  // Different values, to show the outputs follow the weights and not a coincidence of seeds.
+  b.setWeights(wa.map((w, i) => tfc.add(w, tfc.scalar(0.01 * (i + 1)))));
+  a.setWeights(b.getWeights());
+  const pa = (a.predict(xs.length === 1 ? xs[0]! : xs) as tfc.Tensor).arraySync() as number[][];
+  const pb = (b.predict(xs.length === 1 ? xs[0]! : xs) as tfc.Tensor).arraySync() as number[][];
+  pa.flat().forEach((p, i) => {
+    assert.ok(Math.abs(p - pb.flat()[i]!) < 1e-6, `${p} vs ${pb.flat()[i]}`);
+  });
+}
+
+describe('existing shapes written as graphs', () => {
+  it('sequential: the same parameters, the same initial weights and the same outputs', async () => {
+    await useInspectionBackend();
+    const layers = [
+      { type: 'embedding', outputDim: 4 },
+      { type: 'bidirectional', layer: { type: 'lstm', units: 3, returnSequences: true } },
+      { type: 'globalMaxPooling1d' },
+      { type: 'dense', units: 4, activation: 'relu' },
+      OUT,
+    ];
+    const data = { source: 'x.csv', encoding: { pair: 'concat', maxLength: 3 } };
+    const seq = buildModel(resolve({ data, model: { type: 'sequential', layers } }), { vocabSize: 20 });
+    const nodes = layers.map((l, i) => ({ ...l, name: `n${i}`, inputs: [i === 0 ? 'pair' : `n${i - 1}`] }));
+    const graph = buildModel(resolve({ data, model: { type: 'graph', nodes } }), { vocabSize: 20 });
+    assert.deepEqual(graph.inputNames, ['pair']);
+    // Layers are built in node order, so the seeds, and the initial weights, are the sequential's.
+    assert.deepEqual(
+      graph.getWeights().map((w) => Array.from(w.dataSync())),
+      seq.getWeights().map((w) => Array.from(w.dataSync())),
+    );
+    samePredictions(seq, graph, [
+      tfc.tensor2d(
+        [
+          [1, 2, 3, 4, 5, 6, 7],
+          [0, 0, 9, 1, 0, 4, 8],
+        ],
+        undefined,
+        'int32',
+      ),
+    ]);
+  });
+
+  it('siamese: the same parameters and the same outputs', async () => {
+    await useInspectionBackend();
+    const siamese = buildModel(
+      resolve({
+        data: SEPARATE,
+        model: {
+          type: 'siamese',
+          encoder: [
+            { type: 'embedding', outputDim: 4 },
+            { type: 'lstm', units: 3 },
+          ],
+          combine: ['u', 'v', 'absDiff', 'mul'],
+          head: [{ type: 'dense', units: 4, activation: 'relu' }, OUT],
+        },
+      }),
+      { vocabSize: 20 },
+    );
+    const nodes = [
+      ...base().slice(0, 5),
+      { name: 'm', type: 'multiply', inputs: ['r1', 'r2'] },
+      { name: 'c', type: 'concat', inputs: ['r1', 'r2', 'd', 'm'] },
+      { name: 'h', type: 'dense', units: 4, activation: 'relu', inputs: ['c'] },
+      { name: 'out', ...OUT, inputs: ['h'] },
+    ];
+    const graph = buildModel(resolve({ data: SEPARATE, model: { type: 'graph', nodes } }), { vocabSize: 20 });
+    assert.deepEqual(graph.inputNames, ['question1', 'question2']);
+    const q1 = tfc.tensor2d(
+      [
+        [0, 0, 1, 2, 3, 4],
+        [5, 6, 7, 8, 9, 10],
+      ],
+      undefined,
+      'int32',
+    );
+    const q2 = tfc.tensor2d(
+      [
+        [0, 0, 0, 4, 3, 2],
+        [11, 12, 13, 1, 2, 3],
+      ],
+      undefined,
+      'int32',
+    );
+    samePredictions(siamese, graph, [q1, q2]);
+  });
+});
+
+describe('masks through graph nodes', () => {
+  it('an embedding with maskZero masks padding through a dense, a merge and an LSTM', async () => {
+    await useInspectionBackend();
+    const nodes = (maskZero: boolean) => [
+      { name: 'e1', type: 'embedding', outputDim: 4, maskZero, inputs: ['question1'] },
+      { name: 'e2', share: 'e1', inputs: ['question2'] },
+      { name: 't', type: 'dense', units: 4, activation: 'tanh', inputs: ['e1'] },
+      { name: 'a', type: 'add', inputs: ['t', 'e2'] },
+      { name: 'c', type: 'concat', inputs: ['a', 'e1'] },
+      { name: 'r', type: 'lstm', units: 3, inputs: ['c'] },
+      { name: 'out', ...OUT, inputs: ['r'] },
+    ];
+    const predict = (maskZero: boolean, padding: 'pre' | 'post') => {
+      const model = buildModel(
+        resolve({ data: SEPARATE, model: { type: 'graph', nodes: nodes(maskZero) } }),
+        {
+          vocabSize: 20,
+        },
+      );
+      // The same two words in each question, padded before or after (one padding pattern for both).
+      const ids = padding === 'pre' ? [[0, 0, 0, 0, 3, 7]] : [[3, 7, 0, 0, 0, 0]];
+      const other = padding === 'pre' ? [[0, 0, 0, 0, 5, 2]] : [[5, 2, 0, 0, 0, 0]];
+      const y = model.predict([
+        tfc.tensor2d(ids, undefined, 'int32'),
+        tfc.tensor2d(other, undefined, 'int32'),
+      ]);
+      const p = (y as tfc.Tensor).dataSync()[0]!;
+      model.dispose();
+      return p;
+    };
+    assert.ok(
+      Math.abs(predict(true, 'pre') - predict(true, 'post')) < 1e-6,
+      'masked: padding does not count',
+    );
+    assert.ok(Math.abs(predict(false, 'pre') - predict(false, 'post')) > 1e-6, 'unmasked: padding counts');
+  });
+});
