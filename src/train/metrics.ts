@@ -82,22 +82,43 @@ export function rocAuc(probs: ArrayLike<number>, labels: ArrayLike<number>): num
 }
 
 /** The threshold with the highest F1, checking every distinct probability as a cut. */
-export function bestF1Threshold(probs: ArrayLike<number>, labels: ArrayLike<number>): ThresholdMetrics {
-  const order = byScore(probs);
+/** One cut of the pairs sorted by probability, highest first: the counts at or above `threshold`. */
+interface Cut {
+  threshold: number;
+  tp: number;
+  fp: number;
+  /** Whether this is the lowest cut (every pair predicted a duplicate). */
+  last: boolean;
+}
+
+/** Positives among the labels (a label counts as positive from 0.5). */
+function positiveCount(labels: ArrayLike<number>): number {
   let pos = 0;
   for (let i = 0; i < labels.length; i++) if (labels[i]! >= 0.5) pos++;
-  let best = fromConfusion(confusionAt(probs, labels, 0.5), 0.5);
+  return pos;
+}
+
+/** Every distinct probability as a threshold, from the highest down, with the counts at it. */
+function* cuts(probs: ArrayLike<number>, labels: ArrayLike<number>): Generator<Cut> {
+  const order = byScore(probs);
   let tp = 0;
   let fp = 0;
   let i = 0;
   while (i < order.length) {
-    const t = probs[order[i]!]!;
-    while (i < order.length && probs[order[i]!] === t) {
+    const threshold = probs[order[i]!]!;
+    while (i < order.length && probs[order[i]!] === threshold) {
       labels[order[i]!]! >= 0.5 ? tp++ : fp++;
       i++;
     }
-    const c = { tp, fp, fn: pos - tp, tn: order.length - pos - fp };
-    const m = fromConfusion(c, t);
+    yield { threshold, tp, fp, last: i === order.length };
+  }
+}
+
+export function bestF1Threshold(probs: ArrayLike<number>, labels: ArrayLike<number>): ThresholdMetrics {
+  const pos = positiveCount(labels);
+  let best = fromConfusion(confusionAt(probs, labels, 0.5), 0.5);
+  for (const { threshold, tp, fp } of cuts(probs, labels)) {
+    const m = fromConfusion({ tp, fp, fn: pos - tp, tn: probs.length - pos - fp }, threshold);
     if (m.f1 > best.f1) best = m;
   }
   return best;
@@ -116,25 +137,15 @@ export function operatingCurve(
   labels: ArrayLike<number>,
   resolution = CURVE_RESOLUTION,
 ): OperatingCurve {
-  const order = byScore(probs);
-  let pos = 0;
-  for (let i = 0; i < labels.length; i++) if (labels[i]! >= 0.5) pos++;
+  const pos = positiveCount(labels);
   const neg = probs.length - pos;
   const curve: OperatingCurve = { resolution, thresholds: [], tp: [], fp: [] };
-  let tp = 0;
-  let fp = 0;
   let keptTp = 0;
   let keptFp = 0;
-  let i = 0;
-  while (i < order.length) {
-    const t = probs[order[i]!]!;
-    while (i < order.length && probs[order[i]!] === t) {
-      labels[order[i]!]! >= 0.5 ? tp++ : fp++;
-      i++;
-    }
+  for (const { threshold, tp, fp, last } of cuts(probs, labels)) {
     const moved = Math.max(pos ? (tp - keptTp) / pos : 0, neg ? (fp - keptFp) / neg : 0);
-    if (moved * resolution >= 1 - 1e-9 || i === order.length) {
-      curve.thresholds.push(Number(t.toPrecision(5)));
+    if (moved * resolution >= 1 - 1e-9 || last) {
+      curve.thresholds.push(Number(threshold.toPrecision(5)));
       curve.tp.push(tp);
       curve.fp.push(fp);
       keptTp = tp;
