@@ -51,8 +51,9 @@ export const MAX_SYNTHETIC_ROWS = 1_000_000;
  * Share of each pair kind. The paraphrase share is QQP's natural duplicate rate (~37%). Negatives
  * are spread so that their word overlap with the other question resembles real QQP's (mean Jaccard
  * about 0.31 for non-duplicates and 0.50 for duplicates, against 0.31 and 0.47 on Kaggle's first
- * 10,000 rows): a third are hard negatives that change one thing, the rest are other questions on
- * the same subject (`related`, `topic`) or on another one (`unrelated`).
+ * 10,000 rows): hard negatives that change one thing are a third of all pairs (half the negatives);
+ * the other negatives are other questions on the same subject (`related`, `topic`) or on another
+ * one (`unrelated`).
  */
 export const KIND_WEIGHTS: Readonly<Record<PairKind, number>> = {
   paraphrase: 0.37,
