@@ -166,11 +166,9 @@ export function evaluateBinary(
   labels: ArrayLike<number>,
   choice: ThresholdChoice = { scoredOn: 'these pairs' },
 ): BinaryEvaluation {
-  let positives = 0;
-  for (let i = 0; i < labels.length; i++) if (labels[i]! >= 0.5) positives++;
   return {
     count: probs.length,
-    positives,
+    positives: positiveCount(labels),
     logLoss: logLoss(probs, labels),
     rocAuc: rocAuc(probs, labels),
     atHalf: fromConfusion(confusionAt(probs, labels, 0.5), 0.5),

@@ -68,6 +68,24 @@ export function assertNestedClose(actual: unknown, expected: unknown, what: stri
   assertAllClose(flat(actual), flat(expected), what, tol);
 }
 
+/** d f / d base[k] for every k, by central differences: f is evaluated at base with one entry moved by ±eps. */
+function centralDifference(
+  base: ArrayLike<number>,
+  eps: number,
+  f: (data: Float32Array) => number,
+): Float32Array {
+  const numeric = new Float32Array(base.length);
+  for (let k = 0; k < base.length; k++) {
+    const shifted = (d: number) => {
+      const data = Float32Array.from(base);
+      data[k] = data[k]! + d;
+      return f(data);
+    };
+    numeric[k] = (shifted(eps) - shifted(-eps)) / (2 * eps);
+  }
+  return numeric;
+}
+
 /**
  * Checks a layer's gradients with respect to its inputs and trainable weights against central
  * differences of the loss Σ outputs ∗ R (R random, fixed), element by element.
@@ -102,19 +120,12 @@ export function checkGradients(
   // Inputs.
   const analytic = tfc.grads((...xs: tfc.Tensor[]) => loss(xs))(inputs);
   inputs.forEach((x, i) => {
-    const base = x.dataSync();
-    const numeric = new Float32Array(base.length);
-    for (let k = 0; k < base.length; k++) {
-      const shifted = (d: number) => {
-        const data = Float32Array.from(base);
-        data[k] = data[k]! + d;
-        const xs = inputs.map((y, j) => (j === i ? tfc.tensor(data, x.shape) : y));
-        const v = value(xs);
-        xs[i]!.dispose();
-        return v;
-      };
-      numeric[k] = (shifted(eps) - shifted(-eps)) / (2 * eps);
-    }
+    const numeric = centralDifference(x.dataSync(), eps, (data) => {
+      const xs = inputs.map((y, j) => (j === i ? tfc.tensor(data, x.shape) : y));
+      const v = value(xs);
+      xs[i]!.dispose();
+      return v;
+    });
     assertAllClose(analytic[i]!.dataSync(), numeric, `d loss / d input ${i}`, { atol, rtol });
   });
 
@@ -125,17 +136,10 @@ export function checkGradients(
   const { grads } = tfc.variableGrads(() => loss(inputs), vars);
   weights.forEach((w, i) => {
     const original = w.read().clone();
-    const base = original.dataSync();
-    const numeric = new Float32Array(base.length);
-    for (let k = 0; k < base.length; k++) {
-      const shifted = (d: number) => {
-        const data = Float32Array.from(base);
-        data[k] = data[k]! + d;
-        w.write(tfc.tensor(data, original.shape));
-        return value(inputs);
-      };
-      numeric[k] = (shifted(eps) - shifted(-eps)) / (2 * eps);
-    }
+    const numeric = centralDifference(original.dataSync(), eps, (data) => {
+      w.write(tfc.tensor(data, original.shape));
+      return value(inputs);
+    });
     w.write(original);
     const g = grads[vars[i]!.name];
     assert.ok(g, `no gradient for weight ${w.name}`);

@@ -19,6 +19,7 @@ import {
 import { fusedThreads, setFusedThreads } from '../../src/backend/kernels/rnn-wasm.js';
 import { FusedGRU, FusedLSTM, registerLayerClasses } from '../../src/layers/index.js';
 import { loadModel, saveModel } from '../../src/runs/model-io.js';
+import { randomTensor, rng } from '../helpers/layers.js';
 
 /**
  * The fused LSTM/GRU layers against tfjs-layers' own LSTM/GRU with the same weights: outputs and
@@ -31,26 +32,6 @@ import { loadModel, saveModel } from '../../src/runs/model-io.js';
 const DEFAULT_THREADS = fusedThreads();
 const RTOL = 1e-4;
 const FLOOR = 1e-5;
-
-/** A small deterministic generator (mulberry32) so every run checks the same cases. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomTensor(rand: () => number, shape: number[], scale = 1): tf.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(
-    Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale),
-    shape,
-  );
-}
 
 function assertClose(actual: tf.Tensor, expected: tf.Tensor, what: string): void {
   assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
