@@ -5,7 +5,7 @@ import { PAIR_KINDS, type PairKind, supports } from './kinds.js';
 import { realize, slotSize } from './template.js';
 import type { Family, Lexicon, Slot, SyntheticData } from './types.js';
 
-/** One generated pair. The CSV holds only the Kaggle columns; `kind` and the families are for tests. */
+/** One generated pair. The CSV holds the Kaggle columns and `kind`; the families are for tests. */
 export interface SyntheticRow {
   id: number;
   qid1: number;
