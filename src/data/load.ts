@@ -9,7 +9,13 @@ import { createReadStream } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError, DataError } from '../errors.js';
 import { DEFAULT_ENCODING, type EncodedPairs, encodeIdPairs, encodePairs, sequenceLength } from './encode.js';
-import { type FeatureStats, featuresOn, fitFeatures, PairFeaturizer } from './features.js';
+import {
+  type FeatureStats,
+  type FittingVectors,
+  featuresOn,
+  fitFeatures,
+  PairFeaturizer,
+} from './features.js';
 import { formatEntry } from './formats/index.js';
 import { type PairRow, type ReadReport, readPairs } from './read.js';
 import {
@@ -303,6 +309,8 @@ export function prepareDataset(
     vocabulary?: Vocabulary;
     /** Feature statistics to use instead of fitting them (eval, predict, resume). */
     features?: FeatureStats;
+    /** Pretrained vectors of the training words, for vector features (data.features.vectors). */
+    featureVectors?: FittingVectors;
     /** When building the vocabulary: a further test a token must pass (see Vocabulary.fromCounts). */
     keepToken?: (token: string, count: number) => boolean;
   } = {},
@@ -365,8 +373,9 @@ export function prepareDataset(
   let features: FeatureStats | null = null;
   if (featuresOn(data.features) || options.features) {
     // Fitted on the training rows only: validation and test never reach the statistics.
-    features = options.features ?? fitFeatures(splits.train, tokenizer, data.features);
-    const featurizer = new PairFeaturizer(features, tokenizer);
+    features =
+      options.features ?? fitFeatures(splits.train, tokenizer, data.features, options.featureVectors);
+    const featurizer = new PairFeaturizer(features, tokenizer, options.featureVectors?.vectors);
     train = featurizer.encode(train, splits.train, encoding);
     validation = featurizer.encode(validation, splits.validation, encoding);
     test = featurizer.encode(test, splits.test, encoding);

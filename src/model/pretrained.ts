@@ -12,7 +12,8 @@ export interface PretrainedCheck {
 
 /**
  * Reads the head of each `pretrained.source` of the model (cheap): a source that cannot be read is
- * a problem at `pretrained.source`, an `outputDim` other than the vectors' dimension one at `outputDim`.
+ * a problem at `pretrained.source`, an `outputDim` other than the vectors' dimension one at `outputDim`;
+ * so is `data.features.vectors.source` (the vectors of the vector pair features).
  */
 export async function checkPretrained(loaded: LoadedConfig, cwd = process.cwd()): Promise<PretrainedCheck> {
   const dims = new Map<string, number>();
@@ -36,6 +37,21 @@ export async function checkPretrained(loaded: LoadedConfig, cwd = process.cwd())
       problems.push({
         ...loaded.locate([...path, 'outputDim']),
         message: `outputDim is ${outputDim} but the vectors of ${pretrained.source} have ${dim} dimensions: set outputDim: ${dim}, or leave it out to take the vectors' dimension`,
+      });
+    }
+  }
+  // The vectors of the vector pair features: readable, like an embedding's.
+  const vectors = loaded.config.data.features?.vectors;
+  if (vectors && !dims.has(vectors.source)) {
+    try {
+      const resolved = resolveSource(vectors.source, cwd);
+      dims.set(vectors.source, await peekDimension(resolved.path, resolved.format));
+    } catch (err) {
+      if (!(err instanceof QqpError)) throw err;
+      const hint = err.suggestions.length ? ` (${err.suggestions.join('; ')})` : '';
+      problems.push({
+        ...loaded.locate(['data', 'features', 'vectors', 'source']),
+        message: `${err.message}${hint}`,
       });
     }
   }

@@ -7,9 +7,10 @@ import YAML from 'yaml';
 import { type LoadedConfig, loadConfig } from '../config/load.js';
 import { mapConfigPaths } from '../config/paths.js';
 import type { ResolvedConfig } from '../config/schema.js';
-import { type FeatureStats, featureStatsProblem } from '../data/features.js';
+import { type FeatureStats, type FittingVectors, featureStatsProblem } from '../data/features.js';
 import type { FeaturesConfig } from '../data/schema.js';
 import { Vocabulary } from '../data/vocabulary.js';
+import { readSubset, writeSubset } from '../embeddings/cache.js';
 import { RunError } from '../errors.js';
 import { removeFileLeftovers, replaceDirAtomic, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import {
@@ -46,6 +47,7 @@ import type {
  *   summary.json     best and last epoch, test metrics (when the run ends)
  *   vocabulary.json  the vocabulary and tokenizer settings
  *   features.json    the pair-feature statistics fitted on the training split (data.features)
+ *   feature-vectors.f32  the training words' vectors for vector pair features (data.features.vectors)
  *   model/best/, model/last/   tfjs layers models (model.json + weights.bin)
  *   checkpoint/      the last epoch's model, the optimizer's state and the trainer's, to resume
  *                    (checkpoint-files.ts; each replaced folder ends with a manifest.json)
@@ -65,6 +67,7 @@ export const RUN_FILES = {
   summary: 'summary.json',
   vocabulary: 'vocabulary.json',
   features: 'features.json',
+  featureVectors: 'feature-vectors.f32',
   bestModel: join('model', 'best'),
   lastModel: join('model', 'last'),
   checkpoint: 'checkpoint',
@@ -224,6 +227,37 @@ export class RunFolder {
     return stats;
   }
 
+  // feature-vectors.f32 (the embeddings cache's file format)
+
+  async saveFeatureVectors(v: FittingVectors): Promise<void> {
+    const { dim, words, values } = v.vectors;
+    await writeSubset(this.path(RUN_FILES.featureVectors), v.sha256, {
+      dim,
+      words: [...words],
+      values,
+      total: words.length,
+    });
+  }
+
+  /** The vectors `stats` were fitted with; missing or not matching them is a RunError naming the file. */
+  async readFeatureVectors(stats: FeatureStats): Promise<FittingVectors> {
+    const file = this.path(RUN_FILES.featureVectors);
+    const want = stats.vectors;
+    const subset = want ? await readSubset(file, want.sha256) : null;
+    if (!want || !subset || subset.dim !== want.dim || subset.words.length !== want.words) {
+      throw new RunError(
+        'RUN_FILE_CORRUPT',
+        `${file}: ${existsSync(file) ? 'not the vectors features.json was fitted with' : 'missing'} (the vector pair features need it)`,
+        {
+          suggestions: [
+            'the feature vectors must be the ones the model was trained with; train the run again',
+          ],
+        },
+      );
+    }
+    return { source: want.source, sha256: want.sha256, vectors: subset };
+  }
+
   /**
    * Keeps epoch records aside in metrics.superseded.jsonl (appended, each with `supersededAt`):
    * lines of metrics.jsonl that a resume from an older checkpoint would otherwise drop.
@@ -303,6 +337,7 @@ export class RunFolder {
       RUN_FILES.summary,
       RUN_FILES.vocabulary,
       RUN_FILES.features,
+      RUN_FILES.featureVectors,
     ];
     for (const f of files) {
       for (const left of removeFileLeftovers(this.path(f)))

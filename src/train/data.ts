@@ -1,6 +1,6 @@
 import type { ResolvedConfig } from '../config/schema.js';
 import type { EncodedPairs } from '../data/encode.js';
-import type { FeatureStats } from '../data/features.js';
+import { type FeatureStats, type FittingVectors, featureWords } from '../data/features.js';
 import {
   type LoadedDataset,
   loadDataset,
@@ -8,6 +8,8 @@ import {
   prepareDataset,
   trainTokenCounts,
 } from '../data/load.js';
+import { isVectorFeature, pairFeatureNames } from '../data/schema.js';
+import { DEFAULT_TOKENIZER, Tokenizer } from '../data/tokenizer.js';
 import { RESERVED_TOKENS, type Vocabulary } from '../data/vocabulary.js';
 import { coverageOf, type LoadedVectors, loadVectors } from '../embeddings/load.js';
 import { type PretrainedTable, pretrainedTable } from '../embeddings/table.js';
@@ -26,6 +28,8 @@ export interface TrainingData {
   pretrained: Map<string, PretrainedTable>;
   /** What run.json records of each source. */
   embeddings: EmbeddingsRecord[];
+  /** The training words' vectors for vector pair features (data.features.vectors), else null. */
+  featureVectors: FittingVectors | null;
 }
 
 /** Where a config field was written, for a data error caused by it. */
@@ -58,6 +62,8 @@ export interface TrainingDataOptions {
   locate?: Locate;
   /** A resumed run's feature statistics (features.json); a new run fits its own. */
   features?: FeatureStats;
+  /** A resumed run's feature vectors (feature-vectors.f32); a new run loads them from the source. */
+  featureVectors?: FittingVectors;
 }
 
 /**
@@ -104,10 +110,13 @@ export async function prepareTrainingData(
     const frequent = oovMinCount ?? minCount;
     keepToken = (t, c) => has(t) || (!shared && c >= frequent);
   }
+  const featureVectors =
+    options.featureVectors ?? (await loadFeatureVectors(config, dataset, options.cacheDir));
   const prepared = prepareDataset(dataset.splits, config.data, {
     ...(vocabulary ? { vocabulary } : {}),
     ...(keepToken ? { keepToken } : {}),
     ...(options.features ? { features: options.features } : {}),
+    ...(featureVectors ? { featureVectors } : {}),
   });
   if (prepared.train.count === 0) throw new TrainingError('EMPTY_TRAIN', 'the training split is empty');
   if (!prepared.train.labels) throw new TrainingError('UNLABELLED_TRAIN', 'the training data has no labels');
@@ -152,5 +161,19 @@ export async function prepareTrainingData(
       cached: v.fromCache,
     });
   }
-  return { dataset, prepared, validation, validationSplit, pretrained, embeddings };
+  return { dataset, prepared, validation, validationSplit, pretrained, embeddings, featureVectors };
+}
+
+/** The vectors of the training split's words for vector pair features, or null when none is asked for. */
+async function loadFeatureVectors(
+  config: ResolvedConfig,
+  dataset: LoadedDataset,
+  cacheDir: string | undefined,
+): Promise<FittingVectors | null> {
+  const spec = config.data.features?.vectors;
+  if (!spec || !pairFeatureNames(config.data.features).some(isVectorFeature)) return null;
+  const tokenizer = new Tokenizer({ ...DEFAULT_TOKENIZER, ...config.data.tokenizer });
+  const words = featureWords(dataset.splits.train, tokenizer);
+  const v = await loadVectors(spec.source, words, cacheDir ? { cacheDir } : {});
+  return { source: spec.source, sha256: v.sha256, vectors: { dim: v.dim, words: v.words, values: v.values } };
 }

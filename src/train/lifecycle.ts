@@ -3,7 +3,7 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BackendInfo } from '../backend/index.js';
 import type { LoadedConfig } from '../config/load.js';
-import { type FeatureStats, featuresOn } from '../data/features.js';
+import { type FeatureStats, type FittingVectors, featuresOn } from '../data/features.js';
 import { describeDropped } from '../data/load.js';
 import { describeFile, describeSkipped, skippedRows } from '../data/read.js';
 import type { Vocabulary } from '../data/vocabulary.js';
@@ -70,6 +70,8 @@ export class TrainingRun {
 
   /** A resumed run's feature statistics (features.json); a new run fits its own from the data. */
   features: FeatureStats | undefined;
+  /** A resumed run's feature vectors (feature-vectors.f32), with vector pair features. */
+  featureVectors: FittingVectors | undefined;
 
   /**
    * A new run (folder created, config.yaml and run.json written) or a resumed one (its folder
@@ -137,7 +139,10 @@ export class TrainingRun {
       const run = new TrainingRun(folder, meta, loaded, true, vocabulary, saved);
       const wanted = loaded.config.data.features;
       // Missing (a run stopped before its data was prepared): fitted again from the same rows.
-      if (featuresOn(wanted) && folder.has(RUN_FILES.features)) run.features = folder.readFeatures(wanted);
+      if (featuresOn(wanted) && folder.has(RUN_FILES.features)) {
+        run.features = folder.readFeatures(wanted);
+        if (run.features.vectors) run.featureVectors = await folder.readFeatureVectors(run.features);
+      }
       run.notes.push(...notes);
       return run;
     }
@@ -269,6 +274,8 @@ export class TrainingRun {
       await this.folder.saveVocabulary(prepared.vocabulary);
     }
     if (prepared.features && (!this.resuming || !this.folder.has(RUN_FILES.features))) {
+      // The vectors first: a features.json that asks for vectors always has them beside it.
+      if (data.featureVectors) await this.folder.saveFeatureVectors(data.featureVectors);
       this.folder.saveFeatures(prepared.features);
     }
     meta.data = {
@@ -302,7 +309,7 @@ export class TrainingRun {
     const f = prepared.features;
     if (f) {
       this.folder.log(
-        `features: ${f.pair.length > 0 ? `${f.pair.length} pair features (${f.pair.join(', ')}), fitted on ${data.dataset.splits.train.length.toLocaleString('en-US')} training pairs` : 'no pair features'}${f.exactMatch ? '; exact-match bits' : ''} (features.json)`,
+        `features: ${f.pair.length > 0 ? `${f.pair.length} pair features (${f.pair.join(', ')}), fitted on ${data.dataset.splits.train.length.toLocaleString('en-US')} training pairs` : 'no pair features'}${f.exactMatch ? '; exact-match bits' : ''} (features.json)${f.vectors ? `; vectors of ${f.vectors.words.toLocaleString('en-US')} training words from ${f.vectors.source} (${RUN_FILES.featureVectors})` : ''}`,
       );
     }
     for (const line of describeDropped(data.dataset.dropped, data.dataset.mode)) this.folder.log(line);

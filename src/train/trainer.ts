@@ -135,6 +135,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const data = await prepareTrainingData(config, run.vocabulary, {
       locate: (path) => loaded.locate(path),
       ...(run.features ? { features: run.features } : {}),
+      ...(run.featureVectors ? { featureVectors: run.featureVectors } : {}),
     });
     const { prepared } = data;
     const dataMeta = await run.useData(data);

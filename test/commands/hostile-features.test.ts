@@ -47,7 +47,7 @@ describe('hostile data.features', () => {
     const r = runCli(['validate', 'bad.yaml'], { cwd: dir });
     assertRefused(
       r,
-      /bad\.yaml:4:23 data\.features\.pair\[1\]: must be one of "wordTfidf", .*"questionWord" \(got "jacard"\) \(did you mean "jaccard"\?\)/,
+      /bad\.yaml:4:23 data\.features\.pair\[1\]: must be one of "wordTfidf", .*"vectorCosine" \(got "jacard"\) \(did you mean "jaccard"\?\)/,
       'jacard',
     );
     const j = runCli(['validate', 'bad.yaml', '--json'], { cwd: dir });
@@ -89,6 +89,37 @@ describe('hostile data.features', () => {
       const { dir } = config(FEATURES, body);
       assertRefused(runCli(['validate', 'bad.yaml'], { cwd: dir }), pattern, body);
     }
+  });
+
+  it('vector features without vectors, vectors no feature reads, a vectors source that is not there', () => {
+    const cases: [string, RegExp][] = [
+      [
+        'data:\n  features:\n    pair: [jaccard, softAlign]\n',
+        /bad\.yaml:4:21 data\.features\.pair\[1\]: softAlign is computed from pretrained word vectors, and data\.features has no vectors.*add data\.features\.vectors/s,
+      ],
+      [
+        'data:\n  features:\n    pair: [jaccard]\n    vectors: { source: v.txt }\n',
+        /bad\.yaml:5:5 data\.features\.vectors: no pair feature reads these vectors/,
+      ],
+    ];
+    for (const [body, pattern] of cases) {
+      const { dir, exp } = config(FEATURES, body);
+      assertRefused(runCli(['validate', 'bad.yaml'], { cwd: dir }), pattern, body);
+      assertTrainRefused(dir, exp, pattern, body);
+    }
+    // A source that is not there: refused at its line (train reads sources once its run exists, as
+    // for an embedding's pretrained.source, and marks that run failed).
+    const missing = /bad\.yaml:5:24 data\.features\.vectors\.source: vectors file not found: missing\.txt/;
+    const { dir, exp } = config(
+      FEATURES,
+      'data:\n  features:\n    pair: true\n    vectors: { source: missing.txt }\n',
+    );
+    assertRefused(runCli(['validate', 'bad.yaml'], { cwd: dir }), missing, 'missing source');
+    assertRefused(
+      runCli(['train', 'bad.yaml', '--experiments-dir', exp], { cwd: dir }),
+      missing,
+      'train: missing source',
+    );
   });
 
   it('features the model would not read, or a model reading features the data lacks', () => {

@@ -6,6 +6,7 @@ import {
   exactMatchBits,
   type FeatureStats,
   featureStatsProblem,
+  featureWords,
   fitFeatures,
   idf,
   PairFeaturizer,
@@ -13,11 +14,13 @@ import {
 } from '../../src/data/features.js';
 import { prepareDataset } from '../../src/data/load.js';
 import type { PairRow } from '../../src/data/read.js';
-import { PAIR_FEATURE_NAMES, pairFeatureNames } from '../../src/data/schema.js';
+import { isVectorFeature, PAIR_FEATURE_NAMES, pairFeatureNames } from '../../src/data/schema.js';
 import { Tokenizer } from '../../src/data/tokenizer.js';
 import { Vocabulary } from '../../src/data/vocabulary.js';
 
 const tok = new Tokenizer({});
+/** The features computed from the texts alone (not from word vectors). */
+const LEXICAL = PAIR_FEATURE_NAMES.filter((n) => !isVectorFeature(n));
 let line = 0;
 const row = (q1: string, q2: string, label: 0 | 1 | null = 1): PairRow => ({
   line: ++line,
@@ -32,19 +35,19 @@ function stats(over: Partial<FeatureStats> = {}): FeatureStats {
   return {
     kind: 'qqp-features',
     version: 1,
-    pair: [...PAIR_FEATURE_NAMES],
+    pair: [...LEXICAL],
     exactMatch: false,
     documents: 4,
     minDf: 2,
     wordDf: {},
     charDf: {},
-    mean: PAIR_FEATURE_NAMES.map(() => 0),
-    std: PAIR_FEATURE_NAMES.map(() => 1),
+    mean: LEXICAL.map(() => 0),
+    std: LEXICAL.map(() => 1),
     ...over,
   };
 }
 
-function byName(values: number[], names = PAIR_FEATURE_NAMES): Record<string, number> {
+function byName(values: number[], names: readonly string[] = LEXICAL): Record<string, number> {
   return Object.fromEntries(names.map((n, i) => [n, values[i]!]));
 }
 
@@ -109,7 +112,7 @@ describe('pair features, computed directly', () => {
     const ab = f.raw(q1, q2);
     const ba = f.raw(q2, q1);
     ab.forEach((x, i) => {
-      assert.ok(Math.abs(x - ba[i]!) < 1e-12, PAIR_FEATURE_NAMES[i]);
+      assert.ok(Math.abs(x - ba[i]!) < 1e-12, LEXICAL[i]);
     });
     const same = byName(f.raw(q1, q1));
     for (const n of ['wordTfidf', 'charTfidf', 'jaccard', 'idfOverlap', 'lengthRatio'] as const)
@@ -136,11 +139,100 @@ describe('pair features, computed directly', () => {
     assert.equal(idf(0, 4), Math.log(5) + 1);
   });
 
-  it('pairFeatureNames: true is all, a list keeps the table order', () => {
-    assert.deepEqual(pairFeatureNames({ pair: true }), PAIR_FEATURE_NAMES);
+  it('pairFeatureNames: true is all (the vector ones only with vectors), a list keeps the table order', () => {
+    assert.deepEqual(pairFeatureNames({ pair: true }), LEXICAL);
+    assert.equal(LEXICAL.length, 10);
+    assert.deepEqual(pairFeatureNames({ pair: true, vectors: { source: 'v.txt' } }), [
+      ...LEXICAL,
+      'softAlign',
+      'vectorCosine',
+    ]);
+    assert.deepEqual(pairFeatureNames({ pair: ['vectorCosine', 'jaccard'], vectors: { source: 'v.txt' } }), [
+      'jaccard',
+      'vectorCosine',
+    ]);
     assert.deepEqual(pairFeatureNames({ pair: ['jaccard', 'wordTfidf'] }), ['wordTfidf', 'jaccard']);
     assert.deepEqual(pairFeatureNames({ pair: false }), []);
     assert.deepEqual(pairFeatureNames(undefined), []);
+  });
+});
+
+describe('vector features, computed directly', () => {
+  // 2-d vectors: cat and dog close, car far from both; "is" has none.
+  const vectors = {
+    dim: 2,
+    words: ['cat', 'dog', 'car', 'how', 'zero'],
+    values: Float32Array.from([1, 0, 0.8, 0.6, 0, 2, 0, -1, 0, 0]),
+  };
+  const names = ['softAlign', 'vectorCosine'] as const;
+  const vstats = stats({
+    pair: [...names],
+    mean: [0, 0],
+    std: [1, 1],
+    vectors: { source: 'v', sha256: 'x', dim: 2, words: 5 },
+  });
+  const f = new PairFeaturizer(vstats, tok, vectors);
+  const unit = (x: number, y: number) => {
+    const n = Math.hypot(x, y);
+    return [x / n, y / n] as const;
+  };
+  const cos = (a: readonly number[], b: readonly number[]) =>
+    (a[0]! * b[0]! + a[1]! * b[1]!) / (Math.hypot(...a) * Math.hypot(...b));
+
+  it('softAlign: best cosine per word, averaged over words, then over both directions; vectorCosine of the sums', () => {
+    // q1 words with vectors: how, cat (is has none); q2: cat? no — dog, car.
+    const got = byName(f.raw('How is the cat?', 'Dog or car?'), names);
+    const how = unit(0, -1);
+    const cat = unit(1, 0);
+    const dog = unit(0.8, 0.6);
+    const car = unit(0, 2);
+    const best = (x: readonly number[], ys: (readonly number[])[]) => Math.max(...ys.map((y) => cos(x, y)));
+    const ab = (best(how, [dog, car]) + best(cat, [dog, car])) / 2;
+    const ba = (best(dog, [how, cat]) + best(car, [how, cat])) / 2;
+    assert.ok(Math.abs(got.softAlign! - (ab + ba) / 2) < 1e-6);
+    const sum = (vs: (readonly number[])[]) => [
+      vs.reduce((s, v) => s + v[0]!, 0),
+      vs.reduce((s, v) => s + v[1]!, 0),
+    ];
+    assert.ok(Math.abs(got.vectorCosine! - cos(sum([how, cat]), sum([dog, car]))) < 1e-6);
+    // Symmetric; the same question aligned with itself gives 1.
+    const back = byName(f.raw('Dog or car?', 'How is the cat?'), names);
+    assert.ok(Math.abs(back.softAlign! - got.softAlign!) < 1e-12);
+    const same = byName(f.raw('cat dog', 'dog cat'), names);
+    assert.ok(Math.abs(same.softAlign! - 1) < 1e-6 && Math.abs(same.vectorCosine! - 1) < 1e-6);
+  });
+
+  it('a question with no word that has a (non-zero) vector gives 0; vectors are needed when asked for', () => {
+    assert.deepEqual(f.raw('is it zero?', 'cat'), [0, 0]);
+    assert.throws(() => new PairFeaturizer(vstats, tok), /need word vectors/);
+    assert.throws(
+      () => fitFeatures([row('a', 'b')], tok, { pair: [...names], vectors: { source: 'v' } }),
+      /need word vectors/,
+    );
+  });
+
+  it('fitting records where the vectors came from, and featureWords lists what to look up', () => {
+    const train = [row('How is the cat?', 'Dog or car?'), row('cat dog', 'the car')];
+    const fitted = fitFeatures(
+      train,
+      tok,
+      { pair: [...names], vectors: { source: 'v.txt' } },
+      {
+        source: 'v.txt',
+        sha256: 'abc',
+        vectors,
+      },
+    );
+    assert.deepEqual(fitted.vectors, { source: 'v.txt', sha256: 'abc', dim: 2, words: 5 });
+    assert.deepEqual(featureWords(train, tok), ['car', 'cat', 'dog', 'how', 'is', 'or', 'the']);
+    assert.equal(
+      featureStatsProblem(
+        { ...fitted, vectors: undefined },
+        { pair: [...names], vectors: { source: 'v.txt' } },
+      ) !== null,
+      true,
+    );
+    assert.equal(featureStatsProblem(fitted, { pair: [...names], vectors: { source: 'v.txt' } }), null);
   });
 });
 
