@@ -342,6 +342,7 @@ export function expandGraph(p: GraphParams, at: ConfigPath): Expansion {
       });
       return text;
     }
+    if (!isBlockOutput(block, m)) return text; // reported by checkBlock
     return inner(block, block.times, block.outputs[m]!, [...nodesAt, index, 'outputs', m], trail);
   };
 
@@ -369,7 +370,7 @@ export function expandGraph(p: GraphParams, at: ConfigPath): Expansion {
         return text;
       }
       if (k === 1) return outer(block.inputs[m]!, [...blockAt, 'inputs', m], next);
-      if (m >= block.outputs.length) return text; // reported at the block's outputs
+      if (!isBlockOutput(block, m)) return text; // reported by checkBlock
       return inner(block, k - 1, block.outputs[m]!, [...blockAt, 'outputs', m], next);
     }
     const j = block.nodes.findIndex((n) => n.name === ref.target);
@@ -466,7 +467,15 @@ export function expandGraph(p: GraphParams, at: ConfigPath): Expansion {
   return { graph: { nodes, ...(output === undefined ? {} : { output }) }, at: where, issues };
 }
 
-/** A block's own mistakes: inner names, `first`, outputs. */
+/** Whether a block's m-th output names one of its nodes (or its inputs). */
+function isBlockOutput(block: RepeatNode, m: number): boolean {
+  const text = block.outputs[m];
+  if (text === undefined) return false;
+  const target = parseRef(text).target;
+  return target === BLOCK_INPUT || block.nodes.some((n) => n.name === target);
+}
+
+/** A block's own mistakes: inner names, outputs. */
 function checkBlock(block: RepeatNode, at: ConfigPath, issues: ConfigIssue[]): void {
   const names = new Map<string, number>();
   block.nodes.forEach((n, j) => {
