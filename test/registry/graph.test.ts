@@ -394,17 +394,17 @@ const blockNodes = (): Record<string, unknown>[] => [
   { name: 'o1', type: 'dense', units: 4, activation: 'relu', inputs: ['f1'] },
   { name: 'o2', share: 'o1', inputs: ['f2'] },
 ];
-const EMBED = [
+const EMBED: Record<string, unknown>[] = [
   { name: 'e1', type: 'embedding', outputDim: 4, maskZero: true, inputs: ['question1'] },
   { name: 'e2', share: 'e1', inputs: ['question2'] },
 ];
-const headOn = (a: string, b: string) => [
+const headOn = (a: string, b: string): Record<string, unknown>[] => [
   { name: 'p1', type: 'pool', mode: 'max', inputs: [a] },
   { name: 'p2', type: 'pool', mode: 'max', inputs: [b] },
   { name: 'd', type: 'absDiff', inputs: ['p1', 'p2'] },
   { name: 'out', ...OUT, inputs: ['d'] },
 ];
-const repeated = (times: number, extra: Record<string, unknown> = {}) => [
+const repeated = (times: number, extra: Record<string, unknown> = {}): Record<string, unknown>[] => [
   ...EMBED,
   {
     name: 'blk',
