@@ -70,10 +70,36 @@ export interface ShareNode {
   type?: string;
   [param: string]: unknown;
 }
-export type GraphNode = LayerNode | ShareNode;
+/** A node of the flat graph: a layer or a share (what a graph is once its repeats are expanded). */
+export type FlatNode = LayerNode | ShareNode;
+/** A node inside a repeat block: a layer or a share, optionally left out of the first copy. */
+export type InnerNode = FlatNode & { first?: string };
+/**
+ * A block of nodes copied `times` times: copy k's nodes are named `<name>.<k>.<inner name>`; inner
+ * nodes read the block's inputs as `input.0`, `input.1`, ... (copy 1: `inputs`; copy k > 1: the
+ * previous copy's `outputs`), each other by their inner names and any other node by its name. The
+ * graph reads the last copy's outputs as `<name>` (one output) or `<name>.0`, `<name>.1`, ...
+ */
+export interface RepeatNode {
+  name: string;
+  type: 'repeat';
+  times: number;
+  inputs: string[];
+  nodes: InnerNode[];
+  outputs: string[];
+  shareWeights?: boolean;
+  share?: undefined;
+}
+export type GraphNode = FlatNode | RepeatNode;
 
 export interface GraphParams {
   nodes: GraphNode[];
+  output?: string;
+}
+
+/** A graph without repeat nodes. */
+interface FlatGraph {
+  nodes: FlatNode[];
   output?: string;
 }
 
@@ -86,24 +112,72 @@ const nodeInputs = Type.Array(Type.String({ minLength: 1 }), {
   description: `What the node reads: graph inputs (${GRAPH_INPUTS.map((i) => i.name).join(', ')}) or other nodes by name (\`node.0\`, \`node.1\`: the outputs of a node with several)`,
 });
 
+/** What an inner node of a repeat block calls the block's inputs: `input.0`, `input.1`, ... */
+const BLOCK_INPUT = 'input';
+
+const firstKey = Type.String({
+  minLength: 1,
+  description:
+    'In a repeat block: leave this node out of the first copy, where what reads it reads this reference instead (e.g. `input.0`)',
+});
+
 /**
  * A node's schema: with `share`, `{ name, share, inputs }` and optionally the shared layer's type and
  * parameters (which must equal that node's); otherwise a layer config (discriminated by `type`)
- * with `name` and `inputs`.
+ * with `name` and `inputs`, or (outside a repeat block) a `repeat` block of such nodes. Inside a
+ * block (`inner`), a node may also have `first`.
  */
-export function graphNodeSchema(): TUnsafe<GraphNode> {
+export function graphNodeSchema(inner = false): TUnsafe<GraphNode> {
+  const extra = inner ? { first: firstKey } : {};
   const withNodeKeys = (e: (typeof layers.list)[number]) => {
     const s = entryConfigSchema(e) as TSchema & { properties: Record<string, TSchema>; required?: string[] };
     return {
       ...s,
-      properties: { ...s.properties, name: nodeName, inputs: nodeInputs },
+      properties: { ...s.properties, name: nodeName, inputs: nodeInputs, ...extra },
       required: [...(s.required ?? []), 'name', 'inputs'],
     };
   };
+  const reference = Type.String({ minLength: 1 });
+  const repeat = () =>
+    Type.Object(
+      {
+        type: Type.Literal('repeat', {
+          description: 'A block of nodes repeated `times` times, each copy reading the one before',
+        }),
+        name: Type.String({
+          pattern: nodeName.pattern,
+          description:
+            "The block's name: copy k's nodes are `<name>.<k>.<inner name>`; the graph reads the last copy's outputs as `<name>` (one output) or `<name>.0`, `<name>.1`, ...",
+        }),
+        times: Type.Integer({ minimum: 1, description: 'How many copies of the nodes, one after the other' }),
+        inputs: Type.Array(reference, {
+          minItems: 1,
+          description:
+            "What the first copy reads, as `input.0`, `input.1`, ... (graph inputs or nodes); each later copy reads the previous copy's `outputs` instead",
+        }),
+        nodes: Type.Array(graphNodeSchema(true), {
+          minItems: 1,
+          description:
+            "The block's nodes, named as in a graph (unique in the block); they read `input.N`, each other by name and any node of the graph by its name; `share` of an inner node shares the same copy's",
+        }),
+        outputs: Type.Array(reference, {
+          minItems: 1,
+          description:
+            "The inner nodes (or `node.N`) each copy gives; with times > 1, one per input, in the inputs' order",
+        }),
+        shareWeights: Type.Boolean({
+          default: false,
+          description:
+            "Whether every copy uses the first copy's layers (the same weights) instead of its own",
+        }),
+      },
+      { additionalProperties: false, description: 'A repeat block: copies of a list of nodes, chained' },
+    );
   return Type.Unsafe<GraphNode>({
     type: 'object',
-    description:
-      'A node: a layer (`type` and its parameters) with a `name` and its `inputs`, or a `share` of another node',
+    description: inner
+      ? 'A node of a repeat block: a layer (`type` and its parameters) with a `name` and its `inputs`, or a `share` of another node'
+      : 'A node: a layer (`type` and its parameters) with a `name` and its `inputs`, a `share` of another node, or a `repeat` block of nodes',
     if: { type: 'object', required: ['share'] },
     // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then/else, not a promise
     then: {
@@ -118,6 +192,7 @@ export function graphNodeSchema(): TUnsafe<GraphNode> {
         }),
         inputs: nodeInputs,
         type: Type.String({ description: "The shared node's type (optional)" }),
+        ...extra,
       },
     },
     else: {
@@ -125,7 +200,7 @@ export function graphNodeSchema(): TUnsafe<GraphNode> {
       title: 'layer',
       required: ['type'],
       discriminator: { propertyName: 'type' },
-      oneOf: layers.list.map(withNodeKeys),
+      oneOf: [...layers.list.map(withNodeKeys), ...(inner ? [] : [repeat()])],
     },
   });
 }
@@ -148,8 +223,12 @@ function isShare(node: GraphNode): node is ShareNode {
   return typeof node.share === 'string';
 }
 
+function isRepeat(node: GraphNode): node is RepeatNode {
+  return !isShare(node) && (node as { type?: unknown }).type === 'repeat';
+}
+
 /** The layer config a node runs: its own, or the shared node's. */
-function layerOf(node: GraphNode, byName: ReadonlyMap<string, { node: GraphNode }>): LayerConfig | undefined {
+function layerOf(node: FlatNode, byName: ReadonlyMap<string, { node: FlatNode }>): LayerConfig | undefined {
   if (!isShare(node)) return node;
   const target = byName.get(node.share)?.node;
   return target && !isShare(target) ? target : undefined;
@@ -161,14 +240,292 @@ function stripNode(node: LayerNode): LayerConfig {
   return config as LayerConfig;
 }
 
+// ---- repeat blocks ----------------------------------------------------------------------------
+
+/** A graph with its repeat blocks expanded, where each of its nodes is written, and the blocks' mistakes. */
+interface Expansion {
+  graph: FlatGraph;
+  /** Per node of `graph`: its place in the config (a copy's node: the inner node's). */
+  at: ConfigPath[];
+  issues: ConfigIssue[];
+}
+
+/** The name of copy `k`'s node `inner` of block `block`. */
+function copyName(block: string, k: number, inner: string): string {
+  return `${block}.${k}.${inner}`;
+}
+
+function withIndex(name: string, index: number | undefined): string {
+  return index === undefined ? name : `${name}.${index}`;
+}
+
+/**
+ * Expands every repeat node into its copies, in place (so layers are still built in the config's
+ * order): copy k's node `n` is `<block>.<k>.<n>`, `input.m` is the block's m-th input for copy 1
+ * and the previous copy's m-th output after, an inner name is the same copy's node (a `first`
+ * node in copy 1: its `first` reference), any other name is read as it is; references to a block
+ * (`blocks`, `blocks.0`) are its last copy's outputs. Checks what only the blocks can see (names
+ * in a block, references, outputs); the flat graph is checked by `checkGraph` as any graph.
+ */
+export function expandGraph(p: GraphParams, at: ConfigPath): Expansion {
+  const nodesAt: ConfigPath = [...at, 'nodes'];
+  const issues: ConfigIssue[] = [];
+  const blocks = new Map<string, { block: RepeatNode; index: number }>();
+  const topNames = new Map<string, number>();
+  p.nodes.forEach((node, i) => {
+    const first = topNames.get(node.name);
+    if (first === undefined) topNames.set(node.name, i);
+    if (!isRepeat(node)) return;
+    if (first !== undefined || INPUT_BY_NAME.has(node.name)) {
+      issues.push({
+        path: [...nodesAt, i, 'name'],
+        at: 'value',
+        message:
+          first !== undefined
+            ? `node name "${node.name}" is used twice (first at ${formatPath([...nodesAt, first])})`
+            : `"${node.name}" is the name of a graph input; a block needs another name`,
+        suggestion: 'give each node and block its own name',
+      });
+      return;
+    }
+    blocks.set(node.name, { block: node, index: i });
+  });
+  // A node after a block of the same name (checkGraph sees only the nodes).
+  p.nodes.forEach((node, i) => {
+    const block = blocks.get(node.name);
+    if (block && !isRepeat(node) && i > block.index) {
+      issues.push({
+        path: [...nodesAt, i, 'name'],
+        at: 'value',
+        message: `node name "${node.name}" is used twice (first at ${formatPath([...nodesAt, block.index])})`,
+        suggestion: 'give each node and block its own name',
+      });
+    }
+  });
+
+  const isKnownOuter = (text: string): boolean => {
+    const target = parseRef(text).target;
+    return INPUT_BY_NAME.has(text) || topNames.has(target);
+  };
+
+  /** An outer reference as the flat graph names it: a block's outputs are its last copy's. */
+  const outer = (text: string, path: ConfigPath, trail: ReadonlySet<string>): string => {
+    const ref = parseRef(text);
+    const entry = blocks.get(ref.target);
+    if (!entry) return text;
+    const { block, index } = entry;
+    const n = block.outputs.length;
+    if (ref.index === undefined && n > 1) {
+      issues.push({
+        path,
+        at: 'value',
+        message: `block "${block.name}" has ${n} outputs: name one`,
+        suggestion: `write ${block.outputs.map((_o, m) => `${block.name}.${m}`).join(', ')}`,
+      });
+      return text;
+    }
+    if (ref.index !== undefined && n === 1) {
+      issues.push({
+        path,
+        at: 'value',
+        message: `block "${block.name}" has one output`,
+        suggestion: `write ${block.name}`,
+      });
+      return text;
+    }
+    const m = ref.index ?? 0;
+    if (m >= n) {
+      issues.push({
+        path,
+        at: 'value',
+        message: `block "${block.name}" has ${n} outputs: ${block.outputs.map((_o, k) => `${block.name}.${k}`).join(', ')}`,
+      });
+      return text;
+    }
+    if (!isBlockOutput(block, m)) return text; // reported by checkBlock
+    return inner(block, block.times, block.outputs[m]!, [...nodesAt, index, 'outputs', m], trail);
+  };
+
+  /** A reference written inside `block`, as copy `k` reads it. */
+  const inner = (
+    block: RepeatNode,
+    k: number,
+    text: string,
+    path: ConfigPath,
+    trail: ReadonlySet<string>,
+  ): string => {
+    const key = `${block.name}\u0000${k}\u0000${text}`;
+    if (trail.has(key)) return text; // a loop of `first` or outputs: checkGraph reports the cycle
+    const next = new Set(trail).add(key);
+    const blockAt: ConfigPath = [...nodesAt, blocks.get(block.name)!.index];
+    const ref = parseRef(text);
+    if (ref.target === BLOCK_INPUT) {
+      const m = ref.index;
+      if (m === undefined || m >= block.inputs.length) {
+        issues.push({
+          path,
+          at: 'value',
+          message: `block "${block.name}" has ${block.inputs.length} input${block.inputs.length === 1 ? '' : 's'}: ${block.inputs.map((_x, j) => `${BLOCK_INPUT}.${j}`).join(', ')}`,
+        });
+        return text;
+      }
+      if (k === 1) return outer(block.inputs[m]!, [...blockAt, 'inputs', m], next);
+      if (!isBlockOutput(block, m)) return text; // reported by checkBlock
+      return inner(block, k - 1, block.outputs[m]!, [...blockAt, 'outputs', m], next);
+    }
+    const j = block.nodes.findIndex((n) => n.name === ref.target);
+    if (j >= 0) {
+      const node = block.nodes[j]!;
+      if (k === 1 && node.first !== undefined) {
+        const alias = inner(block, 1, node.first, [...blockAt, 'nodes', j, 'first'], next);
+        return withIndex(alias, ref.index);
+      }
+      return withIndex(copyName(block.name, k, ref.target), ref.index);
+    }
+    if (!isKnownOuter(text)) {
+      const candidates = [
+        ...block.nodes.map((n) => n.name),
+        ...block.inputs.map((_x, m) => `${BLOCK_INPUT}.${m}`),
+        ...topNames.keys(),
+        ...INPUT_BY_NAME.keys(),
+      ];
+      const match = closestMatch(text, candidates);
+      issues.push({
+        path,
+        at: 'value',
+        message: `unknown input "${text}": not an input of block "${block.name}" (${block.inputs.map((_x, m) => `${BLOCK_INPUT}.${m}`).join(', ')}), a node of the block, a graph input nor a node of the graph`,
+        ...(match ? { suggestion: `did you mean "${match}"?` } : {}),
+      });
+      return text;
+    }
+    return outer(text, path, next);
+  };
+
+  const nodes: FlatNode[] = [];
+  const where: ConfigPath[] = [];
+  const none = new Set<string>();
+  p.nodes.forEach((node, i) => {
+    const nodeAt: ConfigPath = [...nodesAt, i];
+    if (!isRepeat(node)) {
+      const inputs = node.inputs.map((text, j) => outer(text, [...nodeAt, 'inputs', j], none));
+      nodes.push({ ...node, inputs } as FlatNode);
+      where.push(nodeAt);
+      return;
+    }
+    if (blocks.get(node.name)?.index !== i) return;
+    checkBlock(node, nodeAt, issues);
+    node.inputs.forEach((text, m) => {
+      if (!isKnownOuter(text)) {
+        const match = closestMatch(text, [...topNames.keys(), ...INPUT_BY_NAME.keys()]);
+        issues.push({
+          path: [...nodeAt, 'inputs', m],
+          at: 'value',
+          message: `unknown input "${text}": not a graph input (${GRAPH_INPUTS.map((g) => g.name).join(', ')}) nor a node`,
+          ...(match ? { suggestion: `did you mean "${match}"?` } : {}),
+        });
+      }
+    });
+    const innerNames = new Set(node.nodes.map((n) => n.name));
+    /** The first copy that has an inner node (a `first` node is not in copy 1). */
+    const firstCopy = (name: string) =>
+      node.nodes.find((n) => n.name === name)?.first === undefined ? 1 : 2;
+    for (let k = 1; k <= node.times; k++) {
+      node.nodes.forEach((n, j) => {
+        if (k === 1 && n.first !== undefined) return;
+        const innerAt: ConfigPath = [...nodeAt, 'nodes', j];
+        const inputs = n.inputs.map((text, q) => inner(node, k, text, [...innerAt, 'inputs', q], none));
+        const { first: _f, ...rest } = n;
+        const name = copyName(node.name, k, n.name);
+        if (isShare(n)) {
+          if (k === 1 && innerNames.has(n.share) && firstCopy(n.share) > 1) {
+            issues.push({
+              path: [...innerAt, 'share'],
+              at: 'value',
+              message: `shares "${n.share}", which the first copy leaves out (it has \`first\`)`,
+              suggestion: `give this node \`first\` too, or share another node`,
+            });
+          }
+          const copy = node.shareWeights === true ? Math.max(1, firstCopy(n.share)) : k;
+          const share = innerNames.has(n.share) ? copyName(node.name, copy, n.share) : n.share;
+          nodes.push({ ...(rest as ShareNode), name, share, inputs });
+        } else if (node.shareWeights === true && k > firstCopy(n.name)) {
+          nodes.push({ name, share: copyName(node.name, firstCopy(n.name), n.name), inputs });
+        } else {
+          nodes.push({ ...(rest as LayerNode), name, inputs });
+        }
+        where.push(innerAt);
+      });
+    }
+  });
+  const last = p.nodes[p.nodes.length - 1];
+  const output =
+    p.output !== undefined
+      ? outer(p.output, [...at, 'output'], none)
+      : last && isRepeat(last)
+        ? outer(last.name, [...nodesAt, p.nodes.length - 1, 'name'], none)
+        : undefined;
+  return { graph: { nodes, ...(output === undefined ? {} : { output }) }, at: where, issues };
+}
+
+/** Whether a block's m-th output names one of its nodes (or its inputs). */
+function isBlockOutput(block: RepeatNode, m: number): boolean {
+  const text = block.outputs[m];
+  if (text === undefined) return false;
+  const target = parseRef(text).target;
+  return target === BLOCK_INPUT || block.nodes.some((n) => n.name === target);
+}
+
+/** A block's own mistakes: inner names, outputs. */
+function checkBlock(block: RepeatNode, at: ConfigPath, issues: ConfigIssue[]): void {
+  const names = new Map<string, number>();
+  block.nodes.forEach((n, j) => {
+    const first = names.get(n.name);
+    if (first !== undefined) {
+      issues.push({
+        path: [...at, 'nodes', j, 'name'],
+        at: 'value',
+        message: `node name "${n.name}" is used twice in block "${block.name}" (first at ${formatPath([...at, 'nodes', first])})`,
+        suggestion: 'give each node of the block its own name',
+      });
+    } else if (n.name === BLOCK_INPUT) {
+      issues.push({
+        path: [...at, 'nodes', j, 'name'],
+        at: 'value',
+        message: `"${BLOCK_INPUT}" names the block's inputs (${BLOCK_INPUT}.0, ...); a node of a block needs another name`,
+      });
+    } else names.set(n.name, j);
+  });
+  block.outputs.forEach((text, m) => {
+    const ref = parseRef(text);
+    if (ref.target !== BLOCK_INPUT && !names.has(ref.target)) {
+      const match = closestMatch(ref.target, [...names.keys()]);
+      issues.push({
+        path: [...at, 'outputs', m],
+        at: 'value',
+        message: `output "${text}" is not a node of block "${block.name}"`,
+        ...(match ? { suggestion: `did you mean "${withIndex(match, ref.index)}"?` } : {}),
+      });
+    }
+  });
+  if (block.times > 1 && block.outputs.length !== block.inputs.length) {
+    issues.push({
+      path: [...at, 'outputs'],
+      at: 'value',
+      message: `block "${block.name}" has ${block.inputs.length} input${block.inputs.length === 1 ? '' : 's'} and ${block.outputs.length} output${block.outputs.length === 1 ? '' : 's'}: each copy after the first reads the previous copy's outputs as its inputs`,
+      suggestion: 'give as many outputs as inputs, in the same order',
+    });
+  }
+}
+
 /** The output node's name: `output`, or the last node. */
-export function graphOutput(p: GraphParams): string {
+function graphOutput(p: FlatGraph): string {
   return p.output ?? p.nodes[p.nodes.length - 1]!.name;
 }
 
-/** The graph inputs the nodes read, in the model's order. */
+/** The graph inputs the nodes read (its repeat blocks' included), in the model's order. */
 export function usedInputs(p: GraphParams): GraphInput[] {
-  const used = new Set(p.nodes.flatMap((n) => n.inputs.map((r) => parseRef(r).target)));
+  const flat = expandGraph(p, []).graph;
+  const used = new Set(flat.nodes.flatMap((n) => n.inputs.map((r) => parseRef(r).target)));
   return GRAPH_INPUTS.filter((i) => used.has(i.name));
 }
 
@@ -196,23 +553,43 @@ const NEEDS_MESSAGE = {
 
 /** Mistakes in a graph that its schema cannot see; paths under `ctx.at`. */
 export function checkGraph(p: GraphParams, ctx: GraphCheckContext): ConfigIssue[] {
+  const expanded = expandGraph(p, ctx.at);
+  if (expanded.issues.length > 0) return dedupe(expanded.issues);
+  return dedupe(checkFlat(expanded.graph, expanded.at, ctx));
+}
+
+/**
+ * Issues without the repeats of a block's copies: the same mistake at the same place, whose
+ * message differs only in the copy's number (`blocks.1.x`, `blocks.2.x`), is reported once.
+ */
+function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const key = `${formatPath(issue.path)} ${issue.message.replace(/([A-Za-z][A-Za-z0-9_]*)\.\d+\./g, '$1.#.')}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** checkGraph on an expanded graph; `at[i]` is where node i is written. */
+function checkFlat(p: FlatGraph, at: readonly ConfigPath[], ctx: GraphCheckContext): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  const nodesAt: ConfigPath = [...ctx.at, 'nodes'];
-  const byName = new Map<string, { node: GraphNode; index: number }>();
+  const byName = new Map<string, { node: FlatNode; index: number }>();
 
   // Names: unique, and not a graph input.
   p.nodes.forEach((node, i) => {
     const first = byName.get(node.name);
     if (first) {
       issues.push({
-        path: [...nodesAt, i, 'name'],
+        path: [...at[i]!, 'name'],
         at: 'value',
-        message: `node name "${node.name}" is used twice (first at ${formatPath([...nodesAt, first.index])})`,
+        message: `node name "${node.name}" is used twice (first at ${formatPath(at[first.index]!)})`,
         suggestion: 'give each node its own name',
       });
     } else if (INPUT_BY_NAME.has(node.name)) {
       issues.push({
-        path: [...nodesAt, i, 'name'],
+        path: [...at[i]!, 'name'],
         at: 'value',
         message: `"${node.name}" is the name of a graph input; a node needs another name`,
       });
@@ -226,7 +603,7 @@ export function checkGraph(p: GraphParams, ctx: GraphCheckContext): ConfigIssue[
     if (!target) {
       const match = closestMatch(node.share, [...byName.keys()]);
       issues.push({
-        path: [...nodesAt, i, 'share'],
+        path: [...at[i]!, 'share'],
         at: 'value',
         message: `shares "${node.share}", but no node has that name`,
         ...(match ? { suggestion: `did you mean "${match}"?` } : {}),
@@ -234,12 +611,12 @@ export function checkGraph(p: GraphParams, ctx: GraphCheckContext): ConfigIssue[
       return;
     }
     if (node.share === node.name) {
-      issues.push({ path: [...nodesAt, i, 'share'], at: 'value', message: 'a node cannot share itself' });
+      issues.push({ path: [...at[i]!, 'share'], at: 'value', message: 'a node cannot share itself' });
       return;
     }
     if (isShare(target.node)) {
       issues.push({
-        path: [...nodesAt, i, 'share'],
+        path: [...at[i]!, 'share'],
         at: 'value',
         message: `"${node.share}" is itself a share of "${target.node.share}"`,
         suggestion: `share the node that has the layer: share: ${target.node.share}`,
@@ -251,14 +628,14 @@ export function checkGraph(p: GraphParams, ctx: GraphCheckContext): ConfigIssue[
       if ((NODE_KEYS as readonly string[]).includes(key)) continue;
       if (!(key in shared)) {
         issues.push({
-          path: [...nodesAt, i, key],
+          path: [...at[i]!, key],
           at: 'key',
           message: `"${key}" is not a parameter of the shared node "${node.share}" (${String(shared.type)})`,
           suggestion: "leave the layer's parameters out of a share: it uses the shared node's layer as it is",
         });
       } else if (!isDeepStrictEqual(value, shared[key])) {
         issues.push({
-          path: [...nodesAt, i, key],
+          path: [...at[i]!, key],
           at: 'value',
           message: `${key} differs from the shared node "${node.share}" (${JSON.stringify(shared[key])}): a share reuses that layer, with its parameters`,
           suggestion: `leave ${key} out, or give it the same value`,
@@ -275,7 +652,7 @@ export function checkGraph(p: GraphParams, ctx: GraphCheckContext): ConfigIssue[
     const list: { target: string; j: number }[] = [];
     const config = layerOf(node, byName);
     node.inputs.forEach((text, j) => {
-      const where: ConfigPath = [...nodesAt, i, 'inputs', j];
+      const where: ConfigPath = [...at[i]!, 'inputs', j];
       const first = node.inputs.indexOf(text);
       if (first < j) {
         issues.push({
@@ -344,7 +721,7 @@ export function checkGraph(p: GraphParams, ctx: GraphCheckContext): ConfigIssue[
               ? `${arity.min} or more`
               : `${arity.min} to ${arity.max}`;
         issues.push({
-          path: [...nodesAt, i, 'inputs'],
+          path: [...at[i]!, 'inputs'],
           at: 'value',
           message: `"${config.type}" takes ${want} input${want === '1' ? '' : 's'} (got ${n})`,
         });
@@ -370,7 +747,7 @@ export function checkGraph(p: GraphParams, ctx: GraphCheckContext): ConfigIssue[
         const loop = [...trail.slice(trail.indexOf(target)), name, target];
         for (const n of loop) inCycle.add(n);
         issues.push({
-          path: [...nodesAt, byName.get(name)!.index, 'inputs', j],
+          path: [...at[byName.get(name)!.index]!, 'inputs', j],
           at: 'value',
           message: `cycle: ${loop.join(' → ')} (a node cannot depend on its own output)`,
           suggestion: 'a graph flows one way, from the inputs to the output',
@@ -412,7 +789,7 @@ export function checkGraph(p: GraphParams, ctx: GraphCheckContext): ConfigIssue[
     const facts = layerFacts(config);
     if (!isShare(node)) {
       issues.push(
-        ...(facts.check?.(config) ?? []).map((issue) => ({ ...issue, path: [...nodesAt, i, ...issue.path] })),
+        ...(facts.check?.(config) ?? []).map((issue) => ({ ...issue, path: [...at[i]!, ...issue.path] })),
       );
     }
     node.inputs.forEach((text, j) => {
@@ -420,7 +797,7 @@ export function checkGraph(p: GraphParams, ctx: GraphCheckContext): ConfigIssue[
       const outputs = INPUT_BY_NAME.has(text) ? undefined : flows.get(ref.target);
       if (outputs && ref.index !== undefined && ref.index >= outputs.length) {
         issues.push({
-          path: [...nodesAt, i, 'inputs', j],
+          path: [...at[i]!, 'inputs', j],
           at: 'value',
           message: `"${ref.target}" has ${outputs.length} outputs: ${outputs.map((_f, k) => `${ref.target}.${k}`).join(', ')}`,
         });
@@ -430,15 +807,14 @@ export function checkGraph(p: GraphParams, ctx: GraphCheckContext): ConfigIssue[
     inFlows.forEach((flow, j) => {
       if (!facts.takes.includes(flow)) {
         issues.push({
-          path: [...nodesAt, i, 'inputs', j],
+          path: [...at[i]!, 'inputs', j],
           at: 'value',
           message: `"${config.type}" needs ${facts.takes.map((f) => FLOW_WORDS[f]).join(' or ')} as input, but "${node.inputs[j]}" gives ${FLOW_WORDS[flow]}`,
         });
       }
     });
     const why = facts.checkFlows?.(config, inFlows);
-    if (why)
-      issues.push({ path: [...nodesAt, i, 'inputs'], at: 'value', message: `"${config.type}": ${why}` });
+    if (why) issues.push({ path: [...at[i]!, 'inputs'], at: 'value', message: `"${config.type}": ${why}` });
     flows.set(
       node.name,
       facts.returnsMany?.(config, inFlows) ?? [facts.returns(config, inFlows[0] ?? 'sequence', inFlows)],
@@ -447,9 +823,9 @@ export function checkGraph(p: GraphParams, ctx: GraphCheckContext): ConfigIssue[
 
   const outNode = p.nodes[out!.index]!;
   const outConfig = layerOf(outNode, byName)!;
-  const outPath: ConfigPath = [...nodesAt, out!.index];
+  const outPath: ConfigPath = at[out!.index]!;
   issues.push(
-    ...checkOutput([outConfig], [...nodesAt, out!.index], ctx.loss).map((issue) => ({
+    ...checkOutput([outConfig], outPath, ctx.loss).map((issue) => ({
       ...issue,
       // checkOutput places issues at the stack's index 0: here, the node itself.
       path: [...outPath, ...issue.path.slice(outPath.length + 1)],
@@ -476,7 +852,7 @@ export function checkGraph(p: GraphParams, ctx: GraphCheckContext): ConfigIssue[
   p.nodes.forEach((node, i) => {
     if (used.has(node.name)) return;
     issues.push({
-      path: [...nodesAt, i, 'name'],
+      path: [...at[i]!, 'name'],
       at: 'value',
       message: `node "${node.name}" is not used: nothing reads its output and it is not the model's output`,
       suggestion: `read it from another node, or remove it${p.output === undefined ? ' (without `output`, the last node is the output)' : ''}`,
@@ -486,7 +862,7 @@ export function checkGraph(p: GraphParams, ctx: GraphCheckContext): ConfigIssue[
 }
 
 /** Node indices in an order where every node comes after the nodes it reads (the graph has no cycle). */
-function topologicalOrder(p: GraphParams, byName: ReadonlyMap<string, { index: number }>): number[] {
+function topologicalOrder(p: FlatGraph, byName: ReadonlyMap<string, { index: number }>): number[] {
   const order: number[] = [];
   const done = new Set<number>();
   const visit = (i: number): void => {
@@ -525,12 +901,13 @@ function located(ctx: GraphBuildContext, path: ConfigPath) {
 }
 
 /** Builds a checked graph: its inputs (those used, in GRAPH_INPUTS order), layers in node order, applied in dependency order. */
-export function buildGraph(p: GraphParams, ctx: GraphBuildContext, at: ConfigPath): tfl.LayersModel {
-  const nodesAt: ConfigPath = [...at, 'nodes'];
+export function buildGraph(params: GraphParams, ctx: GraphBuildContext, at: ConfigPath): tfl.LayersModel {
+  const expanded = expandGraph(params, at);
+  const p = expanded.graph;
   const byName = new Map(p.nodes.map((node, index) => [node.name, { node, index }]));
   const values = new Map<string, SymbolicTensor | SymbolicTensor[]>();
   const modelInputs: SymbolicTensor[] = [];
-  for (const input of usedInputs(p)) {
+  for (const input of usedInputs(params)) {
     let shape: number[];
     if (input.name === 'features') {
       const count = ctx.featureCount ?? 0;
@@ -540,7 +917,7 @@ export function buildGraph(p: GraphParams, ctx: GraphBuildContext, at: ConfigPat
         throw new ConfigError('GRAPH_INPUT', `graph input \`features\` needs ${NEEDS_MESSAGE.features}`, {
           problems: [
             {
-              ...located(ctx, [...nodesAt, i, 'inputs', j]),
+              ...located(ctx, [...expanded.at[i]!, 'inputs', j]),
               message: `graph input \`features\` needs ${NEEDS_MESSAGE.features}: without it there are no pair features`,
             },
           ],
@@ -580,7 +957,7 @@ export function buildGraph(p: GraphParams, ctx: GraphBuildContext, at: ConfigPat
     try {
       values.set(node.name, layer.apply(xs.length === 1 ? xs[0]! : xs) as SymbolicTensor | SymbolicTensor[]);
     } catch (err) {
-      const path = [...nodesAt, i];
+      const path = expanded.at[i]!;
       throw new ConfigError('MODEL_BUILD', `cannot build ${formatPath(path)} (node "${node.name}")`, {
         problems: [
           {

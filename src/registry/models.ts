@@ -241,11 +241,12 @@ const graph = shape({
   name: 'graph',
   encoding: (p) => graphEncoding(p as GraphParams),
   description:
-    "Named nodes, each a layer reading graph inputs (question1, question2; pair; features, exactMatch1/2 with data.features) or other nodes; `share` reuses a node's layer and weights",
+    "Named nodes, each a layer reading graph inputs (question1, question2; pair; features, exactMatch1/2 with data.features) or other nodes; `share` reuses a node's layer and weights; `type: repeat` copies a block of nodes `times` times, chained",
   params: Type.Object({
     nodes: Type.Array(graphNodeSchema(), {
       minItems: 1,
-      description: 'The nodes, in any order that reads well (they are applied in dependency order)',
+      description:
+        "The nodes, in any order that reads well (they are applied in dependency order); a node `{ name, type: repeat, times, inputs, nodes, outputs, shareWeights }` is a block of nodes copied `times` times (copy k named `name.k.node`), its nodes reading the block's inputs as `input.0`, `input.1`, ... (the previous copy's outputs after copy 1), the rest of the graph reading the last copy's outputs as `name.0`, `name.1` (`name` for one); an inner node with `first: ref` is left out of copy 1, where `ref` stands for it",
     }),
     output: Type.Optional(
       Type.String({

@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as tfc from '@tensorflow/tfjs-core';
 import { useInspectionBackend } from '../../src/backend/index.js';
 import { checkConfig } from '../../src/config/checks.js';
+import { checkConfigText, loadConfig } from '../../src/config/load.js';
 import type { ResolvedConfig } from '../../src/config/schema.js';
 import { validateConfig } from '../../src/config/validate.js';
 import { ConfigError } from '../../src/errors.js';
 import { buildModel } from '../../src/model/build.js';
+import { summarizeConfig } from '../../src/model/summary.js';
 import { formatPath } from '../../src/util/paths.js';
+import { PROJECT_ROOT } from '../helpers/cli.js';
 
 const SEPARATE = { source: 'x.csv', encoding: { pair: 'separate', maxLength: 6 } };
 const OUT = { type: 'dense', units: 1, activation: 'sigmoid' };
@@ -375,5 +379,290 @@ describe('masks through graph nodes', () => {
       'masked: padding does not count',
     );
     assert.ok(Math.abs(predict(false, 'pre') - predict(false, 'post')) > 1e-6, 'unmasked: padding counts');
+  });
+});
+
+/** A small RE2-like block: encoder, alignment, fusion; block 2 reads an augmented residual. */
+const blockNodes = (): Record<string, unknown>[] => [
+  { name: 'x1', type: 'augmentedResidual', inputs: ['e1', 'input.0'], first: 'input.0' },
+  { name: 'x2', type: 'augmentedResidual', inputs: ['e2', 'input.1'], first: 'input.1' },
+  { name: 'enc1', type: 'dense', units: 4, activation: 'relu', inputs: ['x1'] },
+  { name: 'enc2', share: 'enc1', inputs: ['x2'] },
+  { name: 'al', type: 'align', inputs: ['enc1', 'enc2'] },
+  { name: 'f1', type: 'enhance', inputs: ['enc1', 'al.0'] },
+  { name: 'f2', type: 'enhance', inputs: ['enc2', 'al.1'] },
+  { name: 'o1', type: 'dense', units: 4, activation: 'relu', inputs: ['f1'] },
+  { name: 'o2', share: 'o1', inputs: ['f2'] },
+];
+const EMBED: Record<string, unknown>[] = [
+  { name: 'e1', type: 'embedding', outputDim: 4, maskZero: true, inputs: ['question1'] },
+  { name: 'e2', share: 'e1', inputs: ['question2'] },
+];
+const headOn = (a: string, b: string): Record<string, unknown>[] => [
+  { name: 'p1', type: 'pool', mode: 'max', inputs: [a] },
+  { name: 'p2', type: 'pool', mode: 'max', inputs: [b] },
+  { name: 'd', type: 'absDiff', inputs: ['p1', 'p2'] },
+  { name: 'out', ...OUT, inputs: ['d'] },
+];
+const repeated = (times: number, extra: Record<string, unknown> = {}): Record<string, unknown>[] => [
+  ...EMBED,
+  {
+    name: 'blk',
+    type: 'repeat',
+    times,
+    inputs: ['e1', 'e2'],
+    outputs: ['o1', 'o2'],
+    nodes: blockNodes(),
+    ...extra,
+  },
+  ...headOn('blk.0', 'blk.1'),
+];
+/** The same blocks written out by hand. */
+const byHand = (times: number) => {
+  const nodes: Record<string, unknown>[] = [...EMBED];
+  for (let k = 1; k <= times; k++) {
+    const n = (name: string) => `b${k}${name}`;
+    const ins = k === 1 ? ['e1', 'e2'] : [n('x1'), n('x2')];
+    if (k > 1) {
+      nodes.push({ name: n('x1'), type: 'augmentedResidual', inputs: ['e1', `b${k - 1}o1`] });
+      nodes.push({ name: n('x2'), type: 'augmentedResidual', inputs: ['e2', `b${k - 1}o2`] });
+    }
+    nodes.push(
+      { name: n('enc1'), type: 'dense', units: 4, activation: 'relu', inputs: [ins[0]] },
+      { name: n('enc2'), share: n('enc1'), inputs: [ins[1]] },
+      { name: n('al'), type: 'align', inputs: [n('enc1'), n('enc2')] },
+      { name: n('f1'), type: 'enhance', inputs: [n('enc1'), `${n('al')}.0`] },
+      { name: n('f2'), type: 'enhance', inputs: [n('enc2'), `${n('al')}.1`] },
+      { name: n('o1'), type: 'dense', units: 4, activation: 'relu', inputs: [n('f1')] },
+      { name: n('o2'), share: n('o1'), inputs: [n('f2')] },
+    );
+  }
+  return [...nodes, ...headOn(`b${times}o1`, `b${times}o2`)];
+};
+
+const Q1 = () =>
+  tfc.tensor2d(
+    [
+      [0, 0, 1, 2, 3, 4],
+      [5, 6, 7, 8, 9, 10],
+    ],
+    undefined,
+    'int32',
+  );
+const Q2 = () =>
+  tfc.tensor2d(
+    [
+      [0, 0, 0, 4, 3, 2],
+      [11, 12, 13, 1, 2, 3],
+    ],
+    undefined,
+    'int32',
+  );
+
+/** The problems of a config given as YAML text, as `line:col path: message`. */
+function problemsOfText(text: string): string[] {
+  const { problems } = checkConfigText(text, { name: 'g.yaml', cwd: '/tmp' });
+  return problems.map((p) => `${p.line}:${p.col} ${p.path}: ${p.message}`);
+}
+
+describe('repeat blocks', () => {
+  it('build the same model as the blocks written out by hand: layers, weights, predictions', async () => {
+    await useInspectionBackend();
+    for (const times of [1, 3]) {
+      const config = resolve({ data: SEPARATE, model: { type: 'graph', nodes: repeated(times) } });
+      assert.deepEqual(checkConfig(config), []);
+      const block = buildModel(config, { vocabSize: 20 });
+      const hand = buildModel(resolve({ data: SEPARATE, model: { type: 'graph', nodes: byHand(times) } }), {
+        vocabSize: 20,
+      });
+      assert.equal(block.layers.length, hand.layers.length);
+      assert.equal(block.countParams(), hand.countParams());
+      // Built in the same order, so from the same seeds: the same initial weights.
+      assert.deepEqual(
+        block.getWeights().map((w) => Array.from(w.dataSync())),
+        hand.getWeights().map((w) => Array.from(w.dataSync())),
+      );
+      const pa = (block.predict([Q1(), Q2()]) as tfc.Tensor).arraySync();
+      const pb = (hand.predict([Q1(), Q2()]) as tfc.Tensor).arraySync();
+      assert.deepEqual(pa, pb);
+      samePredictions(block, hand, [Q1(), Q2()]);
+      const names = block.layers.map((l) => l.name);
+      assert.ok(!names.includes('blk.1.x1'), 'copy 1 leaves out the `first` nodes');
+      for (let k = 1; k <= times; k++) assert.ok(names.includes(`blk.${k}.enc1`), names.join(' '));
+      if (times > 1) assert.ok(names.includes(`blk.${times}.x1`));
+      block.dispose();
+      hand.dispose();
+    }
+  });
+
+  it('with shareWeights, every copy uses the first copy with its layers', async () => {
+    await useInspectionBackend();
+    const nodes = (shareWeights: boolean) => [
+      ...EMBED,
+      {
+        name: 'blk',
+        type: 'repeat',
+        times: 3,
+        shareWeights,
+        inputs: ['e1', 'e2'],
+        outputs: ['o1', 'o2'],
+        nodes: [
+          { name: 'o1', type: 'dense', units: 4, activation: 'tanh', inputs: ['input.0'] },
+          { name: 'o2', share: 'o1', inputs: ['input.1'] },
+        ],
+      },
+      ...headOn('blk.0', 'blk.1'),
+    ];
+    const own = buildModel(resolve({ data: SEPARATE, model: { type: 'graph', nodes: nodes(false) } }), {
+      vocabSize: 20,
+    });
+    const shared = buildModel(resolve({ data: SEPARATE, model: { type: 'graph', nodes: nodes(true) } }), {
+      vocabSize: 20,
+    });
+    const dense = 4 * 4 + 4;
+    assert.equal(own.countParams() - shared.countParams(), 2 * dense);
+    // tfjs lists a layer once however often it is applied: 2 layers fewer.
+    assert.equal(own.layers.length - shared.layers.length, 2);
+    own.dispose();
+    shared.dispose();
+  });
+
+  it('reads outer nodes and graph inputs from inside a block, and a block of one output by its name', () => {
+    const nodes = [
+      ...EMBED,
+      { name: 'r', type: 'lstm', units: 3, inputs: ['e2'] },
+      {
+        name: 'blk',
+        type: 'repeat',
+        times: 2,
+        inputs: ['e1'],
+        outputs: ['s'],
+        nodes: [
+          { name: 'h', type: 'dense', units: 4, inputs: ['input.0'] },
+          { name: 's', type: 'add', inputs: ['h', 'e1'] },
+        ],
+      },
+      { name: 'p', type: 'pool', inputs: ['blk'] },
+      { name: 'c', type: 'concat', inputs: ['p', 'r'] },
+      { name: 'out', ...OUT, inputs: ['c'] },
+    ];
+    assert.deepEqual(issuesOf(nodes), []);
+    const wrong = structuredClone(nodes);
+    wrong[4]!.inputs = ['blk.0'];
+    assert.deepEqual(issuesOf(wrong), ['model.nodes[4].inputs[0]: block "blk" has one output']);
+  });
+
+  it('refuses mistakes in a block where they are written (once, not once per copy)', () => {
+    const at = (nodes: object[]) => issuesOf(nodes);
+    const unknown = repeated(2);
+    (unknown[2]!.nodes as Record<string, unknown>[])[2]!.inputs = ['xl'];
+    assert.deepEqual(at(unknown), [
+      'model.nodes[2].nodes[2].inputs[0]: unknown input "xl": not an input of block "blk" (input.0, input.1), a node of the block, a graph input nor a node of the graph',
+    ]);
+    const range = repeated(2);
+    (range[2]!.nodes as Record<string, unknown>[])[2]!.inputs = ['input.2'];
+    assert.deepEqual(at(range), [
+      'model.nodes[2].nodes[2].inputs[0]: block "blk" has 2 inputs: input.0, input.1',
+    ]);
+    const outer = repeated(2);
+    outer[2]!.inputs = ['e1', 'e3'];
+    assert.deepEqual(at(outer), [
+      'model.nodes[2].inputs[1]: unknown input "e3": not a graph input (pair, question1, question2, features, exactMatch1, exactMatch2) nor a node',
+    ]);
+    const outputs = repeated(2);
+    outputs[2]!.outputs = ['o1', 'o3'];
+    assert.deepEqual(at(outputs), ['model.nodes[2].outputs[1]: output "o3" is not a node of block "blk"']);
+    const count = repeated(2);
+    count[2]!.outputs = ['o1'];
+    assert.match(at(count).join('\n'), /^model\.nodes\[2\]\.outputs: block "blk" has 2 inputs and 1 output/);
+    const cycle = repeated(2);
+    (cycle[2]!.nodes as Record<string, unknown>[])[2]!.inputs = ['o1'];
+    const cycles = at(cycle);
+    // Two loops close in the block (through f1 and through al); copy 2's same loops are not repeated.
+    assert.equal(cycles.length, 2, cycles.join('\n'));
+    for (const c of cycles)
+      assert.match(c, /^model\.nodes\[2\]\.nodes\[[45]\]\.inputs\[0\]: cycle: blk\.1\.enc1 → /);
+    // Copy 1 reads the embeddings (sequences); copy 2 reads copy 1's LSTM outputs (vectors).
+    const flow = [
+      ...EMBED,
+      {
+        name: 'blk',
+        type: 'repeat',
+        times: 2,
+        inputs: ['e1', 'e2'],
+        outputs: ['o1', 'o2'],
+        nodes: [
+          { name: 'o1', type: 'lstm', units: 3, inputs: ['input.0'] },
+          { name: 'o2', share: 'o1', inputs: ['input.1'] },
+        ],
+      },
+      { name: 'd', type: 'absDiff', inputs: ['blk.0', 'blk.1'] },
+      { name: 'out', ...OUT, inputs: ['d'] },
+    ];
+    assert.deepEqual(at(flow), [
+      'model.nodes[2].nodes[0].inputs[0]: "lstm" needs a sequence as input, but "blk.1.o1" gives one vector per pair',
+      'model.nodes[2].nodes[1].inputs[0]: "lstm" needs a sequence as input, but "blk.1.o2" gives one vector per pair',
+    ]);
+    const name = repeated(2);
+    name[3]!.name = 'blk';
+    assert.deepEqual(at(name), [
+      'model.nodes[3].name: node name "blk" is used twice (first at model.nodes[2])',
+    ]);
+    const many = repeated(2);
+    many[3]!.inputs = ['blk'];
+    assert.deepEqual(at(many), ['model.nodes[3].inputs[0]: block "blk" has 2 outputs: name one']);
+  });
+
+  it('reports block mistakes at their line and column in the YAML', () => {
+    const yaml = (times: number, unknown: string, output: string) =>
+      [
+        'data: { source: x.csv, encoding: { pair: separate, maxLength: 6 } }',
+        'model:',
+        '  type: graph',
+        '  nodes:',
+        '    - { name: e1, type: embedding, outputDim: 4, inputs: [question1] }',
+        '    - { name: e2, share: e1, inputs: [question2] }',
+        '    - name: blk',
+        '      type: repeat',
+        `      times: ${times}`,
+        '      inputs: [e1, e2]',
+        `      outputs: [o1, ${output}]`,
+        '      nodes:',
+        `        - { name: o1, type: dense, units: 4, inputs: [${unknown}] }`,
+        '        - { name: o2, share: o1, inputs: [input.1] }',
+        '    - { name: d, type: absDiff, inputs: [blk.0, blk.1] }',
+        '    - { name: p, type: pool, inputs: [d] }',
+        '    - { name: out, type: dense, units: 1, activation: sigmoid, inputs: [p] }',
+        '',
+      ].join('\n');
+    assert.deepEqual(problemsOfText(yaml(2, 'input.0', 'o2')), []);
+    assert.deepEqual(
+      problemsOfText(yaml(2, 'inptu.0', 'o2')).map((p) => p.slice(0, p.indexOf(': '))),
+      ['13:55 model.nodes[2].nodes[0].inputs[0]'],
+    );
+    assert.deepEqual(
+      problemsOfText(yaml(2, 'input.0', 'o9')).map((p) => p.slice(0, p.indexOf(': '))),
+      ['11:21 model.nodes[2].outputs[1]'],
+    );
+    const times = problemsOfText(yaml(0, 'input.0', 'o2'));
+    assert.equal(times.length, 1, times.join('\n'));
+    assert.match(times[0]!, /^9:14 model\.nodes\[2\]\.times: /);
+  });
+});
+
+describe('configs/re2.yaml', () => {
+  it('lists the copies of its block in the model summary, with the parameters of the blocks written by hand', async () => {
+    const s = await summarizeConfig(loadConfig(join(PROJECT_ROOT, 'configs', 're2.yaml')));
+    const names = s.layers.map((l) => l.name);
+    for (const n of ['block.1.enc1', 'block.1.align', 'block.2.x1', 'block.2.align', 'block.2.out2'])
+      assert.ok(names.includes(n), names.join(' '));
+    assert.ok(!names.includes('block.1.x1'));
+    const row = (name: string) => s.layers.find((l) => l.name === name);
+    assert.deepEqual(row('block.2.x1')?.connectedTo, ['embed1', 'block.1.out1']);
+    assert.deepEqual(row('block.1.in1')?.connectedTo, ['embed1', 'block.1.enc1']);
+    assert.deepEqual(row('v1')?.connectedTo, ['block.2.out1']);
+    assert.equal(row('block.2.out2')?.sharedWith, 'block.2.out1');
+    // The same count as the config with its two blocks written out by hand (before `repeat`).
+    assert.equal(s.totalParams, 771_587);
   });
 });
