@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
 import * as tfc from '@tensorflow/tfjs-core';
+import { registerFusedAlignKernels } from '../kernels/align.js';
 import { registerConvGradKernels } from '../kernels/conv-grad.js';
 import { registerCopyKernels } from '../kernels/copy-kernels.js';
 import { registerFusedRnnKernels } from '../kernels/rnn.js';
@@ -86,12 +87,13 @@ export const wasmBackend: BackendEntry<'wasm'> = {
   name: 'wasm',
   // The scatter-add UnsortedSegmentSum (tfjs has none on wasm: Embedding could not train), the
   // convolution gradients (Conv2DBackpropFilter is missing, MaxPoolGrad drops negative windows),
-  // the block-copy kernels (after the package's own, which they wrap), the fused LSTM/GRU kernels.
+  // the block-copy kernels (after the package's own, which they wrap), the fused LSTM/GRU and alignment kernels.
   registerKernels() {
     registerSegmentSumKernel('wasm');
     registerConvGradKernels('wasm');
     registerCopyKernels();
     registerFusedRnnKernels('wasm');
+    registerFusedAlignKernels('wasm');
   },
   start: startWasm,
   suggestions: ['reinstall the dependencies (npm ci)', 'or set training.backend to cpu'],
