@@ -1,11 +1,13 @@
 /**
  * Forward + backward time of `align` then `enhance` on both questions (batch 32, length 20, width
- * 100, masked, no projection) on wasm, and the tfjs kernel calls per step (tf.profile). A tiny
- * measurement for issue 18's speed point, not a test.
+ * 100, masked, no projection) on wasm, and the tfjs kernel calls per step, with the fused alignment
+ * kernel (src/backend/kernels/align.ts) and with the layer's tfjs ops (the kernel unregistered),
+ * in alternating rounds. A tiny measurement for issue 18's speed point, not a test.
  * Run: `node --import tsx bench/align.ts [batch] [length] [width] [projectionUnits]`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/index.js';
+import { FUSED_ALIGN, FUSED_ALIGN_INFER, registerFusedAlignKernels } from '../src/backend/kernels/align.js';
 import { Align, Enhance, registerLayerClasses } from '../src/layers/index.js';
 
 const [B, T, D, P] = [32, 20, 100, 0].map((d, i) => Number(process.argv[2 + i] ?? d)) as [
@@ -36,11 +38,25 @@ const step = () => {
   const g = tf.grads(loss)([a, b]);
   tf.dispose(g);
 };
-for (let i = 0; i < 5; i++) step();
-const N = 50;
-const t0 = performance.now();
-for (let i = 0; i < N; i++) step();
-const ms = (performance.now() - t0) / N;
+const usingOps = (ops: boolean) => {
+  if (ops) {
+    tf.unregisterKernel(FUSED_ALIGN, 'wasm');
+    tf.unregisterKernel(FUSED_ALIGN_INFER, 'wasm');
+  } else registerFusedAlignKernels('wasm');
+};
+const N = 25;
+const ROUNDS = 4;
+const times = { fused: [] as number[], ops: [] as number[] };
+for (let r = 0; r < ROUNDS; r++) {
+  for (const ops of [false, true]) {
+    usingOps(ops);
+    for (let i = 0; i < 3; i++) step();
+    const t0 = performance.now();
+    for (let i = 0; i < N; i++) step();
+    times[ops ? 'ops' : 'fused'].push((performance.now() - t0) / N);
+  }
+}
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 /** Kernel calls of one run of `f`, by name (every engine.runKernel: forward and gradient ops). */
 function kernelCalls(f: () => void): Map<string, number> {
   const engine = tf.engine() as unknown as { runKernel: (name: string, ...rest: unknown[]) => unknown };
@@ -58,11 +74,17 @@ function kernelCalls(f: () => void): Map<string, number> {
   return calls;
 }
 const total = (m: Map<string, number>) => [...m.values()].reduce((s, n) => s + n, 0);
-const both = kernelCalls(step);
-const forward = kernelCalls(() => tf.dispose(loss(a, b)));
 console.log(
-  `${info.reason}\nbatch ${B}, length ${T}, width ${D}, projection ${P || 'none'}: ` +
-    `${ms.toFixed(2)} ms per forward+backward (align + enhance on both sides, masked, mean loss); ` +
-    `${total(both)} kernel calls (${total(forward)} forward)`,
+  `${info.reason}\nbatch ${B}, length ${T}, width ${D}, projection ${P || 'none'}, ${ROUNDS} rounds of ${N} steps:`,
 );
-console.log([...both].map(([k, n]) => `${k} ${n}`).join(', '));
+for (const ops of [false, true]) {
+  usingOps(ops);
+  const both = kernelCalls(step);
+  const forward = kernelCalls(() => tf.tidy(() => loss(a, b)).dispose());
+  const ms = times[ops ? 'ops' : 'fused'];
+  console.log(
+    `${ops ? 'tfjs ops' : 'fused   '}: ${median(ms).toFixed(2)} ms per forward+backward (median; rounds ${ms.map((m) => m.toFixed(1)).join(' ')}; ` +
+      `align + enhance on both sides, masked, mean loss); ${total(both)} kernel calls (${total(forward)} forward)`,
+  );
+  console.log(`  ${[...both].map(([k, n]) => `${k} ${n}`).join(', ')}`);
+}

@@ -5,7 +5,9 @@
  * profiling itself slows the step; read the shares, not the totals. `unnamed scope` is the fused
  * layers' tf.customGrad wrapper, which contains the QqpFusedLstm call: it is listed but left out of
  * the shares, so nothing is counted twice.
- * Run: `node --import tsx bench/profile.ts [fused|layers] [batch]` (default fused 16).
+ * Run: `node --import tsx bench/profile.ts [fused|layers] [batch] [config]` (default fused 16
+ * configs/bilstm.yaml). A config of two questions (a graph: decatt, esim, re2) is fed random ids on
+ * each input, the later steps of some rows padding, so masks are exercised.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/index.js';
@@ -22,15 +24,28 @@ const batch = Number(process.argv[3] ?? 16);
 const STEPS = 5;
 
 const info = await initBackend('wasm');
-const { config } = loadConfig(new URL('../configs/bilstm.yaml', import.meta.url).pathname);
-if (setImplementation(config.model, impl) === 0) throw new Error('no lstm or gru layer to profile');
+const configFile = process.argv[4] ?? new URL('../configs/bilstm.yaml', import.meta.url).pathname;
+const { config } = loadConfig(configFile);
+if (setImplementation(config.model, impl) === 0 && impl === 'layers')
+  throw new Error('no lstm or gru layer to run as tfjs-layers');
 const seqLen = sequenceLength(config.data.encoding);
 const model = buildModel(config, { vocabSize: 10_000 });
 model.compile({
   optimizer: buildOptimizer(config.training.optimizer),
   loss: losses.byName[config.training.loss].fn,
 });
-const xs = tf.randomUniform([batch, seqLen], 1, 9999, 'int32');
+/** Ids in 1..9999, zero after a row's length (lengths from 3 to seqLen). */
+const ids = () =>
+  tf.tidy(() => {
+    const lengths = tf.tensor2d(
+      Array.from({ length: batch }, (_x, i) => [3 + ((i * 7) % (seqLen - 2))]),
+      [batch, 1],
+      'int32',
+    );
+    const keep = tf.less(tf.range(0, seqLen, 1, 'int32').reshape([1, seqLen]), lengths);
+    return tf.mul(tf.randomUniform([batch, seqLen], 1, 9999, 'int32'), tf.cast(keep, 'int32'));
+  });
+const xs = model.inputNames.length === 1 ? ids() : model.inputNames.map(() => ids());
 const ys = tf.cast(tf.randomUniform([batch, 1], 0, 2, 'int32'), 'float32');
 for (let i = 0; i < 3; i++) await model.trainOnBatch(xs, ys);
 

@@ -515,3 +515,157 @@ void gru_backward(i32 B, i32 T, i32 F, i32 H, i32 reverse, i32 act, i32 rec_act,
   recurrent_grad(B, T, H, 2 * H, hs, h0, dzs, G, du);
   project_grads(B, T, F, G, x, w, reverse, dzs, dx, dw, db, wt);
 }
+
+/* ---- soft alignment (decomposable attention, ESIM, RE2) ---------------------------------------- */
+
+/*
+ * Per batch row, with sa [Ta, P], sb [Tb, P] the score inputs (the sequences or their projections),
+ * a [Ta, D], b [Tb, D] the values, ma [Ta], mb [Tb] masks of 0/1 (0 for none) and s the scale:
+ *   E = s · sa·sbᵀ [Ta, Tb]; pa = softmax over j of E (only where mb keeps j) [Ta, Tb];
+ *   pb = softmax over i of Eᵀ (only where ma keeps i) [Tb, Ta];
+ *   at = pa·b [Ta, D], bt = pb·a [Tb, D].
+ * A masked place gets weight 0; a row with no kept place gets zeros (src/layers/align.ts does the
+ * same with tfjs ops: -1e9 added to masked logits, then the weights times the mask).
+ */
+
+/* row[0..n) = softmax(s·row) over the places mask keeps (every place when mask is 0); all zero
+ * when it keeps none. */
+static void masked_softmax(f32 *row, i32 n, const f32 *mask, f32 s) {
+  f32 max = -3.4e38f;
+  i32 kept = 0;
+  for (i32 j = 0; j < n; j++)
+    if (!mask || mask[j] != 0.0f) {
+      f32 v = s * row[j];
+      if (!kept || v > max) max = v;
+      kept = 1;
+    }
+  if (!kept) {
+    zero(row, n);
+    return;
+  }
+  const v128_t vs = wasm_f32x4_splat(s), vmax = wasm_f32x4_splat(max), vzero = wasm_f32x4_splat(0.0f);
+  v128_t vsum = vzero;
+  f32 sum = 0.0f;
+  i32 j = 0;
+  for (; j + 4 <= n; j += 4) {
+    v128_t w = v_exp(wasm_f32x4_sub(wasm_f32x4_mul(vs, wasm_v128_load(row + j)), vmax));
+    if (mask) w = wasm_v128_and(w, wasm_f32x4_ne(wasm_v128_load(mask + j), vzero));
+    wasm_v128_store(row + j, w);
+    vsum = wasm_f32x4_add(vsum, w);
+  }
+  for (; j < n; j++) {
+    f32 w = 0.0f;
+    if (!mask || mask[j] != 0.0f) w = wasm_f32x4_extract_lane(v_exp(wasm_f32x4_splat(s * row[j] - max)), 0);
+    row[j] = w;
+    sum += w;
+  }
+  sum += wasm_f32x4_extract_lane(vsum, 0) + wasm_f32x4_extract_lane(vsum, 1) +
+         wasm_f32x4_extract_lane(vsum, 2) + wasm_f32x4_extract_lane(vsum, 3);
+  const f32 inv = 1.0f / sum;
+  const v128_t vinv = wasm_f32x4_splat(inv);
+  j = 0;
+  for (; j + 4 <= n; j += 4) wasm_v128_store(row + j, wasm_f32x4_mul(wasm_v128_load(row + j), vinv));
+  for (; j < n; j++) row[j] *= inv;
+}
+
+/* dp[0..n) = p ⊙ (dp - p·dp): the gradient of a softmax's logits from its weights' gradient (a
+ * place of weight 0, masked or empty, gets none). */
+static void softmax_grad(const f32 *p, f32 *dp, i32 n) {
+  v128_t vdot = wasm_f32x4_splat(0.0f);
+  f32 dot = 0.0f;
+  i32 j = 0;
+  for (; j + 4 <= n; j += 4) vdot = wasm_f32x4_add(vdot, wasm_f32x4_mul(wasm_v128_load(p + j), wasm_v128_load(dp + j)));
+  for (; j < n; j++) dot += p[j] * dp[j];
+  dot += wasm_f32x4_extract_lane(vdot, 0) + wasm_f32x4_extract_lane(vdot, 1) +
+         wasm_f32x4_extract_lane(vdot, 2) + wasm_f32x4_extract_lane(vdot, 3);
+  const v128_t vd = wasm_f32x4_splat(dot);
+  j = 0;
+  for (; j + 4 <= n; j += 4)
+    wasm_v128_store(dp + j, wasm_f32x4_mul(wasm_v128_load(p + j), wasm_f32x4_sub(wasm_v128_load(dp + j), vd)));
+  for (; j < n; j++) dp[j] = p[j] * (dp[j] - dot);
+}
+
+static void scale_inplace(f32 *p, i32 n, f32 s) {
+  const v128_t vs = wasm_f32x4_splat(s);
+  i32 k = 0;
+  for (; k + 4 <= n; k += 4) wasm_v128_store(p + k, wasm_f32x4_mul(wasm_v128_load(p + k), vs));
+  for (; k < n; k++) p[k] *= s;
+}
+
+/*
+ * Forward. scale [1]. Writes at [B, Ta, D], bt [B, Tb, D] and the weights pa [B, Ta, Tb],
+ * pb [B, Tb, Ta] (kept for the backward pass). Scratch: sbt [P, Tb].
+ */
+EXPORT(align_forward)
+void align_forward(i32 B, i32 Ta, i32 Tb, i32 P, i32 D, const f32 *sa, const f32 *sb, const f32 *a,
+                   const f32 *b, const f32 *ma, const f32 *mb, const f32 *scale, f32 *at, f32 *bt,
+                   f32 *pa, f32 *pb, f32 *sbt) {
+  const f32 s = scale[0];
+  for (i32 n = 0; n < B; n++) {
+    const f32 *san = sa + n * Ta * P, *sbn = sb + n * Tb * P;
+    const f32 *an = a + n * Ta * D, *bn = b + n * Tb * D;
+    const f32 *man = ma ? ma + n * Ta : 0, *mbn = mb ? mb + n * Tb : 0;
+    f32 *pan = pa + n * Ta * Tb, *pbn = pb + n * Tb * Ta;
+    f32 *atn = at + n * Ta * D, *btn = bt + n * Tb * D;
+    /* the unscaled scores sa·sbᵀ into pa, and transposed into pb */
+    transpose(Tb, P, sbn, sbt);
+    zero(pan, Ta * Tb);
+    gemm_acc(Ta, Tb, P, san, P, 1, sbt, Tb, pan, Tb);
+    transpose(Ta, Tb, pan, pbn);
+    for (i32 i = 0; i < Ta; i++) masked_softmax(pan + i * Tb, Tb, mbn, s);
+    for (i32 j = 0; j < Tb; j++) masked_softmax(pbn + j * Ta, Ta, man, s);
+    zero(atn, Ta * D);
+    gemm_acc(Ta, D, Tb, pan, Tb, 1, bn, D, atn, D);
+    zero(btn, Tb * D);
+    gemm_acc(Tb, D, Ta, pbn, Ta, 1, an, D, btn, D);
+  }
+}
+
+/*
+ * Backward, from dat [B, Ta, D] and dbt [B, Tb, D]: dsa, dsb (of the score inputs), da, db (of the
+ * values, through the weighted sums only) and dscale [1] (summed over the rows). With dE the
+ * gradient of the scaled scores: dsa = s · dE·sb, dsb = s · dEᵀ·sa, dscale = Σ dE ⊙ (sa·sbᵀ)
+ * = Σ_i sa_i · (dE·sb)_i. Scratch: de [Ta, Tb], dpb [Tb, Ta], tr [max(D, P) · max(Ta, Tb)].
+ */
+EXPORT(align_backward)
+void align_backward(i32 B, i32 Ta, i32 Tb, i32 P, i32 D, const f32 *sa, const f32 *sb, const f32 *a,
+                    const f32 *b, const f32 *scale, const f32 *pa, const f32 *pb, const f32 *dat,
+                    const f32 *dbt, f32 *dsa, f32 *dsb, f32 *da, f32 *db, f32 *dscale, f32 *de,
+                    f32 *dpb, f32 *tr) {
+  const f32 s = scale[0];
+  f32 ds = 0.0f;
+  for (i32 n = 0; n < B; n++) {
+    const f32 *san = sa + n * Ta * P, *sbn = sb + n * Tb * P;
+    const f32 *an = a + n * Ta * D, *bn = b + n * Tb * D;
+    const f32 *pan = pa + n * Ta * Tb, *pbn = pb + n * Tb * Ta;
+    const f32 *datn = dat + n * Ta * D, *dbtn = dbt + n * Tb * D;
+    f32 *dsan = dsa + n * Ta * P, *dsbn = dsb + n * Tb * P;
+    f32 *dan = da + n * Ta * D, *dbn = db + n * Tb * D;
+    /* through at = pa·b: d(pa) = dat·bᵀ, db = paᵀ·dat */
+    transpose(Tb, D, bn, tr);
+    zero(de, Ta * Tb);
+    gemm_acc(Ta, Tb, D, datn, D, 1, tr, Tb, de, Tb);
+    zero(dbn, Tb * D);
+    gemm_acc(Tb, D, Ta, pan, 1, Tb, datn, D, dbn, D);
+    /* through bt = pb·a: d(pb) = dbt·aᵀ, da = pbᵀ·dbt */
+    transpose(Ta, D, an, tr);
+    zero(dpb, Tb * Ta);
+    gemm_acc(Tb, Ta, D, dbtn, D, 1, tr, Ta, dpb, Ta);
+    zero(dan, Ta * D);
+    gemm_acc(Ta, D, Tb, pbn, 1, Ta, dbtn, D, dan, D);
+    /* through the two softmaxes, added up as the gradient of the scaled scores E */
+    for (i32 i = 0; i < Ta; i++) softmax_grad(pan + i * Tb, de + i * Tb, Tb);
+    for (i32 j = 0; j < Tb; j++) softmax_grad(pbn + j * Ta, dpb + j * Ta, Ta);
+    for (i32 i = 0; i < Ta; i++)
+      for (i32 j = 0; j < Tb; j++) de[i * Tb + j] += dpb[j * Ta + i];
+    /* dE·sb, then dscale from it, then dsa and dsb */
+    zero(dsan, Ta * P);
+    gemm_acc(Ta, P, Tb, de, Tb, 1, sbn, P, dsan, P);
+    for (i32 k = 0; k < Ta * P; k++) ds += dsan[k] * san[k];
+    scale_inplace(dsan, Ta * P, s);
+    zero(dsbn, Tb * P);
+    gemm_acc(Tb, P, Ta, de, 1, Tb, san, P, dsbn, P);
+    scale_inplace(dsbn, Tb * P, s);
+  }
+  dscale[0] = ds;
+}

@@ -1,6 +1,7 @@
 import * as tfc from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerVariable } from '@tensorflow/tfjs-layers/dist/variables.js';
+import { fusedAlign, fusedAlignAvailable } from '../backend/kernels/align.js';
 import { inputMasks, MASKED_LOGIT, maskAs } from './masks.js';
 import {
   applyActivation,
@@ -108,20 +109,37 @@ export class Align extends tfl.layers.Layer {
     const [ma, mb] = inputMasks(list, kwargs);
     return tfc.tidy(() => {
       const [a, b] = list as [tfc.Tensor3D, tfc.Tensor3D];
-      const [B, Ta] = a.shape;
-      const Tb = b.shape[1];
-      let e: tfc.Tensor = tfc.matMul(
-        this.project(a) as tfc.Tensor3D,
-        this.project(b) as tfc.Tensor3D,
-        false,
-        true,
+      const sa = this.project(a) as tfc.Tensor3D;
+      const sb = this.project(b) as tfc.Tensor3D;
+      if (fusedAlignAvailable()) {
+        const [B, Ta] = a.shape;
+        const Tb = b.shape[1];
+        return fusedAlign({
+          sa,
+          sb,
+          a,
+          b,
+          ma: ma ? maskAs(ma, [B, Ta]) : null,
+          mb: mb ? maskAs(mb, [B, Tb]) : null,
+          scale: this.scaleTensor(),
+        });
+      }
+      return alignWithOps(
+        sa,
+        sb,
+        a,
+        b,
+        ma ?? null,
+        mb ?? null,
+        this.scale === 'none' ? null : this.scaleTensor(),
       );
-      if (this.scale === 'sqrt') e = tfc.mul(e, 1 / Math.sqrt(this.width));
-      else if (this.temperature) e = tfc.mul(e, this.temperature.read());
-      const toA = weights(e, mb ? maskAs(mb, [B, 1, Tb]) : null);
-      const toB = weights(tfc.transpose(e, [0, 2, 1]), ma ? maskAs(ma, [B, 1, Ta]) : null);
-      return [tfc.matMul(toA as tfc.Tensor3D, b), tfc.matMul(toB as tfc.Tensor3D, a)];
     });
+  }
+
+  /** The scores' multiplier as a scalar (the learned temperature's current value). */
+  private scaleTensor(): tfc.Scalar {
+    if (this.temperature) return this.temperature.read() as tfc.Scalar;
+    return tfc.scalar(this.scale === 'sqrt' ? 1 / Math.sqrt(this.width) : 1);
   }
 
   override getConfig(): tfc.serialization.ConfigDict {
@@ -137,6 +155,31 @@ export class Align extends tfl.layers.Layer {
   override getClassName(): string {
     return Align.className;
   }
+}
+
+/**
+ * The alignment core as tfjs ops (backends without the fused kernel, src/backend/kernels/align.ts):
+ * scores from the score inputs sa, sb (times the scale, if any), the masked softmaxes both ways
+ * ([B, T] bool masks, or null), the weighted sums of the values a, b.
+ */
+export function alignWithOps(
+  sa: tfc.Tensor3D,
+  sb: tfc.Tensor3D,
+  a: tfc.Tensor3D,
+  b: tfc.Tensor3D,
+  ma: tfc.Tensor | null,
+  mb: tfc.Tensor | null,
+  scale: tfc.Tensor | null,
+): [tfc.Tensor3D, tfc.Tensor3D] {
+  return tfc.tidy(() => {
+    const [B, Ta] = a.shape;
+    const Tb = b.shape[1];
+    let e: tfc.Tensor = tfc.matMul(sa, sb, false, true);
+    if (scale) e = tfc.mul(e, scale);
+    const toA = weights(e, mb ? maskAs(mb, [B, 1, Tb]) : null);
+    const toB = weights(tfc.transpose(e, [0, 2, 1]), ma ? maskAs(ma, [B, 1, Ta]) : null);
+    return [tfc.matMul(toA as tfc.Tensor3D, b), tfc.matMul(toB as tfc.Tensor3D, a)];
+  });
 }
 
 /** Softmax over the last axis with masked places (mask [B, 1, T] of 0/1) left out. */

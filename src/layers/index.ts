@@ -44,7 +44,7 @@ export function registerLayerClasses(): void {
 }
 
 export { AbsDifference } from './abs-difference.js';
-export { Align, type AlignArgs, type AlignScale } from './align.js';
+export { Align, type AlignArgs, type AlignScale, alignWithOps } from './align.js';
 export { ELEMENTWISE_OPS, Elementwise, type ElementwiseOp } from './elementwise.js';
 export { ENHANCE_PARTS, Enhance, type EnhanceArgs, type EnhancePart } from './enhance.js';
 export { FusedGRU, FusedLSTM, type FusedRnnArgs } from './fused-rnn.js';

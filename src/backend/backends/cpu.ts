@@ -1,5 +1,6 @@
 import * as tfc from '@tensorflow/tfjs-core';
 import '../tfjs.js';
+import { registerFusedAlignKernels } from '../kernels/align.js';
 import { registerConvGradKernels } from '../kernels/conv-grad.js';
 import { registerFusedRnnKernels } from '../kernels/rnn.js';
 import { registerSegmentSumKernel } from '../kernels/segment-sum.js';
@@ -25,11 +26,12 @@ async function startCpu(): Promise<Attempt> {
 export const cpuBackend: BackendEntry<'cpu'> = {
   name: 'cpu',
   // The scatter-add UnsortedSegmentSum (tfjs' own loops over every segment: the gradient of a
-  // 10,000-row Embedding crawls), the fused LSTM/GRU kernels.
+  // 10,000-row Embedding crawls), the fused LSTM/GRU and alignment kernels.
   registerKernels() {
     registerSegmentSumKernel('cpu');
     registerConvGradKernels('cpu');
     registerFusedRnnKernels('cpu');
+    registerFusedAlignKernels('cpu');
   },
   start: startCpu,
   suggestions: [],

@@ -2,8 +2,10 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
 import * as tfc from '@tensorflow/tfjs-core';
+import { registerFusedAlignKernels } from '../kernels/align.js';
 import { registerConvGradKernels } from '../kernels/conv-grad.js';
 import { registerCopyKernels } from '../kernels/copy-kernels.js';
+import { registerMatMulKernel } from '../kernels/matmul.js';
 import { registerFusedRnnKernels } from '../kernels/rnn.js';
 import { registerSegmentSumKernel } from '../kernels/segment-sum.js';
 import { fusedThreads } from '../kernels/wasm-runtime.js';
@@ -86,12 +88,15 @@ export const wasmBackend: BackendEntry<'wasm'> = {
   name: 'wasm',
   // The scatter-add UnsortedSegmentSum (tfjs has none on wasm: Embedding could not train), the
   // convolution gradients (Conv2DBackpropFilter is missing, MaxPoolGrad drops negative windows),
-  // the block-copy kernels (after the package's own, which they wrap), the fused LSTM/GRU kernels.
+  // the block-copy kernels and a BatchMatMul that transposes first (after the package's own, which
+  // they wrap), the fused LSTM/GRU and alignment kernels.
   registerKernels() {
     registerSegmentSumKernel('wasm');
     registerConvGradKernels('wasm');
     registerCopyKernels();
+    registerMatMulKernel();
     registerFusedRnnKernels('wasm');
+    registerFusedAlignKernels('wasm');
   },
   start: startWasm,
   suggestions: ['reinstall the dependencies (npm ci)', 'or set training.backend to cpu'],

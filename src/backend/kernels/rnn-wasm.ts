@@ -185,6 +185,18 @@ export function runEntry(
   RNN_KERNELS.run(RNN_FUNCTIONS[name], { ...shape, ...opts }, arrays);
 }
 
+/**
+ * Runs a function of the same module described by another table (align-wasm.ts), on the same
+ * memory and worker threads.
+ */
+export function runModuleFunction<C>(
+  fn: KernelFunction<C>,
+  call: C,
+  arrays: Record<string, Float32Array | null | undefined>,
+): void {
+  RNN_KERNELS.run(fn, call, arrays);
+}
+
 /** Stops the module's worker threads (the next multi-threaded call starts new ones); for tests. */
 export function stopWorkers(): Promise<void> {
   return RNN_KERNELS.stopWorkers();

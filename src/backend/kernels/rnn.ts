@@ -7,6 +7,13 @@ import {
   type RnnShape,
   runEntry,
 } from './rnn-wasm.js';
+import {
+  type KernelBackendName,
+  recordingGradients,
+  runKernel,
+  TENSOR_IO,
+  type TensorIo,
+} from './tensor-io.js';
 
 /**
  * The fused recurrent layers' tfjs kernels, for the wasm and cpu backends, with their gradients.
@@ -34,7 +41,7 @@ export const FUSED_GRU_GRAD = 'QqpFusedGruGrad';
 export const FUSED_LSTM_INFER = 'QqpFusedLstmInfer';
 export const FUSED_GRU_INFER = 'QqpFusedGruInfer';
 
-export type FusedBackendName = 'wasm' | 'cpu';
+export type FusedBackendName = KernelBackendName;
 
 export interface FusedRnnAttrs {
   goBackwards: boolean;
@@ -42,50 +49,9 @@ export interface FusedRnnAttrs {
   recurrentActivation: FusedActivation;
 }
 
-/** Reads inputs and makes outputs on one backend; views are taken after every output exists. */
-interface TensorIo {
-  output(shape: number[]): { info: tfc.TensorInfo; values: () => Float32Array };
-  read(info: tfc.TensorInfo): Float32Array;
-}
-
-interface CpuBackendLike {
-  readSync(dataId: tfc.DataId): tfc.backend_util.BackendValues;
-  makeTensorInfo(shape: number[], dtype: tfc.DataType, values: Float32Array): tfc.TensorInfo;
-}
-
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: tfc.DataType): tfc.TensorInfo;
-  typedArrayFromHeap(t: tfc.TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
-
 function checkFloat(info: tfc.TensorInfo, what: string): void {
   if (info.dtype !== 'float32') throw new Error(`fused recurrent kernel: ${what} must be float32`);
 }
-
-const cpuIo = (backend: unknown): TensorIo => {
-  const cpu = backend as CpuBackendLike;
-  return {
-    output(shape) {
-      const values = new Float32Array(tfc.util.sizeFromShape(shape));
-      return { info: cpu.makeTensorInfo(shape, 'float32', values), values: () => values };
-    },
-    read: (info) => cpu.readSync(info.dataId) as Float32Array,
-  };
-};
-
-/** The wasm heap may grow (and its buffer change) when an output is allocated: views come later. */
-const wasmIo = (backend: unknown): TensorIo => {
-  const wasm = backend as WasmBackendLike;
-  return {
-    output(shape) {
-      const info = wasm.makeOutput(shape, 'float32');
-      return { info, values: () => wasm.typedArrayFromHeap(info) as Float32Array };
-    },
-    read: (info) => wasm.typedArrayFromHeap(info) as Float32Array,
-  };
-};
-
-const IO: Record<FusedBackendName, (backend: unknown) => TensorIo> = { cpu: cpuIo, wasm: wasmIo };
 
 function options(attrs: unknown): RnnOptions {
   const a = attrs as unknown as FusedRnnAttrs;
@@ -150,12 +116,6 @@ function makeKernel(def: KernelDef, io: (b: unknown) => TensorIo): tfc.KernelFun
   };
 }
 
-function run(name: string, inputs: tfc.NamedTensorMap, attrs: object): tfc.Tensor[] {
-  return tfc
-    .engine()
-    .runKernel(name, inputs, attrs as unknown as tfc.NamedAttrMap) as unknown as tfc.Tensor[];
-}
-
 /**
  * What the differentiable paths need of a cell: its forward, forward-only and gradient kernels, its
  * inputs in order (the mask last), its outputs, and the outputs whose gradients the gradient kernel
@@ -208,7 +168,7 @@ function backward(
     byName[name] = dys[i] ?? tfc.zeros([0]);
   });
   const { b, ...inputs } = byName;
-  return run(cell.grad, inputs, { ...attrs, hasBias: b!.size > 0 });
+  return runKernel(cell.grad, inputs, { ...attrs, hasBias: b!.size > 0 });
 }
 
 /** The registered gradient of a cell's forward kernel: every input's, the mask's zeros. */
@@ -237,7 +197,7 @@ let gradientsRegistered = false;
 export function registerFusedRnnKernels(backendName: FusedBackendName): void {
   for (const [kernelName, def] of Object.entries(KERNEL_DEFS)) {
     if (!tfc.getKernel(kernelName, backendName)) {
-      tfc.registerKernel({ kernelName, backendName, kernelFunc: makeKernel(def, IO[backendName]) });
+      tfc.registerKernel({ kernelName, backendName, kernelFunc: makeKernel(def, TENSOR_IO[backendName]) });
     }
   }
   if (gradientsRegistered) return;
@@ -266,17 +226,12 @@ export function fusedLstm(
   inputs: FusedInputs & { c0: tfc.Tensor2D },
   attrs: FusedRnnAttrs,
 ): { hs: tfc.Tensor3D; cs: tfc.Tensor3D; gates: tfc.Tensor3D } {
-  const [hs, cs, gates] = run(FUSED_LSTM, { ...inputs }, attrs) as [tfc.Tensor3D, tfc.Tensor3D, tfc.Tensor3D];
+  const [hs, cs, gates] = runKernel(FUSED_LSTM, { ...inputs }, attrs) as [
+    tfc.Tensor3D,
+    tfc.Tensor3D,
+    tfc.Tensor3D,
+  ];
   return { hs, cs, gates };
-}
-
-/**
- * Whether tfjs is recording operations for a gradient (inside tf.grad, tf.variableGrads,
- * optimizer.minimize): then the layers run the differentiable path, else (predict, evaluate) the
- * forward-only kernel, which keeps cs and gates in the module instead of returning them.
- */
-function recordingGradients(): boolean {
-  return (tfc.engine().state as unknown as { gradientDepth: number }).gradientDepth > 0;
 }
 
 /**
@@ -286,13 +241,13 @@ function recordingGradients(): boolean {
  * each backward pass); this wrapper (tf.customGrad) has one output and saves the others itself.
  */
 function sequence(cell: Cell, inputs: tfc.NamedTensorMap, attrs: FusedRnnAttrs): tfc.Tensor3D {
-  if (!recordingGradients()) return run(cell.infer, inputs, attrs)[0] as tfc.Tensor3D;
+  if (!recordingGradients()) return runKernel(cell.infer, inputs, attrs)[0] as tfc.Tensor3D;
   const n = cell.inputs.length;
   const f = tfc.customGrad((...args: (tfc.Tensor | tfc.GradSaveFunc)[]) => {
     const tensors = args.slice(0, n) as tfc.Tensor[];
     const save = args[n] as tfc.GradSaveFunc;
     const named = Object.fromEntries(cell.inputs.map((name, i) => [name, tensors[i]!]));
-    const outputs = run(cell.forward, named, attrs);
+    const outputs = runKernel(cell.forward, named, attrs);
     save([...tensors, ...outputs]);
     return {
       value: outputs[0]!,

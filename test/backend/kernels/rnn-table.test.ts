@@ -2,17 +2,18 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { ALIGN_FUNCTIONS } from '../../../src/backend/kernels/align-wasm.js';
 import { RNN_FUNCTIONS, RNN_WASM_FILE } from '../../../src/backend/kernels/rnn-wasm.js';
 import { PROJECT_ROOT } from '../../helpers/cli.js';
 
 /**
  * The runtime (src/backend/kernels/wasm-runtime.ts) calls a C function with its arguments in the
- * order of its parameter table: each table of rnn-wasm.ts must list the parameters of its function
+ * order of its parameter table: each table of rnn-wasm.ts and align-wasm.ts must list the parameters of its function
  * in native/rnn.c, in order, with matching kinds (i32 scalar, const array read, array written).
  */
 
 const C_SOURCE = readFileSync(join(PROJECT_ROOT, 'native', 'rnn.c'), 'utf8');
-/** The table names the C `bias` parameter `b`, as the tfjs kernels' input is called. */
+/** The recurrent tables name the C `bias` parameter `b`, as the tfjs kernels' input is called. */
 const C_NAME: Record<string, string> = { b: 'bias' };
 
 function cParameters(fn: string): { name: string; kind: 'i32' | 'const' | 'array' }[] {
@@ -28,12 +29,15 @@ function cParameters(fn: string): { name: string; kind: 'i32' | 'const' | 'array
   });
 }
 
+const FUNCTIONS = { ...RNN_FUNCTIONS, ...ALIGN_FUNCTIONS };
+
 describe('the parameter tables of native/rnn.c', () => {
-  for (const [name, fn] of Object.entries(RNN_FUNCTIONS)) {
+  for (const [name, fn] of Object.entries(FUNCTIONS)) {
+    const renamed = name in RNN_FUNCTIONS ? C_NAME : {};
     it(`${name}: the C parameters, in order`, () => {
       assert.equal(fn.name, name);
       const table = fn.params.map((p) => ({
-        name: C_NAME[p.name] ?? p.name,
+        name: renamed[p.name] ?? p.name,
         kind: p.role === 'rows' || p.role === 'i32' ? 'i32' : p.role === 'in' ? 'const' : 'array',
       }));
       assert.deepEqual(table, cParameters(name));
@@ -47,7 +51,7 @@ describe('the parameter tables of native/rnn.c', () => {
       .exports(new wasm(readFileSync(RNN_WASM_FILE)))
       .filter((e) => e.kind === 'function')
       .map((e) => e.name);
-    assert.deepEqual(exported.sort(), Object.keys(RNN_FUNCTIONS).sort());
+    assert.deepEqual(exported.sort(), Object.keys(FUNCTIONS).sort());
   });
 });
 
