@@ -40,9 +40,9 @@ import { losses } from '../src/registry/objectives.js';
 import { buildOptimizer } from '../src/registry/optimizers.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
-const ROOT = join(dirname(THIS_FILE), '..');
+export const ROOT = join(dirname(THIS_FILE), '..');
 const TORCH_SCRIPT = join(ROOT, '..', 'shared', 'bench', 'torch_reference.py');
-const PYTHON = '/usr/bin/python3';
+export const PYTHON = '/usr/bin/python3';
 
 export const IMPLEMENTATIONS = ['fused', 'layers'] as const;
 export type Implementation = (typeof IMPLEMENTATIONS)[number];
@@ -139,8 +139,8 @@ export interface TrainBenchResult {
   jsonFile?: string;
 }
 
-const round = (x: number) => Math.round(x * 10) / 10;
-const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+export const round = (x: number) => Math.round(x * 10) / 10;
+export const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
 
 function randomIds(count: number, seqLen: number, vocab: number): Int32Array {
   const ids = new Int32Array(count * seqLen);
@@ -176,7 +176,7 @@ const EXPECTED_CLASS: Record<Implementation, RegExp> = {
 const RECURRENT_CLASS = /^(QqpFused)?(LSTM|GRU)$/;
 
 /** Classes of the recurrent layers a model runs: a Bidirectional's wrapped layers, nested models included. */
-function recurrentClasses(layers: tfl.Layer[]): string[] {
+export function recurrentClasses(layers: tfl.Layer[]): string[] {
   const found: string[] = [];
   for (const layer of layers) {
     const inner = layer as unknown as {
@@ -299,20 +299,24 @@ async function runChild(
 
 // ---- parent: children one after another, then PyTorch ------------------------------------------
 
-/** Runs this file as `--child IMPL` in a fresh Node process; its stderr goes to `log`. */
-async function spawnChild(
-  impl: Implementation,
-  backend: BackendName,
-  configFile: string,
-  batchSizes: number[],
-  vocab: number,
-  quick: boolean,
+/**
+ * Runs `file` (a bench script) with `args` in a fresh Node process (tsx) from the package root,
+ * its stderr going to `log` line by line, and returns the last line of its stdout that starts with
+ * `{`, parsed. `env` is added to this process's environment. Fails with the child's last stderr
+ * lines when it exits with an error or prints no JSON line.
+ */
+export async function spawnJson<T>(
+  file: string,
+  args: string[],
+  what: string,
   log: (line: string) => void,
-): Promise<ChildOutput> {
-  const args = ['--import', 'tsx', THIS_FILE, '--child', impl, '--backend', backend];
-  args.push('--config', configFile, '--batch', batchSizes.join(','), '--vocab', `${vocab}`);
-  if (quick) args.push('--quick');
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  env: Record<string, string> = {},
+): Promise<T> {
+  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     stdout += chunk;
@@ -333,10 +337,26 @@ async function spawnChild(
     .find((l) => l.startsWith('{'));
   if (code !== 0 || !last) {
     throw new Error(
-      `bench child for ${impl} exited with ${code}${last ? '' : ' without a JSON line'}:\n${stderr.slice(-20).join('\n')}`,
+      `bench child for ${what} exited with ${code}${last ? '' : ' without a JSON line'}:\n${stderr.slice(-20).join('\n')}`,
     );
   }
-  return JSON.parse(last) as ChildOutput;
+  return JSON.parse(last) as T;
+}
+
+/** Runs this file as `--child IMPL` in a fresh Node process; its stderr goes to `log`. */
+function spawnChild(
+  impl: Implementation,
+  backend: BackendName,
+  configFile: string,
+  batchSizes: number[],
+  vocab: number,
+  quick: boolean,
+  log: (line: string) => void,
+): Promise<ChildOutput> {
+  const args = ['--child', impl, '--backend', backend];
+  args.push('--config', configFile, '--batch', batchSizes.join(','), '--vocab', `${vocab}`);
+  if (quick) args.push('--quick');
+  return spawnJson<ChildOutput>(THIS_FILE, args, impl, log);
 }
 
 interface TorchOutput {
@@ -346,8 +366,9 @@ interface TorchOutput {
   predict_examples_per_s: number;
 }
 
-function torchAvailable(): string | null {
-  if (!existsSync(TORCH_SCRIPT)) return `skipped: ${TORCH_SCRIPT} is absent`;
+/** Why a PyTorch script cannot run here (`skipped: ...`), or null when it can. */
+export function torchAvailable(script: string = TORCH_SCRIPT): string | null {
+  if (!existsSync(script)) return `skipped: ${script} is absent`;
   const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
     return `skipped: ${PYTHON} cannot import torch (apt-get install -y python3-torch)`;
