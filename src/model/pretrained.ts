@@ -3,6 +3,7 @@ import { peekDimension } from '../embeddings/parse.js';
 import { resolveSource } from '../embeddings/source.js';
 import { ConfigError, type Problem, QqpError } from '../errors.js';
 import { pretrainedLayers } from '../registry/layers.js';
+import type { ConfigPath } from '../util/paths.js';
 
 /** The dimension of each pretrained source a config names, and what is wrong with them. */
 export interface PretrainedCheck {
@@ -18,22 +19,25 @@ export interface PretrainedCheck {
 export async function checkPretrained(loaded: LoadedConfig, cwd = process.cwd()): Promise<PretrainedCheck> {
   const dims = new Map<string, number>();
   const problems: Problem[] = [];
-  for (const { path, outputDim, pretrained } of pretrainedLayers(loaded.config.model)) {
-    const sourcePath = [...path, 'pretrained', 'source'];
-    let dim = dims.get(pretrained.source);
-    if (dim === undefined) {
-      try {
-        const resolved = resolveSource(pretrained.source, cwd);
-        dim = await peekDimension(resolved.path, resolved.format);
-        dims.set(pretrained.source, dim);
-      } catch (err) {
-        if (!(err instanceof QqpError)) throw err;
-        const hint = err.suggestions.length ? ` (${err.suggestions.join('; ')})` : '';
-        problems.push({ ...loaded.locate(sourcePath), message: `${err.message}${hint}` });
-        continue;
-      }
+  /** The source's dimension (read once), or undefined with a problem at `at`. */
+  const dimOf = async (source: string, at: ConfigPath): Promise<number | undefined> => {
+    const known = dims.get(source);
+    if (known !== undefined) return known;
+    try {
+      const resolved = resolveSource(source, cwd);
+      const dim = await peekDimension(resolved.path, resolved.format);
+      dims.set(source, dim);
+      return dim;
+    } catch (err) {
+      if (!(err instanceof QqpError)) throw err;
+      const hint = err.suggestions.length ? ` (${err.suggestions.join('; ')})` : '';
+      problems.push({ ...loaded.locate(at), message: `${err.message}${hint}` });
+      return undefined;
     }
-    if (outputDim !== undefined && outputDim !== dim) {
+  };
+  for (const { path, outputDim, pretrained } of pretrainedLayers(loaded.config.model)) {
+    const dim = await dimOf(pretrained.source, [...path, 'pretrained', 'source']);
+    if (dim !== undefined && outputDim !== undefined && outputDim !== dim) {
       problems.push({
         ...loaded.locate([...path, 'outputDim']),
         message: `outputDim is ${outputDim} but the vectors of ${pretrained.source} have ${dim} dimensions: set outputDim: ${dim}, or leave it out to take the vectors' dimension`,
@@ -42,19 +46,7 @@ export async function checkPretrained(loaded: LoadedConfig, cwd = process.cwd())
   }
   // The vectors of the vector pair features: readable, like an embedding's.
   const vectors = loaded.config.data.features?.vectors;
-  if (vectors && !dims.has(vectors.source)) {
-    try {
-      const resolved = resolveSource(vectors.source, cwd);
-      dims.set(vectors.source, await peekDimension(resolved.path, resolved.format));
-    } catch (err) {
-      if (!(err instanceof QqpError)) throw err;
-      const hint = err.suggestions.length ? ` (${err.suggestions.join('; ')})` : '';
-      problems.push({
-        ...loaded.locate(['data', 'features', 'vectors', 'source']),
-        message: `${err.message}${hint}`,
-      });
-    }
-  }
+  if (vectors) await dimOf(vectors.source, ['data', 'features', 'vectors', 'source']);
   return { dims, problems };
 }
 

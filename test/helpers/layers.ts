@@ -60,6 +60,35 @@ export function assertAllClose(
   }
 }
 
+/**
+ * Same shape, and element-wise |a − e| ≤ floor·max|e| + rtol·|e|: the floor covers sums with
+ * cancellation, whose float32 rounding follows the tensor's largest magnitude. A failure names the
+ * element furthest beyond its bound.
+ */
+export function assertTensorClose(
+  actual: tfc.Tensor,
+  expected: tfc.Tensor,
+  what: string,
+  { rtol, floor }: { rtol: number; floor: number },
+): void {
+  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
+  const a = actual.dataSync();
+  const e = expected.dataSync();
+  let scale = 0;
+  for (const v of e) scale = Math.max(scale, Math.abs(v));
+  const atol = floor * scale;
+  let worst = 0;
+  let at = -1;
+  for (let i = 0; i < e.length; i++) {
+    const excess = Math.abs(a[i]! - e[i]!) - (atol + rtol * Math.abs(e[i]!));
+    if (excess > worst || (Number.isNaN(excess) && at < 0)) {
+      worst = excess;
+      at = i;
+    }
+  }
+  assert.ok(at < 0, `${what}: element ${at} is ${a[at]}, expected ${e[at]} (beyond ${rtol} relative)`);
+}
+
 function flat(x: unknown): number[] {
   return Array.isArray(x) ? x.flatMap(flat) : [x as number];
 }

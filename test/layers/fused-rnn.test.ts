@@ -19,7 +19,7 @@ import {
 import { fusedThreads, setFusedThreads } from '../../src/backend/kernels/rnn-wasm.js';
 import { FusedGRU, FusedLSTM, registerLayerClasses } from '../../src/layers/index.js';
 import { loadModel, saveModel } from '../../src/runs/model-io.js';
-import { randomTensor, rng } from '../helpers/layers.js';
+import { assertTensorClose, randomTensor, rng } from '../helpers/layers.js';
 
 /**
  * The fused LSTM/GRU layers against tfjs-layers' own LSTM/GRU with the same weights: outputs and
@@ -34,25 +34,7 @@ const RTOL = 1e-4;
 const FLOOR = 1e-5;
 
 function assertClose(actual: tf.Tensor, expected: tf.Tensor, what: string): void {
-  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
-  const a = actual.dataSync();
-  const e = expected.dataSync();
-  let scale = 0;
-  for (const v of e) scale = Math.max(scale, Math.abs(v));
-  const atol = FLOOR * scale;
-  let worst = 0;
-  let at = -1;
-  for (let i = 0; i < e.length; i++) {
-    const excess = Math.abs(a[i]! - e[i]!) - (atol + RTOL * Math.abs(e[i]!));
-    if (excess > worst) {
-      worst = excess;
-      at = i;
-    }
-  }
-  assert.ok(
-    at < 0,
-    `${what}: element ${at} is ${a[at]} where tfjs-layers gives ${e[at]} (beyond ${RTOL} relative)`,
-  );
+  assertTensorClose(actual, expected, what, { rtol: RTOL, floor: FLOOR });
 }
 
 interface Case {

@@ -2,6 +2,7 @@ import * as tfc from '@tensorflow/tfjs-core';
 import { ALIGN_FUNCTIONS, type AlignEntryName, type AlignShape, runAlignEntry } from './align-wasm.js';
 import {
   type KernelBackendName,
+  readKernelInputs,
   recordingGradients,
   runKernel,
   TENSOR_IO,
@@ -50,9 +51,9 @@ function shapeOf(inputs: tfc.NamedTensorInfoMap): AlignShape {
  * then every input as a view; an empty mask is none. dscale is a scalar like the scale.
  */
 function makeKernel(def: KernelDef, io: (b: unknown) => TensorIo): tfc.KernelFunc {
-  const { params } = ALIGN_FUNCTIONS[def.entry];
+  const fn = ALIGN_FUNCTIONS[def.entry];
   const outputs = def.outputs.map((name) => {
-    const p = params.find((q) => q.name === name);
+    const p = fn.params.find((q) => q.name === name);
     if (p?.role !== 'out') throw new Error(`fused alignment kernel ${def.entry}: no output ${name}`);
     return { name, shape: name === 'dscale' ? () => [] : p.shape };
   });
@@ -60,15 +61,7 @@ function makeKernel(def: KernelDef, io: (b: unknown) => TensorIo): tfc.KernelFun
     const call = shapeOf(inputs);
     const b = io(backend);
     const outs = outputs.map(({ name, shape }) => ({ name, out: b.output(shape(call)) }));
-    const arrays: Record<string, Float32Array | null> = {};
-    for (const p of params) {
-      if (p.role !== 'in') continue;
-      const t = inputs[p.name];
-      if (!t) throw new Error(`fused alignment kernel ${def.entry}: missing input ${p.name}`);
-      if (t.dtype !== 'float32') throw new Error(`fused alignment kernel: ${p.name} must be float32`);
-      const values = b.read(t);
-      arrays[p.name] = p.optional && values.length === 0 ? null : values;
-    }
+    const arrays = readKernelInputs(fn, inputs, b);
     for (const { name, out } of outs) arrays[name] = out.values();
     runAlignEntry(def.entry, call, arrays);
     return outs.map((o) => o.out.info);

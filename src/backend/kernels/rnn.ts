@@ -9,6 +9,7 @@ import {
 } from './rnn-wasm.js';
 import {
   type KernelBackendName,
+  readKernelInputs,
   recordingGradients,
   runKernel,
   TENSOR_IO,
@@ -49,10 +50,6 @@ export interface FusedRnnAttrs {
   recurrentActivation: FusedActivation;
 }
 
-function checkFloat(info: tfc.TensorInfo, what: string): void {
-  if (info.dtype !== 'float32') throw new Error(`fused recurrent kernel: ${what} must be float32`);
-}
-
 function options(attrs: unknown): RnnOptions {
   const a = attrs as unknown as FusedRnnAttrs;
   return { reverse: a.goBackwards, activation: a.activation, recurrentActivation: a.recurrentActivation };
@@ -85,9 +82,9 @@ const KERNEL_DEFS: Record<string, KernelDef> = {
  * pass as absent, and the gradient kernels' `hasBias: false` makes db an empty output.
  */
 function makeKernel(def: KernelDef, io: (b: unknown) => TensorIo): tfc.KernelFunc {
-  const { params } = RNN_FUNCTIONS[def.entry];
+  const fn = RNN_FUNCTIONS[def.entry];
   const outputs = def.outputs.map((name) => {
-    const p = params.find((q) => q.name === name);
+    const p = fn.params.find((q) => q.name === name);
     if (p?.role !== 'out') throw new Error(`fused recurrent kernel ${def.entry}: no output ${name}`);
     return { name, shape: p.shape };
   });
@@ -101,15 +98,7 @@ function makeKernel(def: KernelDef, io: (b: unknown) => TensorIo): tfc.KernelFun
       name,
       out: b.output(name === 'db' && !hasBias ? [0] : shape(call)),
     }));
-    const arrays: Record<string, Float32Array | null> = {};
-    for (const p of params) {
-      if (p.role !== 'in') continue;
-      const t = inputs[p.name];
-      if (!t) throw new Error(`fused recurrent kernel ${def.entry}: missing input ${p.name}`);
-      checkFloat(t, p.name);
-      const values = b.read(t);
-      arrays[p.name] = p.optional && values.length === 0 ? null : values;
-    }
+    const arrays = readKernelInputs(fn, inputs, b);
     for (const { name, out } of outs) arrays[name] = out.info.shape.includes(0) ? null : out.values();
     runEntry(def.entry, call, call, arrays);
     return outs.map((o) => o.out.info);

@@ -1,4 +1,5 @@
 import * as tfc from '@tensorflow/tfjs-core';
+import type { KernelFunction } from './wasm-runtime.js';
 
 /**
  * How qqp's WebAssembly kernels (rnn.ts, align.ts) read their inputs and make their outputs on the
@@ -50,6 +51,28 @@ export const TENSOR_IO: Record<KernelBackendName, (backend: unknown) => TensorIo
   cpu: cpuIo,
   wasm: wasmIo,
 };
+
+/**
+ * The input arrays of a module function, by parameter name, read from a kernel's tensors on one
+ * backend (after its outputs exist: the wasm heap may grow): each must be given and float32; an
+ * empty optional input is none (null).
+ */
+export function readKernelInputs<C>(
+  fn: KernelFunction<C>,
+  inputs: tfc.NamedTensorInfoMap,
+  io: TensorIo,
+): Record<string, Float32Array | null> {
+  const arrays: Record<string, Float32Array | null> = {};
+  for (const p of fn.params) {
+    if (p.role !== 'in') continue;
+    const t = inputs[p.name];
+    if (!t) throw new Error(`${fn.kind} ${fn.name}: missing input ${p.name}`);
+    if (t.dtype !== 'float32') throw new Error(`${fn.kind}: ${p.name} must be float32`);
+    const values = io.read(t);
+    arrays[p.name] = p.optional && values.length === 0 ? null : values;
+  }
+  return arrays;
+}
 
 /** Runs a kernel by name with tensors and attributes; its outputs as a list. */
 export function runKernel(name: string, inputs: tfc.NamedTensorMap, attrs: object): tfc.Tensor[] {

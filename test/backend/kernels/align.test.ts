@@ -11,7 +11,7 @@ import {
 } from '../../../src/backend/kernels/align.js';
 import { fusedThreads, setFusedThreads } from '../../../src/backend/kernels/rnn-wasm.js';
 import { Align, alignWithOps, registerLayerClasses } from '../../../src/layers/index.js';
-import { lengthMask, randomTensor, rng } from '../../helpers/layers.js';
+import { assertTensorClose, lengthMask, randomTensor, rng } from '../../helpers/layers.js';
 
 /**
  * The fused alignment kernels (native/rnn.c align_forward, align_backward) against the layer's
@@ -27,18 +27,7 @@ const RTOL = 1e-5;
 const FLOOR = 1e-5;
 
 function assertClose(actual: tf.Tensor, expected: tf.Tensor, what: string): void {
-  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
-  const a = actual.dataSync();
-  const e = expected.dataSync();
-  let scale = 0;
-  for (const v of e) scale = Math.max(scale, Math.abs(v));
-  const atol = FLOOR * scale;
-  for (let i = 0; i < e.length; i++) {
-    assert.ok(
-      Math.abs(a[i]! - e[i]!) <= atol + RTOL * Math.abs(e[i]!),
-      `${what}: element ${i} is ${a[i]} where tfjs ops give ${e[i]}`,
-    );
-  }
+  assertTensorClose(actual, expected, what, { rtol: RTOL, floor: FLOOR });
 }
 
 interface Case {
