@@ -18,6 +18,7 @@
  * word vectors of the training split's words only (kept in the run folder beside features.json), so
  * a word first seen in validation, test or prediction has no vector there, as it has no IDF.
  */
+import { distance } from 'fastest-levenshtein';
 import type { EncodedPairs } from './encode.js';
 import { writeQuestion } from './encode.js';
 import type { PairRow } from './read.js';
@@ -39,6 +40,21 @@ export const MIN_DF = 2;
 export const CHAR_NGRAM = 3;
 /** The words `questionWord` looks for, first found wins. */
 export const QUESTION_WORDS = ['what', 'how', 'why', 'when', 'where', 'who', 'whom', 'whose', 'which'];
+/**
+ * The stop words of `contentSharedMin/Max` and `stopSharedMin`: English function words (articles,
+ * pronouns, auxiliaries, prepositions, conjunctions) and the question words, lower-cased, as the
+ * tokenizer splits them (contractions split: "do n't" gives "do", "n't").
+ */
+export const STOP_WORDS: ReadonlySet<string> = new Set(
+  (
+    'a an the this that these those i me my mine we us our you your he him his she her it its they them their ' +
+    'am is are was were be been being do does did doing done have has had having will would shall should can could ' +
+    'may might must of in on at by for with about from to into onto over under between through during before after ' +
+    "above below up down out off again then once and or but nor so if than too very not no n't 's 're 've 'll 'd " +
+    'as such both each any some all most more other own same just also there here ' +
+    QUESTION_WORDS.join(' ')
+  ).split(' '),
+);
 
 /** `features.json`: everything fitted on the training split that features of a pair depend on. */
 export interface FeatureStats {
@@ -83,6 +99,11 @@ interface QuestionView {
   numbers: Set<string>;
   chars: number;
   questionWord: string;
+  /** The words joined by single spaces, and the same with the words sorted. */
+  joined: string;
+  sortedJoined: string;
+  contentSet: Set<string>;
+  stopSet: Set<string>;
   /** Unit vectors of the words that have one (only with vector features). */
   vectors: Float32Array[];
 }
@@ -97,6 +118,10 @@ function viewOf(text: string, tokens: readonly string[]): QuestionView {
     numbers,
     chars: [...text.trim()].length,
     questionWord: words.find((w) => QUESTION_WORDS.includes(w)) ?? '',
+    joined: words.join(' '),
+    sortedJoined: [...words].sort().join(' '),
+    contentSet: new Set(words.filter((w) => !STOP_WORDS.has(w))),
+    stopSet: new Set(words.filter((w) => STOP_WORDS.has(w))),
     vectors: [],
   };
 }
@@ -169,9 +194,44 @@ function tfidfCosine(a: Map<string, number>, b: Map<string, number>, weight: (t:
 
 function jaccard<T>(a: Set<T>, b: Set<T>, empty: number): number {
   if (a.size === 0 && b.size === 0) return empty;
+  const shared = sharedCount(a, b);
+  return shared / (a.size + b.size - shared);
+}
+
+function sharedCount<T>(a: Set<T>, b: Set<T>): number {
   let shared = 0;
   for (const x of a) if (b.has(x)) shared++;
-  return shared / (a.size + b.size - shared);
+  return shared;
+}
+
+/** Shared members over the smaller (`min`) or larger set's size; 0 when that set is empty. */
+function sharedOver<T>(a: Set<T>, b: Set<T>, pick: (x: number, y: number) => number): number {
+  const size = pick(a.size, b.size);
+  return size === 0 ? 0 : sharedCount(a, b) / size;
+}
+
+/** 1 − edit distance over the longer string's length (1 for two empty strings). */
+function editRatio(a: string, b: string): number {
+  const hi = Math.max(a.length, b.length);
+  return hi === 0 ? 1 : 1 - distance(a, b) / hi;
+}
+
+/** The length of the longest common substring over the shorter string's length (0 if one is empty). */
+export function commonSubstringRatio(a: string, b: string): number {
+  const lo = Math.min(a.length, b.length);
+  if (lo === 0) return 0;
+  let prev = new Uint32Array(b.length + 1);
+  let next = new Uint32Array(b.length + 1);
+  let best = 0;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const run = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? prev[j - 1]! + 1 : 0;
+      next[j] = run;
+      if (run > best) best = run;
+    }
+    [prev, next] = [next, prev];
+  }
+  return best / lo;
 }
 
 /** The raw (not standardised) value of each pair feature, by name. */
@@ -201,6 +261,17 @@ const FEATURE_FNS: Record<PairFeatureName, FeatureFn> = {
   sharedNumbers: (a, b) => jaccard(a.numbers, b.numbers, 1),
   numberMismatch: (a, b) => (jaccard(a.numbers, b.numbers, 1) === 1 ? 0 : 1),
   questionWord: (a, b) => (a.questionWord === b.questionWord ? 1 : 0),
+  firstWordEqual: (a, b) => (a.words.length > 0 && a.words[0] === b.words[0] ? 1 : 0),
+  lastWordEqual: (a, b) => (a.words.length > 0 && a.words.at(-1) === b.words.at(-1) ? 1 : 0),
+  lengthMean: (a, b) => (a.words.length + b.words.length) / 2,
+  sharedMin: (a, b) => sharedOver(a.wordSet, b.wordSet, Math.min),
+  sharedMax: (a, b) => sharedOver(a.wordSet, b.wordSet, Math.max),
+  contentSharedMin: (a, b) => sharedOver(a.contentSet, b.contentSet, Math.min),
+  contentSharedMax: (a, b) => sharedOver(a.contentSet, b.contentSet, Math.max),
+  stopSharedMin: (a, b) => sharedOver(a.stopSet, b.stopSet, Math.min),
+  editRatio: (a, b) => editRatio(a.joined, b.joined),
+  sortedEditRatio: (a, b) => editRatio(a.sortedJoined, b.sortedJoined),
+  commonSubstring: (a, b) => commonSubstringRatio(a.joined, b.joined),
   softAlign: (a, b) =>
     a.vectors.length === 0 || b.vectors.length === 0
       ? 0

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { distance } from 'fastest-levenshtein';
 import { encodePairs, namedInputs } from '../../src/data/encode.js';
 import {
   charTerms,
+  commonSubstringRatio,
   exactMatchBits,
   type FeatureStats,
   featureStatsProblem,
@@ -105,6 +107,60 @@ describe('pair features, computed directly', () => {
     assert.equal(empty.lengthRatio, 1);
   });
 
+  it('word-position, overlap-ratio and string-similarity features', () => {
+    const f = new PairFeaturizer(stats(), tok);
+    // Words: [how, do, i, quickly, learn, python] and [what, is, the, fastest, way, to, learn, python].
+    const got = byName(f.raw('How do I quickly learn Python?', 'What is the fastest way to learn Python?'));
+    assert.equal(got.firstWordEqual, 0);
+    assert.equal(got.lastWordEqual, 1, 'both end in "python"');
+    assert.equal(got.lengthMean, (6 + 8) / 2);
+    assert.equal(got.sharedMin, 2 / 6, 'learn, python shared; 6 distinct words in the shorter');
+    assert.equal(got.sharedMax, 2 / 8);
+    // Content words (stop words out): [quickly, learn, python] and [fastest, way, learn, python].
+    assert.equal(got.contentSharedMin, 2 / 3);
+    assert.equal(got.contentSharedMax, 2 / 4);
+    // Stop words: [how, do, i] and [what, is, the, to]: none shared.
+    assert.equal(got.stopSharedMin, 0);
+    const s1 = 'how do i quickly learn python';
+    const s2 = 'what is the fastest way to learn python';
+    assert.equal(got.editRatio, 1 - distance(s1, s2) / s2.length);
+    const sorted1 = 'do how i learn python quickly';
+    const sorted2 = 'fastest is learn python the to way what';
+    assert.equal(got.sortedEditRatio, 1 - distance(sorted1, sorted2) / sorted2.length);
+    assert.equal(got.commonSubstring, ' learn python'.length / s1.length);
+    // Word order does not change sortedEditRatio; an identical pair has every ratio 1.
+    const swapped = byName(f.raw('python learn fast', 'fast learn python'));
+    assert.equal(swapped.sortedEditRatio, 1);
+    assert.ok(swapped.editRatio < 1);
+    const same = byName(f.raw(s1, s1));
+    for (const n of [
+      'firstWordEqual',
+      'lastWordEqual',
+      'sharedMin',
+      'sharedMax',
+      'contentSharedMin',
+      'stopSharedMin',
+      'editRatio',
+      'sortedEditRatio',
+      'commonSubstring',
+    ] as const)
+      assert.equal(same[n], 1, n);
+    // No words: nothing shared, positions unequal, edit ratio of two empty strings 1.
+    const empty = byName(f.raw('?', '!'));
+    assert.equal(empty.firstWordEqual, 0);
+    assert.equal(empty.sharedMin, 0);
+    assert.equal(empty.contentSharedMax, 0);
+    assert.equal(empty.editRatio, 1);
+    assert.equal(empty.commonSubstring, 0);
+  });
+
+  it('commonSubstringRatio: the longest common run over the shorter string', () => {
+    assert.equal(commonSubstringRatio('abcdef', 'zcdez'), 3 / 5);
+    assert.equal(commonSubstringRatio('abc', 'xyz'), 0);
+    assert.equal(commonSubstringRatio('', 'abc'), 0);
+    assert.equal(commonSubstringRatio('abab', 'bab'), 1);
+  });
+
   it('is symmetric, and an identical pair has cosines, Jaccard and overlap 1', () => {
     const f = new PairFeaturizer(stats({ wordDf: { cat: 2 } }), tok);
     const q1 = 'How do I feed a cat in 2024?';
@@ -141,7 +197,7 @@ describe('pair features, computed directly', () => {
 
   it('pairFeatureNames: true is all (the vector ones only with vectors), a list keeps the table order', () => {
     assert.deepEqual(pairFeatureNames({ pair: true }), LEXICAL);
-    assert.equal(LEXICAL.length, 10);
+    assert.equal(LEXICAL.length, 21);
     assert.deepEqual(pairFeatureNames({ pair: true, vectors: { source: 'v.txt' } }), [
       ...LEXICAL,
       'softAlign',

@@ -77,7 +77,7 @@ describe('a run with pair features', () => {
     const prepared = prepareDataset(dataset.splits, config.data);
     const run = await openRun(id, experimentsDir);
     const encoded = encodeForRun(run, dataset.splits.test);
-    assert.equal(encoded.featureCount, 10);
+    assert.equal(encoded.featureCount, 21);
     assert.deepEqual(encoded.features, prepared.test.features);
     // The test split evaluated later gives the figures training reported.
     const result = await evaluateRun({ run: id, experimentsDir, save: false, backend: 'cpu' });
@@ -102,7 +102,7 @@ describe('a run with pair features', () => {
           model.predict([
             tfc.tensor2d(one.inputs[0]!, [1, 8], 'int32'),
             tfc.tensor2d(one.inputs[1]!, [1, 8], 'int32'),
-            tfc.tensor2d(want, [1, 10]),
+            tfc.tensor2d(want, [1, want.length]),
           ]) as tfc.Tensor
         ).dataSync()[0]!,
     );

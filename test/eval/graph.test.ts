@@ -132,7 +132,7 @@ describe('a graph reading features and exactMatch1/2', () => {
     const { model } = await loadRunModel(run, 'cpu');
     assert.deepEqual(model.inputNames, ['question1', 'question2', 'features', 'exactMatch1', 'exactMatch2']);
     const encoded = encodeForRun(run, [PAIR]);
-    assert.equal(encoded.featureCount, 10);
+    assert.equal(encoded.featureCount, 21);
     const [m1, m2] = encoded.exactMatch!;
     assert.ok(m1.some((b) => b === 1) && m2.some((b) => b === 1), 'the pair shares words');
     // The model applied directly to the encoded arrays, in its declared order.
@@ -143,7 +143,7 @@ describe('a graph reading features and exactMatch1/2', () => {
             x.predict([
               tfc.tensor2d(encoded.inputs[0]!, [1, 8], 'int32'),
               tfc.tensor2d(encoded.inputs[1]!, [1, 8], 'int32'),
-              tfc.tensor2d(encoded.features!, [1, 10]),
+              tfc.tensor2d(encoded.features!, [1, encoded.features!.length]),
               tfc.tensor2d(bits[0], [1, 8]),
               tfc.tensor2d(bits[1], [1, 8]),
             ]) as tfc.Tensor

@@ -29,7 +29,7 @@ describe('model summary of a graph, without data', () => {
   it('sizes the features input from data.features.pair in the config', async () => {
     const s = await summarizeConfig(loadConfig(join(CONFIGS, 'graph-features.yaml')));
     const row = (name: string) => s.layers.find((l) => l.name === name);
-    assert.deepEqual(row('features')?.outputShape, [null, 10]);
+    assert.deepEqual(row('features')?.outputShape, [null, 21]);
     assert.deepEqual(row('exactMatch1_steps')?.outputShape, [null, 8, 1]);
     assert.deepEqual(row('combined')?.connectedTo, ['u', 'v', 'diff', 'features']);
   });
