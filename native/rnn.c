@@ -1,11 +1,12 @@
 /*
- * qqp's fused recurrent kernels: LSTM and GRU over a whole sequence, forward and
- * backpropagation through time, in WebAssembly SIMD (128-bit).
+ * qqp's fused kernels in WebAssembly SIMD (128-bit): LSTM and GRU over a whole sequence, forward
+ * and backpropagation through time; and the soft alignment (align_forward, align_backward, below).
  *
  * Built by native/build.sh (clang --target=wasm32 -msimd128) into native/rnn.wasm, which is
- * committed; src/backend/kernels/rnn-wasm.ts loads it. No libc: the module owns one memory, the
- * caller (JavaScript) lays out every buffer in it and passes byte offsets as pointers. Every entry
- * point takes (B, T, F, H, reverse, act, rec_act) first, then its arrays (0 for an absent one).
+ * committed; src/backend/kernels/rnn-wasm.ts loads it (align-wasm.ts describes the align
+ * functions). No libc: the module owns one memory, the caller (JavaScript) lays out every buffer in
+ * it and passes byte offsets as pointers. Every recurrent entry point takes (B, T, F, H, reverse,
+ * act, rec_act) first, then its arrays (0 for an absent one).
  *
  * Layout, shared by every function here (B batch, T timesteps, F input features, H units, G gates
  * per unit: 4 LSTM, 3 GRU; all matrices row-major):

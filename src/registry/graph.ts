@@ -78,7 +78,8 @@ export type InnerNode = FlatNode & { first?: string };
  * A block of nodes copied `times` times: copy k's nodes are named `<name>.<k>.<inner name>`; inner
  * nodes read the block's inputs as `input.0`, `input.1`, ... (copy 1: `inputs`; copy k > 1: the
  * previous copy's `outputs`), each other by their inner names and any other node by its name. The
- * graph reads the last copy's outputs as `<name>` (one output) or `<name>.0`, `<name>.1`, ...
+ * rest of the graph reads only the last copy's outputs, as `<name>` (one output) or `<name>.0`,
+ * `<name>.1`, ... (a copy's node name is refused outside its copy).
  */
 export interface RepeatNode {
   name: string;
@@ -147,7 +148,7 @@ export function graphNodeSchema(inner = false): TUnsafe<GraphNode> {
         name: Type.String({
           pattern: nodeName.pattern,
           description:
-            "The block's name: copy k's nodes are `<name>.<k>.<inner name>`; the graph reads the last copy's outputs as `<name>` (one output) or `<name>.0`, `<name>.1`, ...",
+            "The block's name: copy k's nodes are `<name>.<k>.<inner name>` (as the summary lists them); the rest of the graph reads only the last copy's outputs, as `<name>` (one output) or `<name>.0`, `<name>.1`, ...",
         }),
         times: Type.Integer({ minimum: 1, description: 'How many copies of the nodes, one after the other' }),
         inputs: Type.Array(reference, {
@@ -264,8 +265,9 @@ function withIndex(name: string, index: number | undefined): string {
  * order): copy k's node `n` is `<block>.<k>.<n>`, `input.m` is the block's m-th input for copy 1
  * and the previous copy's m-th output after, an inner name is the same copy's node (a `first`
  * node in copy 1: its `first` reference), any other name is read as it is; references to a block
- * (`blocks`, `blocks.0`) are its last copy's outputs. Checks what only the blocks can see (names
- * in a block, references, outputs); the flat graph is checked by `checkGraph` as any graph.
+ * (`blocks`, `blocks.0`) are its last copy's outputs, and a copy's node name (`blocks.1.enc`) is
+ * refused. Checks what only the blocks can see (names in a block, references, outputs); the flat
+ * graph is checked by `checkGraph` as any graph.
  */
 export function expandGraph(p: GraphParams, at: ConfigPath): Expansion {
   const nodesAt: ConfigPath = [...at, 'nodes'];
@@ -308,8 +310,37 @@ export function expandGraph(p: GraphParams, at: ConfigPath): Expansion {
     return INPUT_BY_NAME.has(text) || topNames.has(target);
   };
 
+  /**
+   * Refuses a reference to a copy's node (`blk.1.enc1`, `blk.2.al.0`; node names have no dots, so
+   * nothing else reads so): the copies are the block's inside, read through its outputs.
+   */
+  const refusedCopy = (text: string, path: ConfigPath, within?: RepeatNode): boolean => {
+    const m = /^([A-Za-z][A-Za-z0-9_]*)\.\d+\.(.*)$/.exec(text);
+    const block = m ? blocks.get(m[1]!)?.block : undefined;
+    if (!block) return false;
+    if (block === within) {
+      issues.push({
+        path,
+        at: 'value',
+        message: `"${text}" names a copy's node; inside block "${block.name}", each copy's nodes refer to each other by their inner names`,
+        suggestion: `write ${m![2]!}`,
+      });
+      return true;
+    }
+    const outputs =
+      block.outputs.length === 1 ? [block.name] : block.outputs.map((_o, k) => `${block.name}.${k}`);
+    issues.push({
+      path,
+      at: 'value',
+      message: `"${text}" is a node inside block "${block.name}": the rest of the graph reads only the block's output${outputs.length === 1 ? '' : 's'}, ${outputs.join(', ')} (its last copy's ${block.outputs.join(', ')})`,
+      suggestion: `read ${outputs.join(' or ')}, or add the node to the block's outputs`,
+    });
+    return true;
+  };
+
   /** An outer reference as the flat graph names it: a block's outputs are its last copy's. */
   const outer = (text: string, path: ConfigPath, trail: ReadonlySet<string>): string => {
+    if (refusedCopy(text, path)) return text;
     const ref = parseRef(text);
     const entry = blocks.get(ref.target);
     if (!entry) return text;
@@ -355,10 +386,24 @@ export function expandGraph(p: GraphParams, at: ConfigPath): Expansion {
     trail: ReadonlySet<string>,
   ): string => {
     const key = `${block.name}\u0000${k}\u0000${text}`;
-    if (trail.has(key)) return text; // a loop of `first` or outputs: checkGraph reports the cycle
-    const next = new Set(trail).add(key);
     const blockAt: ConfigPath = [...nodesAt, blocks.get(block.name)!.index];
     const ref = parseRef(text);
+    if (trail.has(key)) {
+      // A loop of outputs is a cycle of the flat graph (checkGraph reports it); a loop of `first`
+      // (copy 1's stand-ins naming each other) would leave a name nothing defines.
+      const j = block.nodes.findIndex((n) => n.name === ref.target);
+      const node = block.nodes[j];
+      if (k === 1 && node?.first !== undefined) {
+        issues.push({
+          path: [...blockAt, 'nodes', j, 'first'],
+          at: 'value',
+          message: `"${node.name}" is left out of the first copy, and its \`first\` ("${node.first}") leads back to it`,
+          suggestion: `name a block input (${block.inputs.map((_x, m) => `${BLOCK_INPUT}.${m}`).join(', ')}), a node outside the block, or an inner node without \`first\``,
+        });
+      }
+      return text;
+    }
+    const next = new Set(trail).add(key);
     if (ref.target === BLOCK_INPUT) {
       const m = ref.index;
       if (m === undefined || m >= block.inputs.length) {
@@ -382,6 +427,7 @@ export function expandGraph(p: GraphParams, at: ConfigPath): Expansion {
       }
       return withIndex(copyName(block.name, k, ref.target), ref.index);
     }
+    if (refusedCopy(text, path, block)) return text;
     if (!isKnownOuter(text)) {
       const candidates = [
         ...block.nodes.map((n) => n.name),
@@ -393,7 +439,7 @@ export function expandGraph(p: GraphParams, at: ConfigPath): Expansion {
       issues.push({
         path,
         at: 'value',
-        message: `unknown input "${text}": not an input of block "${block.name}" (${block.inputs.map((_x, m) => `${BLOCK_INPUT}.${m}`).join(', ')}), a node of the block, a graph input nor a node of the graph`,
+        message: `unknown ${path[path.length - 1] === 'first' ? 'reference' : 'input'} "${text}": not an input of block "${block.name}" (${block.inputs.map((_x, m) => `${BLOCK_INPUT}.${m}`).join(', ')}), a node of the block, a graph input nor a node of the graph`,
         ...(match ? { suggestion: `did you mean "${match}"?` } : {}),
       });
       return text;
@@ -407,6 +453,7 @@ export function expandGraph(p: GraphParams, at: ConfigPath): Expansion {
   p.nodes.forEach((node, i) => {
     const nodeAt: ConfigPath = [...nodesAt, i];
     if (!isRepeat(node)) {
+      if (isShare(node)) refusedCopy(node.share, [...nodeAt, 'share']);
       const inputs = node.inputs.map((text, j) => outer(text, [...nodeAt, 'inputs', j], none));
       nodes.push({ ...node, inputs } as FlatNode);
       where.push(nodeAt);
@@ -415,6 +462,7 @@ export function expandGraph(p: GraphParams, at: ConfigPath): Expansion {
     if (blocks.get(node.name)?.index !== i) return;
     checkBlock(node, nodeAt, issues);
     node.inputs.forEach((text, m) => {
+      if (refusedCopy(text, [...nodeAt, 'inputs', m])) return;
       if (!isKnownOuter(text)) {
         const match = closestMatch(text, [...topNames.keys(), ...INPUT_BY_NAME.keys()]);
         issues.push({
@@ -431,8 +479,12 @@ export function expandGraph(p: GraphParams, at: ConfigPath): Expansion {
       node.nodes.find((n) => n.name === name)?.first === undefined ? 1 : 2;
     for (let k = 1; k <= node.times; k++) {
       node.nodes.forEach((n, j) => {
-        if (k === 1 && n.first !== undefined) return;
         const innerAt: ConfigPath = [...nodeAt, 'nodes', j];
+        if (k === 1 && n.first !== undefined) {
+          // Resolved where copy 1 reads the node; checked here also when nothing does.
+          inner(node, 1, n.name, [...innerAt, 'first'], none);
+          return;
+        }
         const inputs = n.inputs.map((text, q) => inner(node, k, text, [...innerAt, 'inputs', q], none));
         const { first: _f, ...rest } = n;
         const name = copyName(node.name, k, n.name);
@@ -446,6 +498,7 @@ export function expandGraph(p: GraphParams, at: ConfigPath): Expansion {
             });
           }
           const copy = node.shareWeights === true ? Math.max(1, firstCopy(n.share)) : k;
+          if (!innerNames.has(n.share)) refusedCopy(n.share, [...innerAt, 'share'], node);
           const share = innerNames.has(n.share) ? copyName(node.name, copy, n.share) : n.share;
           nodes.push({ ...(rest as ShareNode), name, share, inputs });
         } else if (node.shareWeights === true && k > firstCopy(n.name)) {

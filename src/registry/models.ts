@@ -246,7 +246,7 @@ const graph = shape({
     nodes: Type.Array(graphNodeSchema(), {
       minItems: 1,
       description:
-        "The nodes, in any order that reads well (they are applied in dependency order); a node `{ name, type: repeat, times, inputs, nodes, outputs, shareWeights }` is a block of nodes copied `times` times (copy k named `name.k.node`), its nodes reading the block's inputs as `input.0`, `input.1`, ... (the previous copy's outputs after copy 1), the rest of the graph reading the last copy's outputs as `name.0`, `name.1` (`name` for one); an inner node with `first: ref` is left out of copy 1, where `ref` stands for it",
+        "The nodes, in any order that reads well (they are applied in dependency order); a node `{ name, type: repeat, times, inputs, nodes, outputs, shareWeights }` is a block of nodes copied `times` times (copy k named `name.k.node`), its nodes reading the block's inputs as `input.0`, `input.1`, ... (the previous copy's outputs after copy 1), the rest of the graph reading only the last copy's outputs, as `name.0`, `name.1` (`name` for one); an inner node with `first: ref` is left out of copy 1, where `ref` stands for it",
     }),
     output: Type.Optional(
       Type.String({

@@ -4,7 +4,8 @@
  * `features` and `exactMatch1/2` inputs of data.features train an epoch on the synthetic data, load
  * back from their run folders, and evaluate to the figures training reported; the extra inputs are
  * the featurizer's arrays, fed by name; and a pair padded to a longer maxLength gets the same
- * probability (padding is masked all the way).
+ * probability (padding is masked all the way). A graph with a repeat block, whose layer names have
+ * dots (`blk.1.enc1`), saves and loads back the same way.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -27,6 +28,7 @@ import { PROJECT_ROOT } from '../helpers/cli.js';
 const CONFIGS = join(PROJECT_ROOT, 'test', 'fixtures', 'configs');
 const ESIM = join(CONFIGS, 'graph-esim.yaml');
 const FEATURES = join(CONFIGS, 'graph-features.yaml');
+const REPEAT = join(CONFIGS, 'graph-repeat.yaml');
 
 let tmp: string;
 let experimentsDir: string;
@@ -41,6 +43,7 @@ before(async () => {
   for (const [key, file] of [
     ['esim', ESIM],
     ['features', FEATURES],
+    ['repeat', REPEAT],
   ] as const) {
     const r = await train({ experimentsDir, loaded: loadConfig(file), backend: 'cpu' });
     assert.equal(r.status, 'completed');
@@ -168,5 +171,23 @@ describe('a graph reading features and exactMatch1/2', () => {
 
   it('gives a pair the same probability padded to a longer maxLength (exact-match bits padded too)', async () => {
     await assertPaddingExact(await openRun(ids.features!, experimentsDir));
+  });
+});
+
+describe('a graph with a repeat block', () => {
+  it('loads back with its copies named <block>.<k>.<node> and evaluates to the figures training reported', async () => {
+    const run = await openRun(ids.repeat!, experimentsDir);
+    const { model } = await loadRunModel(run, 'cpu');
+    const names = model.layers.map((l) => l.name);
+    for (const n of ['blk.1.enc1', 'blk.1.al', 'blk.2.x1', 'blk.2.al', 'blk.2.o1']) {
+      assert.ok(names.includes(n), names.join(' '));
+    }
+    model.dispose();
+    // The test split's figures were computed from the trained model in memory, these from the files.
+    const test = readSummary(run).test!;
+    assert.ok(Number.isFinite(test.logLoss));
+    const result = await evaluateRun({ run: ids.repeat!, experimentsDir, save: false, backend: 'cpu' });
+    assert.deepEqual(result.atHalf, test.atHalf);
+    assert.ok(Math.abs(result.logLoss - test.logLoss) < 1e-6);
   });
 });

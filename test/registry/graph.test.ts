@@ -650,6 +650,92 @@ describe('repeat blocks', () => {
   });
 });
 
+/**
+ * A config whose block `blk` (two copies, inputs e1, e2, outputs o1, o2) has the given node lines
+ * (from line 13) and is followed by `after` (default: a node reading blk.0 and blk.1), as YAML.
+ */
+const blockYaml = (inner: string[], after = ['    - { name: d, type: absDiff, inputs: [blk.0, blk.1] }']) =>
+  [
+    'data: { source: x.csv, encoding: { pair: separate, maxLength: 6 } }',
+    'model:',
+    '  type: graph',
+    '  nodes:',
+    '    - { name: e1, type: embedding, outputDim: 4, inputs: [question1] }',
+    '    - { name: e2, share: e1, inputs: [question2] }',
+    '    - name: blk',
+    '      type: repeat',
+    '      times: 2',
+    '      inputs: [e1, e2]',
+    '      outputs: [o1, o2]',
+    '      nodes:',
+    ...inner,
+    ...after,
+    '    - { name: p, type: pool, inputs: [d] }',
+    '    - { name: out, type: dense, units: 1, activation: sigmoid, inputs: [p] }',
+    '',
+  ].join('\n');
+const O2 = '        - { name: o2, share: o1, inputs: [input.1] }';
+
+describe('repeat blocks: references', () => {
+  it('refuses a `first` that names nothing, or leads back to its node, at its line and column', () => {
+    const first = (ref: string, read = 'x1') =>
+      problemsOfText(
+        blockYaml([
+          `        - { name: x1, type: dense, units: 4, inputs: [input.0], first: ${ref} }`,
+          `        - { name: o1, type: dense, units: 4, inputs: [${read}] }`,
+          O2,
+        ]),
+      );
+    assert.deepEqual(first('input.0'), []);
+    assert.deepEqual(first('nope'), [
+      '13:72 model.nodes[2].nodes[0].first: unknown reference "nope": not an input of block "blk" (input.0, input.1), a node of the block, a graph input nor a node of the graph',
+    ]);
+    // Checked as well where nothing in copy 1 reads the node (copy 2's o1 reads it).
+    assert.deepEqual(
+      first('nope', 'input.0').map((p) => p.slice(0, p.indexOf(': '))),
+      ['13:72 model.nodes[2].nodes[0].first'],
+    );
+    assert.deepEqual(first('x1'), [
+      '13:72 model.nodes[2].nodes[0].first: "x1" is left out of the first copy, and its `first` ("x1") leads back to it',
+    ]);
+  });
+
+  it('refuses a share of an inner node that the first copy leaves out, unless the sharer is left out too', () => {
+    const nodes = repeated(2);
+    const inner = nodes[2]!.nodes as Record<string, unknown>[];
+    inner[1] = { name: 'x2', share: 'x1', inputs: ['e2', 'input.1'] };
+    assert.deepEqual(issuesOf(nodes), [
+      'model.nodes[2].nodes[1].share: shares "x1", which the first copy leaves out (it has `first`)',
+    ]);
+    inner[1] = { ...inner[1], first: 'input.1' };
+    assert.deepEqual(issuesOf(nodes), []);
+  });
+
+  it("refuses a copy's node named from outside its copy, naming the block's outputs", () => {
+    const outputs =
+      "the rest of the graph reads only the block's outputs, blk.0, blk.1 (its last copy's o1, o2)";
+    const dense = '        - { name: o1, type: dense, units: 4, inputs: [input.0] }';
+    assert.deepEqual(
+      problemsOfText(blockYaml([dense, O2], ['    - { name: d, type: absDiff, inputs: [blk.2.o1, blk.1] }'])),
+      [`15:42 model.nodes[3].inputs[0]: "blk.2.o1" is a node inside block "blk": ${outputs}`],
+    );
+    // Shared, or named as the graph's output; inside the block, by another copy's name.
+    const share = repeated(2);
+    share.splice(3, 0, { name: 'o3', share: 'blk.1.o1', inputs: ['e1'] });
+    assert.deepEqual(issuesOf(share), [
+      `model.nodes[3].share: "blk.1.o1" is a node inside block "blk": ${outputs}`,
+    ]);
+    assert.deepEqual(issuesOf(repeated(2), { output: 'blk.2.al.0' }), [
+      `model.output: "blk.2.al.0" is a node inside block "blk": ${outputs}`,
+    ]);
+    const within = repeated(2);
+    (within[2]!.nodes as Record<string, unknown>[])[2]!.inputs = ['blk.1.x1'];
+    assert.deepEqual(issuesOf(within), [
+      `model.nodes[2].nodes[2].inputs[0]: "blk.1.x1" names a copy's node; inside block "blk", each copy's nodes refer to each other by their inner names`,
+    ]);
+  });
+});
+
 describe('configs/re2.yaml', () => {
   it('lists the copies of its block in the model summary, with the parameters of the blocks written by hand', async () => {
     const s = await summarizeConfig(loadConfig(join(PROJECT_ROOT, 'configs', 're2.yaml')));

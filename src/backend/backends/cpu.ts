@@ -26,7 +26,8 @@ async function startCpu(): Promise<Attempt> {
 export const cpuBackend: BackendEntry<'cpu'> = {
   name: 'cpu',
   // The scatter-add UnsortedSegmentSum (tfjs' own loops over every segment: the gradient of a
-  // 10,000-row Embedding crawls), the fused LSTM/GRU and alignment kernels.
+  // 10,000-row Embedding crawls), Conv2D's gradient with dilations, the fused LSTM/GRU and
+  // alignment kernels.
   registerKernels() {
     registerSegmentSumKernel('cpu');
     registerConvGradKernels('cpu');

@@ -4,6 +4,7 @@ import {
   type KernelBackendName,
   readKernelInputs,
   recordingGradients,
+  recordWithGradient,
   runKernel,
   TENSOR_IO,
   type TensorIo,
@@ -70,9 +71,24 @@ function makeKernel(def: KernelDef, io: (b: unknown) => TensorIo): tfc.KernelFun
 
 const FORWARD_INPUTS = ['sa', 'sb', 'a', 'b', 'ma', 'mb', 'scale'] as const;
 
+/** The gradients of sa, sb, a, b and the scale, by QqpAlignGrad. */
+function backward(
+  [sa, sb, a, b, scale, pa, pb]: readonly tfc.Tensor[],
+  [dat, dbt]: readonly tfc.Tensor[],
+): Record<'sa' | 'sb' | 'a' | 'b' | 'scale', () => tfc.Tensor> {
+  const [dsa, dsb, da, db, dscale] = runKernel(
+    FUSED_ALIGN_GRAD,
+    { sa: sa!, sb: sb!, a: a!, b: b!, scale: scale!, pa: pa!, pb: pb!, dat: dat!, dbt: dbt! },
+    {},
+  );
+  return { sa: () => dsa!, sb: () => dsb!, a: () => da!, b: () => db!, scale: () => dscale! };
+}
+
 /**
- * The gradient of QqpAlign: of sa, sb, a, b and the scale from at's and bt's (the weights' own
- * outputs are not differentiated: nothing outside reads them); none for the masks.
+ * The registered gradient of QqpAlign, for callers that run the kernel directly: of sa, sb, a, b
+ * and the scale from at's and bt's (the weights' own outputs are not differentiated: nothing
+ * outside reads them); zeros for the masks (built only if a mask is a function of what is
+ * differentiated). The layer's path is fusedAlign's.
  */
 const alignGrad: tfc.GradConfig = {
   kernelName: FUSED_ALIGN,
@@ -80,20 +96,10 @@ const alignGrad: tfc.GradConfig = {
   outputsToSave: [false, false, true, true],
   gradFunc: (dy, saved) => {
     const [sa, sb, a, b, ma, mb, scale, pa, pb] = saved as tfc.Tensor[];
-    const [dat, dbt] = dy as tfc.Tensor[];
-    const [dsa, dsb, da, db, dscale] = runKernel(
-      FUSED_ALIGN_GRAD,
-      { sa: sa!, sb: sb!, a: a!, b: b!, scale: scale!, pa: pa!, pb: pb!, dat: dat!, dbt: dbt! },
-      {},
-    );
     return {
-      sa: () => dsa!,
-      sb: () => dsb!,
-      a: () => da!,
-      b: () => db!,
+      ...backward([sa!, sb!, a!, b!, scale!, pa!, pb!], dy as tfc.Tensor[]),
       ma: () => tfc.zerosLike(ma!),
       mb: () => tfc.zerosLike(mb!),
-      scale: () => dscale!,
     };
   },
 };
@@ -132,8 +138,10 @@ export interface FusedAlignInputs {
 }
 
 /**
- * [ã, b̃] by the fused kernels: differentiable (QqpAlign, whose gradient is registered) while a
- * gradient is recorded, else the forward-only kernel.
+ * [ã, b̃] by the fused kernels: while a gradient is recorded, QqpAlign as one operation of sa, sb, a,
+ * b and the scale with two outputs (recordWithGradient), else the forward-only kernel. Through the
+ * kernel's registered gradient tfjs would also make a zero-filled gradient for pa and pb
+ * (B·Ta·Tb floats each) every backward pass, and the masks would be inputs of the operation.
  */
 export function fusedAlign(inputs: FusedAlignInputs): [tfc.Tensor3D, tfc.Tensor3D] {
   return tfc.tidy(() => {
@@ -143,8 +151,20 @@ export function fusedAlign(inputs: FusedAlignInputs): [tfc.Tensor3D, tfc.Tensor3
       ma: inputs.ma ?? none(),
       mb: inputs.mb ?? none(),
     };
-    const name = recordingGradients() ? FUSED_ALIGN : FUSED_ALIGN_INFER;
-    const [at, bt] = runKernel(name, named, {});
+    if (!recordingGradients()) {
+      const [at, bt] = runKernel(FUSED_ALIGN_INFER, named, {});
+      return [at as tfc.Tensor3D, bt as tfc.Tensor3D];
+    }
+    const { sa, sb, a, b, scale } = inputs;
+    const [at, bt] = recordWithGradient(
+      { sa, sb, a, b, scale },
+      (save) => {
+        const [at, bt, pa, pb] = runKernel(FUSED_ALIGN, named, {});
+        save([sa, sb, a, b, scale, pa!, pb!]);
+        return [at!, bt!];
+      },
+      (dys, saved) => backward(saved, dys),
+    );
     return [at as tfc.Tensor3D, bt as tfc.Tensor3D];
   });
 }

@@ -81,6 +81,39 @@ export function runKernel(name: string, inputs: tfc.NamedTensorMap, attrs: objec
     .runKernel(name, inputs, attrs as unknown as tfc.NamedAttrMap) as unknown as tfc.Tensor[];
 }
 
+/** A gradient for each recorded input, by name, from the outputs' gradients and the saved tensors. */
+export type RecordedGradient = (dys: tfc.Tensor[], saved: tfc.Tensor[]) => Record<string, () => tfc.Tensor>;
+
+/** The engine's method behind tf.customGrad (private in tfjs' types; tfjs-core 4.22). */
+interface RecordingEngine {
+  runKernelFunc(params: {
+    forwardFunc: (backend: unknown, save: tfc.GradSaveFunc) => tfc.Tensor[];
+    backwardsFunc: (dy: tfc.Tensor | tfc.Tensor[], saved: tfc.Tensor[]) => Record<string, () => tfc.Tensor>;
+    inputs: tfc.NamedTensorMap;
+  }): tfc.Tensor[];
+}
+
+/**
+ * Runs `forward` as one recorded operation of the given inputs with its own gradient, as
+ * tf.customGrad does but with several outputs, which customGrad does not allow. `forward` returns
+ * only the outputs callers differentiate and saves what the gradient needs itself: tfjs hands a
+ * gradient function a zero-filled tensor made in JavaScript for every output of its operation that
+ * nothing differentiates, each backward pass. Inputs left out get no gradient.
+ */
+export function recordWithGradient(
+  inputs: tfc.NamedTensorMap,
+  forward: (save: tfc.GradSaveFunc) => tfc.Tensor[],
+  gradient: RecordedGradient,
+): tfc.Tensor[] {
+  const engine = tfc.engine() as unknown as Partial<RecordingEngine>;
+  if (typeof engine.runKernelFunc !== 'function') throw new Error('tfjs engine has no runKernelFunc');
+  return engine.runKernelFunc.call(engine, {
+    forwardFunc: (_backend, save) => forward(save),
+    backwardsFunc: (dy, saved) => gradient(Array.isArray(dy) ? dy : [dy], saved),
+    inputs,
+  });
+}
+
 /**
  * Whether tfjs is recording operations for a gradient (inside tf.grad, tf.variableGrads,
  * optimizer.minimize): then layers run a differentiable path, else (predict, evaluate) a

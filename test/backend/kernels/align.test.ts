@@ -170,6 +170,72 @@ for (const { backend, threads } of RUNS) {
         assert.deepEqual(row(da!, 1), new Array(12).fill(0));
       });
     });
+
+    it('makes no tensor for the weights (pa, pb) in the backward pass', () => {
+      tf.tidy(() => {
+        const rand = rng(9);
+        const [B, Ta, Tb] = [2, 7, 5];
+        const a = randomTensor(rand, [B, Ta, 3]) as tf.Tensor3D;
+        const b = randomTensor(rand, [B, Tb, 3]) as tf.Tensor3D;
+        const ma = tf.cast(lengthMask([7, 4], Ta), 'float32');
+        // tfjs makes the zero gradients of undifferentiated outputs with makeTensor: count its shapes.
+        const engine = tf.engine();
+        const makeTensor = engine.makeTensor;
+        const made: number[][] = [];
+        engine.makeTensor = (...args: Parameters<typeof makeTensor>) => {
+          made.push(args[1]);
+          return makeTensor.apply(engine, args);
+        };
+        try {
+          tf.grads((x: tf.Tensor, y: tf.Tensor, s: tf.Tensor) => {
+            const [xa, yb] = [x as tf.Tensor3D, y as tf.Tensor3D];
+            const [p, q] = fusedAlign({ sa: xa, sb: yb, a: xa, b: yb, ma, mb: null, scale: s as tf.Scalar });
+            return tf.add(tf.sum(p), tf.sum(q)) as tf.Scalar;
+          })([a, b, tf.scalar(0.5)]);
+        } finally {
+          engine.makeTensor = makeTensor;
+        }
+        const key = (shape: number[]) => shape.join('x');
+        const weightShapes = new Set([key([B, Ta, Tb]), key([B, Tb, Ta])]);
+        const weights = made.filter((shape) => weightShapes.has(key(shape)));
+        assert.ok(made.length > 0, 'makeTensor was not seen');
+        assert.deepEqual(weights, []);
+      });
+    });
+
+    it("the kernel's registered gradient, for callers that run it directly, gives the same gradients", () => {
+      tf.tidy(() => {
+        const rand = rng(13);
+        const sa = randomTensor(rand, [3, 4, 2]) as tf.Tensor3D;
+        const sb = randomTensor(rand, [3, 6, 2]) as tf.Tensor3D;
+        const a = randomTensor(rand, [3, 4, 5]) as tf.Tensor3D;
+        const b = randomTensor(rand, [3, 6, 5]) as tf.Tensor3D;
+        const ma = tf.cast(lengthMask([4, 1, 3], 4), 'float32');
+        const mb = tf.cast(lengthMask([6, 2, 0], 6), 'float32');
+        const wa = randomTensor(rand, [3, 4, 5]);
+        const wb = randomTensor(rand, [3, 6, 5]);
+        const gradsBy = (direct: boolean) =>
+          tf.grads((...xs: tf.Tensor[]) => {
+            const [xsa, xsb, xa, xb, s] = xs as [
+              tf.Tensor3D,
+              tf.Tensor3D,
+              tf.Tensor3D,
+              tf.Tensor3D,
+              tf.Scalar,
+            ];
+            const named = { sa: xsa, sb: xsb, a: xa, b: xb, ma, mb, scale: s };
+            const [at, bt] = direct
+              ? (tf.engine().runKernel(FUSED_ALIGN, named) as tf.Tensor[])
+              : fusedAlign(named);
+            return tf.add(tf.sum(tf.mul(at!, wa)), tf.sum(tf.mul(bt!, wb))) as tf.Scalar;
+          })([sa, sb, a, b, tf.scalar(0.8)]);
+        const direct = gradsBy(true);
+        const fused = gradsBy(false);
+        ['d sa', 'd sb', 'd a', 'd b', 'd scale'].forEach((name, i) => {
+          assert.deepEqual(Array.from(direct[i]!.dataSync()), Array.from(fused[i]!.dataSync()), name);
+        });
+      });
+    });
   });
 }
 
