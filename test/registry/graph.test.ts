@@ -615,26 +615,10 @@ describe('repeat blocks', () => {
 
   it('reports block mistakes at their line and column in the YAML', () => {
     const yaml = (times: number, unknown: string, output: string) =>
-      [
-        'data: { source: x.csv, encoding: { pair: separate, maxLength: 6 } }',
-        'model:',
-        '  type: graph',
-        '  nodes:',
-        '    - { name: e1, type: embedding, outputDim: 4, inputs: [question1] }',
-        '    - { name: e2, share: e1, inputs: [question2] }',
-        '    - name: blk',
-        '      type: repeat',
-        `      times: ${times}`,
-        '      inputs: [e1, e2]',
-        `      outputs: [o1, ${output}]`,
-        '      nodes:',
-        `        - { name: o1, type: dense, units: 4, inputs: [${unknown}] }`,
-        '        - { name: o2, share: o1, inputs: [input.1] }',
-        '    - { name: d, type: absDiff, inputs: [blk.0, blk.1] }',
-        '    - { name: p, type: pool, inputs: [d] }',
-        '    - { name: out, type: dense, units: 1, activation: sigmoid, inputs: [p] }',
-        '',
-      ].join('\n');
+      blockYaml([`        - { name: o1, type: dense, units: 4, inputs: [${unknown}] }`, O2], undefined, {
+        times,
+        outputs: `o1, ${output}`,
+      });
     assert.deepEqual(problemsOfText(yaml(2, 'input.0', 'o2')), []);
     assert.deepEqual(
       problemsOfText(yaml(2, 'inptu.0', 'o2')).map((p) => p.slice(0, p.indexOf(': '))),
@@ -651,10 +635,14 @@ describe('repeat blocks', () => {
 });
 
 /**
- * A config whose block `blk` (two copies, inputs e1, e2, outputs o1, o2) has the given node lines
+ * A config whose block `blk` (`times` copies, default 2; inputs e1, e2; `outputs`, default o1, o2) has the given node lines
  * (from line 13) and is followed by `after` (default: a node reading blk.0 and blk.1), as YAML.
  */
-const blockYaml = (inner: string[], after = ['    - { name: d, type: absDiff, inputs: [blk.0, blk.1] }']) =>
+const blockYaml = (
+  inner: string[],
+  after = ['    - { name: d, type: absDiff, inputs: [blk.0, blk.1] }'],
+  { times = 2, outputs = 'o1, o2' } = {},
+) =>
   [
     'data: { source: x.csv, encoding: { pair: separate, maxLength: 6 } }',
     'model:',
@@ -664,9 +652,9 @@ const blockYaml = (inner: string[], after = ['    - { name: d, type: absDiff, in
     '    - { name: e2, share: e1, inputs: [question2] }',
     '    - name: blk',
     '      type: repeat',
-    '      times: 2',
+    `      times: ${times}`,
     '      inputs: [e1, e2]',
-    '      outputs: [o1, o2]',
+    `      outputs: [${outputs}]`,
     '      nodes:',
     ...inner,
     ...after,
