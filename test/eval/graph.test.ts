@@ -102,6 +102,18 @@ async function assertPaddingExact(run: OpenedRun): Promise<void> {
   }
 }
 
+/**
+ * Evaluating the run from its files gives the test figures training reported (computed from the
+ * trained model in memory).
+ */
+async function assertEvaluatesAsTrained(run: OpenedRun, id: string): Promise<void> {
+  const test = readSummary(run).test!;
+  assert.ok(Number.isFinite(test.logLoss));
+  const result = await evaluateRun({ run: id, experimentsDir, save: false, backend: 'cpu' });
+  assert.deepEqual(result.atHalf, test.atHalf);
+  assert.ok(Math.abs(result.logLoss - test.logLoss) < 1e-6);
+}
+
 describe('an ESIM-like graph', () => {
   it('trains an epoch, loads back and evaluates to the figures training reported', async () => {
     const run = await openRun(ids.esim!, experimentsDir);
@@ -112,11 +124,7 @@ describe('an ESIM-like graph', () => {
       assert.ok(classes.has(c), `${c} in ${[...classes].join(', ')}`);
     }
     model.dispose();
-    const test = readSummary(run).test!;
-    assert.ok(Number.isFinite(test.logLoss));
-    const result = await evaluateRun({ run: ids.esim!, experimentsDir, save: false, backend: 'cpu' });
-    assert.deepEqual(result.atHalf, test.atHalf);
-    assert.ok(Math.abs(result.logLoss - test.logLoss) < 1e-6);
+    await assertEvaluatesAsTrained(run, ids.esim!);
   });
 
   it('gives a pair the same probability padded to a longer maxLength, before or after', async () => {
@@ -162,11 +170,7 @@ describe('a graph reading features and exactMatch1/2', () => {
   });
 
   it('evaluates to the figures training reported', async () => {
-    const run = await openRun(ids.features!, experimentsDir);
-    const test = readSummary(run).test!;
-    const result = await evaluateRun({ run: ids.features!, experimentsDir, save: false, backend: 'cpu' });
-    assert.deepEqual(result.atHalf, test.atHalf);
-    assert.ok(Math.abs(result.logLoss - test.logLoss) < 1e-6);
+    await assertEvaluatesAsTrained(await openRun(ids.features!, experimentsDir), ids.features!);
   });
 
   it('gives a pair the same probability padded to a longer maxLength (exact-match bits padded too)', async () => {
@@ -183,11 +187,6 @@ describe('a graph with a repeat block', () => {
       assert.ok(names.includes(n), names.join(' '));
     }
     model.dispose();
-    // The test split's figures were computed from the trained model in memory, these from the files.
-    const test = readSummary(run).test!;
-    assert.ok(Number.isFinite(test.logLoss));
-    const result = await evaluateRun({ run: ids.repeat!, experimentsDir, save: false, backend: 'cpu' });
-    assert.deepEqual(result.atHalf, test.atHalf);
-    assert.ok(Math.abs(result.logLoss - test.logLoss) < 1e-6);
+    await assertEvaluatesAsTrained(run, ids.repeat!);
   });
 });
