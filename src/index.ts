@@ -41,8 +41,13 @@ export {
   type PredictPairsResult,
   predictFile,
   predictPairs as predict,
-  type QuestionPair,
 } from './eval/predict.js';
+export {
+  type OpenPredictorOptions,
+  openPredictor,
+  type Predictor,
+  type QuestionPair,
+} from './eval/predictor.js';
 export { buildModel } from './model/build.js';
 export { type ValidationReport, validateConfigFiles } from './model/check-files.js';
 export { type ConfigModelSummary, summarizeConfig } from './model/summary.js';

@@ -23,8 +23,14 @@ export {
   predictFile,
   predictionColumns,
   predictPairs,
-  type QuestionPair,
 } from './predict.js';
+export {
+  type OpenPredictorOptions,
+  openPredictor,
+  type Predictor,
+  pairRows,
+  type QuestionPair,
+} from './predictor.js';
 export { encodeForRun, loadRunModel, type OpenedRun, openRun, runRef } from './run.js';
 export {
   checkSlices,

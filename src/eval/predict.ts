@@ -5,12 +5,15 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { BackendRequest } from '../backend/index.js';
 import type { ColumnMapping } from '../data/formats/columns.js';
-import { type PairRow, type SkippedRows, skippedRows } from '../data/read.js';
+import { type SkippedRows, skippedRows } from '../data/read.js';
 import type { DataFormat } from '../data/schema.js';
 import { DataError, UsageError } from '../errors.js';
 import type { RunRef } from '../runs/records.js';
-import { predictProbabilities } from '../train/predict.js';
-import { encodeForRun, loadRunModel, openRun, runRef } from './run.js';
+import { openPredictor, pairRows, type QuestionPair } from './predictor.js';
+import { loadRunModel, openRun, runRef } from './run.js';
+
+export type { QuestionPair } from './predictor.js';
+
 import { estimateRows, openStream, type RowProgress, scoreFile } from './stream.js';
 
 export const DEFAULT_THRESHOLD = 0.5;
@@ -39,11 +42,6 @@ export function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-export interface QuestionPair {
-  question1: string;
-  question2: string;
-}
-
 export interface PairPrediction extends QuestionPair {
   probability: number;
   prediction: 0 | 1;
@@ -68,38 +66,14 @@ export interface PredictPairsResult {
 /** P(duplicate) of a few pairs given as text, with the run's tokenizer, vocabulary and final model. */
 export async function predictPairs(options: PredictPairsOptions): Promise<PredictPairsResult> {
   const threshold = checkThreshold(options.threshold ?? DEFAULT_THRESHOLD);
-  // Trimmed as the file readers trim, so a pair scores the same typed or read from a file.
-  const rows: PairRow[] = options.pairs.map((p, i) => ({
-    line: i + 1,
-    id: String(i),
-    question1: p.question1.trim(),
-    question2: p.question2.trim(),
-    label: null,
-  }));
-  rows.forEach((r, i) => {
-    for (const q of ['question1', 'question2'] as const) {
-      if (r[q] === '') {
-        throw new UsageError(
-          'PREDICT_EMPTY_QUESTION',
-          `${q} of pair ${i + 1} is empty: give both questions`,
-          {
-            suggestions: [
-              'qqp predict RUN --q1 "How do I learn Go?" --q2 "What is the best way to learn Go?"',
-            ],
-          },
-        );
-      }
-    }
-  });
-  const run = await openRun(options.run, options.experimentsDir);
-  const { model, backend } = await loadRunModel(run, options.backend);
+  // Checked before the run is opened, so an empty question is reported before anything slow.
+  const rows = pairRows(options.pairs);
+  const predictor = await openPredictor(options);
   try {
-    const probs = predictProbabilities(model, encodeForRun(run, rows), {
-      batchSize: options.batchSize ?? 256,
-    });
+    const probs = predictor.probabilities(rows, options.batchSize ?? 256);
     return {
-      run: runRef(run),
-      backend: backend.name,
+      run: predictor.ref,
+      backend: predictor.backend,
       threshold,
       predictions: rows.map((r, i) => {
         const probability = probs[i]!;
@@ -112,7 +86,7 @@ export async function predictPairs(options: PredictPairsOptions): Promise<Predic
       }),
     };
   } finally {
-    model.dispose();
+    predictor.dispose();
   }
 }
 
