@@ -1,15 +1,11 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BackendRequest } from '../backend/index.js';
-import type { PairRow } from '../data/read.js';
-import { UsageError } from '../errors.js';
 import type { RunRef } from '../runs/records.js';
 import { predictProbabilities } from '../train/predict.js';
+import { pairRows, type QuestionPair } from './pairs.js';
 import { encodeForRun, loadRunModel, type OpenedRun, openRun, runRef } from './run.js';
 
-export interface QuestionPair {
-  question1: string;
-  question2: string;
-}
+export { pairRows, type QuestionPair } from './pairs.js';
 
 /**
  * A run opened once and kept loaded, for many predictions (`qqp predict`, `qqp serve`,
@@ -24,33 +20,6 @@ export interface Predictor {
   /** P(duplicate) of each pair, in order (questions trimmed, as the file readers trim). */
   probabilities(pairs: readonly QuestionPair[], batchSize?: number): Float32Array;
   dispose(): void;
-}
-
-/** The rows predictPairs scores: trimmed, numbered from 1; an empty question is a UsageError. */
-export function pairRows(pairs: readonly QuestionPair[]): PairRow[] {
-  return pairs.map((p, i) => {
-    const row: PairRow = {
-      line: i + 1,
-      id: String(i),
-      question1: p.question1.trim(),
-      question2: p.question2.trim(),
-      label: null,
-    };
-    for (const q of ['question1', 'question2'] as const) {
-      if (row[q] === '') {
-        throw new UsageError(
-          'PREDICT_EMPTY_QUESTION',
-          `${q} of pair ${i + 1} is empty: give both questions`,
-          {
-            suggestions: [
-              'qqp predict RUN --q1 "How do I learn Go?" --q2 "What is the best way to learn Go?"',
-            ],
-          },
-        );
-      }
-    }
-    return row;
-  });
 }
 
 export interface OpenPredictorOptions {
