@@ -48,6 +48,8 @@ export {
   type Predictor,
   type QuestionPair,
 } from './eval/predictor.js';
+// Exports: a run's model as a folder that runs without qqp.
+export { type ExportOptions, type ExportResult, exportRun } from './export/export.js';
 export { buildModel } from './model/build.js';
 export { type ValidationReport, validateConfigFiles } from './model/check-files.js';
 export { type ConfigModelSummary, summarizeConfig } from './model/summary.js';

@@ -34,6 +34,8 @@ describe("the public API: import … from 'qqp'", () => {
       'evaluate',
       'predict',
       'predictFile',
+      'openPredictor',
+      'exportRun',
       'readPairs',
       'QqpError',
     ]) {

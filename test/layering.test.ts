@@ -22,7 +22,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['runs'],
   ['train'],
   ['eval', 'report'],
-  ['sweep'],
+  ['sweep', 'export'],
   ['cli'],
   ['commands'],
   ['index'],

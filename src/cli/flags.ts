@@ -87,3 +87,18 @@ export function parseColumnsFlag(value: string | undefined): ColumnMapping | und
   }
   return columns;
 }
+
+/**
+ * A --threshold flag's text as a probability (undefined: `fallback`); anything but a number from 0
+ * to 1 is a UsageError (code PREDICT_BAD_THRESHOLD, as `qqp predict` has always reported it).
+ */
+export function parseThreshold(text: string | undefined, fallback = 0.5): number {
+  if (text === undefined) return fallback;
+  const t = Number(text);
+  if (text.trim() === '' || !Number.isFinite(t) || t < 0 || t > 1) {
+    throw new UsageError('PREDICT_BAD_THRESHOLD', `--threshold must be a number from 0 to 1, got "${text}"`, {
+      suggestions: ['e.g. --threshold 0.5, or the F1-best threshold that `qqp eval` reports'],
+    });
+  }
+  return t;
+}

@@ -175,6 +175,12 @@ export function keyValueTable(rows: Record<string, string>[]): string {
 }
 
 /** 1234567 → "1,234,567" (fixed locale, so output is the same everywhere). */
+/** A size in bytes, kB or MB (decimal units). */
+export function formatBytes(n: number): string {
+  if (n < 1000) return `${n} bytes`;
+  return n < 1_000_000 ? `${(n / 1000).toFixed(1)} kB` : `${(n / 1_000_000).toFixed(1)} MB`;
+}
+
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }

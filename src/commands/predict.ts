@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { BACKENDS } from '../backend/index.js';
 import { QqpCommand } from '../cli/base.js';
 import { EXIT_CODES } from '../cli/exit-codes.js';
-import { columnsFlag, experimentsDirFlag, parseColumnsFlag } from '../cli/flags.js';
+import { columnsFlag, experimentsDirFlag, parseColumnsFlag, parseThreshold } from '../cli/flags.js';
 import { formatCount } from '../cli/render.js';
 import { RowProgressView, runLine } from '../cli/views/progress.js';
 import { skippedWarnings } from '../cli/views/skipped.js';
@@ -25,17 +25,6 @@ export type PredictResult =
         label: 'duplicate' | 'not duplicate';
       })
   | ({ mode: 'file' } & PredictFileResult);
-
-function parseThreshold(text: string | undefined): number {
-  if (text === undefined) return DEFAULT_THRESHOLD;
-  const t = Number(text);
-  if (text.trim() === '' || !Number.isFinite(t) || t < 0 || t > 1) {
-    throw new UsageError('PREDICT_BAD_THRESHOLD', `--threshold must be a number from 0 to 1, got "${text}"`, {
-      suggestions: ['e.g. --threshold 0.5, or the F1-best threshold that `qqp eval` reports'],
-    });
-  }
-  return t;
-}
 
 export default class Predict extends QqpCommand<PredictResult> {
   static override summary =

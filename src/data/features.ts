@@ -21,15 +21,14 @@
 import { distance } from 'fastest-levenshtein';
 import type { EncodedPairs } from './encode.js';
 import { writeQuestion } from './encode.js';
-import type { PairRow } from './read.js';
 import {
-  type EncodingConfig,
-  type FeaturesConfig,
   isVectorFeature,
   PAIR_FEATURE_NAMES,
   type PairFeatureName,
   pairFeatureNames,
-} from './schema.js';
+} from './feature-names.js';
+import type { PairRow } from './read.js';
+import type { EncodingConfig, FeaturesConfig } from './schema.js';
 import type { Tokenizer } from './tokenizer.js';
 
 export const FEATURES_FILE_KIND = 'qqp-features';

@@ -3,15 +3,11 @@ import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
 import { findDataset } from '../../data/datasets.js';
 import type { DownloadEvent, DownloadResult } from '../../data/download.js';
+import { formatBytes } from '../render.js';
 
 /** `qqp data download`'s views: the transfer's progress and the table of the files it unpacked. */
 
 const MB = 1_000_000;
-
-function mb(n: number): string {
-  if (n < 1000) return `${n} bytes`;
-  return n < MB ? `${(n / 1000).toFixed(1)} kB` : `${(n / MB).toFixed(1)} MB`;
-}
 
 /** A bar on a terminal; elsewhere (CI logs, pipes) a line per tenth of the transfer. */
 export class DownloadProgress {
@@ -42,26 +38,26 @@ export class DownloadProgress {
             },
             cliProgress.Presets.shades_classic,
           );
-          this.bar.start(e.totalBytes, 0, { got: mb(0), size: mb(e.totalBytes) });
+          this.bar.start(e.totalBytes, 0, { got: formatBytes(0), size: formatBytes(e.totalBytes) });
         } else {
-          this.line(`  size: ${e.totalBytes === undefined ? 'not announced' : mb(e.totalBytes)}`);
+          this.line(`  size: ${e.totalBytes === undefined ? 'not announced' : formatBytes(e.totalBytes)}`);
         }
         break;
       case 'progress':
         if (this.bar) {
-          this.bar.update(e.receivedBytes, { got: mb(e.receivedBytes) });
+          this.bar.update(e.receivedBytes, { got: formatBytes(e.receivedBytes) });
         } else if (e.totalBytes !== undefined && e.totalBytes > 0) {
           const step = Math.floor((e.receivedBytes / e.totalBytes) * 10);
           if (step > this.lastStep) {
             this.lastStep = step;
-            this.line(`  ${step * 10}% (${mb(e.receivedBytes)} of ${mb(e.totalBytes)})`);
+            this.line(`  ${step * 10}% (${formatBytes(e.receivedBytes)} of ${formatBytes(e.totalBytes)})`);
           }
         } else {
           // Unknown size: a line every 8 MB.
           const step = Math.floor(e.receivedBytes / (8 * MB));
           if (step > this.lastStep) {
             this.lastStep = step;
-            this.line(`  ${mb(e.receivedBytes)}`);
+            this.line(`  ${formatBytes(e.receivedBytes)}`);
           }
         }
         break;
