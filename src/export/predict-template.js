@@ -6,7 +6,7 @@
  * Node (with `npm install @tensorflow/tfjs`):
  *   const tf = require('@tensorflow/tfjs');
  *   const qqp = require('./predict.js');
- *   const model = await qqp.load(tf);
+ *   const model = await qqp.load(tf);    // or, in an ES module: import { load } from './predict.js'
  *   console.log(model.predict('How do I learn Go?', 'What is the best way to learn Go?'));
  *
  * Browser: <script src="tf.min.js"></script> <script src="model-data.js"></script>
@@ -16,8 +16,12 @@
  * bundled by scripts/build-export-runtime.mjs); this wrapper is src/export/predict-template.js.
  */
 ((root, factory) => {
-  if (typeof module === 'object' && module.exports) module.exports = factory(root, true);
-  else root.qqp = factory(root, false);
+  if (typeof module === 'object' && module.exports) {
+    const api = factory(root, true);
+    // Spelled out so that Node's ES module loader sees the names: import { load } from './predict.js'.
+    module.exports.load = api.load;
+    module.exports.registerLayers = api.registerLayers;
+  } else root.qqp = factory(root, false);
 })(typeof self !== 'undefined' ? self : this, (root, inNode) => {
   /** qqp's runtime, bound to one TensorFlow.js instance (its layer classes extend that tfjs'). */
   function runtimeFor(__qqpTf) {

@@ -203,7 +203,23 @@ describe('qqp export: plain tfjs in Node gives qqp predict probabilities', () =>
       assertClose(plain.probabilities, expected, `${key} in plain tfjs`);
       // The pairs are not all alike: the comparison would catch a constant model.
       assert.ok(new Set(expected.map((p) => p.toFixed(6))).size > 2, `${key}: ${expected}`);
-      if (key === 'reference') assert.deepEqual(plain.stock, ['pair']);
+      if (key === 'reference') {
+        assert.deepEqual(plain.stock, ['pair']);
+        // From an ES module too, by name (the folder's package.json makes predict.js CommonJS).
+        const esm = join(tmp, 'plain.mjs');
+        writeFileSync(
+          esm,
+          `import { createRequire } from 'node:module';
+import { load } from ${JSON.stringify(join(out, 'predict.js'))};
+const tf = createRequire(import.meta.url)(${JSON.stringify(TFJS)});
+const model = await load(tf);
+process.stdout.write(JSON.stringify(Array.from(model.probabilities(JSON.parse(process.argv[2])))));
+`,
+        );
+        const r = spawnSync(process.execPath, [esm, JSON.stringify(PAIRS)], { cwd: tmp, encoding: 'utf8' });
+        assert.equal(r.status, 0, r.stderr);
+        assertClose(JSON.parse(r.stdout) as number[], expected, 'reference from an ES module');
+      }
     });
   }
 });
