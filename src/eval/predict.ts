@@ -1,14 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { finished } from 'node:stream/promises';
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { BackendRequest } from '../backend/index.js';
 import type { ColumnMapping } from '../data/formats/columns.js';
 import { type SkippedRows, skippedRows } from '../data/read.js';
 import type { DataFormat } from '../data/schema.js';
 import { DataError, UsageError } from '../errors.js';
 import type { RunRef } from '../runs/records.js';
+import { type AtomicTextFile, openTextFileAtomic } from '../util/atomic.js';
 import { openPredictor, pairRows, type QuestionPair } from './predictor.js';
 import { loadRunModel, openRun, runRef } from './run.js';
 
@@ -183,30 +181,22 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictF
       suggestions: ['check that the folder is writable and the disk has room'],
       cause: err,
     });
+  let file: AtomicTextFile;
   try {
-    mkdirSync(dirname(out), { recursive: true });
+    file = openTextFileAtomic(out);
   } catch (err) {
     model.dispose();
     throw writeFailed(err);
   }
-  const tmp = join(dirname(out), `.${basename(out)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const ws = createWriteStream(tmp, { flags: 'wx', encoding: 'utf8' });
-  // Without a listener a write error would crash the process; `once`/`finished` below rethrow it.
-  let writeError: Error | undefined;
-  ws.on('error', (err) => {
-    writeError ??= err;
-  });
-  const write = async (text: string): Promise<void> => {
-    if (writeError) throw writeError;
-    if (!ws.write(text)) await once(ws, 'drain');
-  };
 
   let rows = 0;
   let duplicates = 0;
   let sum = 0;
   let interrupted = false;
+  let writing = true;
   try {
-    await write(`${columns.join(',')}\n`);
+    await file.write(`${columns.join(',')}\n`);
+    writing = false;
     for await (const batch of scoreFile(run, model, stream, {
       batchSize: options.batchSize ?? 256,
       ...(options.signal ? { signal: options.signal } : {}),
@@ -224,17 +214,18 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictF
           : `${id},${formatProbability(p)},${predicted}${labelled ? `,${row.label}` : ''}\n`;
       });
       rows += batch.rows.length;
-      await write(lines.join(''));
+      writing = true;
+      await file.write(lines.join(''));
+      writing = false;
     }
     interrupted = options.signal?.aborted ?? false;
-    ws.end();
-    await finished(ws);
-    if (interrupted) rmSync(tmp, { force: true });
-    else renameSync(tmp, out);
+    writing = true;
+    if (interrupted) file.abort();
+    else await file.commit();
   } catch (err) {
-    ws.destroy();
-    rmSync(tmp, { force: true });
-    if (err === writeError || (err as NodeJS.ErrnoException).syscall === 'rename') throw writeFailed(err);
+    file.abort();
+    // A failure of the file (not of reading or predicting) is reported as one.
+    if (writing) throw writeFailed(err);
     throw err;
   } finally {
     model.dispose();

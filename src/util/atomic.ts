@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import {
   closeSync,
+  createWriteStream,
   existsSync,
   fsyncSync,
   mkdirSync,
@@ -13,6 +15,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
+import { finished } from 'node:stream/promises';
 import { faultPoint } from './faults.js';
 
 /**
@@ -91,6 +94,57 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   }
   fsyncPath(dirname(path));
   faultPoint(`write ${basename(path)}: renamed`);
+}
+
+/**
+ * A text file written as a stream (a CSV of any size) under a temporary name beside `path`:
+ * `commit` flushes and renames it into place, `abort` removes it, so a failure or an interruption
+ * never leaves half a file under the final name. Write errors surface from `write` and `commit`.
+ */
+export interface AtomicTextFile {
+  readonly path: string;
+  write(text: string): Promise<void>;
+  commit(): Promise<void>;
+  abort(): void;
+}
+
+export function openTextFileAtomic(path: string): AtomicTextFile {
+  ensureDir(dirname(path));
+  const tmp = tempName(path);
+  const ws = createWriteStream(tmp, { flags: 'wx', encoding: 'utf8' });
+  // Without a listener a write error would crash the process; write/commit rethrow it.
+  let failure: Error | undefined;
+  ws.on('error', (err) => {
+    failure ??= err;
+  });
+  let done = false;
+  return {
+    path,
+    async write(text) {
+      if (failure) throw failure;
+      if (!ws.write(text)) await once(ws, 'drain'); // rejects on a write error
+    },
+    async commit() {
+      if (failure) throw failure;
+      ws.end();
+      await finished(ws);
+      const fd = openSync(tmp, 'r+');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, path);
+      done = true;
+      fsyncPath(dirname(path));
+    },
+    abort() {
+      if (done) return;
+      done = true;
+      ws.destroy();
+      rmSync(tmp, { force: true });
+    },
+  };
 }
 
 export function writeJsonAtomic(path: string, value: unknown): void {

@@ -324,12 +324,21 @@ export class RowProgressView {
   private started = performance.now();
   private lastPlain = performance.now();
 
+  private readonly stream: NodeJS.WriteStream;
+  private readonly live: boolean;
+  private readonly everySeconds: number;
+  /** What is counted: `pairs` (predict, eval), `questions` (dedupe). */
+  private readonly unit: string;
+
   constructor(
     private readonly label: string,
-    private readonly stream: NodeJS.WriteStream = process.stderr,
-    private readonly live = Boolean(process.stderr.isTTY),
-    private readonly everySeconds = 5,
-  ) {}
+    options: { unit?: string; stream?: NodeJS.WriteStream; live?: boolean; everySeconds?: number } = {},
+  ) {
+    this.stream = options.stream ?? process.stderr;
+    this.live = options.live ?? Boolean(this.stream.isTTY);
+    this.everySeconds = options.everySeconds ?? 5;
+    this.unit = options.unit ?? 'pairs';
+  }
 
   update(p: RowProgress): void {
     const seconds = (performance.now() - this.started) / 1000;
@@ -339,7 +348,7 @@ export class RowProgressView {
         this.bar = new cliProgress.SingleBar(
           {
             stream: this.stream,
-            format: `${this.label} {bar} {value}/{total} pairs  {speed} pairs/s  ETA {eta_formatted}`,
+            format: `${this.label} {bar} {value}/{total} ${this.unit}  {speed} ${this.unit}/s  ETA {eta_formatted}`,
             barsize: 24,
             hideCursor: true,
             fps: 5,
@@ -356,7 +365,7 @@ export class RowProgressView {
       this.lastPlain = performance.now();
       const pct = p.total > 0 ? ` (${Math.min(100, (100 * p.done) / p.total).toFixed(0)}%)` : '';
       this.stream.write(
-        `${this.label}: ${formatCount(p.done)} of ${p.estimated ? '~' : ''}${formatCount(p.total)} pairs${pct}, ${formatCount(speed)} pairs/s\n`,
+        `${this.label}: ${formatCount(p.done)} of ${p.estimated ? '~' : ''}${formatCount(p.total)} ${this.unit}${pct}, ${formatCount(speed)} ${this.unit}/s\n`,
       );
     }
   }
