@@ -20,6 +20,7 @@ export type { ResolvedConfig } from './config/schema.js';
 export type { ColumnMapping, UsedColumns } from './data/formats/columns.js';
 export { type PairRow, type ReadOptions, readPairs, streamPairs } from './data/read.js';
 export { computeStats, type DataStats } from './data/stats.js';
+export { type DedupeOptions, type DedupeResult, dedupe, findDuplicates } from './dedupe/index.js';
 // Errors, with their located problems.
 export {
   ConfigError,

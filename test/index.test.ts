@@ -36,6 +36,8 @@ describe("the public API: import … from 'qqp'", () => {
       'predictFile',
       'openPredictor',
       'exportRun',
+      'dedupe',
+      'findDuplicates',
       'readPairs',
       'QqpError',
     ]) {

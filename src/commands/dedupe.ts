@@ -5,7 +5,15 @@ import { EXIT_CODES } from '../cli/exit-codes.js';
 import { experimentsDirFlag, parseThreshold } from '../cli/flags.js';
 import { formatCount } from '../cli/render.js';
 import { RowProgressView, runLine } from '../cli/views/progress.js';
-import { type DedupeResult, dedupe, RETRIEVERS, type Retriever } from '../dedupe/index.js';
+import {
+  DEFAULT_RANK,
+  type DedupeResult,
+  dedupe,
+  RANKINGS,
+  type Ranking,
+  RETRIEVERS,
+  type Retriever,
+} from '../dedupe/index.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_THRESHOLD } from '../eval/index.js';
 
@@ -13,8 +21,8 @@ export default class Dedupe extends QqpCommand<DedupeResult> {
   static override summary =
     'Find the duplicates of each question in a corpus (or of new questions) with a run';
   static override description =
-    'Candidates come from BM25 over the corpus (tokenized as the run tokenizes) and, for a siamese model, from the nearest ' +
-    "encodings of its encoder; the run's final model scores them and the top k of each question are written to --out as CSV: " +
+    'Candidates come from BM25 over the corpus (tokenized as the run tokenizes) and, with --retrieve encoder for a siamese model, from the nearest ' +
+    "encodings of its encoder; the run's final model scores them and the top k of each question (by --rank) are written to --out as CSV: " +
     'query_id,candidate_id,rank,probability,duplicate,retrieved,query,candidate. --clusters writes the groups of duplicates ' +
     '(connected components of the written pairs at or above --threshold). The corpus is a CSV/TSV with a question (or text) column ' +
     'and an optional id column, a .txt file with a question a line, or a file of pairs (its distinct questions). ' +
@@ -55,8 +63,14 @@ export default class Dedupe extends QqpCommand<DedupeResult> {
     }),
     retrieve: Flags.string({
       description:
-        'Retrievers, comma-separated: lexical (BM25), encoder (siamese models; default: both when the model has one)',
+        'Retrievers, comma-separated: lexical (BM25; the default), encoder (nearest encodings, siamese models only)',
       helpValue: 'LIST',
+    }),
+    rank: Flags.string({
+      description:
+        "Order of each question's candidates: lexical (BM25's; the best measured), model (probability), blend (both, fused by rank)",
+      options: [...RANKINGS],
+      default: DEFAULT_RANK,
     }),
     threshold: Flags.string({
       description: `Probability at or above which a pair is a duplicate (default ${DEFAULT_THRESHOLD})`,
@@ -86,6 +100,7 @@ export default class Dedupe extends QqpCommand<DedupeResult> {
             topK: flags['top-k'],
             candidates: flags.candidates,
             ...(retrievers ? { retrievers } : {}),
+            rank: flags.rank as Ranking,
             threshold,
             onlyDuplicates: flags['only-duplicates'],
             force: flags.force,
@@ -130,7 +145,7 @@ export default class Dedupe extends QqpCommand<DedupeResult> {
     const asked = r.queries ? `${formatCount(r.queries.questions)} queries against ` : '';
     this.log(`${asked}${formatCount(c.questions)} questions of ${c.file}${merged}`);
     this.log(
-      `retrieved by ${r.retrievers.join(' + ')} (${r.candidates} each), scored ${formatCount(r.scoredPairs)} pairs (${r.scorer === 'encoder' ? 'encoder once a question, head per pair' : 'whole model per pair'}) in ${r.seconds.toFixed(1)}s`,
+      `retrieved by ${r.retrievers.join(' + ')} (${r.candidates} each), ranked by ${r.rank}, scored ${formatCount(r.scoredPairs)} pairs (${r.scorer === 'encoder' ? 'encoder once a question, head per pair' : 'whole model per pair'}) in ${r.seconds.toFixed(1)}s`,
     );
     this.log(
       `wrote ${formatCount(r.pairs)} pairs to ${r.out}; ${formatCount(r.duplicatePairs)} at or above threshold ${r.threshold}; ${runLine(r.run)}`,

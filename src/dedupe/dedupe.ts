@@ -21,15 +21,45 @@ import { encoderScorer, modelScorer, type PairScorer } from './scorer.js';
 
 export const RETRIEVERS = ['lexical', 'encoder'] as const;
 export type Retriever = (typeof RETRIEVERS)[number];
+/**
+ * BM25 alone by default: on real rows (scripts/dedupe-recall.ts, README) a siamese encoder's
+ * nearest neighbours added little recall and took time; `encoder` is there to ask for.
+ */
+export const DEFAULT_RETRIEVERS: readonly Retriever[] = ['lexical'];
+
+/**
+ * How a query's candidates are ordered: by the model's probability (`model`), by BM25 (`lexical`;
+ * the encoder's candidates after BM25's, most probable first), or by both (`blend`: reciprocal-rank
+ * fusion of the model's order and BM25's, 1/(60 + rank) each, as Cormack et al. 2009).
+ */
+export const RANKINGS = ['blend', 'model', 'lexical'] as const;
+export type Ranking = (typeof RANKINGS)[number];
+export const DEFAULT_RANK: Ranking = 'lexical';
+const RRF_K = 60;
+
+/** The candidates in the order `rank` asks for (ties in corpus order). */
+export function ranked(list: readonly Candidate[], rank: Ranking, perRetriever: number): Candidate[] {
+  const byModel = [...list].sort((x, y) => y.probability - x.probability || x.index - y.index);
+  if (rank === 'model') return byModel;
+  const lex = (c: Candidate) => c.lexicalRank ?? perRetriever + 1;
+  if (rank === 'lexical') {
+    return [...list].sort((x, y) => lex(x) - lex(y) || y.probability - x.probability || x.index - y.index);
+  }
+  const modelRank = new Map(byModel.map((c, k) => [c.index, k + 1]));
+  const fused = (c: Candidate) => 1 / (RRF_K + modelRank.get(c.index)!) + 1 / (RRF_K + lex(c));
+  return [...list].sort((x, y) => fused(y) - fused(x) || x.index - y.index);
+}
 
 export interface FindOptions {
   /** Pairs kept for each query, best first (default 10). */
   topK?: number;
   /** Candidates each retriever gives a query, scored by the model (default 30). */
   candidates?: number;
-  /** Which retrievers to use (default: lexical, and encoder when the model has one). */
+  /** Which retrievers to use (default: lexical). */
   retrievers?: readonly Retriever[];
   lexical?: LexicalOptions;
+  /** How the candidates of a query are ordered (default `lexical`, the best measured on real rows). */
+  rank?: Ranking;
   /** Queries per block (retrieved and scored together; default 1024). */
   blockSize?: number;
   signal?: AbortSignal;
@@ -48,6 +78,8 @@ export interface Candidate {
   probability: number;
   /** Which retrievers proposed it. */
   retrieved: Retriever[];
+  /** Its place (1 = best) in BM25's list for the query, or null when BM25 did not propose it. */
+  lexicalRank: number | null;
 }
 
 export interface QueryResult {
@@ -81,7 +113,8 @@ export function findDuplicates(
   const perRetriever = options.candidates ?? 30;
   const blockSize = options.blockSize ?? 1024;
   const progress = options.onProgress ?? (() => {});
-  const wanted = options.retrievers ?? RETRIEVERS;
+  const wanted = options.retrievers ?? DEFAULT_RETRIEVERS;
+  const rank = options.rank ?? DEFAULT_RANK;
   const total = self ? corpus.length : queries.length + corpus.length;
   const scorer =
     encoderScorer(predictor, queries, corpus, {
@@ -123,21 +156,22 @@ export function findDuplicates(
         perRetriever,
         self ? (q) => q : undefined,
       );
-      const found: Map<number, Retriever[]>[] = [];
+      const found: Map<number, { retrieved: Retriever[]; lexicalRank: number | null }>[] = [];
       const toScoreA: number[] = [];
       const toScoreB: number[] = [];
       const pending = new Set<number>();
       for (let q = start; q < end; q++) {
-        const cands = new Map<number, Retriever[]>();
+        const cands = new Map<number, { retrieved: Retriever[]; lexicalRank: number | null }>();
         if (lexical) {
-          for (const h of lexical.search(queries[q]!, perRetriever, self ? q : -1))
-            cands.set(h.index, ['lexical']);
+          lexical.search(queries[q]!, perRetriever, self ? q : -1).forEach((h, k) => {
+            cands.set(h.index, { retrieved: ['lexical'], lexicalRank: k + 1 });
+          });
         }
         if (nearest) {
           for (const i of nearest[q - start]!) {
-            const r = cands.get(i);
-            if (r) r.push('encoder');
-            else cands.set(i, ['encoder']);
+            const c = cands.get(i);
+            if (c) c.retrieved.push('encoder');
+            else cands.set(i, { retrieved: ['encoder'], lexicalRank: null });
           }
         }
         found.push(cands);
@@ -158,7 +192,7 @@ export function findDuplicates(
       found.forEach((cands, r) => {
         const q = start + r;
         const list: Candidate[] = [];
-        for (const [i, retrieved] of cands) {
+        for (const [i, c] of cands) {
           const [a, b] = self && i < q ? [i, q] : [q, i];
           let p = fresh.get(a * n + b);
           if (p === undefined) p = later.get(q)!.get(i)!;
@@ -167,10 +201,9 @@ export function findDuplicates(
             if (m) m.set(q, p);
             else later.set(i, new Map([[q, p]]));
           }
-          list.push({ index: i, probability: p, retrieved });
+          list.push({ index: i, probability: p, ...c });
         }
-        list.sort((x, y) => y.probability - x.probability || x.index - y.index);
-        block.push({ query: q, candidates: list.slice(0, topK) });
+        block.push({ query: q, candidates: ranked(list, rank, perRetriever).slice(0, topK) });
       });
       for (let q = start; q < end; q++) later.delete(q);
       progress({ phase: 'searching', done: end, total: queries.length });
@@ -229,6 +262,7 @@ export interface DedupeResult {
   queries: CorpusSummary | null;
   scorer: PairScorer['method'];
   retrievers: Retriever[];
+  rank: Ranking;
   topK: number;
   candidates: number;
   threshold: number;
@@ -407,6 +441,7 @@ export async function dedupe(options: DedupeOptions): Promise<DedupeResult> {
     queries: queries ? summary(queries) : null,
     scorer: finder.scorer,
     retrievers: finder.retrievers,
+    rank: options.rank ?? DEFAULT_RANK,
     topK,
     candidates,
     threshold,

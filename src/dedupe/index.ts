@@ -3,6 +3,8 @@ export { type Corpus, type CorpusQuestion, readCorpus } from './corpus.js';
 export {
   type Candidate,
   CLUSTER_COLUMNS,
+  DEFAULT_RANK,
+  DEFAULT_RETRIEVERS,
   type DedupeOptions,
   type DedupeProgress,
   type DedupeResult,
@@ -12,8 +14,11 @@ export {
   findDuplicates,
   PAIR_COLUMNS,
   type QueryResult,
+  RANKINGS,
+  type Ranking,
   RETRIEVERS,
   type Retriever,
+  ranked,
 } from './dedupe.js';
 export { DEFAULT_LEXICAL, LexicalIndex, type LexicalOptions } from './lexical.js';
 export { VectorIndex } from './neighbours.js';

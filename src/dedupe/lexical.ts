@@ -13,9 +13,15 @@ export interface LexicalOptions {
   maxDocFraction?: number;
   /** A query keeps at least its this many rarest terms (default 3). */
   minTerms?: number;
+  /** ...but never leaves out a term in at most this many questions (default 50: small corpora are not pruned). */
+  minDocCount?: number;
 }
 
-export const DEFAULT_LEXICAL: Required<LexicalOptions> = { maxDocFraction: 0.02, minTerms: 3 };
+export const DEFAULT_LEXICAL: Required<LexicalOptions> = {
+  maxDocFraction: 0.02,
+  minTerms: 3,
+  minDocCount: 50,
+};
 
 interface Doc {
   i: number;
@@ -34,7 +40,7 @@ export class LexicalIndex {
     options: LexicalOptions = {},
   ) {
     const o = { ...DEFAULT_LEXICAL, ...options };
-    this.maxDf = Math.max(1, Math.floor(o.maxDocFraction * texts.length));
+    this.maxDf = Math.max(1, o.minDocCount, Math.floor(o.maxDocFraction * texts.length));
     this.minTerms = o.minTerms;
     // Tokens never hold white space, so a document is its tokens joined by spaces.
     this.index = new MiniSearch<Doc>({

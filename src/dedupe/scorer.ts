@@ -58,9 +58,20 @@ type Node = tfl.layers.Layer['inboundNodes'][number];
  * A siamese model as its encoder and a head model reading [u, v(, features)], or null when the
  * model is not a siamese one (an `encoder` sub-model applied to question1 and question2).
  */
-export function splitSiamese(
-  model: tfl.LayersModel,
-): { encoder: tfl.LayersModel; head: tfl.LayersModel } | null {
+export function splitSiamese(model: tfl.LayersModel): SiameseSplit | null {
+  // Split once a model: applying its layers to new inputs adds nodes to them, and a second split
+  // would meet those.
+  if (!splits.has(model)) splits.set(model, split(model));
+  return splits.get(model)!;
+}
+
+export interface SiameseSplit {
+  encoder: tfl.LayersModel;
+  head: tfl.LayersModel;
+}
+const splits = new WeakMap<tfl.LayersModel, SiameseSplit | null>();
+
+function split(model: tfl.LayersModel): SiameseSplit | null {
   const names = model.inputNames;
   if (
     names[0] !== 'question1' ||
@@ -96,8 +107,9 @@ export function splitSiamese(
   }
   for (const layer of model.layers) {
     if (layer === encoder || model.inputLayers.includes(layer)) continue;
+    // Node 0: the layer's place in the model itself (the model was built first).
     const node = (layer.inboundNodes as Node[])[0];
-    if (!node || layer.inboundNodes.length !== 1) return null;
+    if (!node) return null;
     const xs = node.inputTensors.map((t) => mapped.get(t.id));
     if (xs.some((x) => x === undefined)) return null;
     const ys = layer.apply(xs.length === 1 ? xs[0]! : (xs as tfl.SymbolicTensor[]));
