@@ -22,7 +22,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['runs'],
   ['train'],
   ['eval', 'report'],
-  ['sweep', 'export'],
+  ['sweep', 'export', 'serve'],
   ['cli'],
   ['commands'],
   ['index'],
