@@ -154,6 +154,18 @@ export function createServer(predictor: Predictor, options: ServerOptions = {}):
   });
 
   batchers.set(app, batcher);
+  // On close fastify answers new requests 503 with Connection: close; the requests in flight are
+  // answered as usual, and told to close too, or their keep-alive connections would hold close()
+  // until they time out.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, parseJson);
 
