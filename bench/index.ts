@@ -10,7 +10,8 @@
  *   --no-torch     do not run the PyTorch reference nor the twins
  *   --quick        bench/train.ts and bench/matching.ts time about 1/8 of their examples (a smoke run)
  * The data bench runs first: it reports the process's peak RSS, which training would inflate.
- * Figures are printed, never asserted.
+ * Figures are printed, never asserted. `qqp serve` under load (bench/serve.ts: it needs the built CLI
+ * and a run) runs on its own: `npm run bench:serve`.
  */
 import { parseArgs } from 'node:util';
 import { type DataBenchResult, runDataBench } from './data.js';

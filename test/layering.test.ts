@@ -22,7 +22,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['runs'],
   ['train'],
   ['eval', 'report'],
-  ['sweep', 'export', 'dedupe'],
+  ['sweep', 'export', 'dedupe', 'serve'],
   ['cli'],
   ['commands'],
   ['index'],
