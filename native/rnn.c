@@ -21,12 +21,18 @@
  * The input projection x·W + b of every timestep is one matrix product per sequence before the
  * recurrence, and its gradients (dx, dW, db) one product each after it. dx is in input time order.
  */
-#include <wasm_simd128.h>
+#include "simd.h"
 
 typedef float f32;
 typedef int i32;
 
+#ifdef __wasm__
 #define EXPORT(name) __attribute__((export_name(#name)))
+#else
+/* x86-64 (native/build-addon.sh): the kernels stay inside their build, reached through QQP_ENTRY
+ * (x86-entry.h, at the end). */
+#define EXPORT(name) static
+#endif
 
 /* ---- activations ----------------------------------------------------------------------------- */
 
@@ -117,6 +123,7 @@ static void act_inplace(i32 kind, f32 *p, i32 n) {
 
 /* ---- small matrix products ------------------------------------------------------------------- */
 
+#ifdef __wasm__
 /*
  * C[m, n] += sum_k A(m, k) * B[k, n] for m < M, n < N, k < K, where A(m, k) = a[m*sam + k*sak]
  * (so A may be read transposed), B rows are ldb apart and C rows ldc apart (strides may be
@@ -207,6 +214,10 @@ static void gemm_acc(i32 M, i32 N, i32 K, const f32 *a, i32 sam, i32 sak, const 
     }
   }
 }
+
+#else
+#include "gemm-x86.h"
+#endif
 
 /* dst[r, 0..N) = src[r, 0..N) for R rows (row strides lds, ldd) */
 static void copy_rows(i32 R, i32 N, const f32 *src, i32 lds, f32 *dst, i32 ldd) {
@@ -670,3 +681,7 @@ void align_backward(i32 B, i32 Ta, i32 Tb, i32 P, i32 D, const f32 *sa, const f3
   }
   dscale[0] = ds;
 }
+
+#ifndef __wasm__
+#include "x86-entry.h"
+#endif

@@ -4,7 +4,7 @@ import { registerFusedAlignKernels } from '../kernels/align.js';
 import { registerConvGradKernels } from '../kernels/conv-grad.js';
 import { registerFusedRnnKernels } from '../kernels/rnn.js';
 import { registerSegmentSumKernel } from '../kernels/segment-sum.js';
-import { fusedThreads } from '../kernels/wasm-runtime.js';
+import { fusedThreads } from '../kernels/kernel-table.js';
 import { type Attempt, type BackendEntry, fusedLabel } from './entry.js';
 
 /** tfjs' plain JavaScript backend (registered by @tensorflow/tfjs, so always there). */

@@ -3,7 +3,7 @@
  * index.ts, which knows how to load and start itself, which of qqp's kernels it gets, and what it
  * reports once running. Below the interface, what the entries share.
  */
-import { fusedThreads } from '../kernels/wasm-runtime.js';
+import { fusedThreads } from '../kernels/kernel-table.js';
 
 export interface BackendDetails {
   /** Version of @tensorflow/tfjs-core. */

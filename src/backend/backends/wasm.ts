@@ -8,7 +8,7 @@ import { registerCopyKernels } from '../kernels/copy-kernels.js';
 import { registerMatMulKernel } from '../kernels/matmul.js';
 import { registerFusedRnnKernels } from '../kernels/rnn.js';
 import { registerSegmentSumKernel } from '../kernels/segment-sum.js';
-import { fusedThreads } from '../kernels/wasm-runtime.js';
+import { fusedThreads } from '../kernels/kernel-table.js';
 import { type Attempt, type BackendEntry, fusedLabel, importFailure } from './entry.js';
 
 const WASM_PACKAGE = '@tensorflow/tfjs-backend-wasm';

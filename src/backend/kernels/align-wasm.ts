@@ -1,9 +1,9 @@
 import { runModuleFunction } from './rnn-wasm.js';
-import { i32, input, type KernelFunction, type KernelParam, output, rows, scratch } from './wasm-runtime.js';
+import { i32, input, type KernelFunction, type KernelParam, output, rows, scratch } from './kernel-table.js';
 
 /**
  * The fused alignment kernels of native/rnn.c (align_forward, align_backward): their parameters in
- * C order for the generic runtime (wasm-runtime.ts), which splits batch rows over threads. The
+ * C order for the runner (kernel-runner.ts), which splits batch rows over threads. The
  * tfjs kernels that use them are in align.ts.
  */
 

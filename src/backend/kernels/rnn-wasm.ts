@@ -1,18 +1,11 @@
-import {
-  i32,
-  input,
-  type KernelFunction,
-  type KernelParam,
-  output,
-  rows,
-  scratch,
-  WasmKernels,
-} from './wasm-runtime.js';
+import { type KernelEngineInfo, KernelRunner } from './kernel-runner.js';
+import { i32, input, type KernelFunction, type KernelParam, output, rows, scratch } from './kernel-table.js';
 
 /**
- * The fused LSTM/GRU kernels of native/rnn.c (native/rnn.wasm, rebuilt by native/build.sh): the
- * parameters of each C function, in its order, for the generic runtime (wasm-runtime.ts) that
- * runs them split by batch rows over threads. The tfjs kernels that use them are in rnn.ts.
+ * The fused LSTM/GRU kernels of native/rnn.c (native/rnn.wasm, rebuilt by native/build.sh; the
+ * native addon, native/build-addon.sh): the parameters of each C function, in its order, for the
+ * runner (kernel-runner.ts) that runs them split by batch rows over threads. The tfjs kernels that
+ * use them are in rnn.ts.
  */
 
 /** Activation codes the module understands (native/rnn.c, enum ACT_*). */
@@ -48,7 +41,7 @@ type Param = KernelParam<RnnCall>;
 export const RNN_WASM_FILE = new URL('../../../native/rnn.wasm', import.meta.url);
 
 /** The module, linked with --max-memory=1 GiB (native/build.sh): 16384 pages of 64 KiB at most. */
-const RNN_KERNELS = new WasmKernels(RNN_WASM_FILE, { initialPages: 16, maximumPages: 16384 });
+const RNN_KERNELS = new KernelRunner(RNN_WASM_FILE, { initialPages: 16, maximumPages: 16384 });
 
 // ---- the parameter tables, in C order -------------------------------------------------------------
 
@@ -207,5 +200,11 @@ export function killWorkerForTest(i: number): Promise<void> {
   return RNN_KERNELS.killWorkerForTest(i);
 }
 
-// The thread settings are the runtime's; importers of this file find them here too.
-export { fusedThreads, setFusedThreads } from './wasm-runtime.js';
+/** Which engine (native or wasm) the kernels run on, and why; throws when QQP_KERNELS asks for one that cannot run. */
+export function kernelEngine(): KernelEngineInfo {
+  return RNN_KERNELS.info();
+}
+
+// The thread and engine settings are the runtime's; importers of this file find them here too.
+export { setKernelEngine } from './kernel-runner.js';
+export { fusedThreads, setFusedThreads } from './kernel-table.js';

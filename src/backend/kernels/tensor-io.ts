@@ -1,5 +1,5 @@
 import * as tfc from '@tensorflow/tfjs-core';
-import type { KernelFunction } from './wasm-runtime.js';
+import type { KernelFunction } from './kernel-table.js';
 
 /**
  * How qqp's WebAssembly kernels (rnn.ts, align.ts) read their inputs and make their outputs on the

@@ -1,108 +1,19 @@
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { KernelEngine, KernelFunction } from './kernel-table.js';
 
 /**
- * A runtime for qqp's own WebAssembly kernels (native/*.c compiled to WebAssembly SIMD with a
- * shared memory, see native/build.sh). It knows nothing of what a kernel computes: a kernel
- * function is described by a table of its parameters in the C function's order (`KernelParam`),
- * and `WasmKernels.run` moves arrays in and out of the module's memory and runs the function,
- * split by batch rows over threads.
+ * The WebAssembly engine of qqp's own kernels (native/rnn.c compiled to WebAssembly SIMD with a
+ * shared memory, see native/build.sh), used where the native addon cannot run (native-runtime.ts)
+ * or when QQP_KERNELS=wasm; kernel-runner.ts lays a call's arrays out and splits it by rows.
  *
- * Threads: a kernel function works on rows independently, so a call with B rows runs as up to
- * `fusedThreads()` parts, part 0 on the calling thread and the others on worker threads that
- * instantiate the same module on the same shared memory. Outputs summed over rows (weight
- * gradients) are computed per part and added up afterwards. One thread: no worker is started.
+ * Threads: part 0 of a call runs on the calling thread and the others on worker threads that
+ * instantiate the same module on the same shared memory. One thread: no worker is started.
  *
  * Every call lays its buffers out from the module's heap base (`__heap_base`, exported), growing
  * the memory when a call needs more (kept for the next call, so steady-state training allocates
  * nothing).
  */
-
-/**
- * One parameter of a kernel function, in the C function's order; `C` is what a call is made with
- * (sizes, settings), from which scalars and array shapes are computed.
- * - `rows` (i32): the number of batch rows; each part of a split call gets its own.
- * - `i32`: an integer, the same for every part.
- * - `in` (const float *): read; `per: 'rows'` split by rows over the parts, `'whole'` read whole by
- *   every part. An `optional` one may be null (pointer 0: no bias, no mask).
- * - `out` (float *): written, of `shape`; `per: 'rows'`, or `'sum'` (each part writes its own copy,
- *   added up after). When the caller passes null: `whenNull: 'absent'` gives pointer 0 (not
- *   wanted at all), `'scratch'` a scratch array (needed by the kernel but not by the caller); else
- *   it is an error.
- * - `scratch` (float *): work space of `shape`; `per: 'rows'`, or `'part'` (a copy per part).
- * A function without a `rows` parameter runs whole, on the calling thread.
- */
-export type KernelParam<C> =
-  | { name: string; role: 'rows'; value: (call: C) => number }
-  | { name: string; role: 'i32'; value: (call: C) => number }
-  | { name: string; role: 'in'; per: 'rows' | 'whole'; optional?: boolean }
-  | {
-      name: string;
-      role: 'out';
-      per: 'rows' | 'sum';
-      shape: (call: C) => number[];
-      whenNull?: 'absent' | 'scratch';
-    }
-  | { name: string; role: 'scratch'; per: 'rows' | 'part'; shape: (call: C) => number[] };
-
-/** A C function of a kernel module: its exported name, its parameters in order. */
-export interface KernelFunction<C> {
-  name: string;
-  /** How messages name its family, e.g. `fused recurrent kernel`. */
-  kind: string;
-  params: readonly KernelParam<C>[];
-}
-
-// ---- table helpers: one call per C parameter ------------------------------------------------------
-
-export const rows = <C>(name: string, value: (call: C) => number): KernelParam<C> => ({
-  name,
-  role: 'rows',
-  value,
-});
-export const i32 = <C>(name: string, value: (call: C) => number): KernelParam<C> => ({
-  name,
-  role: 'i32',
-  value,
-});
-export const input = <C>(
-  name: string,
-  per: 'rows' | 'whole',
-  options: { optional?: boolean } = {},
-): KernelParam<C> => ({ name, role: 'in', per, ...options });
-export const output = <C>(
-  name: string,
-  per: 'rows' | 'sum',
-  shape: (call: C) => number[],
-  options: { whenNull?: 'absent' | 'scratch' } = {},
-): KernelParam<C> => ({ name, role: 'out', per, shape, ...options });
-export const scratch = <C>(
-  name: string,
-  per: 'rows' | 'part',
-  shape: (call: C) => number[],
-): KernelParam<C> => ({ name, role: 'scratch', per, shape });
-
-// ---- threads --------------------------------------------------------------------------------------
-
-let threads = defaultThreads();
-
-function defaultThreads(): number {
-  const env = Number(process.env.QQP_THREADS);
-  if (Number.isInteger(env) && env >= 1) return env;
-  return Math.max(1, availableParallelism());
-}
-
-/** Threads the kernels split a batch over (default: the machine's cores, or QQP_THREADS). */
-export function fusedThreads(): number {
-  return threads;
-}
-
-/** Sets the threads the kernels use (1: no worker threads). */
-export function setFusedThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new Error(`threads must be a positive integer, got ${n}`);
-  threads = n;
-}
 
 // ---- the module -----------------------------------------------------------------------------------
 
@@ -194,31 +105,10 @@ function markDead(ctrl: Int32Array): void {
   Atomics.notify(ctrl, 0);
 }
 
-/**
- * One array argument of a call and how it splits over parts (see `KernelParam`); `in` and `out`
- * null for pointer 0.
- */
-type Arg =
-  | { in: Float32Array | null; per: 'rows' | 'whole' }
-  | { out: Float32Array | null; per: 'rows' | 'sum' }
-  | { scratch: number; per: 'rows' | 'part' };
-
-function align(bytes: number): number {
-  return Math.ceil(bytes / 16) * 16;
-}
-
-function floatsOf(a: Arg): number {
-  if ('in' in a) return a.in?.length ?? -1;
-  if ('out' in a) return a.out?.length ?? -1;
-  return a.scratch;
-}
-
-const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-
 const PAGE = 65536;
 
 /** A kernel module (a .wasm file importing `env.memory`, shared) and its worker threads. */
-export class WasmKernels {
+export class WasmEngine implements KernelEngine {
   private runtime: Runtime | undefined;
   private readonly pool: PoolWorker[] = [];
 
@@ -287,63 +177,12 @@ export class WasmKernels {
     await w.worker.terminate();
   }
 
-  /**
-   * Runs a function on named arrays: inputs are read, outputs written (a missing output is scratch
-   * or pointer 0, as its parameter says).
-   */
-  run<C>(fn: KernelFunction<C>, call: C, arrays: Record<string, Float32Array | null | undefined>): void {
-    const { name } = fn;
-    let batch: number | undefined;
-    const args = fn.params.map((p): Arg | number => {
-      if (p.role === 'rows' || p.role === 'i32') {
-        const v = p.value(call);
-        if (p.role === 'rows') batch = v;
-        return v;
-      }
-      const a = arrays[p.name] ?? null;
-      if (p.role === 'in') {
-        if (!a && !p.optional) throw new Error(`${name}: input ${p.name} is missing`);
-        return { in: a, per: p.per };
-      }
-      const floats = size(p.shape(call));
-      if (p.role === 'scratch') return { scratch: floats, per: p.per };
-      if (a) {
-        if (a.length !== floats)
-          throw new Error(`${name}: output ${p.name} has ${a.length} floats, not ${floats}`);
-        return { out: a, per: p.per };
-      }
-      if (p.whenNull === 'scratch') return { scratch: floats, per: 'rows' };
-      if (p.whenNull === 'absent') return { out: null, per: p.per };
-      throw new Error(`${name}: output ${p.name} is missing`);
-    });
-    this.invoke(fn, batch, args);
+  base(): number {
+    return this.load().exports.__heap_base.value;
   }
 
-  /**
-   * Lays the arrays out from the heap base (16-byte aligned; per-part copies side by side), grows
-   * the memory if needed, copies inputs in, runs every part (part 0 here, the others on workers),
-   * copies outputs out and adds up the per-part sums.
-   */
-  private invoke<C>(fn: KernelFunction<C>, B: number | undefined, args: (Arg | number)[]): void {
-    const { name, kind } = fn;
+  reserve(end: number, kind: string): ArrayBufferLike {
     const rt = this.load();
-    const entry = rt.exports[name];
-    if (typeof entry !== 'function') throw new Error(`${kind} ${name}: not a function of ${this.file}`);
-    const parts = B === undefined ? 1 : Math.max(1, Math.min(threads, B));
-    const rowsAt = Array.from({ length: parts + 1 }, (_, p) => Math.round((p * (B ?? 0)) / parts));
-
-    // Where each array goes: `block` bytes from `base`, one block per part for 'sum' and 'part'
-    // arrays; an absent array (floats < 0) is pointer 0.
-    let end = align(rt.exports.__heap_base.value);
-    const layout = args.map((a) => {
-      if (typeof a === 'number') return { floats: -1, base: 0, block: 0 };
-      const floats = floatsOf(a);
-      if (floats < 0) return { floats, base: 0, block: 0 };
-      const block = align(Math.max(floats, 1) * 4);
-      const base = end;
-      end += block * (a.per === 'sum' || a.per === 'part' ? parts : 1);
-      return { floats, base, block };
-    });
     const need = end - rt.memory.buffer.byteLength;
     if (need > 0) {
       const pages = Math.ceil(need / PAGE);
@@ -354,30 +193,21 @@ export class WasmKernels {
       }
       rt.memory.grow(pages);
     }
-    const heap = rt.memory.buffer;
-    args.forEach((a, i) => {
-      if (typeof a !== 'number' && 'in' in a && a.in)
-        new Float32Array(heap, layout[i]!.base, a.in.length).set(a.in);
-    });
+    return rt.memory.buffer;
+  }
 
-    // The arguments of part p, in order: scalars (its own row count for `rows`) and pointers (into
-    // its rows, or to its copy).
-    const argsOf = (p: number): number[] =>
-      args.map((a, i) => {
-        if (typeof a === 'number') return fn.params[i]!.role === 'rows' ? rowsAt[p + 1]! - rowsAt[p]! : a;
-        const { floats, base, block } = layout[i]!;
-        if (floats < 0) return 0;
-        if (a.per === 'rows') return B === undefined ? base : base + (floats / B) * rowsAt[p]! * 4;
-        if (a.per === 'sum' || a.per === 'part') return base + p * block;
-        return base;
-      });
-
-    if (parts > 1 && args.length > MAX_ARGS) throw new Error(`${name}: too many arguments for a worker`);
+  /** Part 0 here, the others on workers; waits for every posted part (see `DEAD`). */
+  execute(fn: KernelFunction<unknown>, parts: number[][]): void {
+    const { name, kind } = fn;
+    const rt = this.load();
+    const entry = rt.exports[name];
+    if (typeof entry !== 'function') throw new Error(`${kind} ${name}: not a function of ${this.file}`);
+    if (parts.length > 1 && fn.params.length > MAX_ARGS) throw new Error(`${name}: too many arguments for a worker`);
     const posted: PoolWorker[] = [];
     let dead = false;
-    for (let p = 1; p < parts; p++) {
+    for (let p = 1; p < parts.length; p++) {
       const w = this.poolWorker(p - 1, rt);
-      const callArgs = argsOf(p);
+      const callArgs = parts[p]!;
       w.ctrl[1] = rt.functions.indexOf(name);
       w.ctrl[2] = callArgs.length;
       w.ctrl.set(callArgs, 3);
@@ -391,7 +221,7 @@ export class WasmKernels {
     }
     let failed = false;
     try {
-      (entry as (...a: number[]) => void)(...argsOf(0));
+      (entry as (...a: number[]) => void)(...parts[0]!);
     } finally {
       // Wait for each posted part until its worker says done or failed, or is gone (see `DEAD`);
       // however long a live worker takes, it is waited for.
@@ -416,17 +246,5 @@ export class WasmKernels {
       throw new Error(`${kind} ${name}: a worker thread did not finish: it died (QQP_THREADS=1 avoids them)`);
     }
     if (failed) throw new Error(`${kind} ${name} failed on a worker thread`);
-
-    args.forEach((a, i) => {
-      if (typeof a === 'number' || !('out' in a) || !a.out) return;
-      const n = a.out.length;
-      const { base, block } = layout[i]!;
-      a.out.set(new Float32Array(heap, base, n));
-      if (a.per !== 'sum') return;
-      for (let p = 1; p < parts; p++) {
-        const part = new Float32Array(heap, base + p * block, n);
-        for (let k = 0; k < n; k++) a.out[k]! += part[k]!;
-      }
-    });
   }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { killWorkerForTest, runEntry, stopWorkers } from '../../../src/backend/kernels/rnn-wasm.js';
-import { fusedThreads, setFusedThreads } from '../../../src/backend/kernels/wasm-runtime.js';
+import { fusedThreads, setFusedThreads } from '../../../src/backend/kernels/kernel-table.js';
 
 /**
  * The thread pool behind the fused kernels (src/backend/kernels/wasm-runtime.ts): a batch split over

@@ -1,0 +1,190 @@
+import { fusedThreads, type KernelEngine, type KernelFunction } from './kernel-table.js';
+import { loadNativeKernels, type NativeAvailability } from './native-runtime.js';
+import { WasmEngine } from './wasm-runtime.js';
+
+/**
+ * Runs qqp's kernel functions (described by tables, kernel-table.ts) on one of two engines that
+ * run the same C (native/rnn.c):
+ * - `native`: the Node-API addon native/qqp-kernels.linux-x64.node (x86-64, AVX2 with FMA or
+ *   AVX-512, threads inside the addon; native-runtime.ts);
+ * - `wasm`: the WebAssembly SIMD module native/rnn.wasm (any CPU, worker threads; wasm-runtime.ts).
+ * `QQP_KERNELS=native|wasm` chooses; unset (or `auto`), the native one when it loads on this
+ * machine, else wasm. A request for native that cannot be met is an error saying why.
+ *
+ * A call lays its arrays out in the engine's memory from its base (16-byte aligned; per-part copies
+ * side by side), copies inputs in, runs every part (split by batch rows over `fusedThreads()`),
+ * copies outputs out and adds up the per-part sums. The layout and the split are the same for both
+ * engines; only the memory and the way the parts run differ.
+ */
+
+export type KernelEngineName = 'native' | 'wasm';
+
+/** Which engine runs the kernels, and why (for the one-line backend reason and the bench). */
+export interface KernelEngineInfo {
+  name: KernelEngineName;
+  /** e.g. `native AVX-512`, `wasm SIMD`. */
+  label: string;
+  /** Why not native, when it is wasm. */
+  reason?: string;
+}
+
+/** One array argument of a call and how it splits over parts; `in` and `out` null for pointer 0. */
+type Arg =
+  | { in: Float32Array | null; per: 'rows' | 'whole' }
+  | { out: Float32Array | null; per: 'rows' | 'sum' }
+  | { scratch: number; per: 'rows' | 'part' };
+
+function align(bytes: number): number {
+  return Math.ceil(bytes / 16) * 16;
+}
+
+function floatsOf(a: Arg): number {
+  if ('in' in a) return a.in?.length ?? -1;
+  if ('out' in a) return a.out?.length ?? -1;
+  return a.scratch;
+}
+
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+const ISA_LABELS: Record<string, string> = { avx512: 'AVX-512', avx2: 'AVX2+FMA' };
+
+function requestedEngine(): KernelEngineName | 'auto' {
+  const v = (process.env.QQP_KERNELS ?? '').trim().toLowerCase();
+  if (v === '' || v === 'auto') return 'auto';
+  if (v === 'native' || v === 'wasm') return v;
+  throw new Error(`QQP_KERNELS must be native, wasm or auto, not ${JSON.stringify(process.env.QQP_KERNELS)}`);
+}
+
+let forced: KernelEngineName | undefined;
+
+/** Chooses the engine for the whole process, over QQP_KERNELS (undefined: back to QQP_KERNELS); for tests and the bench. */
+export function setKernelEngine(name: KernelEngineName | undefined): void {
+  forced = name;
+}
+
+/** The kernel functions of one module, run on the chosen engine. */
+export class KernelRunner {
+  private readonly wasm: WasmEngine;
+  private native: NativeAvailability | undefined;
+
+  /** `wasm.maximumPages` must be the module's `--max-memory` in 64 KiB pages; it starts with `wasm.initialPages`. */
+  constructor(wasmFile: URL, wasm: { initialPages: number; maximumPages: number }) {
+    this.wasm = new WasmEngine(wasmFile, wasm);
+  }
+
+  private nativeAvailability(): NativeAvailability {
+    this.native ??= loadNativeKernels();
+    return this.native;
+  }
+
+  /** The engine the next call runs on, and why. */
+  info(): KernelEngineInfo {
+    const want = forced ?? requestedEngine();
+    if (want === 'wasm') return { name: 'wasm', label: 'wasm SIMD', reason: 'QQP_KERNELS=wasm' };
+    const native = this.nativeAvailability();
+    if (native.ok) return { name: 'native', label: `native ${ISA_LABELS[native.engine.isa] ?? native.engine.isa}` };
+    if (want === 'native') throw new Error(`QQP_KERNELS=native, but the native kernels cannot run: ${native.reason}`);
+    return { name: 'wasm', label: 'wasm SIMD', reason: native.reason };
+  }
+
+  private engine(): KernelEngine {
+    const { name } = this.info();
+    const native = this.native;
+    return name === 'native' && native?.ok ? native.engine : this.wasm;
+  }
+
+  /** Stops the wasm engine's worker threads (the next multi-threaded call starts new ones); for tests. */
+  stopWorkers(): Promise<void> {
+    return this.wasm.stopWorkers();
+  }
+
+  /** Stops a wasm worker without telling the pool, as if it had died; for tests. */
+  killWorkerForTest(i: number): Promise<void> {
+    return this.wasm.killWorkerForTest(i);
+  }
+
+  /**
+   * Runs a function on named arrays: inputs are read, outputs written (a missing output is scratch
+   * or pointer 0, as its parameter says).
+   */
+  run<C>(fn: KernelFunction<C>, call: C, arrays: Record<string, Float32Array | null | undefined>): void {
+    const { name } = fn;
+    let batch: number | undefined;
+    const args = fn.params.map((p): Arg | number => {
+      if (p.role === 'rows' || p.role === 'i32') {
+        const v = p.value(call);
+        if (p.role === 'rows') batch = v;
+        return v;
+      }
+      const a = arrays[p.name] ?? null;
+      if (p.role === 'in') {
+        if (!a && !p.optional) throw new Error(`${name}: input ${p.name} is missing`);
+        return { in: a, per: p.per };
+      }
+      const floats = size(p.shape(call));
+      if (p.role === 'scratch') return { scratch: floats, per: p.per };
+      if (a) {
+        if (a.length !== floats)
+          throw new Error(`${name}: output ${p.name} has ${a.length} floats, not ${floats}`);
+        return { out: a, per: p.per };
+      }
+      if (p.whenNull === 'scratch') return { scratch: floats, per: 'rows' };
+      if (p.whenNull === 'absent') return { out: null, per: p.per };
+      throw new Error(`${name}: output ${p.name} is missing`);
+    });
+    this.invoke(fn as KernelFunction<unknown>, batch, args);
+  }
+
+  private invoke(fn: KernelFunction<unknown>, B: number | undefined, args: (Arg | number)[]): void {
+    const engine = this.engine();
+    const parts = B === undefined ? 1 : Math.max(1, Math.min(fusedThreads(), B));
+    const rowsAt = Array.from({ length: parts + 1 }, (_, p) => Math.round((p * (B ?? 0)) / parts));
+
+    // Where each array goes: `block` bytes from `base`, one block per part for 'sum' and 'part'
+    // arrays; an absent array (floats < 0) is pointer 0.
+    let end = align(engine.base());
+    const layout = args.map((a) => {
+      if (typeof a === 'number') return { floats: -1, base: 0, block: 0 };
+      const floats = floatsOf(a);
+      if (floats < 0) return { floats, base: 0, block: 0 };
+      const block = align(Math.max(floats, 1) * 4);
+      const base = end;
+      end += block * (a.per === 'sum' || a.per === 'part' ? parts : 1);
+      return { floats, base, block };
+    });
+    let heap = engine.reserve(end, fn.kind);
+    args.forEach((a, i) => {
+      if (typeof a !== 'number' && 'in' in a && a.in)
+        new Float32Array(heap, layout[i]!.base, a.in.length).set(a.in);
+    });
+
+    // The arguments of part p, in order: scalars (its own row count for `rows`) and pointers (into
+    // its rows, or to its copy).
+    const argsOf = (p: number): number[] =>
+      args.map((a, i) => {
+        if (typeof a === 'number') return fn.params[i]!.role === 'rows' ? rowsAt[p + 1]! - rowsAt[p]! : a;
+        const { floats, base, block } = layout[i]!;
+        if (floats < 0) return 0;
+        if (a.per === 'rows') return B === undefined ? base : base + (floats / B) * rowsAt[p]! * 4;
+        if (a.per === 'sum' || a.per === 'part') return base + p * block;
+        return base;
+      });
+    engine.execute(
+      fn,
+      Array.from({ length: parts }, (_, p) => argsOf(p)),
+    );
+    heap = engine.reserve(end, fn.kind);
+
+    args.forEach((a, i) => {
+      if (typeof a === 'number' || !('out' in a) || !a.out) return;
+      const n = a.out.length;
+      const { base, block } = layout[i]!;
+      a.out.set(new Float32Array(heap, base, n));
+      if (a.per !== 'sum') return;
+      for (let p = 1; p < parts; p++) {
+        const part = new Float32Array(heap, base + p * block, n);
+        for (let k = 0; k < n; k++) a.out[k]! += part[k]!;
+      }
+    });
+  }
+}
