@@ -9,7 +9,7 @@
 #if defined(__AVX512F__)
 typedef __m512 vw_t;
 #define VW 16
-#define MR 8
+#define MR 4
 #define vw_load(p) _mm512_loadu_ps(p)
 #define vw_store(p, v) _mm512_storeu_ps((p), (v))
 #define vw_set1(x) _mm512_set1_ps(x)
@@ -21,7 +21,7 @@ QQP_INLINE vw_mask_t vw_mask(i32 n) { return (vw_mask_t)((1u << n) - 1u); }
 #elif defined(__AVX2__) && defined(__FMA__)
 typedef __m256 vw_t;
 #define VW 8
-#define MR 4
+#define MR 6
 #define vw_load(p) _mm256_loadu_ps(p)
 #define vw_store(p, v) _mm256_storeu_ps((p), (v))
 #define vw_set1(x) _mm256_set1_ps(x)

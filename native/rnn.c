@@ -40,55 +40,55 @@ enum { ACT_LINEAR = 0, ACT_TANH = 1, ACT_SIGMOID = 2, ACT_HARD_SIGMOID = 3, ACT_
 
 /* exp(x) for |x| <= 88: x = n·ln2 + r, |r| <= ln2/2, e^r by a degree-6 polynomial (Cephes' expf
  * coefficients), 2^n put into the exponent bits. Relative error about 1e-7. */
-static inline v128_t v_exp(v128_t x) {
-  x = wasm_f32x4_min(wasm_f32x4_max(x, wasm_f32x4_splat(-87.0f)), wasm_f32x4_splat(88.0f));
-  v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
-  v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
-  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
-  v128_t p = wasm_f32x4_splat(1.9875691500e-4f);
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.3981999507e-3f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(8.3334519073e-3f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(4.1665795894e-2f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.6666665459e-1f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(5.0000001201e-1f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, r), r), wasm_f32x4_add(r, wasm_f32x4_splat(1.0f)));
-  v128_t e = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
-  return wasm_f32x4_mul(p, e);
+static inline vec_t v_exp(vec_t x) {
+  x = vf_min(vf_max(x, vf_splat(-87.0f)), vf_splat(88.0f));
+  vec_t n = vf_nearest(vf_mul(x, vf_splat(1.44269504088896341f)));
+  vec_t r = vf_sub(x, vf_mul(n, vf_splat(0.693359375f)));
+  r = vf_sub(r, vf_mul(n, vf_splat(-2.12194440e-4f)));
+  vec_t p = vf_splat(1.9875691500e-4f);
+  p = vf_add(vf_mul(p, r), vf_splat(1.3981999507e-3f));
+  p = vf_add(vf_mul(p, r), vf_splat(8.3334519073e-3f));
+  p = vf_add(vf_mul(p, r), vf_splat(4.1665795894e-2f));
+  p = vf_add(vf_mul(p, r), vf_splat(1.6666665459e-1f));
+  p = vf_add(vf_mul(p, r), vf_splat(5.0000001201e-1f));
+  p = vf_add(vf_mul(vf_mul(p, r), r), vf_add(r, vf_splat(1.0f)));
+  vec_t e = vi_shl(vi_add(vi_trunc(n), vi_splat(127)), 23);
+  return vf_mul(p, e);
 }
 
-static inline v128_t v_sigmoid(v128_t x) {
-  v128_t one = wasm_f32x4_splat(1.0f);
-  return wasm_f32x4_div(one, wasm_f32x4_add(one, v_exp(wasm_f32x4_neg(x))));
+static inline vec_t v_sigmoid(vec_t x) {
+  vec_t one = vf_splat(1.0f);
+  return vf_div(one, vf_add(one, v_exp(vf_neg(x))));
 }
 
 /* tanh: an odd polynomial below |x| < 0.625 (Cephes' tanhf coefficients), where 1 - 2/(e^2x + 1)
  * would lose relative precision, and that formula above. */
-static inline v128_t v_tanh(v128_t x) {
-  v128_t ax = wasm_f32x4_abs(x);
-  v128_t s = wasm_f32x4_mul(x, x);
-  v128_t p = wasm_f32x4_splat(-5.70498872745e-3f);
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, s), wasm_f32x4_splat(2.06390887954e-2f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, s), wasm_f32x4_splat(-5.37397155531e-2f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, s), wasm_f32x4_splat(1.33314422036e-1f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, s), wasm_f32x4_splat(-3.33332819422e-1f));
-  v128_t small = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, s), x), x);
-  v128_t one = wasm_f32x4_splat(1.0f);
-  v128_t e = v_exp(wasm_f32x4_add(ax, ax));
-  v128_t big = wasm_f32x4_sub(one, wasm_f32x4_div(wasm_f32x4_splat(2.0f), wasm_f32x4_add(e, one)));
+static inline vec_t v_tanh(vec_t x) {
+  vec_t ax = vf_abs(x);
+  vec_t s = vf_mul(x, x);
+  vec_t p = vf_splat(-5.70498872745e-3f);
+  p = vf_add(vf_mul(p, s), vf_splat(2.06390887954e-2f));
+  p = vf_add(vf_mul(p, s), vf_splat(-5.37397155531e-2f));
+  p = vf_add(vf_mul(p, s), vf_splat(1.33314422036e-1f));
+  p = vf_add(vf_mul(p, s), vf_splat(-3.33332819422e-1f));
+  vec_t small = vf_add(vf_mul(vf_mul(p, s), x), x);
+  vec_t one = vf_splat(1.0f);
+  vec_t e = v_exp(vf_add(ax, ax));
+  vec_t big = vf_sub(one, vf_div(vf_splat(2.0f), vf_add(e, one)));
   /* copy the sign of x onto the large-|x| branch */
-  big = wasm_v128_or(big, wasm_v128_and(x, wasm_i32x4_splat((i32)0x80000000)));
-  return wasm_v128_bitselect(small, big, wasm_f32x4_lt(ax, wasm_f32x4_splat(0.625f)));
+  big = v_or(big, v_and(x, vi_splat((i32)0x80000000)));
+  return v_select(small, big, vf_lt(ax, vf_splat(0.625f)));
 }
 
-static inline v128_t v_act(i32 kind, v128_t x) {
+static inline vec_t v_act(i32 kind, vec_t x) {
   switch (kind) {
     case ACT_TANH: return v_tanh(x);
     case ACT_SIGMOID: return v_sigmoid(x);
     case ACT_HARD_SIGMOID: {
-      v128_t y = wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(0.2f)), wasm_f32x4_splat(0.5f));
-      return wasm_f32x4_min(wasm_f32x4_max(y, wasm_f32x4_splat(0.0f)), wasm_f32x4_splat(1.0f));
+      vec_t y = vf_add(vf_mul(x, vf_splat(0.2f)), vf_splat(0.5f));
+      return vf_min(vf_max(y, vf_splat(0.0f)), vf_splat(1.0f));
     }
-    case ACT_RELU: return wasm_f32x4_max(x, wasm_f32x4_splat(0.0f));
+    case ACT_RELU: return vf_max(x, vf_splat(0.0f));
     default: return x;
   }
 }
@@ -96,28 +96,28 @@ static inline v128_t v_act(i32 kind, v128_t x) {
 /* The derivative of the activation, from its output y (every supported activation allows it).
  * hardSigmoid: 0.2 inside (0, 1), none where clipped (tfjs also passes it at exactly 0 and 1,
  * which the output cannot tell from clipped; a measure-zero difference); relu: none at 0, as tfjs. */
-static inline v128_t v_dact(i32 kind, v128_t y) {
-  v128_t one = wasm_f32x4_splat(1.0f);
+static inline vec_t v_dact(i32 kind, vec_t y) {
+  vec_t one = vf_splat(1.0f);
   switch (kind) {
-    case ACT_TANH: return wasm_f32x4_sub(one, wasm_f32x4_mul(y, y));
-    case ACT_SIGMOID: return wasm_f32x4_mul(y, wasm_f32x4_sub(one, y));
+    case ACT_TANH: return vf_sub(one, vf_mul(y, y));
+    case ACT_SIGMOID: return vf_mul(y, vf_sub(one, y));
     case ACT_HARD_SIGMOID:
-      return wasm_v128_and(wasm_f32x4_splat(0.2f), wasm_v128_and(wasm_f32x4_gt(y, wasm_f32x4_splat(0.0f)),
-                                                                  wasm_f32x4_lt(y, one)));
-    case ACT_RELU: return wasm_v128_and(one, wasm_f32x4_gt(y, wasm_f32x4_splat(0.0f)));
+      return v_and(vf_splat(0.2f), v_and(vf_gt(y, vf_splat(0.0f)),
+                                                                  vf_lt(y, one)));
+    case ACT_RELU: return v_and(one, vf_gt(y, vf_splat(0.0f)));
     default: return one;
   }
 }
 
 /* Scalar versions through the vector code, so a tail element gets the same value as a lane. */
-static inline f32 s_act(i32 kind, f32 x) { return wasm_f32x4_extract_lane(v_act(kind, wasm_f32x4_splat(x)), 0); }
-static inline f32 s_dact(i32 kind, f32 y) { return wasm_f32x4_extract_lane(v_dact(kind, wasm_f32x4_splat(y)), 0); }
+static inline f32 s_act(i32 kind, f32 x) { return vf_first(v_act(kind, vf_splat(x))); }
+static inline f32 s_dact(i32 kind, f32 y) { return vf_first(v_dact(kind, vf_splat(y))); }
 
 /* p[0..n) = act(p[0..n)) */
 static void act_inplace(i32 kind, f32 *p, i32 n) {
   if (kind == ACT_LINEAR) return;
   i32 k = 0;
-  for (; k + 4 <= n; k += 4) wasm_v128_store(p + k, v_act(kind, wasm_v128_load(p + k)));
+  for (; k + VL <= n; k += VL) v_store(p + k, v_act(kind, v_load(p + k)));
   for (; k < n; k++) p[k] = s_act(kind, p[k]);
 }
 
@@ -137,45 +137,45 @@ static void gemm_acc(i32 M, i32 N, i32 K, const f32 *a, i32 sam, i32 sak, const 
     f32 *c0 = c + m * ldc, *c1 = c0 + ldc, *c2 = c1 + ldc, *c3 = c2 + ldc;
     i32 n = 0;
     for (; n + 8 <= N; n += 8) {
-      v128_t x00 = wasm_v128_load(c0 + n), x01 = wasm_v128_load(c0 + n + 4);
-      v128_t x10 = wasm_v128_load(c1 + n), x11 = wasm_v128_load(c1 + n + 4);
-      v128_t x20 = wasm_v128_load(c2 + n), x21 = wasm_v128_load(c2 + n + 4);
-      v128_t x30 = wasm_v128_load(c3 + n), x31 = wasm_v128_load(c3 + n + 4);
+      vec_t x00 = v_load(c0 + n), x01 = v_load(c0 + n + 4);
+      vec_t x10 = v_load(c1 + n), x11 = v_load(c1 + n + 4);
+      vec_t x20 = v_load(c2 + n), x21 = v_load(c2 + n + 4);
+      vec_t x30 = v_load(c3 + n), x31 = v_load(c3 + n + 4);
       const f32 *bk = b + n;
       for (i32 k = 0; k < K; k++, bk += ldb) {
-        v128_t b0 = wasm_v128_load(bk), b1 = wasm_v128_load(bk + 4);
-        v128_t v;
-        v = wasm_f32x4_splat(a0[k * sak]);
-        x00 = wasm_f32x4_add(x00, wasm_f32x4_mul(v, b0));
-        x01 = wasm_f32x4_add(x01, wasm_f32x4_mul(v, b1));
-        v = wasm_f32x4_splat(a1[k * sak]);
-        x10 = wasm_f32x4_add(x10, wasm_f32x4_mul(v, b0));
-        x11 = wasm_f32x4_add(x11, wasm_f32x4_mul(v, b1));
-        v = wasm_f32x4_splat(a2[k * sak]);
-        x20 = wasm_f32x4_add(x20, wasm_f32x4_mul(v, b0));
-        x21 = wasm_f32x4_add(x21, wasm_f32x4_mul(v, b1));
-        v = wasm_f32x4_splat(a3[k * sak]);
-        x30 = wasm_f32x4_add(x30, wasm_f32x4_mul(v, b0));
-        x31 = wasm_f32x4_add(x31, wasm_f32x4_mul(v, b1));
+        vec_t b0 = v_load(bk), b1 = v_load(bk + 4);
+        vec_t v;
+        v = vf_splat(a0[k * sak]);
+        x00 = vf_add(x00, vf_mul(v, b0));
+        x01 = vf_add(x01, vf_mul(v, b1));
+        v = vf_splat(a1[k * sak]);
+        x10 = vf_add(x10, vf_mul(v, b0));
+        x11 = vf_add(x11, vf_mul(v, b1));
+        v = vf_splat(a2[k * sak]);
+        x20 = vf_add(x20, vf_mul(v, b0));
+        x21 = vf_add(x21, vf_mul(v, b1));
+        v = vf_splat(a3[k * sak]);
+        x30 = vf_add(x30, vf_mul(v, b0));
+        x31 = vf_add(x31, vf_mul(v, b1));
       }
-      wasm_v128_store(c0 + n, x00), wasm_v128_store(c0 + n + 4, x01);
-      wasm_v128_store(c1 + n, x10), wasm_v128_store(c1 + n + 4, x11);
-      wasm_v128_store(c2 + n, x20), wasm_v128_store(c2 + n + 4, x21);
-      wasm_v128_store(c3 + n, x30), wasm_v128_store(c3 + n + 4, x31);
+      v_store(c0 + n, x00), v_store(c0 + n + 4, x01);
+      v_store(c1 + n, x10), v_store(c1 + n + 4, x11);
+      v_store(c2 + n, x20), v_store(c2 + n + 4, x21);
+      v_store(c3 + n, x30), v_store(c3 + n + 4, x31);
     }
     for (; n + 4 <= N; n += 4) {
-      v128_t x0 = wasm_v128_load(c0 + n), x1 = wasm_v128_load(c1 + n);
-      v128_t x2 = wasm_v128_load(c2 + n), x3 = wasm_v128_load(c3 + n);
+      vec_t x0 = v_load(c0 + n), x1 = v_load(c1 + n);
+      vec_t x2 = v_load(c2 + n), x3 = v_load(c3 + n);
       const f32 *bk = b + n;
       for (i32 k = 0; k < K; k++, bk += ldb) {
-        v128_t b0 = wasm_v128_load(bk);
-        x0 = wasm_f32x4_add(x0, wasm_f32x4_mul(wasm_f32x4_splat(a0[k * sak]), b0));
-        x1 = wasm_f32x4_add(x1, wasm_f32x4_mul(wasm_f32x4_splat(a1[k * sak]), b0));
-        x2 = wasm_f32x4_add(x2, wasm_f32x4_mul(wasm_f32x4_splat(a2[k * sak]), b0));
-        x3 = wasm_f32x4_add(x3, wasm_f32x4_mul(wasm_f32x4_splat(a3[k * sak]), b0));
+        vec_t b0 = v_load(bk);
+        x0 = vf_add(x0, vf_mul(vf_splat(a0[k * sak]), b0));
+        x1 = vf_add(x1, vf_mul(vf_splat(a1[k * sak]), b0));
+        x2 = vf_add(x2, vf_mul(vf_splat(a2[k * sak]), b0));
+        x3 = vf_add(x3, vf_mul(vf_splat(a3[k * sak]), b0));
       }
-      wasm_v128_store(c0 + n, x0), wasm_v128_store(c1 + n, x1);
-      wasm_v128_store(c2 + n, x2), wasm_v128_store(c3 + n, x3);
+      v_store(c0 + n, x0), v_store(c1 + n, x1);
+      v_store(c2 + n, x2), v_store(c3 + n, x3);
     }
     for (; n < N; n++) {
       f32 s0 = c0[n], s1 = c1[n], s2 = c2[n], s3 = c3[n];
@@ -191,21 +191,21 @@ static void gemm_acc(i32 M, i32 N, i32 K, const f32 *a, i32 sam, i32 sak, const 
     f32 *c0 = c + m * ldc;
     i32 n = 0;
     for (; n + 8 <= N; n += 8) {
-      v128_t x0 = wasm_v128_load(c0 + n), x1 = wasm_v128_load(c0 + n + 4);
+      vec_t x0 = v_load(c0 + n), x1 = v_load(c0 + n + 4);
       const f32 *bk = b + n;
       for (i32 k = 0; k < K; k++, bk += ldb) {
-        v128_t v = wasm_f32x4_splat(a0[k * sak]);
-        x0 = wasm_f32x4_add(x0, wasm_f32x4_mul(v, wasm_v128_load(bk)));
-        x1 = wasm_f32x4_add(x1, wasm_f32x4_mul(v, wasm_v128_load(bk + 4)));
+        vec_t v = vf_splat(a0[k * sak]);
+        x0 = vf_add(x0, vf_mul(v, v_load(bk)));
+        x1 = vf_add(x1, vf_mul(v, v_load(bk + 4)));
       }
-      wasm_v128_store(c0 + n, x0), wasm_v128_store(c0 + n + 4, x1);
+      v_store(c0 + n, x0), v_store(c0 + n + 4, x1);
     }
     for (; n + 4 <= N; n += 4) {
-      v128_t x0 = wasm_v128_load(c0 + n);
+      vec_t x0 = v_load(c0 + n);
       const f32 *bk = b + n;
       for (i32 k = 0; k < K; k++, bk += ldb)
-        x0 = wasm_f32x4_add(x0, wasm_f32x4_mul(wasm_f32x4_splat(a0[k * sak]), wasm_v128_load(bk)));
-      wasm_v128_store(c0 + n, x0);
+        x0 = vf_add(x0, vf_mul(vf_splat(a0[k * sak]), v_load(bk)));
+      v_store(c0 + n, x0);
     }
     for (; n < N; n++) {
       f32 s0 = c0[n];
@@ -225,14 +225,14 @@ static void copy_rows(i32 R, i32 N, const f32 *src, i32 lds, f32 *dst, i32 ldd) 
     const f32 *s = src + r * lds;
     f32 *d = dst + r * ldd;
     i32 k = 0;
-    for (; k + 4 <= N; k += 4) wasm_v128_store(d + k, wasm_v128_load(s + k));
+    for (; k + VL <= N; k += VL) v_store(d + k, v_load(s + k));
     for (; k < N; k++) d[k] = s[k];
   }
 }
 
 static void zero(f32 *p, i32 n) {
   i32 k = 0;
-  for (; k + 4 <= n; k += 4) wasm_v128_store(p + k, wasm_f32x4_splat(0.0f));
+  for (; k + VL <= n; k += VL) v_store(p + k, vf_splat(0.0f));
   for (; k < n; k++) p[k] = 0.0f;
 }
 
@@ -279,7 +279,7 @@ static void project_grads(i32 B, i32 T, i32 F, i32 GH, const f32 *x, const f32 *
       for (i32 s = 0; s < T; s++) {
         const f32 *r = dzb + s * GH;
         i32 k = 0;
-        for (; k + 4 <= GH; k += 4) wasm_v128_store(db + k, wasm_f32x4_add(wasm_v128_load(db + k), wasm_v128_load(r + k)));
+        for (; k + VL <= GH; k += VL) v_store(db + k, vf_add(v_load(db + k), v_load(r + k)));
         for (; k < GH; k++) db[k] += r[k];
       }
   }
@@ -327,11 +327,11 @@ void lstm_forward(i32 B, i32 T, i32 F, i32 H, i32 reverse, i32 act, i32 rec_act,
         continue;
       }
       i32 k = 0;
-      for (; k + 4 <= H; k += 4) {
-        v128_t c = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(gf + k), wasm_v128_load(cpb + k)),
-                                  wasm_f32x4_mul(wasm_v128_load(gi + k), wasm_v128_load(gc + k)));
-        wasm_v128_store(cb + k, c);
-        wasm_v128_store(hb + k, wasm_f32x4_mul(wasm_v128_load(go + k), v_act(act, c)));
+      for (; k + VL <= H; k += VL) {
+        vec_t c = vf_add(vf_mul(v_load(gf + k), v_load(cpb + k)),
+                                  vf_mul(v_load(gi + k), v_load(gc + k)));
+        v_store(cb + k, c);
+        v_store(hb + k, vf_mul(v_load(go + k), v_act(act, c)));
       }
       for (; k < H; k++) {
         f32 c = gf[k] * cpb[k] + gi[k] * gc[k];
@@ -379,21 +379,21 @@ void lstm_backward(i32 B, i32 T, i32 F, i32 H, i32 reverse, i32 act, i32 rec_act
         continue;
       }
       i32 k = 0;
-      for (; k + 4 <= H; k += 4) {
-        v128_t dhv = wasm_f32x4_add(wasm_v128_load(dhb + k), wasm_v128_load(dhsb + k));
-        v128_t ac = v_act(act, wasm_v128_load(cb + k));
-        v128_t o = wasm_v128_load(go + k), i = wasm_v128_load(gi + k);
-        v128_t f = wasm_v128_load(gf + k), g = wasm_v128_load(gc + k);
-        v128_t dc_in = wasm_v128_load(dcb + k);
-        if (dcsb) dc_in = wasm_f32x4_add(dc_in, wasm_v128_load(dcsb + k));
-        v128_t dcv = wasm_f32x4_add(dc_in, wasm_f32x4_mul(wasm_f32x4_mul(dhv, o), v_dact(act, ac)));
-        wasm_v128_store(dzb + k, wasm_f32x4_mul(wasm_f32x4_mul(dcv, g), v_dact(rec_act, i)));
-        wasm_v128_store(dzb + H + k,
-                        wasm_f32x4_mul(wasm_f32x4_mul(dcv, wasm_v128_load(cpb + k)), v_dact(rec_act, f)));
-        wasm_v128_store(dzb + 2 * H + k, wasm_f32x4_mul(wasm_f32x4_mul(dcv, i), v_dact(act, g)));
-        wasm_v128_store(dzb + 3 * H + k, wasm_f32x4_mul(wasm_f32x4_mul(dhv, ac), v_dact(rec_act, o)));
-        wasm_v128_store(dcb + k, wasm_f32x4_mul(dcv, f));
-        wasm_v128_store(dhnb + k, wasm_f32x4_splat(0.0f));
+      for (; k + VL <= H; k += VL) {
+        vec_t dhv = vf_add(v_load(dhb + k), v_load(dhsb + k));
+        vec_t ac = v_act(act, v_load(cb + k));
+        vec_t o = v_load(go + k), i = v_load(gi + k);
+        vec_t f = v_load(gf + k), g = v_load(gc + k);
+        vec_t dc_in = v_load(dcb + k);
+        if (dcsb) dc_in = vf_add(dc_in, v_load(dcsb + k));
+        vec_t dcv = vf_add(dc_in, vf_mul(vf_mul(dhv, o), v_dact(act, ac)));
+        v_store(dzb + k, vf_mul(vf_mul(dcv, g), v_dact(rec_act, i)));
+        v_store(dzb + H + k,
+                        vf_mul(vf_mul(dcv, v_load(cpb + k)), v_dact(rec_act, f)));
+        v_store(dzb + 2 * H + k, vf_mul(vf_mul(dcv, i), v_dact(act, g)));
+        v_store(dzb + 3 * H + k, vf_mul(vf_mul(dhv, ac), v_dact(rec_act, o)));
+        v_store(dcb + k, vf_mul(dcv, f));
+        v_store(dhnb + k, vf_splat(0.0f));
       }
       for (; k < H; k++) {
         f32 dhv = dhb[k] + dhsb[k];
@@ -454,10 +454,10 @@ void gru_forward(i32 B, i32 T, i32 F, i32 H, i32 reverse, i32 act, i32 rec_act, 
       }
       const f32 *gz = gb, *gh = gb + 2 * H;
       i32 k = 0;
-      for (; k + 4 <= H; k += 4) {
-        v128_t z = wasm_v128_load(gz + k), hh = wasm_v128_load(gh + k);
+      for (; k + VL <= H; k += VL) {
+        vec_t z = v_load(gz + k), hh = v_load(gh + k);
         /* z*h_prev + (1-z)*hh = hh + z*(h_prev - hh) */
-        wasm_v128_store(hb + k, wasm_f32x4_add(hh, wasm_f32x4_mul(z, wasm_f32x4_sub(wasm_v128_load(hpb + k), hh))));
+        v_store(hb + k, vf_add(hh, vf_mul(z, vf_sub(v_load(hpb + k), hh))));
       }
       for (; k < H; k++) hb[k] = gh[k] + gz[k] * (hpb[k] - gh[k]);
     }
@@ -555,52 +555,50 @@ static void masked_softmax(f32 *row, i32 n, const f32 *mask, f32 s) {
     zero(row, n);
     return;
   }
-  const v128_t vs = wasm_f32x4_splat(s), vmax = wasm_f32x4_splat(max), vzero = wasm_f32x4_splat(0.0f);
-  v128_t vsum = vzero;
+  const vec_t vs = vf_splat(s), vmax = vf_splat(max), vzero = vf_splat(0.0f);
+  vec_t vsum = vzero;
   f32 sum = 0.0f;
   i32 j = 0;
-  for (; j + 4 <= n; j += 4) {
-    v128_t w = v_exp(wasm_f32x4_sub(wasm_f32x4_mul(vs, wasm_v128_load(row + j)), vmax));
-    if (mask) w = wasm_v128_and(w, wasm_f32x4_ne(wasm_v128_load(mask + j), vzero));
-    wasm_v128_store(row + j, w);
-    vsum = wasm_f32x4_add(vsum, w);
+  for (; j + VL <= n; j += VL) {
+    vec_t w = v_exp(vf_sub(vf_mul(vs, v_load(row + j)), vmax));
+    if (mask) w = v_and(w, vf_ne(v_load(mask + j), vzero));
+    v_store(row + j, w);
+    vsum = vf_add(vsum, w);
   }
   for (; j < n; j++) {
     f32 w = 0.0f;
-    if (!mask || mask[j] != 0.0f) w = wasm_f32x4_extract_lane(v_exp(wasm_f32x4_splat(s * row[j] - max)), 0);
+    if (!mask || mask[j] != 0.0f) w = vf_first(v_exp(vf_splat(s * row[j] - max)));
     row[j] = w;
     sum += w;
   }
-  sum += wasm_f32x4_extract_lane(vsum, 0) + wasm_f32x4_extract_lane(vsum, 1) +
-         wasm_f32x4_extract_lane(vsum, 2) + wasm_f32x4_extract_lane(vsum, 3);
+  sum += vf_hsum(vsum);
   const f32 inv = 1.0f / sum;
-  const v128_t vinv = wasm_f32x4_splat(inv);
+  const vec_t vinv = vf_splat(inv);
   j = 0;
-  for (; j + 4 <= n; j += 4) wasm_v128_store(row + j, wasm_f32x4_mul(wasm_v128_load(row + j), vinv));
+  for (; j + VL <= n; j += VL) v_store(row + j, vf_mul(v_load(row + j), vinv));
   for (; j < n; j++) row[j] *= inv;
 }
 
 /* dp[0..n) = p ⊙ (dp - p·dp): the gradient of a softmax's logits from its weights' gradient (a
  * place of weight 0, masked or empty, gets none). */
 static void softmax_grad(const f32 *p, f32 *dp, i32 n) {
-  v128_t vdot = wasm_f32x4_splat(0.0f);
+  vec_t vdot = vf_splat(0.0f);
   f32 dot = 0.0f;
   i32 j = 0;
-  for (; j + 4 <= n; j += 4) vdot = wasm_f32x4_add(vdot, wasm_f32x4_mul(wasm_v128_load(p + j), wasm_v128_load(dp + j)));
+  for (; j + VL <= n; j += VL) vdot = vf_add(vdot, vf_mul(v_load(p + j), v_load(dp + j)));
   for (; j < n; j++) dot += p[j] * dp[j];
-  dot += wasm_f32x4_extract_lane(vdot, 0) + wasm_f32x4_extract_lane(vdot, 1) +
-         wasm_f32x4_extract_lane(vdot, 2) + wasm_f32x4_extract_lane(vdot, 3);
-  const v128_t vd = wasm_f32x4_splat(dot);
+  dot += vf_hsum(vdot);
+  const vec_t vd = vf_splat(dot);
   j = 0;
-  for (; j + 4 <= n; j += 4)
-    wasm_v128_store(dp + j, wasm_f32x4_mul(wasm_v128_load(p + j), wasm_f32x4_sub(wasm_v128_load(dp + j), vd)));
+  for (; j + VL <= n; j += VL)
+    v_store(dp + j, vf_mul(v_load(p + j), vf_sub(v_load(dp + j), vd)));
   for (; j < n; j++) dp[j] = p[j] * (dp[j] - dot);
 }
 
 static void scale_inplace(f32 *p, i32 n, f32 s) {
-  const v128_t vs = wasm_f32x4_splat(s);
+  const vec_t vs = vf_splat(s);
   i32 k = 0;
-  for (; k + 4 <= n; k += 4) wasm_v128_store(p + k, wasm_f32x4_mul(wasm_v128_load(p + k), vs));
+  for (; k + VL <= n; k += VL) v_store(p + k, vf_mul(v_load(p + k), vs));
   for (; k < n; k++) p[k] *= s;
 }
 

@@ -1,69 +1,130 @@
 /*
- * The 128-bit SIMD operations native/rnn.c is written in, for both of its builds:
- * - WebAssembly (native/build.sh, clang --target=wasm32 -msimd128): clang's own wasm_simd128.h;
- * - x86-64 (native/build-addon.sh, gcc -mavx2 -mfma, and again with -mavx512f): the same names on
- *   SSE registers, each the operation WebAssembly defines, NaN included (min and max return NaN
- *   when either operand is; SSE's would return the second operand).
- * Only the operations rnn.c uses are here. Its matrix products have their own wider code on x86
- * (gemm-x86.h); everything else runs these.
+ * The vector operations native/rnn.c is written in, on VL float lanes, for each of its builds:
+ * - WebAssembly (native/build.sh, clang --target=wasm32 -msimd128): VL = 4, each name one of
+ *   clang's wasm_simd128.h operations (so rnn.wasm is the code it always was);
+ * - x86-64 (native/build-addon.sh): VL = 8 with AVX2 (gcc -mavx2 -mfma), VL = 16 with AVX-512
+ *   (-mavx512f), each the operation WebAssembly defines lane by lane, NaN included (min and max
+ *   give NaN when either operand is, as WebAssembly's do; x86's would give the second operand).
+ * A compare gives a vector of all-ones or all-zeros lanes, as WebAssembly's does; v_and, v_or and
+ * v_select work on bits. Only the operations rnn.c uses are here. Its matrix products have their
+ * own code per build (rnn.c for WebAssembly, gemm-x86.h).
  */
 #ifndef QQP_SIMD_H
 #define QQP_SIMD_H
 
 #ifdef __wasm__
 #include <wasm_simd128.h>
-#else
-#include <immintrin.h>
 
-typedef __m128 v128_t;
+#define VL 4
+typedef v128_t vec_t;
+#define v_load wasm_v128_load
+#define v_store wasm_v128_store
+#define v_and wasm_v128_and
+#define v_or wasm_v128_or
+#define v_select wasm_v128_bitselect
+#define vf_splat wasm_f32x4_splat
+#define vf_add wasm_f32x4_add
+#define vf_sub wasm_f32x4_sub
+#define vf_mul wasm_f32x4_mul
+#define vf_div wasm_f32x4_div
+#define vf_min wasm_f32x4_min
+#define vf_max wasm_f32x4_max
+#define vf_abs wasm_f32x4_abs
+#define vf_neg wasm_f32x4_neg
+#define vf_nearest wasm_f32x4_nearest
+#define vf_gt wasm_f32x4_gt
+#define vf_lt wasm_f32x4_lt
+#define vf_ne wasm_f32x4_ne
+#define vi_splat wasm_i32x4_splat
+#define vi_add wasm_i32x4_add
+#define vi_shl wasm_i32x4_shl
+#define vi_trunc wasm_i32x4_trunc_sat_f32x4
+#define vf_first(v) wasm_f32x4_extract_lane((v), 0)
+/* Lanes added left to right. */
+static inline float vf_hsum(vec_t v) {
+  return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) + wasm_f32x4_extract_lane(v, 2) +
+         wasm_f32x4_extract_lane(v, 3);
+}
+
+#else /* x86-64 */
+#include <immintrin.h>
 
 #define QQP_INLINE static inline __attribute__((always_inline))
 
-QQP_INLINE v128_t wasm_v128_load(const void *p) { return _mm_loadu_ps((const float *)p); }
-QQP_INLINE void wasm_v128_store(void *p, v128_t v) { _mm_storeu_ps((float *)p, v); }
-QQP_INLINE v128_t wasm_f32x4_splat(float x) { return _mm_set1_ps(x); }
-QQP_INLINE v128_t wasm_i32x4_splat(int x) { return _mm_castsi128_ps(_mm_set1_epi32(x)); }
-QQP_INLINE v128_t wasm_f32x4_add(v128_t a, v128_t b) { return _mm_add_ps(a, b); }
-QQP_INLINE v128_t wasm_f32x4_sub(v128_t a, v128_t b) { return _mm_sub_ps(a, b); }
-QQP_INLINE v128_t wasm_f32x4_mul(v128_t a, v128_t b) { return _mm_mul_ps(a, b); }
-QQP_INLINE v128_t wasm_f32x4_div(v128_t a, v128_t b) { return _mm_div_ps(a, b); }
-/* NaN if either operand is NaN (all-ones lanes are a NaN), as WebAssembly's min and max. */
-QQP_INLINE v128_t wasm_f32x4_min(v128_t a, v128_t b) {
-  return _mm_or_ps(_mm_min_ps(a, b), _mm_cmpunord_ps(a, b));
-}
-QQP_INLINE v128_t wasm_f32x4_max(v128_t a, v128_t b) {
-  return _mm_or_ps(_mm_max_ps(a, b), _mm_cmpunord_ps(a, b));
-}
-QQP_INLINE v128_t wasm_f32x4_abs(v128_t a) { return _mm_andnot_ps(_mm_set1_ps(-0.0f), a); }
-QQP_INLINE v128_t wasm_f32x4_neg(v128_t a) { return _mm_xor_ps(_mm_set1_ps(-0.0f), a); }
-/* Round to nearest, ties to even. */
-QQP_INLINE v128_t wasm_f32x4_nearest(v128_t a) {
-  return _mm_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-}
-QQP_INLINE v128_t wasm_f32x4_gt(v128_t a, v128_t b) { return _mm_cmpgt_ps(a, b); }
-QQP_INLINE v128_t wasm_f32x4_lt(v128_t a, v128_t b) { return _mm_cmplt_ps(a, b); }
+#if defined(__AVX512F__)
+#define VL 16
+typedef __m512 vec_t;
+/* A compare's mask as a vector of all-ones or all-zeros lanes. */
+QQP_INLINE vec_t v_lanes(__mmask16 m) { return _mm512_castsi512_ps(_mm512_maskz_set1_epi32(m, -1)); }
+QQP_INLINE vec_t v_load(const void *p) { return _mm512_loadu_ps(p); }
+QQP_INLINE void v_store(void *p, vec_t v) { _mm512_storeu_ps(p, v); }
+QQP_INLINE vec_t v_and(vec_t a, vec_t b) { return _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(a), _mm512_castps_si512(b))); }
+QQP_INLINE vec_t v_or(vec_t a, vec_t b) { return _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(a), _mm512_castps_si512(b))); }
+QQP_INLINE vec_t v_andnot(vec_t m, vec_t b) { return _mm512_castsi512_ps(_mm512_andnot_si512(_mm512_castps_si512(m), _mm512_castps_si512(b))); }
+QQP_INLINE vec_t vf_splat(float x) { return _mm512_set1_ps(x); }
+QQP_INLINE vec_t vf_add(vec_t a, vec_t b) { return _mm512_add_ps(a, b); }
+QQP_INLINE vec_t vf_sub(vec_t a, vec_t b) { return _mm512_sub_ps(a, b); }
+QQP_INLINE vec_t vf_mul(vec_t a, vec_t b) { return _mm512_mul_ps(a, b); }
+QQP_INLINE vec_t vf_div(vec_t a, vec_t b) { return _mm512_div_ps(a, b); }
+QQP_INLINE vec_t vf_unord(vec_t a, vec_t b) { return v_lanes(_mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q)); }
+QQP_INLINE vec_t vf_min_raw(vec_t a, vec_t b) { return _mm512_min_ps(a, b); }
+QQP_INLINE vec_t vf_max_raw(vec_t a, vec_t b) { return _mm512_max_ps(a, b); }
+QQP_INLINE vec_t vf_nearest(vec_t a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+QQP_INLINE vec_t vf_gt(vec_t a, vec_t b) { return v_lanes(_mm512_cmp_ps_mask(a, b, _CMP_GT_OQ)); }
+QQP_INLINE vec_t vf_lt(vec_t a, vec_t b) { return v_lanes(_mm512_cmp_ps_mask(a, b, _CMP_LT_OQ)); }
 /* True for NaN lanes, as WebAssembly's ne. */
-QQP_INLINE v128_t wasm_f32x4_ne(v128_t a, v128_t b) { return _mm_cmpneq_ps(a, b); }
-QQP_INLINE v128_t wasm_v128_and(v128_t a, v128_t b) { return _mm_and_ps(a, b); }
-QQP_INLINE v128_t wasm_v128_or(v128_t a, v128_t b) { return _mm_or_ps(a, b); }
+QQP_INLINE vec_t vf_ne(vec_t a, vec_t b) { return v_lanes(_mm512_cmp_ps_mask(a, b, _CMP_NEQ_UQ)); }
+QQP_INLINE vec_t vi_splat(int x) { return _mm512_castsi512_ps(_mm512_set1_epi32(x)); }
+QQP_INLINE vec_t vi_add(vec_t a, vec_t b) { return _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(a), _mm512_castps_si512(b))); }
+QQP_INLINE vec_t vi_shl(vec_t a, int n) { return _mm512_castsi512_ps(_mm512_sll_epi32(_mm512_castps_si512(a), _mm_cvtsi32_si128(n))); }
+QQP_INLINE vec_t vi_trunc_raw(vec_t a) { return _mm512_castsi512_ps(_mm512_cvttps_epi32(a)); }
+QQP_INLINE float vf_first(vec_t v) { return _mm512_cvtss_f32(v); }
+#else
+#define VL 8
+typedef __m256 vec_t;
+QQP_INLINE vec_t v_load(const void *p) { return _mm256_loadu_ps(p); }
+QQP_INLINE void v_store(void *p, vec_t v) { _mm256_storeu_ps(p, v); }
+QQP_INLINE vec_t v_and(vec_t a, vec_t b) { return _mm256_and_ps(a, b); }
+QQP_INLINE vec_t v_or(vec_t a, vec_t b) { return _mm256_or_ps(a, b); }
+QQP_INLINE vec_t v_andnot(vec_t m, vec_t b) { return _mm256_andnot_ps(m, b); }
+QQP_INLINE vec_t vf_splat(float x) { return _mm256_set1_ps(x); }
+QQP_INLINE vec_t vf_add(vec_t a, vec_t b) { return _mm256_add_ps(a, b); }
+QQP_INLINE vec_t vf_sub(vec_t a, vec_t b) { return _mm256_sub_ps(a, b); }
+QQP_INLINE vec_t vf_mul(vec_t a, vec_t b) { return _mm256_mul_ps(a, b); }
+QQP_INLINE vec_t vf_div(vec_t a, vec_t b) { return _mm256_div_ps(a, b); }
+QQP_INLINE vec_t vf_unord(vec_t a, vec_t b) { return _mm256_cmp_ps(a, b, _CMP_UNORD_Q); }
+QQP_INLINE vec_t vf_min_raw(vec_t a, vec_t b) { return _mm256_min_ps(a, b); }
+QQP_INLINE vec_t vf_max_raw(vec_t a, vec_t b) { return _mm256_max_ps(a, b); }
+QQP_INLINE vec_t vf_nearest(vec_t a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+QQP_INLINE vec_t vf_gt(vec_t a, vec_t b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
+QQP_INLINE vec_t vf_lt(vec_t a, vec_t b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
+/* True for NaN lanes, as WebAssembly's ne. */
+QQP_INLINE vec_t vf_ne(vec_t a, vec_t b) { return _mm256_cmp_ps(a, b, _CMP_NEQ_UQ); }
+QQP_INLINE vec_t vi_splat(int x) { return _mm256_castsi256_ps(_mm256_set1_epi32(x)); }
+QQP_INLINE vec_t vi_add(vec_t a, vec_t b) { return _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(a), _mm256_castps_si256(b))); }
+QQP_INLINE vec_t vi_shl(vec_t a, int n) { return _mm256_castsi256_ps(_mm256_sll_epi32(_mm256_castps_si256(a), _mm_cvtsi32_si128(n))); }
+QQP_INLINE vec_t vi_trunc_raw(vec_t a) { return _mm256_castsi256_ps(_mm256_cvttps_epi32(a)); }
+QQP_INLINE float vf_first(vec_t v) { return _mm256_cvtss_f32(v); }
+#endif
+
 /* Bits of a where mask is 1, of b where it is 0. */
-QQP_INLINE v128_t wasm_v128_bitselect(v128_t a, v128_t b, v128_t mask) {
-  return _mm_or_ps(_mm_and_ps(mask, a), _mm_andnot_ps(mask, b));
+QQP_INLINE vec_t v_select(vec_t a, vec_t b, vec_t mask) { return v_or(v_and(mask, a), v_andnot(mask, b)); }
+/* NaN if either operand is NaN (all-ones lanes are a NaN), as WebAssembly's min and max. */
+QQP_INLINE vec_t vf_min(vec_t a, vec_t b) { return v_or(vf_min_raw(a, b), vf_unord(a, b)); }
+QQP_INLINE vec_t vf_max(vec_t a, vec_t b) { return v_or(vf_max_raw(a, b), vf_unord(a, b)); }
+QQP_INLINE vec_t vf_abs(vec_t a) { return v_andnot(vf_splat(-0.0f), a); }
+QQP_INLINE vec_t vf_neg(vec_t a) { return vf_sub(vf_splat(-0.0f), a) /* -0 - a flips the sign bit */; }
+/* rnn.c clamps its inputs to a small range, so x86's out-of-range value (INT_MIN) never arises;
+ * NaN, which WebAssembly turns into 0, gives 0 here too. */
+QQP_INLINE vec_t vi_trunc(vec_t a) { return v_andnot(vf_unord(a, a), vi_trunc_raw(a)); }
+/* Lanes added left to right. */
+QQP_INLINE float vf_hsum(vec_t v) {
+  float lane[VL];
+  v_store(lane, v);
+  float s = lane[0];
+  for (int k = 1; k < VL; k++) s += lane[k];
+  return s;
 }
-QQP_INLINE v128_t wasm_i32x4_add(v128_t a, v128_t b) {
-  return _mm_castsi128_ps(_mm_add_epi32(_mm_castps_si128(a), _mm_castps_si128(b)));
-}
-QQP_INLINE v128_t wasm_i32x4_shl(v128_t a, int n) {
-  return _mm_castsi128_ps(_mm_sll_epi32(_mm_castps_si128(a), _mm_cvtsi32_si128(n)));
-}
-/* Inputs are clamped to a small range where rnn.c uses it, so SSE's out-of-range value (INT_MIN)
- * never arises; NaN, which WebAssembly turns into 0, does the same here. */
-QQP_INLINE v128_t wasm_i32x4_trunc_sat_f32x4(v128_t a) {
-  __m128i t = _mm_cvttps_epi32(a);
-  return _mm_castsi128_ps(_mm_andnot_si128(_mm_castps_si128(_mm_cmpunord_ps(a, a)), t));
-}
-#define wasm_f32x4_extract_lane(v, lane) \
-  _mm_cvtss_f32(_mm_shuffle_ps((v), (v), _MM_SHUFFLE((lane), (lane), (lane), (lane))))
 
 #endif /* __wasm__ */
 #endif /* QQP_SIMD_H */
