@@ -2,7 +2,9 @@
  * Training and prediction speed of the reference model (configs/bilstm.yaml: Embedding(10,000, 64)
  * → BiLSTM(64) → BiLSTM(32) → Dense(64) → Dropout → Dense(1)) with each implementation of its
  * recurrent layers, beside PyTorch running the same model, at batch 16 and 128:
- *   fused    every lstm/gru layer set to `implementation: fused` (qqp's WebAssembly SIMD kernels)
+ *   fused    every lstm/gru layer set to `implementation: fused`, on the kernels' default engine
+ *            (the native addon where it runs: AVX-512 or AVX2+FMA; else WebAssembly SIMD)
+ *   fused-wasm  the same with QQP_KERNELS=wasm (qqp's WebAssembly SIMD kernels)
  *   layers   every lstm/gru layer set to `implementation: layers` (tfjs-layers' step loop)
  *   pytorch  ../shared/bench/torch_reference.py with Debian's python3-torch (/usr/bin/python3),
  *            same batch, sequence length, vocabulary and threads as the fused kernels (they split
@@ -13,9 +15,9 @@
  * 3 warm-up batches, then timed batches (examples/s); prediction: one warm-up predict, then
  * model.predict on random pairs with batchSize 256 (pairs/s). Inputs are random token ids: the
  * speed of a step does not depend on the text. Printed: a table and, per batch size, the ratios
- * fused ÷ layers and fused ÷ pytorch (training and prediction). Figures are printed, never asserted.
+ * fused ÷ layers, fused ÷ fused-wasm and fused ÷ pytorch (training and prediction). Figures are printed, never asserted.
  * Run: `node --import tsx bench/train.ts [--json] [--no-torch] [--quick] [--batch 16,128]
- *   [--impl fused,layers] [--backend wasm|cpu|tensorflow]` (or `npm run bench` for all benchmarks;
+ *   [--impl fused,fused-wasm,layers] [--backend wasm|cpu|tensorflow]` (or `npm run bench` for all benchmarks;
  *   --quick times about 1/8 of the examples). A JSON copy of the result goes to the temp folder.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -44,8 +46,21 @@ export const ROOT = join(dirname(THIS_FILE), '..');
 const TORCH_SCRIPT = join(ROOT, '..', 'shared', 'bench', 'torch_reference.py');
 export const PYTHON = '/usr/bin/python3';
 
-export const IMPLEMENTATIONS = ['fused', 'layers'] as const;
+export const IMPLEMENTATIONS = ['fused', 'fused-wasm', 'layers'] as const;
 export type Implementation = (typeof IMPLEMENTATIONS)[number];
+/** What a config's lstm/gru `implementation` is set to for each: fused-wasm is fused with QQP_KERNELS=wasm. */
+type LayerImplementation = 'fused' | 'layers';
+const LAYER_IMPLEMENTATION: Record<Implementation, LayerImplementation> = {
+  fused: 'fused',
+  'fused-wasm': 'fused',
+  layers: 'layers',
+};
+/** The environment of each child: fused runs the kernels' default engine (native where it runs). */
+const CHILD_ENV: Record<Implementation, Record<string, string>> = {
+  fused: {},
+  'fused-wasm': { QQP_KERNELS: 'wasm' },
+  layers: {},
+};
 const BACKENDS: readonly BackendName[] = ['wasm', 'cpu', 'tensorflow'];
 
 /**
@@ -55,6 +70,7 @@ const BACKENDS: readonly BackendName[] = ['wasm', 'cpu', 'tensorflow'];
  */
 const PLAN: Record<Implementation, { warmup: number; examples: Record<number, number>; predict: number }> = {
   fused: { warmup: 3, examples: { 16: 2048, 128: 4096 }, predict: 4096 },
+  'fused-wasm': { warmup: 3, examples: { 16: 2048, 128: 4096 }, predict: 4096 },
   layers: { warmup: 3, examples: { 16: 768, 128: 1024 }, predict: 1024 },
 };
 /** --quick: this share of the timed examples and predicted pairs. */
@@ -106,6 +122,8 @@ export interface TrainBenchRow {
   layerClass: string | null;
   /** tfjs: whether the backend has qqp's fused kernels (without them, fused layers loop over tfjs ops). */
   fusedKernels: boolean | null;
+  /** fused: what ran the kernels, e.g. `native AVX-512` or `wasm SIMD`. */
+  kernels: string | null;
   batch: number;
   seqLen: number;
   vocab: number;
@@ -121,6 +139,8 @@ export interface TrainBenchRatio {
   batch: number;
   /** Fused's examples/s (or pairs/s) divided by tfjs-layers'. */
   fusedOverLayers: { train: number; predict: number } | null;
+  /** Fused's (native kernels where they run) divided by fused on the WebAssembly kernels. */
+  fusedOverWasm: { train: number; predict: number } | null;
   /** Fused's examples/s (or pairs/s) divided by PyTorch's. */
   fusedOverTorch: { train: number; predict: number } | null;
 }
@@ -156,7 +176,7 @@ function randomIds(count: number, seqLen: number, vocab: number): Int32Array {
  * layers (sequential `layers`, siamese `encoder` and `head`) or a bidirectional's `layer`.
  * Returns how many layers it set.
  */
-export function setImplementation(node: unknown, impl: Implementation): number {
+export function setImplementation(node: unknown, impl: LayerImplementation): number {
   if (Array.isArray(node)) return node.reduce((n: number, x) => n + setImplementation(x, impl), 0);
   if (node === null || typeof node !== 'object') return 0;
   const obj = node as Record<string, unknown>;
@@ -171,6 +191,7 @@ export function setImplementation(node: unknown, impl: Implementation): number {
 
 const EXPECTED_CLASS: Record<Implementation, RegExp> = {
   fused: /^QqpFused(LSTM|GRU)$/,
+  'fused-wasm': /^QqpFused(LSTM|GRU)$/,
   layers: /^(LSTM|GRU)$/,
 };
 const RECURRENT_CLASS = /^(QqpFused)?(LSTM|GRU)$/;
@@ -218,7 +239,7 @@ async function runChild(
   }
   const { config: loaded } = loadConfig(configFile, { cwd: ROOT });
   const config = structuredClone(loaded) as ResolvedConfig;
-  const set = setImplementation(config.model, impl);
+  const set = setImplementation(config.model, LAYER_IMPLEMENTATION[impl]);
   if (set === 0) throw new Error(`${configFile}: no lstm or gru layer found in model to set to ${impl}`);
   const seqLen = sequenceLength(config.data.encoding);
   const model = buildModel(config, { vocabSize: vocab });
@@ -232,6 +253,7 @@ async function runChild(
   }
   const layerClass = [...new Set(classes)].join('+');
   const fusedKernels = fusedKernelsAvailable();
+  const kernels = impl !== 'layers' && fusedKernels ? (info.details.kernels ?? null) : null;
   log(
     `${impl}: ${info.reason}; recurrent layers ${layerClass} ×${classes.length}; backend has fused kernels: ${fusedKernels}`,
   );
@@ -276,12 +298,13 @@ async function runChild(
         backend: info.name,
         layerClass,
         fusedKernels,
+        kernels,
         batch,
         seqLen,
         vocab,
         // The fused kernels split each batch over fusedThreads() (QQP_THREADS); the rest of tfjs
         // runs on the backend's own threads (wasm in Node: 1).
-        threads: impl === 'fused' && fusedKernels ? fusedThreads() : (info.details.threads ?? null),
+        threads: impl !== 'layers' && fusedKernels ? fusedThreads() : (info.details.threads ?? null),
         warmupBatches: plan.warmup,
         trainExamples: plan.trainExamples,
         trainExamplesPerS: round(plan.trainExamples / trainS),
@@ -356,7 +379,7 @@ function spawnChild(
   const args = ['--child', impl, '--backend', backend];
   args.push('--config', configFile, '--batch', batchSizes.join(','), '--vocab', `${vocab}`);
   if (quick) args.push('--quick');
-  return spawnJson<ChildOutput>(THIS_FILE, args, impl, log);
+  return spawnJson<ChildOutput>(THIS_FILE, args, impl, log, CHILD_ENV[impl]);
 }
 
 interface TorchOutput {
@@ -447,6 +470,7 @@ export async function runTrainBench(options: TrainBenchOptions = {}): Promise<Tr
         backend: 'pytorch',
         layerClass: null,
         fusedKernels: null,
+        kernels: null,
         batch,
         seqLen,
         vocab,
@@ -480,6 +504,7 @@ export async function runTrainBench(options: TrainBenchOptions = {}): Promise<Tr
     result.ratios.push({
       batch,
       fusedOverLayers: over(find('layers')),
+      fusedOverWasm: over(find('fused-wasm')),
       fusedOverTorch: over(find('pytorch')),
     });
   }
@@ -498,7 +523,7 @@ export function printTrainBench(r: TrainBenchResult, out: (line: string) => void
   for (const c of r.children) out(`  ${c.impl}: ${c.reason}`);
   const rows = r.rows.map((row) => [
     row.impl,
-    row.layerClass ?? row.runtime,
+    row.layerClass ? `${row.layerClass}${row.kernels ? ` (${row.kernels})` : ''}` : row.runtime,
     row.backend,
     row.threads ?? '-',
     row.batch,
@@ -527,7 +552,7 @@ export function printTrainBench(r: TrainBenchResult, out: (line: string) => void
     x ? `training ${x.train}×, prediction ${x.predict}×` : 'not measured';
   for (const x of r.ratios) {
     out(
-      `batch ${x.batch}: fused ÷ layers: ${fmt(x.fusedOverLayers)}; fused ÷ pytorch: ${fmt(x.fusedOverTorch)}`,
+      `batch ${x.batch}: fused ÷ layers: ${fmt(x.fusedOverLayers)}; fused ÷ fused-wasm: ${fmt(x.fusedOverWasm)}; fused ÷ pytorch: ${fmt(x.fusedOverTorch)}`,
     );
   }
   out(`pytorch: ${r.torch.note || 'not run'}`);

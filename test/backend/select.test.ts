@@ -5,6 +5,7 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_ENTRIES, BACKENDS, initBackend, wasmBinaryFolder } from '../../src/backend/index.js';
 import { fusedKernelsAvailable } from '../../src/backend/kernels/rnn.js';
+import { kernelEngine } from '../../src/backend/kernels/rnn-wasm.js';
 import { TrainingSchema } from '../../src/config/schema.js';
 import { TrainingError } from '../../src/errors.js';
 
@@ -44,8 +45,9 @@ describe('initBackend', () => {
     assert.equal(info.requested, 'auto');
     assert.match(
       info.reason,
-      /^wasm \((SIMD|no SIMD), 1 thread; fused LSTM\/GRU kernels on \d+ threads?\): @tensorflow\/tfjs-node is not installed$/,
+      /^wasm \((SIMD|no SIMD), 1 thread; fused kernels: (native (AVX-512|AVX2\+FMA)|wasm SIMD), \d+ threads?\): @tensorflow\/tfjs-node is not installed$/,
     );
+    assert.equal(info.details.kernels, kernelEngine().label, "the details name the kernels' engine");
     assert.equal(tf.getBackend(), 'wasm');
     assert.deepEqual(info.details.skipped, [
       { backend: 'tensorflow', reason: '@tensorflow/tfjs-node is not installed' },

@@ -2,10 +2,10 @@ import * as tfc from '@tensorflow/tfjs-core';
 import '../tfjs.js';
 import { registerFusedAlignKernels } from '../kernels/align.js';
 import { registerConvGradKernels } from '../kernels/conv-grad.js';
+import { fusedThreads } from '../kernels/kernel-table.js';
 import { registerFusedRnnKernels } from '../kernels/rnn.js';
 import { registerSegmentSumKernel } from '../kernels/segment-sum.js';
-import { fusedThreads } from '../kernels/kernel-table.js';
-import { type Attempt, type BackendEntry, fusedLabel } from './entry.js';
+import { type Attempt, type BackendEntry, fusedEngine, fusedLabel } from './entry.js';
 
 /** tfjs' plain JavaScript backend (registered by @tensorflow/tfjs, so always there). */
 async function startCpu(): Promise<Attempt> {
@@ -19,6 +19,7 @@ async function startCpu(): Promise<Attempt> {
       provider: '@tensorflow/tfjs-backend-cpu',
       threads: 1,
       fusedRnnThreads: fusedThreads(),
+      kernels: fusedEngine().label,
     },
   };
 }

@@ -3,7 +3,10 @@
  * index.ts, which knows how to load and start itself, which of qqp's kernels it gets, and what it
  * reports once running. Below the interface, what the entries share.
  */
+import { TrainingError } from '../../errors.js';
+import type { KernelEngineInfo } from '../kernels/kernel-runner.js';
 import { fusedThreads } from '../kernels/kernel-table.js';
+import { kernelEngine } from '../kernels/rnn-wasm.js';
 
 export interface BackendDetails {
   /** Version of @tensorflow/tfjs-core. */
@@ -16,6 +19,8 @@ export interface BackendDetails {
   threads?: number;
   /** wasm and cpu: threads qqp's fused LSTM/GRU kernels split a batch over (QQP_THREADS). */
   fusedRnnThreads?: number;
+  /** wasm and cpu: what runs qqp's fused kernels, e.g. `native AVX-512` or `wasm SIMD` (QQP_KERNELS). */
+  kernels?: string;
   /** wasm only: the binary loaded (from the installed package, never fetched). */
   wasmBinary?: string;
   /** Each backend tried before the one chosen, and why it was passed over. */
@@ -64,8 +69,24 @@ export function importFailure(err: unknown, pkg: string): string {
   return isNotInstalled(err, pkg) ? `${pkg} is not installed` : `${pkg} failed to load: ${firstLine(err)}`;
 }
 
-/** How the one-line reason describes the fused kernels' threads (wasm and cpu). */
+/**
+ * The engine of qqp's fused kernels (native or wasm, kernel-runner.ts); a QQP_KERNELS that cannot be
+ * met is a TrainingError saying why.
+ */
+export function fusedEngine(): KernelEngineInfo {
+  try {
+    return kernelEngine();
+  } catch (err) {
+    throw new TrainingError('KERNELS_UNAVAILABLE', firstLine(err), {
+      suggestions: [
+        'unset QQP_KERNELS (then the native kernels run where they can, else wasm), or set QQP_KERNELS=wasm',
+      ],
+    });
+  }
+}
+
+/** How the one-line reason describes the fused kernels: their engine and threads (wasm and cpu). */
 export function fusedLabel(): string {
   const n = fusedThreads();
-  return `fused LSTM/GRU kernels on ${n} thread${n === 1 ? '' : 's'}`;
+  return `fused kernels: ${fusedEngine().label}, ${n} thread${n === 1 ? '' : 's'}`;
 }

@@ -5,11 +5,11 @@ import * as tfc from '@tensorflow/tfjs-core';
 import { registerFusedAlignKernels } from '../kernels/align.js';
 import { registerConvGradKernels } from '../kernels/conv-grad.js';
 import { registerCopyKernels } from '../kernels/copy-kernels.js';
+import { fusedThreads } from '../kernels/kernel-table.js';
 import { registerMatMulKernel } from '../kernels/matmul.js';
 import { registerFusedRnnKernels } from '../kernels/rnn.js';
 import { registerSegmentSumKernel } from '../kernels/segment-sum.js';
-import { fusedThreads } from '../kernels/kernel-table.js';
-import { type Attempt, type BackendEntry, fusedLabel, importFailure } from './entry.js';
+import { type Attempt, type BackendEntry, fusedEngine, fusedLabel, importFailure } from './entry.js';
 
 const WASM_PACKAGE = '@tensorflow/tfjs-backend-wasm';
 
@@ -79,6 +79,7 @@ async function startWasm(): Promise<Attempt> {
       simd,
       threads,
       fusedRnnThreads: fusedThreads(),
+      kernels: fusedEngine().label,
       wasmBinary: binary,
     },
   };

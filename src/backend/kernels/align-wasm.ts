@@ -1,5 +1,5 @@
-import { runModuleFunction } from './rnn-wasm.js';
 import { i32, input, type KernelFunction, type KernelParam, output, rows, scratch } from './kernel-table.js';
+import { runModuleFunction } from './rnn-wasm.js';
 
 /**
  * The fused alignment kernels of native/rnn.c (align_forward, align_backward): their parameters in

@@ -65,7 +65,8 @@ export function setKernelEngine(name: KernelEngineName | undefined): void {
 /** The kernel functions of one module, run on the chosen engine. */
 export class KernelRunner {
   private readonly wasm: WasmEngine;
-  private native: NativeAvailability | undefined;
+  /** The native engine per QQP_NATIVE_ISA setting ('' for the best), loaded on first use. */
+  private readonly native = new Map<string, NativeAvailability>();
 
   /** `wasm.maximumPages` must be the module's `--max-memory` in 64 KiB pages; it starts with `wasm.initialPages`. */
   constructor(wasmFile: URL, wasm: { initialPages: number; maximumPages: number }) {
@@ -73,8 +74,13 @@ export class KernelRunner {
   }
 
   private nativeAvailability(): NativeAvailability {
-    this.native ??= loadNativeKernels();
-    return this.native;
+    const key = process.env.QQP_NATIVE_ISA?.trim().toLowerCase() ?? '';
+    let found = this.native.get(key);
+    if (!found) {
+      found = loadNativeKernels();
+      this.native.set(key, found);
+    }
+    return found;
   }
 
   /** The engine the next call runs on, and why. */
@@ -82,15 +88,17 @@ export class KernelRunner {
     const want = forced ?? requestedEngine();
     if (want === 'wasm') return { name: 'wasm', label: 'wasm SIMD', reason: 'QQP_KERNELS=wasm' };
     const native = this.nativeAvailability();
-    if (native.ok) return { name: 'native', label: `native ${ISA_LABELS[native.engine.isa] ?? native.engine.isa}` };
-    if (want === 'native') throw new Error(`QQP_KERNELS=native, but the native kernels cannot run: ${native.reason}`);
+    if (native.ok)
+      return { name: 'native', label: `native ${ISA_LABELS[native.engine.isa] ?? native.engine.isa}` };
+    if (want === 'native')
+      throw new Error(`QQP_KERNELS=native, but the native kernels cannot run: ${native.reason}`);
     return { name: 'wasm', label: 'wasm SIMD', reason: native.reason };
   }
 
   private engine(): KernelEngine {
-    const { name } = this.info();
-    const native = this.native;
-    return name === 'native' && native?.ok ? native.engine : this.wasm;
+    if (this.info().name === 'wasm') return this.wasm;
+    const native = this.nativeAvailability();
+    return native.ok ? native.engine : this.wasm;
   }
 
   /** Stops the wasm engine's worker threads (the next multi-threaded call starts new ones); for tests. */

@@ -41,7 +41,8 @@ export class NativeEngine implements KernelEngine {
   }
 
   reserve(end: number, kind: string): ArrayBufferLike {
-    if (end > 2 ** 31 - 1) throw new Error(`${kind}: a call needs ${Math.ceil(end / 2 ** 20)} MiB, over the 2 GiB limit`);
+    if (end > 2 ** 31 - 1)
+      throw new Error(`${kind}: a call needs ${Math.ceil(end / 2 ** 20)} MiB, over the 2 GiB limit`);
     if (end > this.heap.byteLength) {
       // Kept for the next call: steady-state training allocates nothing.
       this.heap = new ArrayBuffer(Math.min(2 ** 31 - 1, Math.max(end, 2 * this.heap.byteLength)));
@@ -50,7 +51,8 @@ export class NativeEngine implements KernelEngine {
   }
 
   execute(fn: KernelFunction<unknown>, parts: number[][]): void {
-    if (!this.functions.has(fn.name)) throw new Error(`${fn.kind} ${fn.name}: not a function of ${NATIVE_ADDON_FILE}`);
+    if (!this.functions.has(fn.name))
+      throw new Error(`${fn.kind} ${fn.name}: not a function of ${NATIVE_ADDON_FILE}`);
     const n = fn.params.length;
     const args = new Int32Array(parts.length * n);
     parts.forEach((p, i) => {
@@ -65,7 +67,10 @@ const firstLine = (err: unknown) => String(err instanceof Error ? err.message : 
 /** The native engine, or why it cannot run here. */
 export function loadNativeKernels(): NativeAvailability {
   if (process.platform !== 'linux' || process.arch !== 'x64')
-    return { ok: false, reason: `no native kernels for ${process.platform}-${process.arch} (only linux-x64)` };
+    return {
+      ok: false,
+      reason: `no native kernels for ${process.platform}-${process.arch} (only linux-x64)`,
+    };
   let addon: Addon;
   try {
     addon = createRequire(import.meta.url)(fileURLToPath(NATIVE_ADDON_FILE)) as Addon;

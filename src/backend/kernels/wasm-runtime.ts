@@ -202,7 +202,8 @@ export class WasmEngine implements KernelEngine {
     const rt = this.load();
     const entry = rt.exports[name];
     if (typeof entry !== 'function') throw new Error(`${kind} ${name}: not a function of ${this.file}`);
-    if (parts.length > 1 && fn.params.length > MAX_ARGS) throw new Error(`${name}: too many arguments for a worker`);
+    if (parts.length > 1 && fn.params.length > MAX_ARGS)
+      throw new Error(`${name}: too many arguments for a worker`);
     const posted: PoolWorker[] = [];
     let dead = false;
     for (let p = 1; p < parts.length; p++) {

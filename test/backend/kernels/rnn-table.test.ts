@@ -45,6 +45,38 @@ describe('the parameter tables of native/rnn.c', () => {
     });
   }
 
+  it("are the native addon's functions, in its order, with the same arguments (native/addon.c, native/x86-entry.h)", () => {
+    const addon = readFileSync(join(PROJECT_ROOT, 'native', 'addon.c'), 'utf8');
+    const entry = readFileSync(join(PROJECT_ROOT, 'native', 'x86-entry.h'), 'utf8');
+    const list = (name: string) => {
+      const m = new RegExp(`${name}\\[\\] = \\{([^}]*)\\}`).exec(addon);
+      assert.ok(m, `native/addon.c defines ${name}`);
+      return m[1]!.split(',').map((v) => v.trim().replace(/"/g, ''));
+    };
+    const names = list('KERNEL_NAMES');
+    const counts = list('KERNEL_ARGS').map(Number);
+    const firstPointer = list('KERNEL_FIRST_POINTER').map(Number);
+    assert.deepEqual([...names].sort(), Object.keys(FUNCTIONS).sort(), 'the addon has every function');
+    names.forEach((name, k) => {
+      const fn = FUNCTIONS[name as keyof typeof FUNCTIONS];
+      assert.equal(counts[k], fn.params.length, `${name}: KERNEL_ARGS`);
+      assert.equal(
+        firstPointer[k],
+        fn.params.findIndex((p) => p.role !== 'rows' && p.role !== 'i32'),
+        `${name}: KERNEL_FIRST_POINTER`,
+      );
+      // x86-entry.h's case k calls the function with I(...) for integers and P(...) for pointers.
+      const call = new RegExp(`case ${k}:\\s*${name}\\(([^;]*)\\);`).exec(entry);
+      assert.ok(call, `x86-entry.h: case ${k} calls ${name}`);
+      const kinds = call[1]!.split(',').map((a) => a.trim());
+      assert.deepEqual(
+        kinds,
+        fn.params.map((p, i) => `${p.role === 'rows' || p.role === 'i32' ? 'I' : 'P'}(${i})`),
+        `${name}: x86-entry.h passes each argument in order, as an integer or a pointer`,
+      );
+    });
+  });
+
   it('are the functions the module exports', () => {
     const wasm = (globalThis as unknown as { WebAssembly: { Module: WasmModuleApi } }).WebAssembly.Module;
     const exported = wasm

@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
-import { killWorkerForTest, runEntry, stopWorkers } from '../../../src/backend/kernels/rnn-wasm.js';
+import { after, before, describe, it } from 'node:test';
 import { fusedThreads, setFusedThreads } from '../../../src/backend/kernels/kernel-table.js';
+import {
+  killWorkerForTest,
+  runEntry,
+  setKernelEngine,
+  stopWorkers,
+} from '../../../src/backend/kernels/rnn-wasm.js';
 
 /**
- * The thread pool behind the fused kernels (src/backend/kernels/wasm-runtime.ts): a batch split over
- * threads gives what one thread gives, and a worker that died is given up on with an error, after
- * which the next call works again.
+ * The worker threads of the WebAssembly kernels (src/backend/kernels/wasm-runtime.ts): a batch split
+ * over threads gives what one thread gives, and a worker that died is given up on with an error,
+ * after which the next call works again. (The native engine's threads, inside the addon, are
+ * checked in native.test.ts.)
  */
 
 const SHAPE = { batch: 6, steps: 5, features: 3, units: 4 };
@@ -37,10 +43,12 @@ function forward(): Float32Array {
   return hs;
 }
 
-describe('the fused kernels on several threads', () => {
+describe('the WebAssembly kernels on several threads', () => {
   const threads = fusedThreads();
+  before(() => setKernelEngine('wasm'));
   after(async () => {
     setFusedThreads(threads);
+    setKernelEngine(undefined);
     await stopWorkers();
   });
 
