@@ -94,6 +94,29 @@ describe('initBackend', () => {
     assert.equal(processHandlers(), handlersAtStart);
   });
 
+  it('QQP_KERNELS=native that cannot be met is a training error saying why and what to do', async () => {
+    const saved = { kernels: process.env.QQP_KERNELS, isa: process.env.QQP_NATIVE_ISA };
+    process.env.QQP_KERNELS = 'native';
+    process.env.QQP_NATIVE_ISA = 'avx1024';
+    try {
+      await assert.rejects(initBackend('wasm'), (err: unknown) => {
+        assert.ok(err instanceof TrainingError);
+        assert.equal(err.code, 'KERNELS_UNAVAILABLE');
+        assert.match(err.message, /QQP_KERNELS=native, but the native kernels cannot run/);
+        assert.match(err.suggestions.join(' '), /QQP_KERNELS=wasm/);
+        return true;
+      });
+    } finally {
+      for (const [k, v] of [
+        ['QQP_KERNELS', saved.kernels],
+        ['QQP_NATIVE_ISA', saved.isa],
+      ] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
   it('cpu and wasm on request, with the scatter-add and fused recurrent kernels installed', async () => {
     for (const name of ['cpu', 'wasm'] as const) {
       const info = await initBackend(name);
