@@ -7,8 +7,12 @@
  *   fused-wasm  the same with QQP_KERNELS=wasm (qqp's WebAssembly SIMD kernels)
  *   layers   every lstm/gru layer set to `implementation: layers` (tfjs-layers' step loop)
  *   pytorch  ../shared/bench/torch_reference.py with Debian's python3-torch (/usr/bin/python3),
- *            same batch, sequence length, vocabulary and threads as the fused kernels (they split
- *            a batch over the machine's cores; QQP_THREADS=1 npm run bench compares one thread)
+ *            same batch, sequence length and vocabulary
+ * Threads: fused and PyTorch run once on 1 thread and once on the machine's cores (at most 2;
+ * --threads, or QQP_THREADS alone when set); fused-wasm and layers on 1. Each timed window records
+ * the CPU time other processes took during it and the load average (bench/machine.ts): the
+ * 1-thread ratios are always printed, with how busy the machine was; the multi-threaded ones only
+ * when it was otherwise idle (else the line says why not).
  * Each tfjs implementation runs in its own child process (this file with `--child IMPL`), one
  * after another, so one's memory and JIT state cannot affect the next; the child checks the class
  * of the recurrent layers it built (QqpFusedLSTM or LSTM) and prints one JSON line. Training:
@@ -16,7 +20,7 @@
  * model.predict on random pairs with batchSize 256 (pairs/s). Inputs are random token ids: the
  * speed of a step does not depend on the text. Printed: a table and, per batch size, the ratios
  * fused ÷ layers, fused ÷ fused-wasm and fused ÷ pytorch (training and prediction). Figures are printed, never asserted.
- * Run: `node --import tsx bench/train.ts [--json] [--no-torch] [--quick] [--batch 16,128]
+ * Run: `node --import tsx bench/train.ts [--json] [--no-torch] [--quick] [--batch 16,128] [--threads 1,2]
  *   [--impl fused,fused-wasm,layers] [--backend wasm|cpu|tensorflow]` (or `npm run bench` for all benchmarks;
  *   --quick times about 1/8 of the examples). A JSON copy of the result goes to the temp folder.
  */
@@ -40,6 +44,7 @@ import { QqpError } from '../src/errors.js';
 import { buildModel } from '../src/model/build.js';
 import { losses } from '../src/registry/objectives.js';
 import { buildOptimizer } from '../src/registry/optimizers.js';
+import { IDLE_OTHER_CORES, isIdle, measureHere, startWindow, type Window } from './machine.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 export const ROOT = join(dirname(THIS_FILE), '..');
@@ -105,6 +110,12 @@ export interface TrainBenchOptions {
   vocab?: number;
   /** Config of the model, relative to the current directory (default configs/bilstm.yaml). */
   config?: string;
+  /**
+   * Threads of the fused kernels (QQP_THREADS of each child) and of PyTorch, each count a run of
+   * its own (default 1 and the machine's cores, at most 2; or QQP_THREADS alone when it is set).
+   * tfjs-layers and fused-wasm run on 1 only.
+   */
+  threads?: number[];
   /** Run the PyTorch reference when it can (default true). */
   torch?: boolean;
   /** About 1/8 of the timed examples and predicted pairs, for a smoke run (default false). */
@@ -133,10 +144,21 @@ export interface TrainBenchRow {
   trainExamplesPerS: number;
   predictExamples: number;
   predictPairsPerS: number;
+  /** What else the machine did while training was timed (PyTorch: its whole run), and prediction. */
+  trainWindow: Window | null;
+  predictWindow: Window | null;
 }
 
 export interface TrainBenchRatio {
   batch: number;
+  /** The fused kernels' and PyTorch's threads (tfjs-layers and fused-wasm: 1 thread only). */
+  threads: number;
+  /** Whether other processes took at most IDLE_OTHER_CORES during the fused and PyTorch windows. */
+  idle: boolean;
+  /** Why a ratio is withheld (more than one thread on a busy machine), or how busy it was. */
+  note: string;
+  /** Fused's training examples/s on this many threads divided by its own on one (threads > 1, idle). */
+  fusedOverOneThread: { train: number; predict: number } | null;
   /** Fused's examples/s (or pairs/s) divided by tfjs-layers'. */
   fusedOverLayers: { train: number; predict: number } | null;
   /** Fused's (native kernels where they run) divided by fused on the WebAssembly kernels. */
@@ -152,7 +174,7 @@ export interface TrainBenchResult {
   backend: BackendName;
   quick: boolean;
   /** The backend each child started, or why it was skipped. */
-  children: { impl: Implementation; reason: string; details?: BackendInfo['details'] }[];
+  children: { impl: Implementation; threads: number; reason: string; details?: BackendInfo['details'] }[];
   rows: TrainBenchRow[];
   torch: { ran: boolean; note: string };
   ratios: TrainBenchRatio[];
@@ -281,15 +303,17 @@ async function runChild(
         `  ${impl} batch ${batch}: ${plan.warmup} warm-up + ${timed} timed batches, predict ${plan.predict}`,
       );
       for (const b of batches.slice(0, plan.warmup)) await model.trainOnBatch(b.x, b.y);
-      const t0 = performance.now();
-      for (const b of batches.slice(plan.warmup)) await model.trainOnBatch(b.x, b.y);
-      const trainS = (performance.now() - t0) / 1000;
+      const trained = await measureHere(async () => {
+        for (const b of batches.slice(plan.warmup)) await model.trainOnBatch(b.x, b.y);
+      });
+      const trainS = trained.window.wallS;
 
       const px = tf.tensor2d(randomIds(plan.predict, seqLen, vocab), [plan.predict, seqLen], 'int32');
       tf.tidy(() => (model.predict(px.slice(0, 256), { batchSize: 256 }) as tf.Tensor).dataSync());
-      const t1 = performance.now();
-      tf.tidy(() => (model.predict(px, { batchSize: 256 }) as tf.Tensor).dataSync());
-      const predictS = (performance.now() - t1) / 1000;
+      const predicted = await measureHere(() =>
+        tf.tidy(() => (model.predict(px, { batchSize: 256 }) as tf.Tensor).dataSync()),
+      );
+      const predictS = predicted.window.wallS;
 
       tf.dispose([xs, ys, px, ...batches.flatMap((b) => [b.x, b.y])]);
       const row: TrainBenchRow = {
@@ -310,9 +334,14 @@ async function runChild(
         trainExamplesPerS: round(plan.trainExamples / trainS),
         predictExamples: plan.predict,
         predictPairsPerS: round(plan.predict / predictS),
+        trainWindow: trained.window,
+        predictWindow: predicted.window,
       };
       rows.push(row);
-      log(`    train ${row.trainExamplesPerS} ex/s, predict ${row.predictPairsPerS} pairs/s`);
+      log(
+        `    train ${row.trainExamplesPerS} ex/s, predict ${row.predictPairsPerS} pairs/s` +
+          ` (other processes: ${trained.window.otherCores} / ${predicted.window.otherCores} cores)`,
+      );
     }
   } finally {
     model.dispose();
@@ -369,6 +398,7 @@ export async function spawnJson<T>(
 /** Runs this file as `--child IMPL` in a fresh Node process; its stderr goes to `log`. */
 function spawnChild(
   impl: Implementation,
+  threads: number,
   backend: BackendName,
   configFile: string,
   batchSizes: number[],
@@ -379,7 +409,10 @@ function spawnChild(
   const args = ['--child', impl, '--backend', backend];
   args.push('--config', configFile, '--batch', batchSizes.join(','), '--vocab', `${vocab}`);
   if (quick) args.push('--quick');
-  return spawnJson<ChildOutput>(THIS_FILE, args, impl, log, CHILD_ENV[impl]);
+  return spawnJson<ChildOutput>(THIS_FILE, args, impl, log, {
+    ...CHILD_ENV[impl],
+    QQP_THREADS: `${threads}`,
+  });
 }
 
 interface TorchOutput {
@@ -387,7 +420,19 @@ interface TorchOutput {
   threads: number;
   train_examples_per_s: number;
   predict_examples_per_s: number;
+  /** Added by the wrapper: the process's own CPU time (every thread), s. */
+  cpu_s: number;
+  window: Window;
 }
+
+/** Runs a script as __main__, then prints its own CPU time (so that others' can be told from it). */
+const TORCH_WRAPPER = [
+  'import json, resource, runpy, sys',
+  'sys.argv = sys.argv[1:]',
+  "runpy.run_path(sys.argv[0], run_name='__main__')",
+  'r = resource.getrusage(resource.RUSAGE_SELF)',
+  "print(json.dumps({'cpu_s': r.ru_utime + r.ru_stime}))",
+].join('\n');
 
 /** Why a PyTorch script cannot run here (`skipped: ...`), or null when it can. */
 export function torchAvailable(script: string = TORCH_SCRIPT): string | null {
@@ -408,9 +453,26 @@ function runTorch(
 ): TorchOutput {
   const args = [TORCH_SCRIPT, '--batch', `${batch}`, '--seq-len', `${seqLen}`, '--vocab', `${vocab}`];
   args.push('--threads', `${threads}`, '--examples', `${examples}`);
-  const r = spawnSync(PYTHON, args, { encoding: 'utf8', timeout: 600_000 });
+  const w = startWindow();
+  const r = spawnSync(PYTHON, ['-c', TORCH_WRAPPER, ...args], { encoding: 'utf8', timeout: 600_000 });
   if (r.status !== 0) throw new Error(`torch_reference.py failed: ${r.stderr || r.error?.message}`);
-  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as TorchOutput;
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const result = lines.find((l) => 'train_examples_per_s' in l) as Omit<TorchOutput, 'cpu_s' | 'window'>;
+  const cpu = Number(lines.at(-1)?.cpu_s);
+  if (!result || !Number.isFinite(cpu)) throw new Error(`torch_reference.py printed no result: ${r.stdout}`);
+  return { ...result, cpu_s: cpu, window: w.end(cpu * 1000) };
+}
+
+/** The default thread counts: 1, and the machine's cores up to 2 (or QQP_THREADS alone when set). */
+function defaultThreads(): number[] {
+  const env = Number(process.env.QQP_THREADS);
+  if (Number.isInteger(env) && env >= 1) return [env];
+  const cores = Math.min(2, availableParallelism());
+  return cores > 1 ? [1, cores] : [1];
 }
 
 export async function runTrainBench(options: TrainBenchOptions = {}): Promise<TrainBenchResult> {
@@ -419,6 +481,7 @@ export async function runTrainBench(options: TrainBenchOptions = {}): Promise<Tr
   const vocab = options.vocab ?? 10_000;
   const batchSizes = options.batchSizes ?? [16, 128];
   const impls = options.impls ?? [...IMPLEMENTATIONS];
+  const threadCounts = options.threads ?? defaultThreads();
   const backend = options.backend ?? 'wasm';
   const quick = options.quick ?? false;
   const { config } = loadConfig(configFile, { cwd: ROOT });
@@ -436,15 +499,19 @@ export async function runTrainBench(options: TrainBenchOptions = {}): Promise<Tr
     ratios: [],
   };
   for (const impl of impls) {
-    log(`${impl}: child process (${backend})`);
-    const out = await spawnChild(impl, backend, configFile, batchSizes, vocab, quick, log);
-    if ('skipped' in out) {
-      result.children.push({ impl, reason: `skipped: ${out.skipped}` });
-      log(`${impl}: skipped (${out.skipped})`);
-      continue;
+    // tfjs-layers does not use qqp's threads, and fused-wasm is compared on one thread.
+    const counts = impl === 'fused' ? threadCounts : [Math.min(...threadCounts)];
+    for (const threads of counts) {
+      log(`${impl}: child process (${backend}, QQP_THREADS=${threads})`);
+      const out = await spawnChild(impl, threads, backend, configFile, batchSizes, vocab, quick, log);
+      if ('skipped' in out) {
+        result.children.push({ impl, threads, reason: `skipped: ${out.skipped}` });
+        log(`${impl}: skipped (${out.skipped})`);
+        continue;
+      }
+      result.children.push({ impl, threads, reason: out.backend.reason, details: out.backend.details });
+      result.rows.push(...out.rows);
     }
-    result.children.push({ impl, reason: out.backend.reason, details: out.backend.details });
-    result.rows.push(...out.rows);
   }
 
   const unavailable = options.torch === false ? 'skipped: --no-torch' : torchAvailable();
@@ -452,62 +519,92 @@ export async function runTrainBench(options: TrainBenchOptions = {}): Promise<Tr
     result.torch.note = unavailable;
     log(`pytorch: ${unavailable}`);
   } else {
-    // As many threads as the most any tfjs implementation used (fused: its kernels' threads);
-    // native TensorFlow sizes its own pool and reports none.
-    const counts = result.rows.map((r) => r.threads).filter((t): t is number => t !== null);
-    const tfjsThreads = counts.length ? Math.max(...counts) : null;
-    const threads = tfjsThreads ?? availableParallelism();
-    for (const batch of batchSizes) {
-      // As many examples as the fused run timed, whole batches.
-      const examples = planFor('fused', batch, quick).trainExamples;
-      log(
-        `pytorch batch ${batch}: ${TORCH_WARMUP} warm-up batches + ${examples} examples, ${threads} thread(s)`,
-      );
-      const t = runTorch(batch, seqLen, vocab, examples, threads);
-      result.rows.push({
-        impl: 'pytorch',
-        runtime: t.impl,
-        backend: 'pytorch',
-        layerClass: null,
-        fusedKernels: null,
-        kernels: null,
-        batch,
-        seqLen,
-        vocab,
-        threads: t.threads,
-        warmupBatches: TORCH_WARMUP,
-        trainExamples: examples,
-        trainExamplesPerS: t.train_examples_per_s,
-        predictExamples: examples,
-        predictPairsPerS: t.predict_examples_per_s,
-      });
-      log(`    train ${t.train_examples_per_s} ex/s, predict ${t.predict_examples_per_s} pairs/s`);
-    }
-    const threadNote =
-      tfjsThreads === null
-        ? `${threads} threads (the machine's cores: tfjs reports no thread count for ${backend})`
-        : `${threads} thread${threads === 1 ? '' : 's'}, as the fused kernels (QQP_THREADS=${threads})`;
-    result.torch = { ran: true, note: `${PYTHON} ${TORCH_SCRIPT}, ${threadNote}` };
+    for (const threads of threadCounts)
+      for (const batch of batchSizes) {
+        // As many examples as the fused run timed, whole batches.
+        const examples = planFor('fused', batch, quick).trainExamples;
+        log(
+          `pytorch batch ${batch}: ${TORCH_WARMUP} warm-up batches + ${examples} examples, ${threads} thread(s)`,
+        );
+        const t = runTorch(batch, seqLen, vocab, examples, threads);
+        result.rows.push({
+          impl: 'pytorch',
+          runtime: t.impl,
+          backend: 'pytorch',
+          layerClass: null,
+          fusedKernels: null,
+          kernels: null,
+          batch,
+          seqLen,
+          vocab,
+          threads: t.threads,
+          warmupBatches: TORCH_WARMUP,
+          trainExamples: examples,
+          trainExamplesPerS: t.train_examples_per_s,
+          predictExamples: examples,
+          predictPairsPerS: t.predict_examples_per_s,
+          // One window for its whole run (start-up, training and prediction).
+          trainWindow: t.window,
+          predictWindow: t.window,
+        });
+        log(
+          `    train ${t.train_examples_per_s} ex/s, predict ${t.predict_examples_per_s} pairs/s` +
+            ` (other processes: ${t.window.otherCores} cores)`,
+        );
+      }
+    result.torch = {
+      ran: true,
+      note: `${PYTHON} ${TORCH_SCRIPT}, on ${threadCounts.join(' and ')} thread(s), as the fused kernels (QQP_THREADS)`,
+    };
   }
 
-  for (const batch of batchSizes) {
-    const find = (impl: TrainBenchRow['impl']) =>
-      result.rows.find((r) => r.impl === impl && r.batch === batch);
-    const fused = find('fused');
-    const over = (other: TrainBenchRow | undefined) =>
-      fused && other
-        ? {
-            train: ratio(fused.trainExamplesPerS, other.trainExamplesPerS),
-            predict: ratio(fused.predictPairsPerS, other.predictPairsPerS),
-          }
-        : null;
-    result.ratios.push({
-      batch,
-      fusedOverLayers: over(find('layers')),
-      fusedOverWasm: over(find('fused-wasm')),
-      fusedOverTorch: over(find('pytorch')),
-    });
-  }
+  for (const threads of threadCounts)
+    for (const batch of batchSizes) {
+      const find = (impl: TrainBenchRow['impl'], t = threads) =>
+        result.rows.find(
+          (r) => r.impl === impl && r.batch === batch && (impl === 'layers' || r.threads === t),
+        );
+      const fused = find('fused');
+      const over = (other: TrainBenchRow | undefined) =>
+        fused && other
+          ? {
+              train: ratio(fused.trainExamplesPerS, other.trainExamplesPerS),
+              predict: ratio(fused.predictPairsPerS, other.predictPairsPerS),
+            }
+          : null;
+      const torch = find('pytorch');
+      const windows = [fused?.trainWindow, fused?.predictWindow, torch?.trainWindow].filter(
+        (w): w is Window => !!w,
+      );
+      const busiest = windows.reduce((m, w) => Math.max(m, w.otherCores), 0);
+      const idle = windows.length > 0 && windows.every(isIdle);
+      const busyNote = `other processes took up to ${busiest} cores during these measurements, load average ${Math.max(...windows.map((w) => w.loadAvg), 0)} at their start`;
+      if (threads === 1) {
+        result.ratios.push({
+          batch,
+          threads,
+          idle,
+          note: idle ? 'the machine was otherwise idle' : busyNote,
+          fusedOverOneThread: null,
+          fusedOverLayers: over(find('layers')),
+          fusedOverWasm: over(find('fused-wasm')),
+          fusedOverTorch: over(torch),
+        });
+      } else {
+        // Threads contend with other work (PyTorch's OpenMP threads spin and collapse): compared
+        // only when the machine was otherwise idle.
+        result.ratios.push({
+          batch,
+          threads,
+          idle,
+          note: idle ? 'the machine was otherwise idle' : `not compared: ${busyNote}`,
+          fusedOverOneThread: idle ? over(find('fused', 1)) : null,
+          fusedOverLayers: null,
+          fusedOverWasm: null,
+          fusedOverTorch: idle ? over(torch) : null,
+        });
+      }
+    }
 
   const file = join(tmpdir(), `qqp-bench-train-${Date.now()}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
@@ -520,7 +617,11 @@ export function printTrainBench(r: TrainBenchResult, out: (line: string) => void
     `Training speed: ${r.config}, sequence length ${r.seqLen}, vocabulary ${r.vocab}, random token ids` +
       (r.quick ? ' (--quick: about 1/8 of the examples)' : ''),
   );
-  for (const c of r.children) out(`  ${c.impl}: ${c.reason}`);
+  for (const c of r.children) out(`  ${c.impl} (QQP_THREADS=${c.threads}): ${c.reason}`);
+  const others = (row: TrainBenchRow) =>
+    row.impl === 'pytorch'
+      ? `${row.trainWindow?.otherCores ?? '-'}`
+      : `${row.trainWindow?.otherCores ?? '-'} / ${row.predictWindow?.otherCores ?? '-'}`;
   const rows = r.rows.map((row) => [
     row.impl,
     row.layerClass ? `${row.layerClass}${row.kernels ? ` (${row.kernels})` : ''}` : row.runtime,
@@ -531,6 +632,8 @@ export function printTrainBench(r: TrainBenchResult, out: (line: string) => void
     row.trainExamplesPerS,
     row.predictExamples,
     row.predictPairsPerS,
+    others(row),
+    row.trainWindow?.loadAvg ?? '-',
   ]);
   out(
     table(
@@ -544,16 +647,27 @@ export function printTrainBench(r: TrainBenchResult, out: (line: string) => void
         'train ex/s',
         'predict pairs',
         'predict pairs/s',
+        'other processes (cores)',
+        'load avg',
       ],
       rows,
     ),
   );
+  out(
+    `other processes (cores): CPU time the rest of the machine took per second while training / predicting was timed (PyTorch: its whole run); idle is at most ${IDLE_OTHER_CORES}`,
+  );
   const fmt = (x: { train: number; predict: number } | null) =>
     x ? `training ${x.train}×, prediction ${x.predict}×` : 'not measured';
   for (const x of r.ratios) {
-    out(
-      `batch ${x.batch}: fused ÷ layers: ${fmt(x.fusedOverLayers)}; fused ÷ fused-wasm: ${fmt(x.fusedOverWasm)}; fused ÷ pytorch: ${fmt(x.fusedOverTorch)}`,
-    );
+    if (x.threads === 1)
+      out(
+        `batch ${x.batch}, 1 thread: fused ÷ layers: ${fmt(x.fusedOverLayers)}; fused ÷ fused-wasm: ${fmt(x.fusedOverWasm)}; fused ÷ pytorch: ${fmt(x.fusedOverTorch)} (${x.note})`,
+      );
+    else if (!x.idle) out(`batch ${x.batch}, ${x.threads} threads: ${x.note}`);
+    else
+      out(
+        `batch ${x.batch}, ${x.threads} threads: fused ÷ pytorch: ${fmt(x.fusedOverTorch)}; fused ${x.threads} threads ÷ 1: ${fmt(x.fusedOverOneThread)} (${x.note})`,
+      );
   }
   out(`pytorch: ${r.torch.note || 'not run'}`);
   if (r.jsonFile) out(`JSON: ${r.jsonFile}`);
@@ -573,11 +687,11 @@ function list<T extends string>(
   return items as T[];
 }
 
-function batchList(text: string | undefined): number[] | undefined {
+function batchList(text: string | undefined, what = 'batch'): number[] | undefined {
   if (text === undefined) return undefined;
   const sizes = text.split(',').map((s) => Number(s.trim()));
   if (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n < 1)) {
-    throw new Error(`--batch: expected a comma list of positive integers, got ${text}`);
+    throw new Error(`--${what}: expected a comma list of positive integers, got ${text}`);
   }
   return sizes;
 }
@@ -593,6 +707,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       backend: { type: 'string' },
       config: { type: 'string' },
       vocab: { type: 'string' },
+      threads: { type: 'string' },
       // Internal: run one implementation and print one JSON line (see spawnChild).
       child: { type: 'string' },
     },
@@ -620,6 +735,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       quick: !!values.quick,
       backend,
       ...(batchSizes ? { batchSizes } : {}),
+      ...(values.threads ? { threads: batchList(values.threads, 'threads') } : {}),
       ...(values.impl ? { impls: list(values.impl, IMPLEMENTATIONS, 'impl')! } : {}),
       ...(values.config ? { config: values.config } : {}),
       ...(vocab ? { vocab } : {}),
