@@ -34,8 +34,9 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import type { layers as tfl } from '@tensorflow/tfjs-layers';
 import { type BackendInfo, type BackendName, initBackend } from '../src/backend/index.js';
+import { matmulGflops } from '../src/backend/kernels/gemm-wasm.js';
 import { fusedKernelsAvailable } from '../src/backend/kernels/rnn.js';
-import { fusedThreads } from '../src/backend/kernels/rnn-wasm.js';
+import { fusedThreads, kernelEngine, setKernelEngine } from '../src/backend/kernels/rnn-wasm.js';
 import { table } from '../src/cli/render.js';
 import { loadConfig } from '../src/config/load.js';
 import type { ResolvedConfig } from '../src/config/schema.js';
@@ -147,6 +148,8 @@ export interface TrainBenchRow {
   /** What else the machine did while training was timed (PyTorch: its whole run), and prediction. */
   trainWindow: Window | null;
   predictWindow: Window | null;
+  /** The model's multiply-adds ×2 per pair, forward (training: about 3×, forward and backward). */
+  forwardMflop: number;
 }
 
 export interface TrainBenchRatio {
@@ -176,6 +179,12 @@ export interface TrainBenchResult {
   /** The backend each child started, or why it was skipped. */
   children: { impl: Implementation; threads: number; reason: string; details?: BackendInfo['details'] }[];
   rows: TrainBenchRow[];
+  /**
+   * The bound training and prediction are a share of: the kernels' matrix product alone
+   * (native/rnn.c gemm_repeat, 128×64 · 64×256, the recurrence's shape at batch 128), one thread,
+   * GFLOP/s, on the native engine (FMA) and on wasm; native null where it cannot run.
+   */
+  bound: { native: { label: string; gflops: number } | null; wasm: number; note: string };
   torch: { ran: boolean; note: string };
   ratios: TrainBenchRatio[];
   jsonFile?: string;
@@ -239,6 +248,40 @@ export function recurrentClasses(layers: tfl.Layer[]): string[] {
   return found;
 }
 
+/**
+ * FLOPs (2 per multiply-add) of one pair through the model, forward: the input and recurrent
+ * kernels of lstm/gru layers once per timestep, every other kernel (dense) once. Read off the
+ * weights' names and shapes (`…lstm…/kernel`, `…/recurrent_kernel`); embeddings are lookups.
+ */
+export function forwardFlops(
+  model: { trainableWeights: { name: string; shape: (number | null)[] }[] },
+  seqLen: number,
+): number {
+  let flops = 0;
+  for (const w of model.trainableWeights) {
+    const size = w.shape.reduce((a: number, b: number | null) => a * (b ?? 1), 1);
+    if (!/(^|\/)(recurrent_)?kernel$/.test(w.name)) continue;
+    flops += /lstm|gru/i.test(w.name) ? 2 * seqLen * size : 2 * size;
+  }
+  return flops;
+}
+
+/** The bound of `TrainBenchResult.bound`, measured here (no tfjs: the kernels alone). */
+function measureBound(): TrainBenchResult['bound'] {
+  let native: TrainBenchResult['bound']['native'] = null;
+  let note = '';
+  try {
+    setKernelEngine('native');
+    native = { label: kernelEngine().label, gflops: round(matmulGflops()) };
+  } catch (err) {
+    note = `native: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  setKernelEngine('wasm');
+  const wasm = round(matmulGflops());
+  setKernelEngine(undefined);
+  return { native, wasm, note };
+}
+
 type ChildOutput =
   | { skipped: string }
   | { backend: { reason: string; details: BackendInfo['details'] }; rows: TrainBenchRow[] };
@@ -274,6 +317,7 @@ async function runChild(
     );
   }
   const layerClass = [...new Set(classes)].join('+');
+  const forwardMflop = round(forwardFlops(model, seqLen) / 1e6);
   const fusedKernels = fusedKernelsAvailable();
   const kernels = impl !== 'layers' && fusedKernels ? (info.details.kernels ?? null) : null;
   log(
@@ -336,6 +380,7 @@ async function runChild(
         predictPairsPerS: round(plan.predict / predictS),
         trainWindow: trained.window,
         predictWindow: predicted.window,
+        forwardMflop,
       };
       rows.push(row);
       log(
@@ -496,8 +541,12 @@ export async function runTrainBench(options: TrainBenchOptions = {}): Promise<Tr
     children: [],
     rows: [],
     torch: { ran: false, note: '' },
+    bound: measureBound(),
     ratios: [],
   };
+  log(
+    `matrix product bound, 1 thread: ${result.bound.native ? `${result.bound.native.label} ${result.bound.native.gflops} GFLOP/s, ` : ''}wasm SIMD ${result.bound.wasm} GFLOP/s`,
+  );
   for (const impl of impls) {
     // tfjs-layers does not use qqp's threads, and fused-wasm is compared on one thread.
     const counts = impl === 'fused' ? threadCounts : [Math.min(...threadCounts)];
@@ -546,6 +595,7 @@ export async function runTrainBench(options: TrainBenchOptions = {}): Promise<Tr
           // One window for its whole run (start-up, training and prediction).
           trainWindow: t.window,
           predictWindow: t.window,
+          forwardMflop: result.rows.find((r) => r.forwardMflop > 0)?.forwardMflop ?? 0,
         });
         log(
           `    train ${t.train_examples_per_s} ex/s, predict ${t.predict_examples_per_s} pairs/s` +
@@ -622,6 +672,13 @@ export function printTrainBench(r: TrainBenchResult, out: (line: string) => void
     row.impl === 'pytorch'
       ? `${row.trainWindow?.otherCores ?? '-'}`
       : `${row.trainWindow?.otherCores ?? '-'} / ${row.predictWindow?.otherCores ?? '-'}`;
+  const bound = r.bound.native?.gflops ?? null;
+  /** A figure's FLOP rate as a share of the native bound on its threads. */
+  const share = (perS: number, mflop: number, threads: number | null) =>
+    bound && mflop > 0 ? `${Math.round(((perS * mflop) / 1e3 / (bound * (threads ?? 1))) * 100)}%` : '-';
+  out(
+    `Bound: the kernels' matrix product alone (128×64 · 64×256, 1 thread): ${r.bound.native ? `${r.bound.native.label} ${r.bound.native.gflops} GFLOP/s` : `no native engine (${r.bound.note})`}, wasm SIMD ${r.bound.wasm} GFLOP/s`,
+  );
   const rows = r.rows.map((row) => [
     row.impl,
     row.layerClass ? `${row.layerClass}${row.kernels ? ` (${row.kernels})` : ''}` : row.runtime,
@@ -632,6 +689,7 @@ export function printTrainBench(r: TrainBenchResult, out: (line: string) => void
     row.trainExamplesPerS,
     row.predictExamples,
     row.predictPairsPerS,
+    `${share(row.trainExamplesPerS, 3 * row.forwardMflop, row.threads)} / ${share(row.predictPairsPerS, row.forwardMflop, row.threads)}`,
     others(row),
     row.trainWindow?.loadAvg ?? '-',
   ]);
@@ -647,12 +705,18 @@ export function printTrainBench(r: TrainBenchResult, out: (line: string) => void
         'train ex/s',
         'predict pairs',
         'predict pairs/s',
+        'of bound (train / predict)',
         'other processes (cores)',
         'load avg',
       ],
       rows,
     ),
   );
+  const mflop = r.rows.find((x) => x.forwardMflop > 0)?.forwardMflop;
+  if (mflop)
+    out(
+      `of bound: FLOP/s as a share of the native bound × threads; ${mflop} MFLOP per pair forward, about 3× that per training example (forward and backward)`,
+    );
   out(
     `other processes (cores): CPU time the rest of the machine took per second while training / predicting was timed (PyTorch: its whole run); idle is at most ${IDLE_OTHER_CORES}`,
   );

@@ -29,12 +29,12 @@ static const char *const ISA_NAMES[ISA_COUNT] = {"avx512", "avx2"};
 static const entry_t ENTRIES[ISA_COUNT] = {qqp_run_avx512, qqp_run_avx2};
 
 /* The functions of rnn.c, in the order of x86-entry.h's switch; each with its argument count. */
-static const char *const KERNEL_NAMES[] = {"lstm_forward",  "lstm_backward", "gru_forward",
-                                           "gru_backward",  "align_forward", "align_backward"};
-static const int32_t KERNEL_ARGS[] = {17, 30, 16, 27, 17, 22};
+static const char *const KERNEL_NAMES[] = {"lstm_forward",  "lstm_backward",  "gru_forward", "gru_backward",
+                                           "align_forward", "align_backward", "gemm_repeat"};
+static const int32_t KERNEL_ARGS[] = {17, 30, 16, 27, 17, 22, 7};
 #define KERNEL_COUNT ((int32_t)(sizeof KERNEL_ARGS / sizeof KERNEL_ARGS[0]))
 /* The first pointer argument of each (those before it are integers). */
-static const int32_t KERNEL_FIRST_POINTER[] = {7, 7, 7, 7, 5, 5};
+static const int32_t KERNEL_FIRST_POINTER[] = {7, 7, 7, 7, 5, 5, 4};
 
 static int isa_supported(int isa) {
   __builtin_cpu_init();

@@ -680,6 +680,15 @@ void align_backward(i32 B, i32 Ta, i32 Tb, i32 P, i32 D, const f32 *sa, const f3
   dscale[0] = ds;
 }
 
+/* ---- the matrix product alone, for the bench ---------------------------------------------------- */
+
+/* c [M, N] += a [M, K] · b [K, N], reps times: what this build's matrix product reaches
+ * (bench/train.ts prints it as the bound that training and prediction are a share of). */
+EXPORT(gemm_repeat)
+void gemm_repeat(i32 M, i32 N, i32 K, i32 reps, const f32 *a, const f32 *b, f32 *c) {
+  for (i32 r = 0; r < reps; r++) gemm_acc(M, N, K, a, K, 1, b, N, c, N);
+}
+
 #ifndef __wasm__
 #include "x86-entry.h"
 #endif

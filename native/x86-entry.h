@@ -40,6 +40,9 @@ int QQP_ENTRY(i32 fn, char *base, const i32 *a) {
       align_backward(I(0), I(1), I(2), I(3), I(4), P(5), P(6), P(7), P(8), P(9), P(10), P(11),
                      P(12), P(13), P(14), P(15), P(16), P(17), P(18), P(19), P(20), P(21));
       return 0;
+    case 6:
+      gemm_repeat(I(0), I(1), I(2), I(3), P(4), P(5), P(6));
+      return 0;
     default:
       return -1;
   }
