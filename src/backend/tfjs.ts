@@ -4,9 +4,17 @@
  * (x.flatten()), the optimizers' serialization, and the cpu backend. Every module that builds or
  * runs models imports this file, so those registrations happen exactly once and before use.
  */
-import '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
+// Its declarations only (the chained tensor methods' types, x.reshape()); the code is required below.
+import type {} from '@tensorflow/tfjs';
 import * as tfc from '@tensorflow/tfjs-core';
 import { FastOrthogonal } from './orthogonal.js';
+
+// Required, not imported, for its side effects only: an `import` of a CommonJS package has Node scan
+// it, and every package it re-exports (converter, data, webgl, ...), for export names, which took
+// a tenth of a second of every command that loads tfjs. Run after tfjs-core and tfjs-layers
+// (imported above) are loaded: the same instances, which the bundle registers into.
+createRequire(import.meta.url)('@tensorflow/tfjs');
 
 // Replaces the stock Orthogonal initializer wherever tfjs deserializes one (see orthogonal.ts).
 tfc.serialization.registerClass(

@@ -1,21 +1,14 @@
 import { Args, Flags } from '@oclif/core';
-import { BACKENDS } from '../backend/index.js';
+import { BACKENDS } from '../backend/names.js';
 import { QqpCommand } from '../cli/base.js';
 import { EXIT_CODES } from '../cli/exit-codes.js';
 import { experimentsDirFlag, parseThreshold } from '../cli/flags.js';
 import { formatCount } from '../cli/render.js';
 import { RowProgressView, runLine } from '../cli/views/progress.js';
-import {
-  DEFAULT_RANK,
-  type DedupeResult,
-  dedupe,
-  RANKINGS,
-  type Ranking,
-  RETRIEVERS,
-  type Retriever,
-} from '../dedupe/index.js';
+import type { DedupeResult } from '../dedupe/index.js';
+import { DEFAULT_RANK, RANKINGS, type Ranking, RETRIEVERS, type Retriever } from '../dedupe/options.js';
 import { UsageError } from '../errors.js';
-import { DEFAULT_THRESHOLD } from '../eval/index.js';
+import { DEFAULT_THRESHOLD } from '../eval/options.js';
 
 export default class Dedupe extends QqpCommand<DedupeResult> {
   static override summary =
@@ -85,6 +78,7 @@ export default class Dedupe extends QqpCommand<DedupeResult> {
     const { args, flags } = await this.parse(Dedupe);
     const threshold = parseThreshold(flags.threshold);
     const retrievers = flags.retrieve === undefined ? undefined : parseRetrievers(flags.retrieve);
+    const { dedupe } = await import('../dedupe/index.js');
     const progress = new RowProgressView('dedupe', { unit: 'questions' });
     let phase = '';
     try {

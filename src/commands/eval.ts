@@ -1,19 +1,14 @@
 import { Args, Flags } from '@oclif/core';
-import { BACKENDS } from '../backend/index.js';
+import { BACKENDS } from '../backend/names.js';
 import { QqpCommand } from '../cli/base.js';
 import { columnsFlag, experimentsDirFlag, parseColumnsFlag } from '../cli/flags.js';
 import { formatCount, table } from '../cli/render.js';
 import { RowProgressView, runLine } from '../cli/views/progress.js';
 import { skippedWarnings } from '../cli/views/skipped.js';
 import { DATA_FORMATS } from '../data/schema.js';
-import {
-  EVAL_SPLITS,
-  type EvaluationResult,
-  evaluateRun,
-  LENGTH_SLICE,
-  type SliceTable,
-  sliceThresholdLabel,
-} from '../eval/index.js';
+import type { EvaluationResult, SliceTable } from '../eval/index.js';
+import { EVAL_SPLITS } from '../eval/options.js';
+import { LENGTH_SLICE, sliceThresholdLabel } from '../eval/slices.js';
 import type { ThresholdMetrics } from '../runs/records.js';
 import { thresholdLabel } from '../train/metrics.js';
 import { printable } from '../util/text.js';
@@ -66,6 +61,7 @@ export default class Eval extends QqpCommand<EvaluationResult> {
 
   protected async execute(): Promise<EvaluationResult> {
     const { args, flags } = await this.parse(Eval);
+    const { evaluateRun } = await import('../eval/index.js');
     const progress = new RowProgressView('eval');
     try {
       return await evaluateRun({

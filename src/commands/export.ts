@@ -3,7 +3,8 @@ import { QqpCommand } from '../cli/base.js';
 import { experimentsDirFlag, parseThreshold } from '../cli/flags.js';
 import { formatBytes } from '../cli/render.js';
 import { runLine } from '../cli/views/progress.js';
-import { DEFAULT_EXPORT_THRESHOLD, type ExportResult, exportRun } from '../export/export.js';
+import type { ExportResult } from '../export/export.js';
+import { DEFAULT_EXPORT_THRESHOLD } from '../export/options.js';
 
 export default class Export extends QqpCommand<ExportResult> {
   static override summary =
@@ -35,6 +36,7 @@ export default class Export extends QqpCommand<ExportResult> {
 
   protected async execute(): Promise<ExportResult> {
     const { args, flags } = await this.parse(Export);
+    const { exportRun } = await import('../export/export.js');
     return exportRun({
       run: args.run,
       experimentsDir: flags['experiments-dir'],

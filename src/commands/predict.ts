@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { BACKENDS } from '../backend/index.js';
+import { BACKENDS } from '../backend/names.js';
 import { QqpCommand } from '../cli/base.js';
 import { EXIT_CODES } from '../cli/exit-codes.js';
 import { columnsFlag, experimentsDirFlag, parseColumnsFlag, parseThreshold } from '../cli/flags.js';
@@ -8,13 +8,8 @@ import { RowProgressView, runLine } from '../cli/views/progress.js';
 import { skippedWarnings } from '../cli/views/skipped.js';
 import { DATA_FORMATS } from '../data/schema.js';
 import { UsageError } from '../errors.js';
-import {
-  DEFAULT_THRESHOLD,
-  type PredictFileResult,
-  type PredictPairsResult,
-  predictFile,
-  predictPairs,
-} from '../eval/index.js';
+import type { PredictFileResult, PredictPairsResult } from '../eval/index.js';
+import { DEFAULT_THRESHOLD } from '../eval/options.js';
 
 export type PredictResult =
   | ({ mode: 'pair' } & Omit<PredictPairsResult, 'predictions'> & {
@@ -72,6 +67,7 @@ export default class Predict extends QqpCommand<PredictResult> {
   protected async execute(): Promise<PredictResult> {
     const { args, flags } = await this.parse(Predict);
     const threshold = parseThreshold(flags.threshold);
+    const { predictFile, predictPairs } = await import('../eval/index.js');
     const common = {
       run: args.run,
       experimentsDir: flags['experiments-dir'],

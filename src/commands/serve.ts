@@ -1,12 +1,11 @@
 import { Args, Flags } from '@oclif/core';
-import { BACKENDS } from '../backend/index.js';
+import { BACKENDS } from '../backend/names.js';
 import { QqpCommand } from '../cli/base.js';
 import { experimentsDirFlag } from '../cli/flags.js';
 import { formatCount } from '../cli/render.js';
 import { runLine } from '../cli/views/progress.js';
 import type { RunRef } from '../eval/index.js';
-import { openPredictor } from '../eval/index.js';
-import { createServer, DEFAULT_MAX_BATCH, listen, servedStats } from '../serve/index.js';
+import { DEFAULT_MAX_BATCH } from '../serve/options.js';
 
 export interface ServeResult {
   url: string;
@@ -60,6 +59,10 @@ export default class Serve extends QqpCommand<ServeResult> {
 
   protected async execute(): Promise<ServeResult> {
     const { args, flags } = await this.parse(Serve);
+    const [{ openPredictor }, { createServer, listen, servedStats }] = await Promise.all([
+      import('../eval/index.js'),
+      import('../serve/index.js'),
+    ]);
     let stoppedBy: string | null = null;
     return this.interruptible(
       async (signal) => {

@@ -7,7 +7,6 @@ import { table } from '../cli/render.js';
 import { LiveTable, metricText, paramText, trialRows } from '../cli/views/sweep.js';
 import { UsageError } from '../errors.js';
 import { localExecutor } from '../sweep/local.js';
-import { queueExecutor } from '../sweep/queue.js';
 import { type PlanResult, planSweep, runSweep, type SweepResult } from '../sweep/runner.js';
 import { loadSweepSpec } from '../sweep/spec.js';
 
@@ -75,7 +74,10 @@ export default class Sweep extends QqpCommand<Result> {
     return this.interruptible<Result>(
       async (signal) => {
         const queue = flags.queue
-          ? await queueExecutor({ url: flags.queue, queueName: flags['queue-name'] })
+          ? await (await import('../sweep/queue.js')).queueExecutor({
+              url: flags.queue,
+              queueName: flags['queue-name'],
+            })
           : undefined;
         try {
           const result = await runSweep({

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { BACKENDS } from '../backend/index.js';
+import { BACKENDS } from '../backend/names.js';
 import { QqpCommand } from '../cli/base.js';
 import { EXIT_CODES } from '../cli/exit-codes.js';
 import { configFlags, experimentsDirFlag } from '../cli/flags.js';
@@ -8,7 +8,7 @@ import { keptLine, TrainProgress } from '../cli/views/progress.js';
 import { loadConfig } from '../config/load.js';
 import { UsageError } from '../errors.js';
 import { thresholdLabel } from '../train/metrics.js';
-import { type TrainResult, train } from '../train/trainer.js';
+import type { TrainResult } from '../train/trainer.js';
 
 export default class Train extends QqpCommand<TrainResult> {
   static override summary = 'Train the model a config describes; the run goes to experiments/<id>/';
@@ -57,6 +57,7 @@ export default class Train extends QqpCommand<TrainResult> {
         '--set cannot change a resumed run: it continues with its own config',
       );
     }
+    const { train } = await import('../train/trainer.js');
     const progress = new TrainProgress(
       process.stderr,
       Boolean(process.stderr.isTTY && process.stdout.isTTY && !this.jsonEnabled()),

@@ -3,7 +3,7 @@ import { QqpCommand } from '../cli/base.js';
 import { EXIT_CODES } from '../cli/exit-codes.js';
 import { configFlags } from '../cli/flags.js';
 import { problemLines } from '../cli/render.js';
-import { type ValidationReport, validateConfigFiles } from '../model/check-files.js';
+import type { ValidationReport } from '../model/check-files.js';
 
 export default class Validate extends QqpCommand<ValidationReport> {
   static override summary = 'Check configs against the schema and build their models';
@@ -19,6 +19,7 @@ export default class Validate extends QqpCommand<ValidationReport> {
 
   protected async execute(): Promise<ValidationReport> {
     const { argv, flags } = await this.parse(Validate);
+    const { validateConfigFiles } = await import('../model/check-files.js');
     const report = await validateConfigFiles(argv as string[], { overrides: flags.set ?? [] });
     if (!report.valid) this.resultExitCode = EXIT_CODES.config;
     return report;

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { QqpCommand } from '../cli/base.js';
 import { experimentsDirFlag } from '../cli/flags.js';
-import { startWorker, type WorkerEvent } from '../sweep/queue.js';
+import type { WorkerEvent } from '../sweep/queue.js';
 
 interface WorkerResult {
   queue: string;
@@ -57,6 +57,7 @@ export default class WorkerCommand extends QqpCommand<WorkerResult> {
         });
       }
     };
+    const { startWorker } = await import('../sweep/queue.js');
     const worker = await startWorker({
       url: flags.queue,
       queueName: flags['queue-name'],

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { BACKENDS } from '../backend/index.js';
+import { BACKENDS } from '../backend/names.js';
 import { DataSchema } from '../data/schema.js';
 import { models } from '../registry/models.js';
 import { losses, metrics } from '../registry/objectives.js';

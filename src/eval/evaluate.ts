@@ -15,12 +15,12 @@ import type {
 } from '../runs/records.js';
 import { bestF1Threshold, evaluateBinary, type ThresholdChoice } from '../train/metrics.js';
 import { predictProbabilities } from '../train/predict.js';
+import { EVAL_SPLITS, type EvalSplit } from './options.js';
 import { encodeForRun, loadRunModel, type OpenedRun, openRun, runRef } from './run.js';
 import { checkSlices, SliceValues, sliceThreshold } from './slices.js';
 import { estimateRows, openStream, type RowProgress, scoreFile } from './stream.js';
 
-export const EVAL_SPLITS = ['test', 'validation'] as const;
-export type EvalSplit = (typeof EVAL_SPLITS)[number];
+export { EVAL_SPLITS, type EvalSplit };
 
 export interface EvaluateOptions {
   /** Run folder path, or run id under `experimentsDir`. */

@@ -12,9 +12,10 @@ import { loadRunModel, openRun, runRef } from './run.js';
 
 export type { QuestionPair } from './predictor.js';
 
+import { DEFAULT_THRESHOLD } from './options.js';
 import { estimateRows, openStream, type RowProgress, scoreFile } from './stream.js';
 
-export const DEFAULT_THRESHOLD = 0.5;
+export { DEFAULT_THRESHOLD };
 
 /** A probability at or above the threshold predicts "duplicate" (as the metrics count it). */
 export function checkThreshold(threshold: number): number {

@@ -24,6 +24,7 @@ import { versions } from '../runs/provenance.js';
 import type { RunRef, RunSummary } from '../runs/records.js';
 import { replaceDirAtomic } from '../util/atomic.js';
 import { EXPORT_FILE_KIND, EXPORT_FILE_VERSION, type ExportManifest } from './manifest.js';
+import { DEFAULT_EXPORT_THRESHOLD } from './options.js';
 
 /** qqp's layer classes that are tfjs' own classes with the same weights, and the class each becomes. */
 export const STOCK_EQUIVALENTS: Readonly<Record<string, string>> = {
@@ -31,7 +32,8 @@ export const STOCK_EQUIVALENTS: Readonly<Record<string, string>> = {
   QqpFusedGRU: 'GRU',
 };
 
-export const DEFAULT_EXPORT_THRESHOLD = 0.5;
+export { DEFAULT_EXPORT_THRESHOLD };
+
 const BATCH_SIZE = 256;
 
 export interface ExportOptions {

@@ -1,10 +1,10 @@
 import * as tfc from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { firstMask } from './masks.js';
+import { ENHANCE_PARTS, type EnhancePart } from './options.js';
 import { lastDim, type Shape } from './serial.js';
 
-export const ENHANCE_PARTS = ['input', 'aligned', 'difference', 'product'] as const;
-export type EnhancePart = (typeof ENHANCE_PARTS)[number];
+export { ENHANCE_PARTS, type EnhancePart };
 
 export interface EnhanceArgs {
   name?: string;

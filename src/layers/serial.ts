@@ -1,5 +1,6 @@
 import * as tfc from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { SIMPLE_ACTIVATIONS, type SimpleActivation } from './options.js';
 
 /** Helpers for qqp's layer classes: initializers and regularizers through getConfig/fromConfig. */
 
@@ -29,9 +30,7 @@ export function serialize(
   return value === null ? null : { className: value.getClassName(), config: value.getConfig() };
 }
 
-/** Activations the token-wise layers of qqp apply themselves (one tfjs op each). */
-export const SIMPLE_ACTIVATIONS = ['linear', 'relu', 'elu', 'selu', 'tanh', 'sigmoid', 'softplus'] as const;
-export type SimpleActivation = (typeof SIMPLE_ACTIVATIONS)[number];
+export { SIMPLE_ACTIVATIONS, type SimpleActivation };
 
 export function isSimpleActivation(name: string): name is SimpleActivation {
   return (SIMPLE_ACTIVATIONS as readonly string[]).includes(name);

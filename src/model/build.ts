@@ -3,6 +3,7 @@ import type { ResolvedConfig } from '../config/schema.js';
 import { sequenceLength } from '../data/encode.js';
 import { pairFeatureNames } from '../data/schema.js';
 import type { Problem } from '../errors.js';
+import { TFJS } from '../layers/tfjs.js';
 import { buildModelShape, kerasNames, type LayersModel } from '../registry/models.js';
 import type { BuildContext } from '../registry/types.js';
 import type { ConfigPath } from '../util/paths.js';
@@ -36,6 +37,7 @@ export function seedSequence(seed: number): () => number {
 export function buildModel(config: ResolvedConfig, options: BuildOptions): LayersModel {
   const nextSeed = seedSequence(config.experiment.seed === 0 ? 1 : config.experiment.seed);
   return buildModelShape(config.model, {
+    tf: TFJS,
     vocabSize: options.vocabSize,
     nextSeed,
     layerName: kerasNames(),

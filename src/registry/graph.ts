@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { type TSchema, type TUnsafe, Type } from '@sinclair/typebox';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Layer, SymbolicTensor } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
 import { ConfigError, type Problem } from '../errors.js';
 import type { ConfigIssue, ConfigPath } from '../util/paths.js';
@@ -979,13 +979,13 @@ export function buildGraph(params: GraphParams, ctx: GraphBuildContext, at: Conf
       shape = [count];
     } else shape = [ctx.sequenceLength];
     const dtype = input.flow === 'ids' ? 'int32' : 'float32';
-    const x = tfl.input({ shape, dtype, name: input.name });
+    const x = ctx.tf.tfl.input({ shape, dtype, name: input.name });
     modelInputs.push(x);
     // exactMatch is fed as [batch, time]; the nodes read it as a sequence of one feature.
     values.set(
       input.name,
       input.flow === 'sequence'
-        ? (tfl.layers
+        ? (ctx.tf.tfl.layers
             .reshape({ targetShape: [ctx.sequenceLength, 1], name: `${input.name}_steps` })
             .apply(x) as SymbolicTensor)
         : x,
@@ -1026,7 +1026,7 @@ export function buildGraph(params: GraphParams, ctx: GraphBuildContext, at: Conf
     nodeNames.set(layer, names);
   }
   const output = values.get(graphOutput(p))!;
-  return tfl.model({
+  return ctx.tf.tfl.model({
     inputs: modelInputs,
     outputs: Array.isArray(output) ? output[0]! : output,
     name: 'graph',

@@ -1,26 +1,10 @@
 import { type Static, type TObject, Type } from '@sinclair/typebox';
-import * as tfc from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Layer } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
 import { isFusedActivation } from '../backend/kernels/rnn-wasm.js';
 import { OOV_ID, SEP_ID } from '../data/vocabulary.js';
 import { fullTable } from '../embeddings/table.js';
-import {
-  AbsDifference,
-  Align,
-  AugmentedResidual,
-  Elementwise,
-  ENHANCE_PARTS,
-  Enhance,
-  FusedGRU,
-  FusedLSTM,
-  Highway,
-  MaskedPool,
-  PretrainedEmbedding,
-  Residual,
-  registerLayerClasses,
-  SIMPLE_ACTIVATIONS,
-} from '../layers/index.js';
+import { ENHANCE_PARTS, SIMPLE_ACTIVATIONS } from '../layers/options.js';
 import type { ConfigIssue, ConfigPath } from '../util/paths.js';
 import { underPath } from '../util/paths.js';
 import { StringEnum } from '../util/schema.js';
@@ -126,12 +110,12 @@ function recurrentArgs(p: RecurrentCommon, ctx: BuildContext) {
     units: p.units,
     activation: p.activation,
     useBias: p.useBias,
-    kernelInitializer: makeInitializer(p.kernelInitializer, ctx.nextSeed()),
-    recurrentInitializer: makeInitializer(p.recurrentInitializer, ctx.nextSeed()),
-    biasInitializer: makeInitializer(p.biasInitializer, ctx.nextSeed()),
-    kernelRegularizer: makeRegularizer(p.kernelRegularizer),
-    recurrentRegularizer: makeRegularizer(p.recurrentRegularizer),
-    biasRegularizer: makeRegularizer(p.biasRegularizer),
+    kernelInitializer: makeInitializer(ctx.tf, p.kernelInitializer, ctx.nextSeed()),
+    recurrentInitializer: makeInitializer(ctx.tf, p.recurrentInitializer, ctx.nextSeed()),
+    biasInitializer: makeInitializer(ctx.tf, p.biasInitializer, ctx.nextSeed()),
+    kernelRegularizer: makeRegularizer(ctx.tf, p.kernelRegularizer),
+    recurrentRegularizer: makeRegularizer(ctx.tf, p.recurrentRegularizer),
+    biasRegularizer: makeRegularizer(ctx.tf, p.biasRegularizer),
     dropout: p.dropout,
     recurrentDropout: p.recurrentDropout,
     returnSequences: p.returnSequences,
@@ -219,8 +203,8 @@ const lstm = layer({
   build: (p, ctx) => {
     const lstmArgs = { recurrentActivation: p.recurrentActivation, unitForgetBias: p.unitForgetBias };
     return runsFused(p)
-      ? new FusedLSTM({ ...fusedArgs(p, ctx), ...lstmArgs })
-      : tfl.layers.lstm({ ...recurrentArgs(p, ctx), ...lstmArgs });
+      ? new ctx.tf.qqp.FusedLSTM({ ...fusedArgs(p, ctx), ...lstmArgs })
+      : ctx.tf.tfl.layers.lstm({ ...recurrentArgs(p, ctx), ...lstmArgs });
   },
 });
 
@@ -240,8 +224,8 @@ const gru = layer({
   }),
   build: (p, ctx) =>
     runsFused(p)
-      ? new FusedGRU({ ...fusedArgs(p, ctx), recurrentActivation: p.recurrentActivation })
-      : tfl.layers.gru({ ...recurrentArgs(p, ctx), recurrentActivation: p.recurrentActivation }),
+      ? new ctx.tf.qqp.FusedGRU({ ...fusedArgs(p, ctx), recurrentActivation: p.recurrentActivation })
+      : ctx.tf.tfl.layers.gru({ ...recurrentArgs(p, ctx), recurrentActivation: p.recurrentActivation }),
 });
 
 const simpleRnn = layer({
@@ -249,7 +233,7 @@ const simpleRnn = layer({
   ...recurrentFacts,
   description: 'Fully connected recurrent layer',
   params: Type.Object(recurrentCommon),
-  build: (p, ctx) => tfl.layers.simpleRNN(recurrentArgs(p, ctx)),
+  build: (p, ctx) => ctx.tf.tfl.layers.simpleRNN(recurrentArgs(p, ctx)),
 });
 
 /** The layers `bidirectional` can wrap: the recurrent ones. */
@@ -276,7 +260,7 @@ const bidirectional = layer({
     }),
   }),
   build: (p, ctx) =>
-    tfl.layers.bidirectional({
+    ctx.tf.tfl.layers.bidirectional({
       ...named(ctx),
       layer: buildEntry(recurrentLayers, p.layer, { ...ctx, name: undefined }) as Parameters<
         typeof tfl.layers.bidirectional
@@ -350,12 +334,12 @@ const embedding = layer({
   build: (p, ctx) => {
     const inputDim = p.inputDim === 'vocab' ? ctx.vocabSize : p.inputDim;
     if (!p.pretrained) {
-      return tfl.layers.embedding({
+      return ctx.tf.tfl.layers.embedding({
         ...named(ctx),
         inputDim,
         outputDim: p.outputDim ?? DEFAULT_EMBEDDING_DIM,
-        embeddingsInitializer: makeInitializer(p.embeddingsInitializer, ctx.nextSeed()),
-        embeddingsRegularizer: makeRegularizer(p.embeddingsRegularizer),
+        embeddingsInitializer: makeInitializer(ctx.tf, p.embeddingsInitializer, ctx.nextSeed()),
+        embeddingsRegularizer: makeRegularizer(ctx.tf, p.embeddingsRegularizer),
         maskZero: p.maskZero,
       });
     }
@@ -373,18 +357,18 @@ const embedding = layer({
         `the pretrained table has ${full.frozen.length / outputDim} rows, the layer ${inputDim}`,
       );
     if (p.pretrained.trainable) {
-      return tfl.layers.embedding({
+      return ctx.tf.tfl.layers.embedding({
         ...named(ctx),
         inputDim,
         outputDim,
-        embeddingsRegularizer: makeRegularizer(p.embeddingsRegularizer),
+        embeddingsRegularizer: makeRegularizer(ctx.tf, p.embeddingsRegularizer),
         maskZero: p.maskZero,
-        ...(full ? { weights: [tfc.tensor2d(fullTable(full), [inputDim, outputDim])] } : {}),
+        ...(full ? { weights: [ctx.tf.tfc.tensor2d(fullTable(full), [inputDim, outputDim])] } : {}),
       });
     }
     // Frozen: without data (summary, validation) only <oov> and <sep> are known to train.
     const tunedIds = full ? full.tunedIds : [OOV_ID, SEP_ID].filter((id) => id < inputDim);
-    return new PretrainedEmbedding({
+    return new ctx.tf.qqp.PretrainedEmbedding({
       ...named(ctx),
       inputDim,
       outputDim,
@@ -394,8 +378,8 @@ const embedding = layer({
         ? {
             // tfjs orders a layer's weights trainable first.
             weights: [
-              ...(tunedIds.length ? [tfc.tensor2d(full.tuned, [tunedIds.length, outputDim])] : []),
-              tfc.tensor2d(full.frozen, [inputDim, outputDim]),
+              ...(tunedIds.length ? [ctx.tf.tfc.tensor2d(full.tuned, [tunedIds.length, outputDim])] : []),
+              ctx.tf.tfc.tensor2d(full.frozen, [inputDim, outputDim]),
             ],
           }
         : {}),
@@ -451,15 +435,15 @@ const dense = layer({
     biasRegularizer: regularizer('Regularizer of the bias'),
   }),
   build: (p, ctx) =>
-    tfl.layers.dense({
+    ctx.tf.tfl.layers.dense({
       ...named(ctx),
       units: p.units,
       activation: p.activation,
       useBias: p.useBias,
-      kernelInitializer: makeInitializer(p.kernelInitializer, ctx.nextSeed()),
-      biasInitializer: makeInitializer(p.biasInitializer, ctx.nextSeed()),
-      kernelRegularizer: makeRegularizer(p.kernelRegularizer),
-      biasRegularizer: makeRegularizer(p.biasRegularizer),
+      kernelInitializer: makeInitializer(ctx.tf, p.kernelInitializer, ctx.nextSeed()),
+      biasInitializer: makeInitializer(ctx.tf, p.biasInitializer, ctx.nextSeed()),
+      kernelRegularizer: makeRegularizer(ctx.tf, p.kernelRegularizer),
+      biasRegularizer: makeRegularizer(ctx.tf, p.biasRegularizer),
     }),
 });
 
@@ -472,7 +456,7 @@ const dropout = layer({
   build: (p, ctx) =>
     // No seed: tfjs would then draw the same mask at every step. Masks come from Math.random,
     // which the trainer seeds per epoch (src/train/random.ts), so runs still repeat exactly.
-    tfl.layers.dropout({ ...named(ctx), rate: p.rate }),
+    ctx.tf.tfl.layers.dropout({ ...named(ctx), rate: p.rate }),
 });
 
 const spatialDropout1d = layer({
@@ -481,7 +465,7 @@ const spatialDropout1d = layer({
   returns: same,
   description: 'Drops whole feature channels of a sequence during training',
   params: Type.Object({ rate: rate('Fraction of channels to drop', 0.5) }),
-  build: (p, ctx) => tfl.layers.spatialDropout1d({ ...named(ctx), rate: p.rate }), // unseeded, as dropout
+  build: (p, ctx) => ctx.tf.tfl.layers.spatialDropout1d({ ...named(ctx), rate: p.rate }), // unseeded, as dropout
 });
 
 const conv1d = layer({
@@ -505,7 +489,7 @@ const conv1d = layer({
     kernelRegularizer: regularizer('Regularizer of the kernel'),
   }),
   build: (p, ctx) =>
-    tfl.layers.conv1d({
+    ctx.tf.tfl.layers.conv1d({
       ...named(ctx),
       filters: p.filters,
       kernelSize: p.kernelSize,
@@ -514,9 +498,9 @@ const conv1d = layer({
       dilationRate: p.dilationRate,
       activation: p.activation,
       useBias: p.useBias,
-      kernelInitializer: makeInitializer(p.kernelInitializer, ctx.nextSeed()),
-      biasInitializer: makeInitializer(p.biasInitializer, ctx.nextSeed()),
-      kernelRegularizer: makeRegularizer(p.kernelRegularizer),
+      kernelInitializer: makeInitializer(ctx.tf, p.kernelInitializer, ctx.nextSeed()),
+      biasInitializer: makeInitializer(ctx.tf, p.biasInitializer, ctx.nextSeed()),
+      kernelRegularizer: makeRegularizer(ctx.tf, p.kernelRegularizer),
     }),
 });
 
@@ -533,7 +517,7 @@ const maxPooling1d = layer({
     padding: StringEnum(['valid', 'same'] as const, { default: 'valid', description: 'Padding mode' }),
   }),
   build: (p, ctx) =>
-    tfl.layers.maxPooling1d({
+    ctx.tf.tfl.layers.maxPooling1d({
       ...named(ctx),
       poolSize: p.poolSize,
       strides: p.strides ?? p.poolSize,
@@ -549,7 +533,7 @@ const globalMaxPooling1d = layer({
   returns: toVector,
   description: 'Max over the whole sequence, per channel',
   params: noParams,
-  build: (_p, ctx) => tfl.layers.globalMaxPooling1d(named(ctx)),
+  build: (_p, ctx) => ctx.tf.tfl.layers.globalMaxPooling1d(named(ctx)),
 });
 
 const globalAveragePooling1d = layer({
@@ -558,7 +542,7 @@ const globalAveragePooling1d = layer({
   returns: toVector,
   description: 'Mean over the whole sequence, per channel',
   params: noParams,
-  build: (_p, ctx) => tfl.layers.globalAveragePooling1d(named(ctx)),
+  build: (_p, ctx) => ctx.tf.tfl.layers.globalAveragePooling1d(named(ctx)),
 });
 
 const batchNormalization = layer({
@@ -578,7 +562,7 @@ const batchNormalization = layer({
     scale: Type.Boolean({ default: true, description: 'Learn a scale (gamma)' }),
   }),
   build: (p, ctx) =>
-    tfl.layers.batchNormalization({
+    ctx.tf.tfl.layers.batchNormalization({
       ...named(ctx),
       momentum: p.momentum,
       epsilon: p.epsilon,
@@ -598,7 +582,7 @@ const layerNormalization = layer({
     scale: Type.Boolean({ default: true, description: 'Learn a scale (gamma)' }),
   }),
   build: (p, ctx) =>
-    tfl.layers.layerNormalization({
+    ctx.tf.tfl.layers.layerNormalization({
       ...named(ctx),
       epsilon: p.epsilon,
       center: p.center,
@@ -612,7 +596,7 @@ const flatten = layer({
   returns: toVector,
   description: 'Flattens all but the batch axis',
   params: noParams,
-  build: (_p, ctx) => tfl.layers.flatten(named(ctx)),
+  build: (_p, ctx) => ctx.tf.tfl.layers.flatten(named(ctx)),
 });
 
 // ---- merges (several inputs; graph models only) ---------------------------------------------------
@@ -637,7 +621,7 @@ const concat = layer({
   description:
     'Concatenates its inputs on the feature axis (sequences of one length, or vectors); masks pass through',
   params: noParams,
-  build: (_p, ctx) => tfl.layers.concatenate({ ...named(ctx), axis: -1 }),
+  build: (_p, ctx) => ctx.tf.tfl.layers.concatenate({ ...named(ctx), axis: -1 }),
 });
 
 const add = layer({
@@ -645,7 +629,7 @@ const add = layer({
   ...mergeFacts(),
   description: 'Adds its inputs element-wise (all of one shape); masks pass through',
   params: noParams,
-  build: (_p, ctx) => new Elementwise({ ...named(ctx), op: 'add' }),
+  build: (_p, ctx) => new ctx.tf.qqp.Elementwise({ ...named(ctx), op: 'add' }),
 });
 
 const subtract = layer({
@@ -653,7 +637,7 @@ const subtract = layer({
   ...mergeFacts(2),
   description: 'The first input minus the second, element-wise (one shape); masks pass through',
   params: noParams,
-  build: (_p, ctx) => new Elementwise({ ...named(ctx), op: 'subtract' }),
+  build: (_p, ctx) => new ctx.tf.qqp.Elementwise({ ...named(ctx), op: 'subtract' }),
 });
 
 const multiply = layer({
@@ -661,7 +645,7 @@ const multiply = layer({
   ...mergeFacts(),
   description: 'Multiplies its inputs element-wise (all of one shape); masks pass through',
   params: noParams,
-  build: (_p, ctx) => new Elementwise({ ...named(ctx), op: 'multiply' }),
+  build: (_p, ctx) => new ctx.tf.qqp.Elementwise({ ...named(ctx), op: 'multiply' }),
 });
 
 const absDiff = layer({
@@ -669,7 +653,7 @@ const absDiff = layer({
   ...mergeFacts(2),
   description: 'The absolute difference |a − b| of two inputs, element-wise (one shape); masks pass through',
   params: noParams,
-  build: (_p, ctx) => new AbsDifference(named(ctx)),
+  build: (_p, ctx) => new ctx.tf.qqp.AbsDifference(named(ctx)),
 });
 
 // ---- matching layers (src/layers/align.ts, enhance.ts, pool.ts, highway.ts, residual.ts) ---------
@@ -704,12 +688,12 @@ const align = layer({
     kernelInitializer: initializer('glorotUniform', 'Initializer of the projection kernel'),
   }),
   build: (p, ctx) =>
-    new Align({
+    new ctx.tf.qqp.Align({
       ...named(ctx),
       scale: p.scale,
       projectionUnits: p.projectionUnits,
       projectionActivation: p.projectionActivation,
-      kernelInitializer: makeInitializer(p.kernelInitializer, ctx.nextSeed()),
+      kernelInitializer: makeInitializer(ctx.tf, p.kernelInitializer, ctx.nextSeed()),
     }),
 });
 
@@ -732,7 +716,8 @@ const enhance = layer({
       },
     ),
   }),
-  build: (p, ctx) => new Enhance({ ...named(ctx), parts: ENHANCE_PARTS.filter((x) => p.parts.includes(x)) }),
+  build: (p, ctx) =>
+    new ctx.tf.qqp.Enhance({ ...named(ctx), parts: ENHANCE_PARTS.filter((x) => p.parts.includes(x)) }),
 });
 
 const pool = layer({
@@ -744,7 +729,7 @@ const pool = layer({
   params: Type.Object({
     mode: StringEnum(['max', 'mean', 'sum'] as const, { default: 'max', description: 'How to pool' }),
   }),
-  build: (p, ctx) => new MaskedPool({ ...named(ctx), mode: p.mode }),
+  build: (p, ctx) => new ctx.tf.qqp.MaskedPool({ ...named(ctx), mode: p.mode }),
 });
 
 const highway = layer({
@@ -763,12 +748,12 @@ const highway = layer({
     kernelRegularizer: regularizer('Regularizer of the kernel'),
   }),
   build: (p, ctx) =>
-    new Highway({
+    new ctx.tf.qqp.Highway({
       ...named(ctx),
       activation: p.activation,
       transformBias: p.transformBias,
-      kernelInitializer: makeInitializer(p.kernelInitializer, ctx.nextSeed()),
-      kernelRegularizer: makeRegularizer(p.kernelRegularizer),
+      kernelInitializer: makeInitializer(ctx.tf, p.kernelInitializer, ctx.nextSeed()),
+      kernelRegularizer: makeRegularizer(ctx.tf, p.kernelRegularizer),
     }),
 });
 
@@ -787,7 +772,10 @@ const residual = layer({
     ),
   }),
   build: (p, ctx) =>
-    new Residual({ ...named(ctx), kernelInitializer: makeInitializer(p.kernelInitializer, ctx.nextSeed()) }),
+    new ctx.tf.qqp.Residual({
+      ...named(ctx),
+      kernelInitializer: makeInitializer(ctx.tf, p.kernelInitializer, ctx.nextSeed()),
+    }),
 });
 
 const augmentedResidual = layer({
@@ -799,7 +787,7 @@ const augmentedResidual = layer({
     "RE2's augmented residual: inputs [x1, o_prev] or [x1, o_prev, o_prev2] → [x1; o_prev + o_prev2] on the feature axis " +
     '(x1: the first block’s input, the embedded tokens; o: the previous two blocks’ outputs, same width)',
   params: noParams,
-  build: (_p, ctx) => new AugmentedResidual(named(ctx)),
+  build: (_p, ctx) => new ctx.tf.qqp.AugmentedResidual(named(ctx)),
 });
 
 export const layers = defineRegistry(
@@ -845,6 +833,6 @@ export function layerFacts(config: LayerConfig): LayerFacts<LayerConfig> {
 
 /** Builds one layer from its validated config (defaults filled). */
 export function buildLayer(config: LayerConfig, ctx: BuildContext): Layer {
-  registerLayerClasses();
+  ctx.tf.qqp.registerLayerClasses();
   return buildEntry(layers, config, ctx);
 }

@@ -1,9 +1,8 @@
 import { type Static, type TObject, Type } from '@sinclair/typebox';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers/dist/engine/topology.js';
 import type { PairEncoding } from '../data/schema.js';
 import { ConfigError, type Problem } from '../errors.js';
-import { AbsDifference } from '../layers/index.js';
 import { type ConfigIssue, type ConfigPath, formatPath } from '../util/paths.js';
 import { StringEnum } from '../util/schema.js';
 import {
@@ -151,8 +150,8 @@ const sequential = shape({
     ...unusedFeatures('sequential', ctx, { features: false, exactMatch: false }),
   ],
   build: (p, ctx) => {
-    const input = tfl.input({ shape: [ctx.sequenceLength], dtype: 'int32', name: 'pair' });
-    return tfl.model({
+    const input = ctx.tf.tfl.input({ shape: [ctx.sequenceLength], dtype: 'int32', name: 'pair' });
+    return ctx.tf.tfl.model({
       inputs: input,
       outputs: applyStack(p.layers, input, ctx, ['model', 'layers']),
       name: 'sequential',
@@ -202,10 +201,10 @@ const siamese = shape({
     head: LayerStack('Layers from the combined features to the output'),
   }),
   build: (p, ctx) => {
-    const q1 = tfl.input({ shape: [ctx.sequenceLength], dtype: 'int32', name: 'question1' });
-    const q2 = tfl.input({ shape: [ctx.sequenceLength], dtype: 'int32', name: 'question2' });
-    const encIn = tfl.input({ shape: [ctx.sequenceLength], dtype: 'int32', name: 'question' });
-    const encoder = tfl.model({
+    const q1 = ctx.tf.tfl.input({ shape: [ctx.sequenceLength], dtype: 'int32', name: 'question1' });
+    const q2 = ctx.tf.tfl.input({ shape: [ctx.sequenceLength], dtype: 'int32', name: 'question2' });
+    const encIn = ctx.tf.tfl.input({ shape: [ctx.sequenceLength], dtype: 'int32', name: 'question' });
+    const encoder = ctx.tf.tfl.model({
       inputs: encIn,
       outputs: applyStack(p.encoder, encIn, ctx, ['model', 'encoder']),
       name: 'encoder',
@@ -215,10 +214,10 @@ const siamese = shape({
     const makePart: Record<(typeof COMBINE_PARTS)[number], () => SymbolicTensor> = {
       u: () => u,
       v: () => v,
-      absDiff: () => new AbsDifference({ name: 'abs_diff' }).apply([u, v]) as SymbolicTensor,
-      mul: () => tfl.layers.multiply({ name: 'mul' }).apply([u, v]) as SymbolicTensor,
+      absDiff: () => new ctx.tf.qqp.AbsDifference({ name: 'abs_diff' }).apply([u, v]) as SymbolicTensor,
+      mul: () => ctx.tf.tfl.layers.multiply({ name: 'mul' }).apply([u, v]) as SymbolicTensor,
       features: () => {
-        features = tfl.input({ shape: [ctx.featureCount ?? 0], dtype: 'float32', name: 'features' });
+        features = ctx.tf.tfl.input({ shape: [ctx.featureCount ?? 0], dtype: 'float32', name: 'features' });
         return features;
       },
     };
@@ -227,8 +226,8 @@ const siamese = shape({
     const combined =
       parts.length === 1
         ? parts[0]!
-        : (tfl.layers.concatenate({ name: 'combine' }).apply(parts) as SymbolicTensor);
-    return tfl.model({
+        : (ctx.tf.tfl.layers.concatenate({ name: 'combine' }).apply(parts) as SymbolicTensor);
+    return ctx.tf.tfl.model({
       // Fed by name (src/train/predict.ts inputsFor): question1, question2, then features.
       inputs: features ? [q1, q2, features] : [q1, q2],
       outputs: applyStack(p.head, combined, ctx, ['model', 'head']),

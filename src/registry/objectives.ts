@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { tfjsLayers } from './tfjs.js';
 import { defineRegistry, type Entry } from './types.js';
 
 /** Losses and metrics for a binary task. The names here are the only place they are listed. */
@@ -8,7 +9,7 @@ type Fn = Parameters<typeof tfl.metrics.binaryAccuracy>;
 type MetricFn = (yTrue: Fn[0], yPred: Fn[1]) => ReturnType<typeof tfl.metrics.binaryAccuracy>;
 
 export interface ObjectiveSpec extends Entry {
-  /** The function given to tfjs' `compile`. */
+  /** The function given to tfjs' `compile` (tfjs-layers' own, taken when called: see tfjs.ts). */
   readonly fn: MetricFn;
 }
 
@@ -26,14 +27,14 @@ export const losses = defineRegistry(
       name: 'binaryCrossentropy',
       description: 'Binary cross-entropy (log loss) on a sigmoid output',
       params: none,
-      fn: tfl.metrics.binaryCrossentropy,
+      fn: (yTrue, yPred) => tfjsLayers().metrics.binaryCrossentropy(yTrue, yPred),
       needsProbability: true,
     },
     {
       name: 'meanSquaredError',
       description: 'Mean squared error between label and probability (the Brier score)',
       params: none,
-      fn: tfl.metrics.meanSquaredError,
+      fn: (yTrue, yPred) => tfjsLayers().metrics.meanSquaredError(yTrue, yPred),
       needsProbability: false,
     },
   ] as const satisfies readonly LossSpec[],
@@ -47,25 +48,25 @@ export const metrics = defineRegistry(
       name: 'accuracy',
       description: 'Fraction of pairs labelled right at threshold 0.5',
       params: none,
-      fn: tfl.metrics.binaryAccuracy,
+      fn: (yTrue, yPred) => tfjsLayers().metrics.binaryAccuracy(yTrue, yPred),
     },
     {
       name: 'precision',
       description: 'Of the pairs predicted duplicate, the fraction that are (per batch, averaged)',
       params: none,
-      fn: tfl.metrics.precision,
+      fn: (yTrue, yPred) => tfjsLayers().metrics.precision(yTrue, yPred),
     },
     {
       name: 'recall',
       description: 'Of the duplicate pairs, the fraction predicted duplicate (per batch, averaged)',
       params: none,
-      fn: tfl.metrics.recall,
+      fn: (yTrue, yPred) => tfjsLayers().metrics.recall(yTrue, yPred),
     },
     {
       name: 'binaryCrossentropy',
       description: 'Binary cross-entropy, as a metric',
       params: none,
-      fn: tfl.metrics.binaryCrossentropy,
+      fn: (yTrue, yPred) => tfjsLayers().metrics.binaryCrossentropy(yTrue, yPred),
     },
   ] as const satisfies readonly ObjectiveSpec[],
   { title: 'metric', description: 'A metric reported during training', form: 'name' },

@@ -1,12 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import * as tfl from '@tensorflow/tfjs-layers';
-import { FastOrthogonal } from '../backend/tfjs.js';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { Tfjs } from '../layers/tfjs.js';
+import { StringEnum } from '../util/schema.js';
 
 type Initializer = ReturnType<typeof tfl.initializers.zeros>;
 type Regularizer = ReturnType<typeof tfl.regularizers.l1l2>;
-const I = tfl.initializers;
-
-import { StringEnum } from '../util/schema.js';
 
 /** Parameter fragments shared by several layers, and the factories that turn them into tfjs objects. */
 
@@ -54,7 +52,8 @@ export const initializer = (def: InitializerName, description: string) =>
  * Seeded tfjs initializers, so that the same experiment seed gives the same initial weights.
  * randomUniform uses Keras' range (-0.05, 0.05), which is Keras' Embedding default.
  */
-export function makeInitializer(name: InitializerName, seed: number): Initializer {
+export function makeInitializer(tf: Tfjs, name: InitializerName, seed: number): Initializer {
+  const I = tf.tfl.initializers;
   switch (name) {
     case 'glorotUniform':
       return I.glorotUniform({ seed });
@@ -69,7 +68,7 @@ export function makeInitializer(name: InitializerName, seed: number): Initialize
     case 'leCunNormal':
       return I.leCunNormal({ seed });
     case 'orthogonal':
-      return new FastOrthogonal({ seed, gain: 1 });
+      return new tf.FastOrthogonal({ seed, gain: 1 });
     case 'randomUniform':
       return I.randomUniform({ minval: -0.05, maxval: 0.05, seed });
     case 'randomNormal':
@@ -94,9 +93,12 @@ export const regularizer = (description: string) =>
     ),
   );
 
-export function makeRegularizer(r: { l1: number; l2: number } | undefined): Regularizer | undefined {
+export function makeRegularizer(
+  tf: Tfjs,
+  r: { l1: number; l2: number } | undefined,
+): Regularizer | undefined {
   if (!r || (r.l1 === 0 && r.l2 === 0)) return undefined;
-  return tfl.regularizers.l1l2({ l1: r.l1, l2: r.l2 });
+  return tf.tfl.regularizers.l1l2({ l1: r.l1, l2: r.l2 });
 }
 
 export const units = (def?: number) =>

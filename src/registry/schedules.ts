@@ -36,7 +36,7 @@ export function monitorMode(monitor: string): 'min' | 'max' {
   return /loss|binaryCrossentropy/.test(monitor) ? 'min' : 'max';
 }
 
-function schedule<const N extends string, P extends TObject>(spec: ComponentSpec<N, P, Schedule>) {
+function schedule<const N extends string, P extends TObject>(spec: ComponentSpec<N, P, Schedule, undefined>) {
   return spec;
 }
 
@@ -122,5 +122,5 @@ export const schedules = defineRegistry(
 export type ScheduleConfig = EntryConfig<(typeof schedules.list)[number]>;
 
 export function buildSchedule(config: ScheduleConfig): Schedule {
-  return buildEntry(schedules, config, { vocabSize: 0, nextSeed: () => 0 });
+  return buildEntry(schedules, config, undefined);
 }

@@ -1,10 +1,16 @@
 import type { Static, TObject, TUnsafe } from '@sinclair/typebox';
 import type { PretrainedTable } from '../embeddings/table.js';
+import type { Tfjs } from '../layers/tfjs.js';
 import { StringEnum } from '../util/schema.js';
 import { discriminatedUnion, type EntryConfig } from './union.js';
 
 /** What a builder may use besides its own parameters. */
 export interface BuildContext {
+  /**
+   * tfjs and qqp's layer classes (`TFJS` of src/layers/tfjs.ts), given by whoever builds: the
+   * registry imports tfjs only as types, so its schemas and facts load without it.
+   */
+  tf: Tfjs;
   /** Rows of the embedding table: the vocabulary size (or the stated placeholder in `model summary`). */
   vocabSize: number;
   /** A fresh seed for an initializer or a dropout layer, derived from `experiment.seed`. */

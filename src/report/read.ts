@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { RunError, UsageError } from '../errors.js';
-import { RUN_FILES } from '../runs/folder.js';
+import { RUN_FILES } from '../runs/files.js';
 import {
   type EffectiveStatus,
   effectiveStatus,

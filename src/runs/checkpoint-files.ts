@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunError } from '../errors.js';
 import { checkDir, DIR_MANIFEST, type DirManifest, leftovers, recoverDir } from '../util/atomic.js';
-import { readModelFiles, writeModelFiles } from './model-io.js';
+import { readModelFiles, writeModelFiles } from './model-files.js';
 import type { Checkpoint, EpochRecord, OptimizerSlot, OptimizerSnapshot, TrainerState } from './records.js';
 
 /**

@@ -22,9 +22,10 @@ import {
   recoverRunFolder,
   validateCheckpointDir,
 } from './checkpoint-files.js';
-import { loadModel, readModelFiles, writeModelFiles } from './model-io.js';
+import { RUN_FILES } from './files.js';
+import { readModelFiles, writeModelFiles } from './model-files.js';
 import { createNamedFolder } from './names.js';
-import { type AcquireOptions, OWNER_FILE, type OwnerRead, RunOwner, readOwner } from './owner.js';
+import { type AcquireOptions, type OwnerRead, RunOwner, readOwner } from './owner.js';
 import type {
   Checkpoint,
   EpochRecord,
@@ -57,23 +58,7 @@ import type {
  *   owner.json       the process training the run, while it trains (owner.ts)
  */
 
-export { CHECKPOINT_FILES };
-
-export const RUN_FILES = {
-  config: 'config.yaml',
-  meta: 'run.json',
-  metrics: 'metrics.jsonl',
-  supersededMetrics: 'metrics.superseded.jsonl',
-  summary: 'summary.json',
-  vocabulary: 'vocabulary.json',
-  features: 'features.json',
-  featureVectors: 'feature-vectors.f32',
-  bestModel: join('model', 'best'),
-  lastModel: join('model', 'last'),
-  checkpoint: 'checkpoint',
-  log: 'train.log',
-  owner: OWNER_FILE,
-} as const;
+export { CHECKPOINT_FILES, RUN_FILES };
 
 /** The file a result is saved under: eval-test.json, eval-validation.json, eval-<file name>.json. */
 export function evaluationFileName(source: EvaluationSource): string {
@@ -303,7 +288,8 @@ export class RunFolder {
     );
   }
 
-  loadModel(which: 'best' | 'last'): Promise<tfl.LayersModel> {
+  async loadModel(which: 'best' | 'last'): Promise<tfl.LayersModel> {
+    const { loadModel } = await import('./model-io.js');
     return loadModel(this.path(modelDir(which)));
   }
 
@@ -356,7 +342,8 @@ export class RunFolder {
     return validateCheckpointDir(this.path(RUN_FILES.checkpoint));
   }
 
-  loadCheckpointModel(): Promise<tfl.LayersModel> {
+  async loadCheckpointModel(): Promise<tfl.LayersModel> {
+    const { loadModel } = await import('./model-io.js');
     return loadModel(this.path(join(RUN_FILES.checkpoint, CHECKPOINT_FILES.model)));
   }
 

@@ -240,7 +240,7 @@ export interface OptimizerSlot {
 /**
  * The optimizer's state and its values, back to back in slot order (checkpoint/optimizer.bin).
  * `format` says how the slots were taken: 'state', every part of the optimizer by name
- * (registry/optimizers' optimizerState; optimizer.json `{"format": "state", "slots": [...]}`), or
+ * (train/optimizer-state.ts optimizerState; optimizer.json `{"format": "state", "slots": [...]}`), or
  * 'weights', tfjs' getWeights() order (optimizer.json a bare list: checkpoints of older versions).
  */
 export interface OptimizerSnapshot {

@@ -6,6 +6,7 @@ import { type BatcherStats, MicroBatcher } from './batcher.js';
 import { type ErrorAnswer, type SchemaIssue, validationAnswer } from './messages.js';
 import { modelInfo } from './model-info.js';
 import { openApiDocument, type RouteSpec } from './openapi.js';
+import { DEFAULT_MAX_BATCH } from './options.js';
 import {
   DEFAULT_LIMITS,
   ErrorSchema,
@@ -27,7 +28,7 @@ export interface ServerOptions extends Partial<RequestLimits> {
   logger?: FastifyServerOptions['logger'];
 }
 
-export const DEFAULT_MAX_BATCH = 256;
+export { DEFAULT_MAX_BATCH };
 
 const batchers = new WeakMap<FastifyInstance, MicroBatcher>();
 

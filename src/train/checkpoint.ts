@@ -1,8 +1,8 @@
 import * as tfc from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { optimizerState, setOptimizerState } from '../registry/optimizers.js';
 import { modelArtifacts } from '../runs/model-io.js';
 import type { Checkpoint, OptimizerSlot, OptimizerSnapshot, TrainerState } from '../runs/records.js';
+import { optimizerState, setOptimizerState } from './optimizer-state.js';
 
 /**
  * A checkpoint is the model, the optimizer's slots and the trainer's state at the end of an epoch,
@@ -30,7 +30,7 @@ export function initialState(learningRate: number): TrainerState {
   };
 }
 
-/** Every part of the optimizer's state (registry/optimizers' optimizerState) as slots and bytes. */
+/** Every part of the optimizer's state (optimizer-state.ts) as slots and bytes. */
 async function optimizerSnapshot(optimizer: tfc.Optimizer): Promise<OptimizerSnapshot> {
   const parts = optimizerState(optimizer);
   const slots: OptimizerSlot[] = [];

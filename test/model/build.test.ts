@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config/load.js';
 import type { ResolvedConfig } from '../../src/config/schema.js';
 import { validateConfig } from '../../src/config/validate.js';
 import { registerLayerClasses } from '../../src/layers/index.js';
+import { TFJS } from '../../src/layers/tfjs.js';
 import { buildModel } from '../../src/model/build.js';
 import { validateConfigFiles } from '../../src/model/check-files.js';
 import { summarizeModel } from '../../src/model/summary.js';
@@ -241,6 +242,7 @@ describe('building models from the registry', () => {
   it('dense on a sequence is token-wise: the same x·W + b at every step, and the mask passes on', async () => {
     await useInspectionBackend();
     const layer = buildLayer({ type: 'dense', units: 2, activation: 'linear' } as LayerConfig, {
+      tf: TFJS,
       vocabSize: 5,
       nextSeed: () => 1,
     });

@@ -3,7 +3,7 @@ import { QqpCommand } from '../../cli/base.js';
 import { configFlags } from '../../cli/flags.js';
 import { formatCount, formatShape, table } from '../../cli/render.js';
 import { loadConfig } from '../../config/load.js';
-import { type ConfigModelSummary, summarizeConfig } from '../../model/summary.js';
+import type { ConfigModelSummary } from '../../model/summary.js';
 
 export default class ModelSummary extends QqpCommand<ConfigModelSummary> {
   static override summary =
@@ -24,6 +24,7 @@ export default class ModelSummary extends QqpCommand<ConfigModelSummary> {
   protected async execute(): Promise<ConfigModelSummary> {
     const { args, flags } = await this.parse(ModelSummary);
     const loaded = loadConfig(args.config, { overrides: flags.set ?? [] });
+    const { summarizeConfig } = await import('../../model/summary.js');
     return summarizeConfig(loaded, flags['vocab-size']);
   }
 

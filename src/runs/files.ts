@@ -1,0 +1,23 @@
+import { join } from 'node:path';
+import { OWNER_FILE } from './owner.js';
+
+/**
+ * The files of a run folder (folder.ts says what each holds), apart from folder.ts, which imports
+ * the config loader, the data code and the rest: the readers of `runs`, `show` and `compare`
+ * (report/read.ts) need the names only.
+ */
+export const RUN_FILES = {
+  config: 'config.yaml',
+  meta: 'run.json',
+  metrics: 'metrics.jsonl',
+  supersededMetrics: 'metrics.superseded.jsonl',
+  summary: 'summary.json',
+  vocabulary: 'vocabulary.json',
+  features: 'features.json',
+  featureVectors: 'feature-vectors.f32',
+  bestModel: join('model', 'best'),
+  lastModel: join('model', 'last'),
+  checkpoint: 'checkpoint',
+  log: 'train.log',
+  owner: OWNER_FILE,
+} as const;
