@@ -25,7 +25,7 @@
  *   --quick times about 1/8 of the examples). A JSON copy of the result goes to the temp folder.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, realpathSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -479,6 +479,24 @@ const TORCH_WRAPPER = [
   "print(json.dumps({'cpu_s': r.ru_utime + r.ru_stime}))",
 ].join('\n');
 
+/**
+ * The BLAS that Debian's PyTorch calls (its build says BLAS_INFO=generic: whatever libblas.so.3
+ * the alternatives system points to). The reference BLAS (Debian's libblas3 alone) makes PyTorch
+ * several times slower than with OpenBLAS (apt-get install -y libopenblas0-openmp), so the bench
+ * says which one ran.
+ */
+export function torchBlas(): string {
+  const file = '/usr/lib/x86_64-linux-gnu/libblas.so.3';
+  try {
+    const target = realpathSync(file);
+    if (target.includes('openblas')) return `OpenBLAS (${target})`;
+    if (target.includes('blis')) return `BLIS (${target})`;
+    return `the reference BLAS (${target}; apt-get install -y libopenblas0-openmp gives PyTorch OpenBLAS)`;
+  } catch {
+    return 'unknown (no libblas.so.3)';
+  }
+}
+
 /** Why a PyTorch script cannot run here (`skipped: ...`), or null when it can. */
 export function torchAvailable(script: string = TORCH_SCRIPT): string | null {
   if (!existsSync(script)) return `skipped: ${script} is absent`;
@@ -604,7 +622,7 @@ export async function runTrainBench(options: TrainBenchOptions = {}): Promise<Tr
       }
     result.torch = {
       ran: true,
-      note: `${PYTHON} ${TORCH_SCRIPT}, on ${threadCounts.join(' and ')} thread(s), as the fused kernels (QQP_THREADS)`,
+      note: `${PYTHON} ${TORCH_SCRIPT}, on ${threadCounts.join(' and ')} thread(s), as the fused kernels (QQP_THREADS); BLAS: ${torchBlas()}`,
     };
   }
 
