@@ -12,7 +12,7 @@ import { type Initializer, type Regularizer, revive, type Shape, serialize } fro
 /**
  * LSTM and GRU layers that run a whole sequence in one fused kernel per direction
  * (src/backend/kernels/rnn.ts): the input projection of every timestep is one matrix product, the
- * recurrence one WebAssembly SIMD call forward and one backward. Same weights (names, shapes,
+ * recurrence one kernel call forward and one backward (native or WebAssembly SIMD). Same weights (names, shapes,
  * order: kernel, recurrent_kernel, bias), same gate order and same results as tfjs-layers' LSTM
  * and GRU (reset gate before the product), masking and go-backwards included; no input or
  * recurrent dropout (the registry keeps the tfjs-layers version for those).

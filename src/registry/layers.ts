@@ -126,7 +126,7 @@ function recurrentArgs(p: RecurrentCommon, ctx: BuildContext) {
 /** How an LSTM or GRU runs: qqp's fused WebAssembly kernels, or tfjs-layers' step-by-step loop. */
 const implementation = StringEnum(['fused', 'layers'] as const, {
   description:
-    'fused: one WebAssembly SIMD kernel per direction and pass (same results as layers, several times faster); ' +
+    'fused: one kernel call per direction and pass (native where it runs, else WebAssembly SIMD; same results as layers, several times faster); ' +
     "layers: tfjs-layers' loop over timesteps. Unset: fused where it supports the settings " +
     '(no dropout or recurrentDropout; activations tanh, sigmoid, hardSigmoid, relu or linear), else layers',
 });

@@ -13,7 +13,7 @@ import {
 /**
  * The fused alignment core of the `align` layer (src/layers/align.ts), for the wasm and cpu
  * backends, with its gradient: scores, both masked softmaxes and both weighted sums in one
- * WebAssembly SIMD call forward and one backward (native/rnn.c align_forward, align_backward),
+ * kernel call forward and one backward (native/rnn.c align_forward, align_backward; native or wasm),
  * instead of about twenty tfjs ops each way.
  *
  *   QqpAlign      {sa [B,Ta,P], sb [B,Tb,P], a [B,Ta,D], b [B,Tb,D], ma [B,Ta] or [0],

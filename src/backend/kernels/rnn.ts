@@ -18,8 +18,8 @@ import {
 
 /**
  * The fused recurrent layers' tfjs kernels, for the wasm and cpu backends, with their gradients.
- * Both backends run the same WebAssembly SIMD module (rnn-wasm.ts); only the way a backend holds
- * its tensors differs (the wasm backend's heap, the cpu backend's JS arrays).
+ * Both backends run the same kernels (rnn-wasm.ts: the native addon where it loads, else the
+ * WebAssembly SIMD module; kernel-runner.ts); only the way a backend holds its tensors differs (the wasm backend's heap, the cpu backend's JS arrays).
  *
  *   QqpFusedLstm     {x [B,T,F], w [F,4H], u [H,4H], b [4H] or [0], h0 [B,H], c0 [B,H],
  *                     mask [B,T] or [0]} → hs [B,T,H], cs [B,T,H], gates [B,T,4H]
