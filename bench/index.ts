@@ -4,6 +4,7 @@
  *   --skip-data    skip bench/data.ts (data library speed and memory)
  *   --skip-train   skip bench/train.ts (training and prediction speed of the reference model with
  *                  fused and with tfjs-layers recurrent layers, each in its own process, beside PyTorch)
+ *   --skip-startup skip bench/startup.ts (start-up times of the built CLI against `node -e 0`)
  *   --skip-matching  skip bench/matching.ts (training speed of configs/decatt, esim and re2 beside a
  *                  PyTorch twin of each, one thread each)
  *   --matching-only  run bench/matching.ts alone (the same as --skip-data --skip-train)
@@ -16,6 +17,7 @@
 import { parseArgs } from 'node:util';
 import { type DataBenchResult, runDataBench } from './data.js';
 import { type MatchingBenchResult, printMatchingBench, runMatchingBench } from './matching.js';
+import { printStartupBench, runStartupBench, type StartupBenchResult } from './startup.js';
 import { printTrainBench, runTrainBench, type TrainBenchResult } from './train.js';
 
 const { values } = parseArgs({
@@ -23,6 +25,7 @@ const { values } = parseArgs({
     json: { type: 'boolean' },
     'skip-data': { type: 'boolean' },
     'skip-train': { type: 'boolean' },
+    'skip-startup': { type: 'boolean' },
     'skip-matching': { type: 'boolean' },
     'matching-only': { type: 'boolean' },
     'no-torch': { type: 'boolean' },
@@ -30,7 +33,12 @@ const { values } = parseArgs({
   },
 });
 
-const results: { data?: DataBenchResult; train?: TrainBenchResult; matching?: MatchingBenchResult } = {};
+const results: {
+  data?: DataBenchResult;
+  startup?: StartupBenchResult;
+  train?: TrainBenchResult;
+  matching?: MatchingBenchResult;
+} = {};
 const only = !!values['matching-only'];
 const log = (line: string) => process.stderr.write(`${line}\n`);
 // With --json, stdout carries only the JSON document.
@@ -40,6 +48,12 @@ if (!values['skip-data'] && !only) {
   log('== data: read, tokenize, vocabulary, encode (bench/data.ts)');
   results.data = await runDataBench();
   out(`Data library:\n${JSON.stringify(results.data, null, 2)}`);
+}
+
+if (!values['skip-startup'] && !only) {
+  log('== start-up of the built CLI (bench/startup.ts)');
+  results.startup = runStartupBench();
+  printStartupBench(results.startup, out);
 }
 
 if (!values['skip-train'] && !only) {

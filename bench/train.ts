@@ -150,6 +150,8 @@ export interface TrainBenchRow {
   predictWindow: Window | null;
   /** The model's multiply-adds ×2 per pair, forward (training: about 3×, forward and backward). */
   forwardMflop: number;
+  /** Peak resident memory of the process that measured (its whole run, every batch size so far), MB. */
+  peakRssMb: number | null;
 }
 
 export interface TrainBenchRatio {
@@ -381,6 +383,8 @@ async function runChild(
         trainWindow: trained.window,
         predictWindow: predicted.window,
         forwardMflop,
+        // maxRSS is in KiB.
+        peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
       };
       rows.push(row);
       log(
@@ -465,8 +469,9 @@ interface TorchOutput {
   threads: number;
   train_examples_per_s: number;
   predict_examples_per_s: number;
-  /** Added by the wrapper: the process's own CPU time (every thread), s. */
+  /** Added by the wrapper: the process's own CPU time (every thread), s, and its peak RSS, KiB. */
   cpu_s: number;
+  max_rss_kb: number;
   window: Window;
 }
 
@@ -476,7 +481,7 @@ const TORCH_WRAPPER = [
   'sys.argv = sys.argv[1:]',
   "runpy.run_path(sys.argv[0], run_name='__main__')",
   'r = resource.getrusage(resource.RUSAGE_SELF)',
-  "print(json.dumps({'cpu_s': r.ru_utime + r.ru_stime}))",
+  "print(json.dumps({'cpu_s': r.ru_utime + r.ru_stime, 'max_rss_kb': r.ru_maxrss}))",
 ].join('\n');
 
 /**
@@ -524,10 +529,18 @@ function runTorch(
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
-  const result = lines.find((l) => 'train_examples_per_s' in l) as Omit<TorchOutput, 'cpu_s' | 'window'>;
+  const result = lines.find((l) => 'train_examples_per_s' in l) as
+    | Omit<TorchOutput, 'cpu_s' | 'max_rss_kb' | 'window'>
+    | undefined;
   const cpu = Number(lines.at(-1)?.cpu_s);
+  const rss = Number(lines.at(-1)?.max_rss_kb);
   if (!result || !Number.isFinite(cpu)) throw new Error(`torch_reference.py printed no result: ${r.stdout}`);
-  return { ...result, cpu_s: cpu, window: w.end(cpu * 1000) };
+  return {
+    ...(result as Omit<TorchOutput, 'cpu_s' | 'max_rss_kb' | 'window'>),
+    cpu_s: cpu,
+    max_rss_kb: rss,
+    window: w.end(cpu * 1000),
+  };
 }
 
 /** The default thread counts: 1, and the machine's cores up to 2 (or QQP_THREADS alone when set). */
@@ -614,6 +627,7 @@ export async function runTrainBench(options: TrainBenchOptions = {}): Promise<Tr
           trainWindow: t.window,
           predictWindow: t.window,
           forwardMflop: result.rows.find((r) => r.forwardMflop > 0)?.forwardMflop ?? 0,
+          peakRssMb: Number.isFinite(t.max_rss_kb) ? Math.round(t.max_rss_kb / 1024) : null,
         });
         log(
           `    train ${t.train_examples_per_s} ex/s, predict ${t.predict_examples_per_s} pairs/s` +
@@ -710,6 +724,7 @@ export function printTrainBench(r: TrainBenchResult, out: (line: string) => void
     `${share(row.trainExamplesPerS, 3 * row.forwardMflop, row.threads)} / ${share(row.predictPairsPerS, row.forwardMflop, row.threads)}`,
     others(row),
     row.trainWindow?.loadAvg ?? '-',
+    row.peakRssMb ?? '-',
   ]);
   out(
     table(
@@ -726,6 +741,7 @@ export function printTrainBench(r: TrainBenchResult, out: (line: string) => void
         'of bound (train / predict)',
         'other processes (cores)',
         'load avg',
+        'peak RSS MB',
       ],
       rows,
     ),
