@@ -8,6 +8,7 @@ import { fusedKernelsAvailable } from '../../src/backend/kernels/rnn.js';
 import { kernelEngine } from '../../src/backend/kernels/rnn-wasm.js';
 import { TrainingSchema } from '../../src/config/schema.js';
 import { TrainingError } from '../../src/errors.js';
+import { saveEnv } from '../helpers/env.js';
 
 const require = createRequire(import.meta.url);
 
@@ -95,7 +96,7 @@ describe('initBackend', () => {
   });
 
   it('QQP_KERNELS=native that cannot be met is a training error saying why and what to do', async () => {
-    const saved = { kernels: process.env.QQP_KERNELS, isa: process.env.QQP_NATIVE_ISA };
+    const restore = saveEnv(['QQP_KERNELS', 'QQP_NATIVE_ISA']);
     process.env.QQP_KERNELS = 'native';
     process.env.QQP_NATIVE_ISA = 'avx1024';
     try {
@@ -107,13 +108,7 @@ describe('initBackend', () => {
         return true;
       });
     } finally {
-      for (const [k, v] of [
-        ['QQP_KERNELS', saved.kernels],
-        ['QQP_NATIVE_ISA', saved.isa],
-      ] as const) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
+      restore();
     }
   });
 

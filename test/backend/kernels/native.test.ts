@@ -11,6 +11,7 @@ import {
   runEntry,
   setKernelEngine,
 } from '../../../src/backend/kernels/rnn-wasm.js';
+import { saveEnv } from '../../helpers/env.js';
 import { randomArray, rng } from '../../helpers/layers.js';
 
 /**
@@ -31,19 +32,18 @@ const DEFAULT_THREADS = fusedThreads();
 
 function availableIsas(): string[] {
   const found: string[] = [];
-  const saved = process.env.QQP_NATIVE_ISA;
+  const restore = saveEnv(['QQP_NATIVE_ISA']);
   for (const isa of ['avx512', 'avx2']) {
     process.env.QQP_NATIVE_ISA = isa;
     if (loadNativeKernels().ok) found.push(isa);
   }
-  if (saved === undefined) delete process.env.QQP_NATIVE_ISA;
-  else process.env.QQP_NATIVE_ISA = saved;
+  restore();
   return found;
 }
 
 /** Runs `body` on one engine (and instruction set), restoring the settings after. */
 function on<T>(engine: 'native' | 'wasm', isa: string | undefined, threads: number, body: () => T): T {
-  const saved = process.env.QQP_NATIVE_ISA;
+  const restore = saveEnv(['QQP_NATIVE_ISA']);
   if (isa) process.env.QQP_NATIVE_ISA = isa;
   setKernelEngine(engine);
   setFusedThreads(threads);
@@ -54,8 +54,7 @@ function on<T>(engine: 'native' | 'wasm', isa: string | undefined, threads: numb
   } finally {
     setKernelEngine(undefined);
     setFusedThreads(DEFAULT_THREADS);
-    if (saved === undefined) delete process.env.QQP_NATIVE_ISA;
-    else process.env.QQP_NATIVE_ISA = saved;
+    restore();
   }
 }
 
@@ -258,15 +257,9 @@ describe('the native kernels against the WebAssembly module', { skip: SKIP }, ()
 });
 
 describe('the choice of kernel engine', () => {
-  const saved = { kernels: process.env.QQP_KERNELS, isa: process.env.QQP_NATIVE_ISA };
+  const restore = saveEnv(['QQP_KERNELS', 'QQP_NATIVE_ISA']);
   after(() => {
-    for (const [k, v] of [
-      ['QQP_KERNELS', saved.kernels],
-      ['QQP_NATIVE_ISA', saved.isa],
-    ] as const) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    restore();
     setKernelEngine(undefined);
   });
 
