@@ -454,14 +454,22 @@ export async function downloadToFile(
     },
   });
   const out = createWriteStream(dest, { flags: 'wx' });
-  let writeError: unknown;
-  out.on('error', (err) => {
-    writeError = err;
+  // Which side failed first: pipeline destroys the other streams with the first error, and from
+  // Node 22 on the file stream then emits it too, so only the first 'error' says where it began.
+  let firstFailure: 'network' | 'write' | undefined;
+  res.on('error', () => {
+    firstFailure ??= 'network';
+  });
+  meter.on('error', () => {
+    firstFailure ??= 'network';
+  });
+  out.on('error', () => {
+    firstFailure ??= 'write';
   });
   try {
     await pipeline(res, meter, out);
   } catch (err) {
-    if (writeError !== undefined && err === writeError) {
+    if (firstFailure === 'write') {
       // Our side failed (disk full, permissions), not the network.
       throw new DataError(
         'WRITE_FAILED',
