@@ -85,20 +85,21 @@ export class KernelRunner {
 
   /** The engine the next call runs on, and why. */
   info(): KernelEngineInfo {
-    const want = forced ?? requestedEngine();
-    if (want === 'wasm') return { name: 'wasm', label: 'wasm SIMD', reason: 'QQP_KERNELS=wasm' };
-    const native = this.nativeAvailability();
-    if (native.ok)
-      return { name: 'native', label: `native ${ISA_LABELS[native.engine.isa] ?? native.engine.isa}` };
-    if (want === 'native')
-      throw new Error(`QQP_KERNELS=native, but the native kernels cannot run: ${native.reason}`);
-    return { name: 'wasm', label: 'wasm SIMD', reason: native.reason };
+    return this.choose().info;
   }
 
-  private engine(): KernelEngine {
-    if (this.info().name === 'wasm') return this.wasm;
+  private choose(): { info: KernelEngineInfo; engine: KernelEngine } {
+    const want = forced ?? requestedEngine();
+    if (want === 'wasm')
+      return { info: { name: 'wasm', label: 'wasm SIMD', reason: 'QQP_KERNELS=wasm' }, engine: this.wasm };
     const native = this.nativeAvailability();
-    return native.ok ? native.engine : this.wasm;
+    if (native.ok) {
+      const label = `native ${ISA_LABELS[native.engine.isa] ?? native.engine.isa}`;
+      return { info: { name: 'native', label }, engine: native.engine };
+    }
+    if (want === 'native')
+      throw new Error(`QQP_KERNELS=native, but the native kernels cannot run: ${native.reason}`);
+    return { info: { name: 'wasm', label: 'wasm SIMD', reason: native.reason }, engine: this.wasm };
   }
 
   /** Stops the wasm engine's worker threads (the next multi-threaded call starts new ones); for tests. */
@@ -144,7 +145,7 @@ export class KernelRunner {
   }
 
   private invoke(fn: KernelFunction<unknown>, B: number | undefined, args: (Arg | number)[]): void {
-    const engine = this.engine();
+    const { engine } = this.choose();
     const parts = B === undefined ? 1 : Math.max(1, Math.min(fusedThreads(), B));
     const rowsAt = Array.from({ length: parts + 1 }, (_, p) => Math.round((p * (B ?? 0)) / parts));
 
@@ -160,7 +161,8 @@ export class KernelRunner {
       end += block * (a.per === 'sum' || a.per === 'part' ? parts : 1);
       return { floats, base, block };
     });
-    let heap = engine.reserve(end, fn.kind);
+    // Nothing grows the memory while the parts run, so this buffer holds the outputs too.
+    const heap = engine.reserve(end, fn.kind);
     args.forEach((a, i) => {
       if (typeof a !== 'number' && 'in' in a && a.in)
         new Float32Array(heap, layout[i]!.base, a.in.length).set(a.in);
@@ -181,7 +183,6 @@ export class KernelRunner {
       fn,
       Array.from({ length: parts }, (_, p) => argsOf(p)),
     );
-    heap = engine.reserve(end, fn.kind);
 
     args.forEach((a, i) => {
       if (typeof a === 'number' || !('out' in a) || !a.out) return;
