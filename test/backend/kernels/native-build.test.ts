@@ -1,10 +1,9 @@
-import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { PROJECT_ROOT } from '../../helpers/cli.js';
+import { assertRebuildMatches } from '../../helpers/rebuild.js';
 
 /**
  * native/qqp-kernels.linux-x64.node is committed so that a fresh clone needs no C toolchain; this
@@ -30,19 +29,10 @@ function skipReason(): string | false {
 
 describe('native/qqp-kernels.linux-x64.node', () => {
   it('is what native/build-addon.sh makes of native/addon.c and native/rnn.c', { skip: skipReason() }, () => {
-    const dir = mkdtempSync(join(tmpdir(), 'qqp-addon-'));
-    try {
-      const out = join(dir, 'qqp-kernels.node');
-      const r = spawnSync('sh', [join(PROJECT_ROOT, 'native', 'build-addon.sh'), out], { encoding: 'utf8' });
-      assert.equal(r.status, 0, r.stderr);
-      const rebuilt = readFileSync(out);
-      const committed = readFileSync(join(PROJECT_ROOT, 'native', 'qqp-kernels.linux-x64.node'));
-      assert.ok(
-        rebuilt.equals(committed),
-        'native/qqp-kernels.linux-x64.node differs from a rebuild: run `npm run build:native` and commit it',
-      );
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    assertRebuildMatches(
+      'build-addon.sh',
+      'qqp-kernels.linux-x64.node',
+      'run `npm run build:native` and commit it',
+    );
   });
 });

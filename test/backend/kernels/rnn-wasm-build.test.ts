@@ -1,10 +1,6 @@
-import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { PROJECT_ROOT } from '../../helpers/cli.js';
+import { assertRebuildMatches } from '../../helpers/rebuild.js';
 
 /**
  * native/rnn.wasm is committed so that a fresh clone needs no C toolchain; this checks that
@@ -29,19 +25,6 @@ describe('native/rnn.wasm', () => {
   it('is what native/build.sh makes of native/rnn.c', {
     skip: skipReason(),
   }, () => {
-    const dir = mkdtempSync(join(tmpdir(), 'qqp-wasm-'));
-    try {
-      const out = join(dir, 'rnn.wasm');
-      const r = spawnSync('sh', [join(PROJECT_ROOT, 'native', 'build.sh'), out], { encoding: 'utf8' });
-      assert.equal(r.status, 0, r.stderr);
-      const rebuilt = readFileSync(out);
-      const committed = readFileSync(join(PROJECT_ROOT, 'native', 'rnn.wasm'));
-      assert.ok(
-        rebuilt.equals(committed),
-        'native/rnn.wasm differs from a rebuild of native/rnn.c: run `npm run build:wasm` and commit it',
-      );
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    assertRebuildMatches('build.sh', 'rnn.wasm', 'run `npm run build:wasm` and commit it');
   });
 });
