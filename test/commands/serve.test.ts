@@ -33,8 +33,11 @@ interface Served {
   exit: Promise<number | null>;
 }
 
-/** Starts `qqp serve` on a free port and waits for its "listening on" line. */
-async function serve(extra: string[] = []): Promise<Served> {
+/**
+ * Starts `qqp serve` on a free port and waits for its "listening on" line, on stdout (or on
+ * stderr, where --json puts it).
+ */
+async function serve(extra: string[] = [], listeningOn: 'stdout' | 'stderr' = 'stdout'): Promise<Served> {
   const child = spawn(
     process.execPath,
     [
@@ -61,14 +64,15 @@ async function serve(extra: string[] = []): Promise<Served> {
   });
   const exit = once(child, 'exit').then(([code]) => code as number | null);
   const url = await new Promise<string>((resolve, reject) => {
+    const stream = child[listeningOn]!;
     const onData = () => {
-      const m = /^listening on (http:\/\/\S+)\n/m.exec(out);
+      const m = /^listening on (http:\/\/\S+)\n/m.exec(listeningOn === 'stdout' ? out : err);
       if (m) {
-        child.stdout!.off('data', onData);
+        stream.off('data', onData);
         resolve(m[1]!);
       }
     };
-    child.stdout!.on('data', onData);
+    stream.on('data', onData);
     exit.then((code) => reject(new Error(`serve exited ${code} before listening:\n${err}`)));
   });
   return {
@@ -163,39 +167,12 @@ describe('qqp serve', () => {
   });
 
   it('with --json prints the listening line on stderr and the result on stdout at the end', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        join(PROJECT_ROOT, 'bin', 'run.js'),
-        'serve',
-        run.id,
-        '--port',
-        '0',
-        '--experiments-dir',
-        run.experimentsDir,
-        '--json',
-      ],
-      { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    let err = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-    });
-    const exit = once(child, 'exit');
-    const url = await new Promise<string>((resolve) => {
-      child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-        err += d;
-        const m = /^listening on (\S+)\n/m.exec(err);
-        if (m) resolve(m[1]!);
-      });
-    });
-    assert.equal((await fetch(`${url}/health`)).status, 200);
-    child.kill('SIGTERM');
-    const [code] = await exit;
-    assert.equal(code, 0, err);
-    const result = JSON.parse(out) as { url: string; stoppedBy: string; served: { requests: number } };
-    assert.equal(result.url, url);
+    const s = await serve(['--json'], 'stderr');
+    assert.equal((await fetch(`${s.url}/health`)).status, 200);
+    s.child.kill('SIGTERM');
+    assert.equal(await s.exit, 0, s.stderr());
+    const result = JSON.parse(s.stdout()) as { url: string; stoppedBy: string; served: { requests: number } };
+    assert.equal(result.url, s.url);
     assert.equal(result.stoppedBy, 'SIGTERM');
     assert.equal(result.served.requests, 0, 'a health check is not a prediction');
   });
