@@ -143,30 +143,30 @@ static napi_value fail(napi_env env, const char *message) {
   return NULL;
 }
 
-static napi_value js_isas(napi_env env, napi_callback_info info) {
-  (void)info;
+/* A JavaScript array of the names whose keep[k] is set (every name when keep is NULL), in order. */
+static napi_value name_list(napi_env env, const char *const *names, int count, const int *keep) {
   napi_value list;
   if (napi_create_array(env, &list) != napi_ok) return NULL;
   uint32_t n = 0;
-  for (int isa = 0; isa < ISA_COUNT; isa++) {
-    if (!isa_supported(isa)) continue;
+  for (int k = 0; k < count; k++) {
+    if (keep && !keep[k]) continue;
     napi_value name;
-    if (napi_create_string_utf8(env, ISA_NAMES[isa], NAPI_AUTO_LENGTH, &name) != napi_ok) return NULL;
+    if (napi_create_string_utf8(env, names[k], NAPI_AUTO_LENGTH, &name) != napi_ok) return NULL;
     if (napi_set_element(env, list, n++, name) != napi_ok) return NULL;
   }
   return list;
 }
 
+static napi_value js_isas(napi_env env, napi_callback_info info) {
+  (void)info;
+  int supported[ISA_COUNT];
+  for (int isa = 0; isa < ISA_COUNT; isa++) supported[isa] = isa_supported(isa);
+  return name_list(env, ISA_NAMES, ISA_COUNT, supported);
+}
+
 static napi_value js_kernels(napi_env env, napi_callback_info info) {
   (void)info;
-  napi_value list;
-  if (napi_create_array(env, &list) != napi_ok) return NULL;
-  for (int32_t k = 0; k < KERNEL_COUNT; k++) {
-    napi_value name;
-    if (napi_create_string_utf8(env, KERNEL_NAMES[k], NAPI_AUTO_LENGTH, &name) != napi_ok) return NULL;
-    if (napi_set_element(env, list, (uint32_t)k, name) != napi_ok) return NULL;
-  }
-  return list;
+  return name_list(env, KERNEL_NAMES, KERNEL_COUNT, NULL);
 }
 
 /* run(isa: string, fn: string, heap: ArrayBuffer, args: Int32Array, parts: number) */
