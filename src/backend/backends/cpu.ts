@@ -2,24 +2,23 @@ import * as tfc from '@tensorflow/tfjs-core';
 import '../tfjs.js';
 import { registerFusedAlignKernels } from '../kernels/align.js';
 import { registerConvGradKernels } from '../kernels/conv-grad.js';
-import { fusedThreads } from '../kernels/kernel-table.js';
 import { registerFusedRnnKernels } from '../kernels/rnn.js';
 import { registerSegmentSumKernel } from '../kernels/segment-sum.js';
-import { type Attempt, type BackendEntry, fusedEngine, fusedLabel } from './entry.js';
+import { type Attempt, type BackendEntry, fusedReport } from './entry.js';
 
 /** tfjs' plain JavaScript backend (registered by @tensorflow/tfjs, so always there). */
 async function startCpu(): Promise<Attempt> {
   cpuBackend.registerKernels();
   if (!(await tfc.setBackend('cpu'))) return { ok: false, reason: 'the cpu backend did not start' };
+  const fused = fusedReport();
   return {
     ok: true,
-    label: `cpu (plain JavaScript, slow; ${fusedLabel()})`,
+    label: `cpu (plain JavaScript, slow; ${fused.label})`,
     details: {
       tfjs: tfc.version_core,
       provider: '@tensorflow/tfjs-backend-cpu',
       threads: 1,
-      fusedRnnThreads: fusedThreads(),
-      kernels: fusedEngine().label,
+      ...fused.details,
     },
   };
 }

@@ -73,7 +73,7 @@ export function importFailure(err: unknown, pkg: string): string {
  * The engine of qqp's fused kernels (native or wasm, kernel-runner.ts); a QQP_KERNELS that cannot be
  * met is a TrainingError saying why.
  */
-export function fusedEngine(): KernelEngineInfo {
+function fusedEngine(): KernelEngineInfo {
   try {
     return kernelEngine();
   } catch (err) {
@@ -85,8 +85,18 @@ export function fusedEngine(): KernelEngineInfo {
   }
 }
 
-/** How the one-line reason describes the fused kernels: their engine and threads (wasm and cpu). */
-export function fusedLabel(): string {
+/**
+ * What the wasm and cpu backends report of qqp's fused kernels: `label` for the one-line reason
+ * (their engine and threads), and the two details fields.
+ */
+export function fusedReport(): {
+  label: string;
+  details: Required<Pick<BackendDetails, 'fusedRnnThreads' | 'kernels'>>;
+} {
   const n = fusedThreads();
-  return `fused kernels: ${fusedEngine().label}, ${n} thread${n === 1 ? '' : 's'}`;
+  const { label } = fusedEngine();
+  return {
+    label: `fused kernels: ${label}, ${n} thread${n === 1 ? '' : 's'}`,
+    details: { fusedRnnThreads: n, kernels: label },
+  };
 }

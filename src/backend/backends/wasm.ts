@@ -5,11 +5,10 @@ import * as tfc from '@tensorflow/tfjs-core';
 import { registerFusedAlignKernels } from '../kernels/align.js';
 import { registerConvGradKernels } from '../kernels/conv-grad.js';
 import { registerCopyKernels } from '../kernels/copy-kernels.js';
-import { fusedThreads } from '../kernels/kernel-table.js';
 import { registerMatMulKernel } from '../kernels/matmul.js';
 import { registerFusedRnnKernels } from '../kernels/rnn.js';
 import { registerSegmentSumKernel } from '../kernels/segment-sum.js';
-import { type Attempt, type BackendEntry, fusedEngine, fusedLabel, importFailure } from './entry.js';
+import { type Attempt, type BackendEntry, fusedReport, importFailure } from './entry.js';
 
 const WASM_PACKAGE = '@tensorflow/tfjs-backend-wasm';
 
@@ -70,16 +69,16 @@ async function startWasm(): Promise<Attempt> {
   const started = await withoutNewProcessHandlers(() => tfc.setBackend('wasm'));
   if (!started) return { ok: false, reason: `wasm did not start (binary ${binary})` };
   const threads = wasm.getThreadsCount();
+  const fused = fusedReport();
   return {
     ok: true,
-    label: `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}; ${fusedLabel()})`,
+    label: `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}; ${fused.label})`,
     details: {
       tfjs: tfc.version_core,
       provider: `${WASM_PACKAGE} ${wasm.version_wasm}`,
       simd,
       threads,
-      fusedRnnThreads: fusedThreads(),
-      kernels: fusedEngine().label,
+      ...fused.details,
       wasmBinary: binary,
     },
   };
