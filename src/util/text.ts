@@ -19,3 +19,9 @@ export function printable(text: string, options: { keepTabs?: boolean } = {}): s
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const NAMED: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/** The first line of an error's message (or of what was thrown), trimmed: for one-line reasons. */
+export function errorFirstLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n')[0]!.trim();
+}

@@ -4,6 +4,7 @@
  * reports once running. Below the interface, what the entries share.
  */
 import { TrainingError } from '../../errors.js';
+import { errorFirstLine } from '../../util/text.js';
 import type { KernelEngineInfo } from '../kernels/kernel-runner.js';
 import { fusedThreads } from '../kernels/kernel-table.js';
 import { kernelEngine } from '../kernels/rnn-wasm.js';
@@ -51,22 +52,20 @@ export interface BackendEntry<Name extends string = string> {
   readonly suggestions: readonly string[];
 }
 
-function firstLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.split('\n')[0]!.trim();
-}
-
 /** Whether an import failed because the package itself is not installed. */
 function isNotInstalled(err: unknown, pkg: string): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return (
-    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && firstLine(err).includes(`'${pkg}'`)
+    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') &&
+    errorFirstLine(err).includes(`'${pkg}'`)
   );
 }
 
 /** Why a package could not be imported, in the words of the one-line reason. */
 export function importFailure(err: unknown, pkg: string): string {
-  return isNotInstalled(err, pkg) ? `${pkg} is not installed` : `${pkg} failed to load: ${firstLine(err)}`;
+  return isNotInstalled(err, pkg)
+    ? `${pkg} is not installed`
+    : `${pkg} failed to load: ${errorFirstLine(err)}`;
 }
 
 /**
@@ -77,7 +76,7 @@ function fusedEngine(): KernelEngineInfo {
   try {
     return kernelEngine();
   } catch (err) {
-    throw new TrainingError('KERNELS_UNAVAILABLE', firstLine(err), {
+    throw new TrainingError('KERNELS_UNAVAILABLE', errorFirstLine(err), {
       suggestions: [
         'unset QQP_KERNELS (then the native kernels run where they can, else wasm), or set QQP_KERNELS=wasm',
       ],

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { errorFirstLine } from '../../util/text.js';
 import type { KernelEngine, KernelFunction } from './kernel-table.js';
 
 /**
@@ -62,8 +63,6 @@ export class NativeEngine implements KernelEngine {
   }
 }
 
-const firstLine = (err: unknown) => String(err instanceof Error ? err.message : err).split('\n')[0];
-
 /** The native engine, or why it cannot run here. */
 export function loadNativeKernels(): NativeAvailability {
   if (process.platform !== 'linux' || process.arch !== 'x64')
@@ -75,7 +74,7 @@ export function loadNativeKernels(): NativeAvailability {
   try {
     addon = createRequire(import.meta.url)(fileURLToPath(NATIVE_ADDON_FILE)) as Addon;
   } catch (err) {
-    return { ok: false, reason: `the native kernels did not load: ${firstLine(err)}` };
+    return { ok: false, reason: `the native kernels did not load: ${errorFirstLine(err)}` };
   }
   const isas = addon.isas();
   const want = process.env.QQP_NATIVE_ISA?.trim().toLowerCase();
