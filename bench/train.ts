@@ -40,11 +40,11 @@ import { fusedThreads, kernelEngine, setKernelEngine } from '../src/backend/kern
 import { table } from '../src/cli/render.js';
 import { loadConfig } from '../src/config/load.js';
 import type { ResolvedConfig } from '../src/config/schema.js';
-import { sequenceLength } from '../src/data/encode.js';
+import { type EncodedPairs, sequenceLength } from '../src/data/encode.js';
 import { QqpError } from '../src/errors.js';
 import { buildModel } from '../src/model/build.js';
-import { losses } from '../src/registry/objectives.js';
 import { buildOptimizer } from '../src/registry/optimizers.js';
+import { makeTrainStep } from '../src/train/step.js';
 import { IDLE_OTHER_CORES, isIdle, measureHere, startWindow, type Window } from './machine.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -325,32 +325,34 @@ async function runChild(
   log(
     `${impl}: ${info.reason}; recurrent layers ${layerClass} ×${classes.length}; backend has fused kernels: ${fusedKernels}`,
   );
-  model.compile({
-    optimizer: buildOptimizer(config.training.optimizer),
-    loss: losses.byName[config.training.loss].fn,
-    metrics: ['accuracy'],
-  });
+  // Trained as `qqp train` trains: its step (src/train/step.ts: forward, backward, the fused Adam
+  // update where it runs), not tfjs-layers' trainOnBatch and its per-batch bookkeeping.
+  const optimizer = buildOptimizer(config.training.optimizer);
   const rows: TrainBenchRow[] = [];
   try {
     for (const batch of batchSizes) {
       const plan = planFor(impl, batch, quick);
       const timed = plan.trainExamples / batch;
       const total = (plan.warmup + timed) * batch;
-      const xs = tf.tensor2d(randomIds(total, seqLen, vocab), [total, seqLen], 'int32');
-      const ys = tf.tensor2d(
-        Float32Array.from({ length: total }, () => (Math.random() < 0.5 ? 0 : 1)),
-        [total, 1],
-      );
-      const batches = Array.from({ length: plan.warmup + timed }, (_, i) => ({
-        x: xs.slice(i * batch, batch),
-        y: ys.slice(i * batch, batch),
-      }));
+      const data: EncodedPairs = {
+        pair: config.data.encoding.pair,
+        inputs: Array.from({ length: config.data.encoding.pair === 'concat' ? 1 : 2 }, () =>
+          randomIds(total, seqLen, vocab),
+        ),
+        sequenceLength: seqLen,
+        count: total,
+        labels: Float32Array.from({ length: total }, () => (Math.random() < 0.5 ? 0 : 1)),
+        ids: [],
+        swapped: new Uint8Array(total),
+      };
+      const step = makeTrainStep(model, optimizer, config, data);
+      const order = Uint32Array.from({ length: total }, (_, i) => i);
       log(
         `  ${impl} batch ${batch}: ${plan.warmup} warm-up + ${timed} timed batches, predict ${plan.predict}`,
       );
-      for (const b of batches.slice(0, plan.warmup)) await model.trainOnBatch(b.x, b.y);
+      for (let i = 0; i < plan.warmup; i++) step(order, i * batch, (i + 1) * batch);
       const trained = await measureHere(async () => {
-        for (const b of batches.slice(plan.warmup)) await model.trainOnBatch(b.x, b.y);
+        for (let i = plan.warmup; i < plan.warmup + timed; i++) step(order, i * batch, (i + 1) * batch);
       });
       const trainS = trained.window.wallS;
 
@@ -361,7 +363,7 @@ async function runChild(
       );
       const predictS = predicted.window.wallS;
 
-      tf.dispose([xs, ys, px, ...batches.flatMap((b) => [b.x, b.y])]);
+      px.dispose();
       const row: TrainBenchRow = {
         impl,
         runtime: `tfjs ${tf.version_core}`,
@@ -394,6 +396,7 @@ async function runChild(
     }
   } finally {
     model.dispose();
+    optimizer.dispose();
   }
   return { backend: { reason: info.reason, details: info.details }, rows };
 }

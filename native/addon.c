@@ -19,7 +19,9 @@
 #include <immintrin.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef int (*entry_t)(int32_t fn, char *base, const int32_t *args);
@@ -48,11 +50,13 @@ static int isa_supported(int isa) {
 
 #define MAX_THREADS 64
 
+/* A part of a call: work(ctx, part) for part = 0 .. parts-1. */
+typedef void (*work_t)(const void *ctx, int part);
+
 typedef struct {
-  entry_t entry;
-  int32_t fn;
-  char *base;
-  const int32_t *args;
+  work_t work;
+  const void *ctx;
+  int part;
   int posted;
 } job_t;
 
@@ -91,7 +95,7 @@ static void *pool_thread(void *arg) {
     jobs[i].posted = 0;
     pthread_mutex_unlock(&lock);
     if (!job.posted) continue;
-    job.entry(job.fn, job.base, job.args);
+    job.work(job.ctx, job.part);
     if (atomic_fetch_sub(&pending, 1) == 1) {
       pthread_mutex_lock(&lock);
       pthread_cond_signal(&work_done);
@@ -114,26 +118,112 @@ static int ensure_threads(int n) {
 }
 
 /* Runs parts 1..parts-1 on the pool (as many as it has threads for; the rest here) and part 0 here. */
-static void run_parts(entry_t entry, int32_t fn, char *base, const int32_t *args, int32_t nargs, int parts) {
+static void run_parts(work_t work, const void *ctx, int parts) {
   pthread_mutex_lock(&call_lock);
   pthread_mutex_lock(&lock);
   const int pooled = parts > 1 ? ensure_threads(parts - 1 < MAX_THREADS ? parts - 1 : MAX_THREADS) : 0;
   const int on_pool = parts - 1 < pooled ? parts - 1 : pooled;
-  for (int p = 1; p <= on_pool; p++)
-    jobs[p - 1] = (job_t){entry, fn, base, args + (size_t)p * (size_t)nargs, 1};
+  for (int p = 1; p <= on_pool; p++) jobs[p - 1] = (job_t){work, ctx, p, 1};
   atomic_store(&pending, on_pool);
   if (on_pool > 0) {
     atomic_fetch_add(&generation, 1);
     pthread_cond_broadcast(&work_ready);
   }
   pthread_mutex_unlock(&lock);
-  entry(fn, base, args);
-  for (int p = on_pool + 1; p < parts; p++) entry(fn, base, args + (size_t)p * (size_t)nargs);
+  work(ctx, 0);
+  for (int p = on_pool + 1; p < parts; p++) work(ctx, p);
   for (int k = 0; k < SPIN && atomic_load(&pending) > 0; k++) _mm_pause();
   pthread_mutex_lock(&lock);
   while (atomic_load(&pending) > 0) pthread_cond_wait(&work_done, &lock);
   pthread_mutex_unlock(&lock);
   pthread_mutex_unlock(&call_lock);
+}
+
+/* ---- kernel calls: part p runs the function on its own row of arguments ----------------------- */
+
+typedef struct {
+  entry_t entry;
+  int32_t fn;
+  char *base;
+  const int32_t *args;
+  int32_t nargs;
+} kernel_call_t;
+
+static void kernel_part(const void *ctx, int part) {
+  const kernel_call_t *c = (const kernel_call_t *)ctx;
+  c->entry(c->fn, c->base, c->args + (size_t)part * (size_t)c->nargs);
+}
+
+/* ---- the fused Adam update ------------------------------------------------------------------------ */
+
+/*
+ * One Adam step over every weight tensor, the moments in place: for each element, in float32 and in the order
+ * of tfjs' AdamOptimizer.applyGradients (so the results are the same to the bit; this file is
+ * compiled as ISO C, so no multiply-add is contracted into an FMA):
+ *   m = m*beta1 + g*(1-beta1);  v = v*beta2 + (g*g)*(1-beta2);
+ *   w = ((m / (1-beta1^t)) / (sqrt(v / (1-beta2^t)) + epsilon)) * -lr + w
+ * The constants arrive as float32, computed by the caller as tfjs computes them.
+ */
+enum { C_BETA1, C_ONE_MINUS_BETA1, C_BETA2, C_ONE_MINUS_BETA2, C_BIAS1, C_BIAS2, C_EPSILON, C_NEG_LR, C_COUNT };
+
+typedef struct {
+  const float *w;
+  const float *g;
+  float *m;
+  float *v;
+  float *out; /* the new weights: w itself, or other memory */
+  size_t n;
+} adam_tensor_t;
+
+typedef struct {
+  const adam_tensor_t *tensors;
+  int count;
+  size_t total;
+  int parts;
+  float c[C_COUNT];
+} adam_call_t;
+
+__attribute__((target("avx2"))) static void adam_span(const adam_tensor_t *t, size_t from, size_t to, const float *c) {
+  const __m256 b1 = _mm256_set1_ps(c[C_BETA1]), omb1 = _mm256_set1_ps(c[C_ONE_MINUS_BETA1]);
+  const __m256 b2 = _mm256_set1_ps(c[C_BETA2]), omb2 = _mm256_set1_ps(c[C_ONE_MINUS_BETA2]);
+  const __m256 bias1 = _mm256_set1_ps(c[C_BIAS1]), bias2 = _mm256_set1_ps(c[C_BIAS2]);
+  const __m256 eps = _mm256_set1_ps(c[C_EPSILON]), nlr = _mm256_set1_ps(c[C_NEG_LR]);
+  size_t i = from;
+  for (; i + 8 <= to; i += 8) {
+    const __m256 g = _mm256_loadu_ps(t->g + i);
+    const __m256 m = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(t->m + i), b1), _mm256_mul_ps(g, omb1));
+    const __m256 v =
+        _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(t->v + i), b2), _mm256_mul_ps(_mm256_mul_ps(g, g), omb2));
+    _mm256_storeu_ps(t->m + i, m);
+    _mm256_storeu_ps(t->v + i, v);
+    const __m256 den = _mm256_add_ps(_mm256_sqrt_ps(_mm256_div_ps(v, bias2)), eps);
+    const __m256 step = _mm256_mul_ps(_mm256_div_ps(_mm256_div_ps(m, bias1), den), nlr);
+    _mm256_storeu_ps(t->out + i, _mm256_add_ps(step, _mm256_loadu_ps(t->w + i)));
+  }
+  for (; i < to; i++) {
+    const float g = t->g[i];
+    const float m = t->m[i] * c[C_BETA1] + g * c[C_ONE_MINUS_BETA1];
+    const float v = t->v[i] * c[C_BETA2] + (g * g) * c[C_ONE_MINUS_BETA2];
+    t->m[i] = m;
+    t->v[i] = v;
+    const float den = _mm_cvtss_f32(_mm_sqrt_ss(_mm_set_ss(v / c[C_BIAS2]))) + c[C_EPSILON];
+    t->out[i] = ((m / c[C_BIAS1]) / den) * c[C_NEG_LR] + t->w[i];
+  }
+}
+
+/* Part p updates elements [p*total/parts, (p+1)*total/parts) of the tensors laid end to end. */
+static void adam_part(const void *ctx, int part) {
+  const adam_call_t *a = (const adam_call_t *)ctx;
+  const size_t from = a->total * (size_t)part / (size_t)a->parts;
+  const size_t to = a->total * (size_t)(part + 1) / (size_t)a->parts;
+  size_t at = 0;
+  for (int k = 0; k < a->count && at < to; k++) {
+    const adam_tensor_t *t = &a->tensors[k];
+    const size_t lo = from > at ? from - at : 0;
+    const size_t hi = to - at < t->n ? to - at : t->n;
+    if (lo < hi) adam_span(t, lo, hi, a->c);
+    at += t->n;
+  }
 }
 
 /* ---- Node-API ---------------------------------------------------------------------------------- */
@@ -219,7 +309,71 @@ static napi_value js_run(napi_env env, napi_callback_info info) {
       if (off < 0 || (size_t)off >= heap_bytes) return fail(env, "a pointer argument is outside the heap");
     }
 
-  run_parts(ENTRIES[isa], fn, (char *)heap, args, nargs, parts);
+  const kernel_call_t call = {ENTRIES[isa], fn, (char *)heap, args, nargs};
+  run_parts(kernel_part, &call, parts);
+  return NULL;
+}
+
+/* A Float32Array's elements, or NULL (with *n unset) when the value is not one. */
+static float *float32_elements(napi_env env, napi_value value, size_t *n) {
+  napi_typedarray_type type;
+  void *data;
+  if (napi_get_typedarray_info(env, value, &type, n, &data, NULL, NULL) != napi_ok || type != napi_float32_array)
+    return NULL;
+  return (float *)data;
+}
+
+/*
+ * adam(arrays: Float32Array[], constants: Float32Array, parts: number): one Adam step over
+ * tensors given five arrays each, all of one length: weights, gradient, first moment, second
+ * moment (both updated in place) and where the new weights go (the weights' own array, or another),
+ * with constants in the order of C_* above; the elements are split over `parts` threads. The
+ * arrays may be views of any memory (tfjs' wasm heap, the cpu backend's arrays): nothing is
+ * copied. The caller makes sure that no two of them overlap, but for weights and new weights.
+ */
+static napi_value js_adam(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc != 3) return fail(env, "adam(arrays, constants, parts) takes 3 arguments");
+  uint32_t len;
+  bool is_array;
+  if (napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(env, argv[0], &len) != napi_ok || len % 5 != 0)
+    return fail(env, "arrays must be an array of 5 Float32Arrays per tensor");
+  size_t nc;
+  const float *c = float32_elements(env, argv[1], &nc);
+  if (!c || nc != C_COUNT) return fail(env, "constants must be a Float32Array of 8");
+  int32_t parts;
+  if (napi_get_value_int32(env, argv[2], &parts) != napi_ok || parts < 1)
+    return fail(env, "parts must be a positive integer");
+
+  const int count = (int)(len / 5);
+  adam_tensor_t *tensors = malloc(sizeof(adam_tensor_t) * (count > 0 ? (size_t)count : 1));
+  if (!tensors) return fail(env, "out of memory");
+  adam_call_t call = {tensors, count, 0, parts, {0}};
+  memcpy(call.c, c, sizeof call.c);
+  for (int k = 0; k < count; k++) {
+    float *a[5];
+    size_t n[5];
+    for (int j = 0; j < 5; j++) {
+      napi_value element;
+      if (napi_get_element(env, argv[0], (uint32_t)(5 * k + j), &element) != napi_ok ||
+          !(a[j] = float32_elements(env, element, &n[j]))) {
+        free(tensors);
+        return fail(env, "arrays must hold Float32Arrays");
+      }
+    }
+    if (n[1] != n[0] || n[2] != n[0] || n[3] != n[0] || n[4] != n[0]) {
+      free(tensors);
+      return fail(env, "the five arrays of a tensor must have one length");
+    }
+    tensors[k] = (adam_tensor_t){a[0], a[1], a[2], a[3], a[4], n[0]};
+    call.total += n[0];
+  }
+  if ((size_t)parts > call.total) call.parts = call.total > 0 ? (int)call.total : 1;
+  run_parts(adam_part, &call, call.parts);
+  free(tensors);
   return NULL;
 }
 
@@ -228,6 +382,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"isas", NULL, js_isas, NULL, NULL, NULL, napi_default, NULL},
       {"kernels", NULL, js_kernels, NULL, NULL, NULL, napi_default, NULL},
       {"run", NULL, js_run, NULL, NULL, NULL, napi_default, NULL},
+      {"adam", NULL, js_adam, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

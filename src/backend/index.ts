@@ -19,4 +19,9 @@ export async function useInspectionBackend(): Promise<string> {
 export type { BackendDetails } from './backends/entry.js';
 export { BACKEND_ENTRIES, BACKENDS, type BackendName, type BackendRequest } from './backends/index.js';
 export { wasmBinaryFolder } from './backends/wasm.js';
+export {
+  applyGradients as applyFusedAdam,
+  fusedOptimizerRuns,
+  setFusedOptimizer,
+} from './kernels/adam.js';
 export { type BackendInfo, type InitBackendOptions, initBackend } from './select.js';

@@ -1,5 +1,6 @@
 import * as tfc from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { applyFusedAdam } from '../backend/index.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import type { EncodedPairs } from '../data/encode.js';
 import { TrainingError } from '../errors.js';
@@ -91,7 +92,8 @@ export function makeTrainStep(
         const scale = tfc.div(clip, tfc.maximum(norm, clip));
         g = Object.fromEntries(Object.entries(grads).map(([k, t]) => [k, tfc.mul(t, scale)]));
       }
-      optimizer.applyGradients(g);
+      // Adam in one native call where it can run (backend/kernels/adam.ts), else tfjs' own.
+      if (!applyFusedAdam(optimizer, g)) optimizer.applyGradients(g);
       return value;
     });
     const loss = lossTensor.dataSync()[0]!;

@@ -12,6 +12,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { setFusedOptimizer } from '../../src/backend/index.js';
+import { loadNativeKernels } from '../../src/backend/kernels/native-runtime.js';
 import { loadConfig } from '../../src/config/load.js';
 import { RunError, TrainingError } from '../../src/errors.js';
 import { optimizers } from '../../src/registry/optimizers.js';
@@ -19,6 +21,9 @@ import { RUN_FILES, RunFolder } from '../../src/runs/folder.js';
 import type { EpochRecord } from '../../src/runs/records.js';
 import { type TrainEvent, type TrainResult, train } from '../../src/train/trainer.js';
 import { PROJECT_ROOT } from '../helpers/cli.js';
+
+const native = loadNativeKernels();
+const NATIVE_SKIP = native.ok ? false : `the native kernels cannot run here: ${native.reason}`;
 
 const TINY = join(PROJECT_ROOT, 'test', 'fixtures', 'configs', 'tiny.yaml');
 
@@ -151,6 +156,36 @@ describe('train', () => {
     assert.deepEqual(resumed.summary.test, whole.summary.test);
     assert.equal(RunFolder.open(cut.dir, dir).readMeta().commands.length, 2);
   });
+
+  // The fused Adam update (backend/kernels/adam.ts) is tfjs' Adam to the bit: the same final
+  // weights, optimizer state and figures, on both backends that run it, with a fused LSTM (whose
+  // weights feed the kernels) and Dense (whose weights feed wasm's cached matrix products).
+  for (const backend of ['cpu', 'wasm'] as const) {
+    it(`trains with the fused Adam update exactly as with tfjs' Adam (${backend})`, {
+      skip: NATIVE_SKIP,
+    }, async () => {
+      const overrides = ['model.layers[1].implementation=fused', 'training.epochs=2'];
+      const run = async (fused: boolean) => {
+        setFusedOptimizer(fused);
+        try {
+          return await trainTiny(overrides, { backend });
+        } finally {
+          setFusedOptimizer(undefined);
+        }
+      };
+      const plain = await run(false);
+      const fused = await run(true);
+      const bytes = (d: string, f: string) => readFileSync(join(d, f));
+      for (const f of [
+        join(RUN_FILES.lastModel, 'weights.bin'),
+        join(RUN_FILES.checkpoint, 'optimizer.bin'),
+      ]) {
+        assert.ok(bytes(fused.dir, f).equals(bytes(plain.dir, f)), `${backend}: ${f} differs`);
+      }
+      assert.deepEqual(comparable(metrics(fused.dir)), comparable(metrics(plain.dir)));
+      assert.deepEqual(fused.summary.test, plain.summary.test);
+    });
+  }
 
   // Each registered optimizer: 280 pairs in batches of 12 are 24 batches an epoch; the cut falls in
   // the middle of epoch 2. The final weights, the optimizer's state and the test figures must be

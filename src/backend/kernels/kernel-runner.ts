@@ -1,5 +1,5 @@
 import { fusedThreads, type KernelEngine, type KernelFunction } from './kernel-table.js';
-import { loadNativeKernels, type NativeAvailability } from './native-runtime.js';
+import { loadNativeKernels, type NativeAvailability, NativeEngine } from './native-runtime.js';
 import { WasmEngine } from './wasm-runtime.js';
 
 /**
@@ -100,6 +100,12 @@ export class KernelRunner {
     if (want === 'native')
       throw new Error(`QQP_KERNELS=native, but the native kernels cannot run: ${native.reason}`);
     return { info: { name: 'wasm', label: 'wasm SIMD', reason: native.reason }, engine: this.wasm };
+  }
+
+  /** The native engine when the kernels run on it (undefined on wasm), for work beyond the tables (adam.ts). */
+  nativeEngine(): NativeEngine | undefined {
+    const { engine } = this.choose();
+    return engine instanceof NativeEngine ? engine : undefined;
   }
 
   /** Stops the wasm engine's worker threads (the next multi-threaded call starts new ones); for tests. */

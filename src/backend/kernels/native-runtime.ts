@@ -21,6 +21,7 @@ interface Addon {
   isas(): string[];
   kernels(): string[];
   run(isa: string, fn: string, heap: ArrayBuffer, args: Int32Array, parts: number): void;
+  adam(arrays: Float32Array[], constants: Float32Array, parts: number): void;
 }
 
 export type NativeAvailability = { ok: true; engine: NativeEngine } | { ok: false; reason: string };
@@ -60,6 +61,15 @@ export class NativeEngine implements KernelEngine {
       args.set(p, i * n);
     });
     this.addon.run(this.isa, fn.name, this.heap, args, parts.length);
+  }
+
+  /**
+   * One Adam step over tensors given as [weights, gradient, m, v, new weights] each, on `parts`
+   * threads, the moments updated in place; `constants` as adam.ts lays them out. The arrays are
+   * read and written where they are (tfjs' wasm heap or the cpu backend's arrays): nothing is copied.
+   */
+  adam(arrays: Float32Array[], constants: Float32Array, parts: number): void {
+    this.addon.adam(arrays, constants, parts);
   }
 }
 

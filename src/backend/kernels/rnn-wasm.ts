@@ -1,5 +1,6 @@
 import { type KernelEngineInfo, KernelRunner } from './kernel-runner.js';
 import { i32, input, type KernelFunction, type KernelParam, output, rows, scratch } from './kernel-table.js';
+import type { NativeEngine } from './native-runtime.js';
 
 /**
  * The fused LSTM/GRU kernels of native/rnn.c (native/rnn.wasm, rebuilt by native/build.sh; the
@@ -203,6 +204,11 @@ export function killWorkerForTest(i: number): Promise<void> {
 /** Which engine (native or wasm) the kernels run on, and why; throws when QQP_KERNELS asks for one that cannot run. */
 export function kernelEngine(): KernelEngineInfo {
   return RNN_KERNELS.info();
+}
+
+/** The native engine when the kernels run on it, else undefined (adam.ts). */
+export function nativeKernelEngine(): NativeEngine | undefined {
+  return RNN_KERNELS.nativeEngine();
 }
 
 // The thread and engine settings are the runtime's; importers of this file find them here too.
