@@ -43,6 +43,11 @@ export const TrainingSchema = Type.Object(
       default: 10000,
       description: 'Size of the shuffle buffer for the training order (as tf.data shuffle)',
     }),
+    bucketByLength: Type.Boolean({
+      default: false,
+      description:
+        'Batches of questions of similar length, each cut to its longest question, so padded timesteps are skipped; changes the data order; needs a model that masks padding (embeddings with maskZero: true)',
+    }),
     optimizer: optimizers.schema,
     loss: losses.schema,
     metrics: Type.Array(metrics.schema, {

@@ -5,6 +5,7 @@ import type { ResolvedConfig } from '../config/schema.js';
 import type { EncodedPairs } from '../data/encode.js';
 import { TrainingError } from '../errors.js';
 import { losses } from '../registry/objectives.js';
+import { batchLength, cutInputs, questionLengths } from './buckets.js';
 import { batchInputs, inputsFor } from './predict.js';
 
 /**
@@ -63,11 +64,17 @@ export function makeTrainStep(
   optimizer: tfc.Optimizer,
   config: ResolvedConfig,
   data: EncodedPairs,
+  options: { lengths?: Uint16Array } = {},
 ): TrainStep {
   const allLabels = data.labels as Float32Array;
   const weights = classWeights(config, allLabels);
   const variables = model.trainableWeights.map((w) => w.read() as tfc.Variable);
   const inputs = inputsFor(data, model.inputNames);
+  // training.bucketByLength: each batch cut to its longest question (buckets.ts).
+  const padding = config.data.encoding.padding;
+  const bucketing = config.training.bucketByLength
+    ? (options.lengths ?? questionLengths(data, padding))
+    : null;
 
   const apply = (
     xs: tfc.Tensor2D[],
@@ -107,7 +114,11 @@ export function makeTrainStep(
     const n = end - start;
     const labels = new Float32Array(n);
     for (let i = 0; i < n; i++) labels[i] = allLabels[order[start + i]!]!;
-    const xs = batchInputs(inputs, order, start, end);
+    const xs = bucketing
+      ? cutInputs(inputs, order, start, end, batchLength(bucketing, order, start, end), padding).map((c) =>
+          tfc.tensor2d(c.values, [n, c.width], c.dtype),
+        )
+      : batchInputs(inputs, order, start, end);
     const y = tfc.tensor2d(labels, [n, 1]);
     const w = weights ? tfc.tensor1d(Array.from(labels, (l) => (l >= 0.5 ? weights[1] : weights[0]))) : null;
     const { loss, probs } = apply(xs, y, w);

@@ -18,13 +18,18 @@
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { type BackendInfo, type BackendRequest, initBackend } from '../backend/index.js';
+import type { LoadedConfig } from '../config/load.js';
+import type { ResolvedConfig } from '../config/schema.js';
+import type { EncodedPairs } from '../data/encode.js';
 import { describeDropped } from '../data/load.js';
+import { TrainingError } from '../errors.js';
 import { buildModel } from '../model/build.js';
 import { pretrainedDims } from '../model/pretrained.js';
 import { buildOptimizer } from '../registry/optimizers.js';
 import { buildSchedule, type Schedule } from '../registry/schedules.js';
 import type { DataFileRecord, EmbeddingsRecord, EpochRecord, RunSummary } from '../runs/records.js';
 import { faultPoint } from '../util/faults.js';
+import { bucketingDifference, bucketOrder, questionLengths } from './buckets.js';
 import { initialState } from './checkpoint.js';
 import { prepareTrainingData } from './data.js';
 import { epochLogs } from './epoch-logs.js';
@@ -103,6 +108,36 @@ export interface TrainResult {
 }
 
 /**
+ * training.bucketByLength: the questions' lengths of the training split, once the model is known
+ * to compute the same on batches cut to their longest question (it masks its padding); a model
+ * that does not is refused at the field's line.
+ */
+function checkedBucketing(
+  model: tfl.LayersModel,
+  config: ResolvedConfig,
+  data: EncodedPairs,
+  loaded: LoadedConfig,
+): Uint16Array {
+  const padding = config.data.encoding.padding;
+  const lengths = questionLengths(data, padding);
+  const difference = bucketingDifference(model, data, lengths, padding);
+  if (difference > BUCKETING_TOLERANCE) {
+    const message = `the model's output changes when padded timesteps are skipped (by up to ${difference.toPrecision(3)} on the shortest training pairs): it does not mask its padding`;
+    throw new TrainingError('BUCKETING_NOT_EXACT', `training.bucketByLength: ${message}`, {
+      problems: [{ ...loaded.locate(['training', 'bucketByLength']), message }],
+      suggestions: [
+        "set maskZero: true on the model's embeddings (layers that ignore masks, such as conv1d or flatten, cannot be cut either)",
+        'or remove training.bucketByLength',
+      ],
+    });
+  }
+  return lengths;
+}
+
+/** How far cut and whole batches may differ: rounding in the kernels, not a change of model. */
+const BUCKETING_TOLERANCE = 1e-5;
+
+/**
  * Trains a run: a new one from a config, or a resumed one. Every epoch ends with a checkpoint
  * (last model, optimizer and trainer state) in the run folder, so an interruption loses at most the
  * epoch in progress, and a resumed run repeats that epoch exactly (same order, same dropout masks).
@@ -174,7 +209,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     setLearningRate(optimizer, state.learningRate);
 
     const trainData = prepared.train;
-    const step = makeTrainStep(model, optimizer, config, trainData);
+    const lengths = config.training.bucketByLength
+      ? checkedBucketing(model, config, trainData, loaded)
+      : undefined;
+    const step = makeTrainStep(model, optimizer, config, trainData, lengths ? { lengths } : {});
     const batchSize = config.training.batchSize;
     const epochs = config.training.epochs;
     const batches = Math.ceil(trainData.count / batchSize);
@@ -183,11 +221,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     let totalBatches = 0;
 
     for (epoch = state.epochsCompleted + 1; epoch <= epochs && !state.stoppedEarly; epoch++) {
-      const order = bufferedShuffle(
+      const shuffled = bufferedShuffle(
         trainData.count,
         config.training.shuffleBuffer,
         deriveSeed(config.experiment.seed, 'order', epoch),
       );
+      const order = lengths
+        ? bucketOrder(shuffled, lengths, batchSize, deriveSeed(config.experiment.seed, 'buckets', epoch))
+        : shuffled;
       emit({ type: 'epochStart', epoch, epochs, batches, examples: trainData.count });
       const started = performance.now();
       let lossSum = 0;
