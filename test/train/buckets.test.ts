@@ -215,7 +215,10 @@ describe('training with bucketByLength', () => {
   it('refuses a model that does not mask its padding, at the field’s line', async () => {
     const dir = tmp();
     const file = join(dir, 'bucket.yaml');
-    writeFileSync(file, `extends: ${TINY}\ndata:\n  encoding: { maxLength: 30 }\ntraining:\n  epochs: 1\n  bucketByLength: true\n`);
+    writeFileSync(
+      file,
+      `extends: ${TINY}\ndata:\n  encoding: { maxLength: 30 }\ntraining:\n  epochs: 1\n  bucketByLength: true\n`,
+    );
     await assert.rejects(
       train({ experimentsDir: dir, loaded: loadConfig(file), backend: 'cpu' }),
       (err: unknown) => {
