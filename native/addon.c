@@ -13,6 +13,8 @@
  * The event loop is blocked for the call, so the heap cannot move or be collected meanwhile.
  *   isas() lists the instruction sets this CPU runs, best first ("avx512", "avx2"); empty when it
  *   has neither AVX2 with FMA nor AVX-512F, and then qqp uses the WebAssembly kernels.
+ *   adam(arrays, constants, parts) is Adam's update of many tensors in one call, on the same pool,
+ *   reading and writing the arrays where they are (src/backend/kernels/adam.ts; js_adam below).
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
