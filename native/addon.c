@@ -8,7 +8,8 @@
  * exactly as it lays them out in the WebAssembly module's memory, and calls
  *   run(isa, fn, heap, args, parts)
  * with args holding `parts` rows of the function's arguments (pointers as byte offsets into heap,
- * 0 for null): part 0 runs on the calling thread, the others on threads of a pool kept here
+ * 0 for null; run(..., ext) also takes arrays where they are in a second memory, tfjs' own, with
+ * negative offsets into it): part 0 runs on the calling thread, the others on threads of a pool kept here
  * (started on first use, never stopped; a part cannot fail, so a call always waits for every part).
  * The event loop is blocked for the call, so the heap cannot move or be collected meanwhile.
  *   isas() lists the instruction sets this CPU runs, best first ("avx512", "avx2"); empty when it
@@ -26,9 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef int (*entry_t)(int32_t fn, char *base, const int32_t *args);
-int qqp_run_avx2(int32_t fn, char *base, const int32_t *args);
-int qqp_run_avx512(int32_t fn, char *base, const int32_t *args);
+typedef int (*entry_t)(int32_t fn, char *base, char *ext, const int32_t *args);
+int qqp_run_avx2(int32_t fn, char *base, char *ext, const int32_t *args);
+int qqp_run_avx512(int32_t fn, char *base, char *ext, const int32_t *args);
 
 enum { ISA_AVX512 = 0, ISA_AVX2 = 1, ISA_COUNT = 2 };
 static const char *const ISA_NAMES[ISA_COUNT] = {"avx512", "avx2"};
@@ -147,13 +148,14 @@ typedef struct {
   entry_t entry;
   int32_t fn;
   char *base;
+  char *ext;
   const int32_t *args;
   int32_t nargs;
 } kernel_call_t;
 
 static void kernel_part(const void *ctx, int part) {
   const kernel_call_t *c = (const kernel_call_t *)ctx;
-  c->entry(c->fn, c->base, c->args + (size_t)part * (size_t)c->nargs);
+  c->entry(c->fn, c->base, c->ext, c->args + (size_t)part * (size_t)c->nargs);
 }
 
 /* ---- the fused Adam update ------------------------------------------------------------------------ */
@@ -261,12 +263,15 @@ static napi_value js_kernels(napi_env env, napi_callback_info info) {
   return name_list(env, KERNEL_NAMES, KERNEL_COUNT, NULL);
 }
 
-/* run(isa: string, fn: string, heap: ArrayBuffer, args: Int32Array, parts: number) */
+/*
+ * run(isa: string, fn: string, heap: ArrayBuffer, args: Int32Array, parts: number, ext?: ArrayBuffer)
+ * ext: a second memory whose arrays the arguments point into with negative offsets (x86-entry.h).
+ */
 static napi_value js_run(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 6;
+  napi_value argv[6];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc != 5) return fail(env, "run(isa, fn, heap, args, parts) takes 5 arguments");
+  if (argc != 5 && argc != 6) return fail(env, "run(isa, fn, heap, args, parts, ext?) takes 5 or 6 arguments");
 
   char name[32];
   size_t len;
@@ -289,6 +294,10 @@ static napi_value js_run(napi_env env, napi_callback_info info) {
   size_t heap_bytes;
   if (napi_get_arraybuffer_info(env, argv[2], &heap, &heap_bytes) != napi_ok)
     return fail(env, "heap must be an ArrayBuffer");
+  void *ext = NULL;
+  size_t ext_bytes = 0;
+  if (argc == 6 && napi_get_arraybuffer_info(env, argv[5], &ext, &ext_bytes) != napi_ok)
+    return fail(env, "ext must be an ArrayBuffer");
 
   napi_typedarray_type type;
   size_t count;
@@ -308,10 +317,11 @@ static napi_value js_run(napi_env env, napi_callback_info info) {
   for (int32_t p = 0; p < parts; p++)
     for (int32_t k = KERNEL_FIRST_POINTER[fn]; k < nargs; k++) {
       const int32_t off = args[(size_t)p * (size_t)nargs + (size_t)k];
-      if (off < 0 || (size_t)off >= heap_bytes) return fail(env, "a pointer argument is outside the heap");
+      if (off >= 0 ? (size_t)off >= heap_bytes : (size_t)(-(int64_t)off) >= ext_bytes)
+        return fail(env, "a pointer argument is outside the heap");
     }
 
-  const kernel_call_t call = {ENTRIES[isa], fn, (char *)heap, args, nargs};
+  const kernel_call_t call = {ENTRIES[isa], fn, (char *)heap, (char *)ext, args, nargs};
   run_parts(kernel_part, &call, parts);
   return NULL;
 }

@@ -3,16 +3,17 @@
  * per instruction set and names this function for each: -DQQP_ENTRY=qqp_run_avx2, ...; the kernels
  * themselves are static there, see EXPORT in rnn.c). native/addon.c calls it.
  *
- * fn: the kernel, by its index in QQP_KERNEL_NAMES (addon.c); base: the memory every pointer
- * argument points into; a: the arguments in the C function's order, as the WebAssembly module takes
- * them: integers as they are, pointers as byte offsets from base, 0 for a null pointer.
- * Returns 0, or -1 for an unknown fn.
+ * fn: the kernel, by its index in QQP_KERNEL_NAMES (addon.c); base: the memory the arguments'
+ * pointers point into, and ext a second memory (tfjs' own, whose arrays are used where they are) or
+ * NULL; a: the arguments in the C function's order, as the WebAssembly module takes them: integers
+ * as they are, pointers as byte offsets, positive from base, negative (negated) from ext, 0 for a
+ * null pointer. Returns 0, or -1 for an unknown fn.
  */
 #define I(k) ((i32)a[k])
-#define P(k) (a[k] ? (f32 *)(base + a[k]) : (f32 *)0)
+#define P(k) (a[k] > 0 ? (f32 *)(base + a[k]) : a[k] < 0 ? (f32 *)(ext - (long)a[k]) : (f32 *)0)
 
-int QQP_ENTRY(i32 fn, char *base, const i32 *a);
-int QQP_ENTRY(i32 fn, char *base, const i32 *a) {
+int QQP_ENTRY(i32 fn, char *base, char *ext, const i32 *a);
+int QQP_ENTRY(i32 fn, char *base, char *ext, const i32 *a) {
   switch (fn) {
     case 0:
       lstm_forward(I(0), I(1), I(2), I(3), I(4), I(5), I(6), P(7), P(8), P(9), P(10), P(11), P(12),

@@ -13,7 +13,9 @@ import { WasmEngine } from './wasm-runtime.js';
  *
  * A call lays its arrays out in the engine's memory from its base (16-byte aligned; per-part copies
  * side by side), copies inputs in, runs every part (split by batch rows over `fusedThreads()`),
- * copies outputs out and adds up the per-part sums. The layout and the split are the same for both
+ * copies outputs out and adds up the per-part sums. On the native engine the arrays that share one
+ * memory (tfjs' wasm heap, on the wasm backend) are not copied: the addon reads and writes them
+ * where they are, and only scratch and the later parts' sums go in its own memory. The layout and the split are the same for both
  * engines; only the memory and the way the parts run differ.
  */
 
@@ -45,6 +47,37 @@ function floatsOf(a: Arg): number {
 }
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** The array of an input or output argument (null for none, or scratch). */
+function arrayOf(a: Arg): Float32Array | null {
+  if ('in' in a) return a.in;
+  if ('out' in a) return a.out;
+  return null;
+}
+
+/**
+ * The memory most of a call's arrays are views of, when they share one (tfjs' wasm heap): an
+ * ArrayBuffer (not shared, whose views a native call may hold) below 2 GiB, so that every byte
+ * offset fits a negated int32. Undefined when no two arrays share one (the cpu backend's arrays
+ * each have their own).
+ */
+function externalMemory(args: readonly (Arg | number)[]): ArrayBuffer | undefined {
+  const count = new Map<ArrayBufferLike, number>();
+  for (const a of args) {
+    if (typeof a === 'number') continue;
+    const array = arrayOf(a);
+    if (array) count.set(array.buffer, (count.get(array.buffer) ?? 0) + 1);
+  }
+  let best: ArrayBuffer | undefined;
+  let most = 1;
+  for (const [buffer, n] of count) {
+    if (n > most && buffer instanceof ArrayBuffer && buffer.byteLength < 2 ** 31) {
+      best = buffer;
+      most = n;
+    }
+  }
+  return best;
+}
 
 const ISA_LABELS: Record<string, string> = { avx512: 'AVX-512', avx2: 'AVX2+FMA' };
 
@@ -154,9 +187,18 @@ export class KernelRunner {
     const { engine } = this.choose();
     const parts = B === undefined ? 1 : Math.max(1, Math.min(fusedThreads(), B));
     const rowsAt = Array.from({ length: parts + 1 }, (_, p) => Math.round((p * (B ?? 0)) / parts));
+    // An engine that reads other memory in place takes the arrays of one such memory (tfjs' wasm
+    // heap, where the wasm backend's tensors are) where they are: no copy in or out.
+    const ext = engine.inPlace ? externalMemory(args) : undefined;
+    // (Not at byte 0: a pointer 0 is null.)
+    const onExt = (a: Arg): boolean => {
+      const array = arrayOf(a);
+      return ext !== undefined && array?.buffer === ext && array.byteOffset > 0;
+    };
 
     // Where each array goes: `block` bytes from `base`, one block per part for 'sum' and 'part'
-    // arrays; an absent array (floats < 0) is pointer 0.
+    // arrays (for an array in place, parts after the first: part 0 writes it where it is); an
+    // absent array (floats < 0) is pointer 0.
     let end = align(engine.base());
     const layout = args.map((a) => {
       if (typeof a === 'number') return { floats: -1, base: 0, block: 0 };
@@ -164,40 +206,50 @@ export class KernelRunner {
       if (floats < 0) return { floats, base: 0, block: 0 };
       const block = align(Math.max(floats, 1) * 4);
       const base = end;
-      end += block * (a.per === 'sum' || a.per === 'part' ? parts : 1);
+      const perPart = a.per === 'sum' || a.per === 'part';
+      end += block * (onExt(a) ? (a.per === 'sum' ? parts - 1 : 0) : perPart ? parts : 1);
       return { floats, base, block };
     });
     // Nothing grows the memory while the parts run, so this buffer holds the outputs too.
     const heap = engine.reserve(end, fn.kind);
     args.forEach((a, i) => {
-      if (typeof a !== 'number' && 'in' in a && a.in)
+      if (typeof a !== 'number' && 'in' in a && a.in && !onExt(a))
         new Float32Array(heap, layout[i]!.base, a.in.length).set(a.in);
     });
 
     // The arguments of part p, in order: scalars (its own row count for `rows`) and pointers (into
-    // its rows, or to its copy).
+    // its rows, or to its copy); a pointer into `ext` is its byte offset there, negated.
     const argsOf = (p: number): number[] =>
       args.map((a, i) => {
         if (typeof a === 'number') return fn.params[i]!.role === 'rows' ? rowsAt[p + 1]! - rowsAt[p]! : a;
         const { floats, base, block } = layout[i]!;
         if (floats < 0) return 0;
-        if (a.per === 'rows') return B === undefined ? base : base + (floats / B) * rowsAt[p]! * 4;
+        const rowBytes = B === undefined ? 0 : (floats / B) * rowsAt[p]! * 4;
+        if (onExt(a)) {
+          const at = arrayOf(a)!.byteOffset;
+          if (a.per === 'rows') return -(at + rowBytes);
+          if (a.per === 'sum' && p > 0) return base + (p - 1) * block;
+          return -at;
+        }
+        if (a.per === 'rows') return base + rowBytes;
         if (a.per === 'sum' || a.per === 'part') return base + p * block;
         return base;
       });
     engine.execute(
       fn,
       Array.from({ length: parts }, (_, p) => argsOf(p)),
+      ...(ext ? [ext] : []),
     );
 
     args.forEach((a, i) => {
       if (typeof a === 'number' || !('out' in a) || !a.out) return;
       const n = a.out.length;
       const { base, block } = layout[i]!;
-      a.out.set(new Float32Array(heap, base, n));
+      const inPlace = onExt(a);
+      if (!inPlace) a.out.set(new Float32Array(heap, base, n));
       if (a.per !== 'sum') return;
       for (let p = 1; p < parts; p++) {
-        const part = new Float32Array(heap, base + p * block, n);
+        const part = new Float32Array(heap, base + (inPlace ? p - 1 : p) * block, n);
         for (let k = 0; k < n; k++) a.out[k]! += part[k]!;
       }
     });

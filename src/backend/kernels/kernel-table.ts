@@ -99,6 +99,11 @@ export interface KernelEngine {
   base(): number;
   /** The memory, at least `end` bytes long (grown if needed; the buffer may change when it grows). */
   reserve(end: number, kind: string): ArrayBufferLike;
-  /** Runs part p with `parts[p]`, the C function's arguments; throws when a part did not run. */
-  execute(fn: KernelFunction<unknown>, parts: number[][]): void;
+  /**
+   * Runs part p with `parts[p]`, the C function's arguments; throws when a part did not run. With
+   * `ext` (engines with `inPlace` only), negative pointers are negated byte offsets into it.
+   */
+  execute(fn: KernelFunction<unknown>, parts: number[][], ext?: ArrayBuffer): void;
+  /** Whether it reads and writes arrays of another memory where they are (`ext`). */
+  readonly inPlace: boolean;
 }

@@ -8,7 +8,8 @@ import type { KernelEngine, KernelFunction } from './kernel-table.js';
  * (native/addon.c around native/rnn.c built for x86-64 with AVX2+FMA and with AVX-512; rebuilt by
  * native/build-addon.sh). The same C as the WebAssembly module, so the same functions with the
  * same arguments; kernel-runner.ts lays a call's arrays out in this engine's memory, an ordinary
- * ArrayBuffer, and the addon runs the parts of a call on its own threads.
+ * ArrayBuffer, but for arrays already in one other memory (tfjs' wasm heap), which the addon reads
+ * and writes where they are; it runs the parts of a call on its own threads.
  *
  * It loads on Linux x64 with a CPU that has AVX2 and FMA (or AVX-512F); elsewhere, or when the
  * file does not load, `loadNativeKernels` says why and qqp runs the WebAssembly module.
@@ -20,7 +21,7 @@ export const NATIVE_ADDON_FILE = new URL('../../../native/qqp-kernels.linux-x64.
 interface Addon {
   isas(): string[];
   kernels(): string[];
-  run(isa: string, fn: string, heap: ArrayBuffer, args: Int32Array, parts: number): void;
+  run(isa: string, fn: string, heap: ArrayBuffer, args: Int32Array, parts: number, ext?: ArrayBuffer): void;
   adam(arrays: Float32Array[], constants: Float32Array, parts: number): void;
 }
 
@@ -52,7 +53,9 @@ export class NativeEngine implements KernelEngine {
     return this.heap;
   }
 
-  execute(fn: KernelFunction<unknown>, parts: number[][]): void {
+  readonly inPlace = true;
+
+  execute(fn: KernelFunction<unknown>, parts: number[][], ext?: ArrayBuffer): void {
     if (!this.functions.has(fn.name))
       throw new Error(`${fn.kind} ${fn.name}: not a function of ${NATIVE_ADDON_FILE}`);
     const n = fn.params.length;
@@ -60,7 +63,8 @@ export class NativeEngine implements KernelEngine {
     parts.forEach((p, i) => {
       args.set(p, i * n);
     });
-    this.addon.run(this.isa, fn.name, this.heap, args, parts.length);
+    if (ext) this.addon.run(this.isa, fn.name, this.heap, args, parts.length, ext);
+    else this.addon.run(this.isa, fn.name, this.heap, args, parts.length);
   }
 
   /**

@@ -197,6 +197,8 @@ export class WasmEngine implements KernelEngine {
   }
 
   /** Part 0 here, the others on workers; waits for every posted part (see `DEAD`). */
+  readonly inPlace = false;
+
   execute(fn: KernelFunction<unknown>, parts: number[][]): void {
     const { name, kind } = fn;
     const rt = this.load();
