@@ -146,17 +146,17 @@ static void gemm_acc(i32 M, i32 N, i32 K, const f32 *a, i32 sam, i32 sak, const 
         vec_t b0 = v_load(bk), b1 = v_load(bk + 4);
         vec_t v;
         v = vf_splat(a0[k * sak]);
-        x00 = vf_add(x00, vf_mul(v, b0));
-        x01 = vf_add(x01, vf_mul(v, b1));
+        x00 = vf_madd(v, b0, x00);
+        x01 = vf_madd(v, b1, x01);
         v = vf_splat(a1[k * sak]);
-        x10 = vf_add(x10, vf_mul(v, b0));
-        x11 = vf_add(x11, vf_mul(v, b1));
+        x10 = vf_madd(v, b0, x10);
+        x11 = vf_madd(v, b1, x11);
         v = vf_splat(a2[k * sak]);
-        x20 = vf_add(x20, vf_mul(v, b0));
-        x21 = vf_add(x21, vf_mul(v, b1));
+        x20 = vf_madd(v, b0, x20);
+        x21 = vf_madd(v, b1, x21);
         v = vf_splat(a3[k * sak]);
-        x30 = vf_add(x30, vf_mul(v, b0));
-        x31 = vf_add(x31, vf_mul(v, b1));
+        x30 = vf_madd(v, b0, x30);
+        x31 = vf_madd(v, b1, x31);
       }
       v_store(c0 + n, x00), v_store(c0 + n + 4, x01);
       v_store(c1 + n, x10), v_store(c1 + n + 4, x11);
@@ -169,10 +169,10 @@ static void gemm_acc(i32 M, i32 N, i32 K, const f32 *a, i32 sam, i32 sak, const 
       const f32 *bk = b + n;
       for (i32 k = 0; k < K; k++, bk += ldb) {
         vec_t b0 = v_load(bk);
-        x0 = vf_add(x0, vf_mul(vf_splat(a0[k * sak]), b0));
-        x1 = vf_add(x1, vf_mul(vf_splat(a1[k * sak]), b0));
-        x2 = vf_add(x2, vf_mul(vf_splat(a2[k * sak]), b0));
-        x3 = vf_add(x3, vf_mul(vf_splat(a3[k * sak]), b0));
+        x0 = vf_madd(vf_splat(a0[k * sak]), b0, x0);
+        x1 = vf_madd(vf_splat(a1[k * sak]), b0, x1);
+        x2 = vf_madd(vf_splat(a2[k * sak]), b0, x2);
+        x3 = vf_madd(vf_splat(a3[k * sak]), b0, x3);
       }
       v_store(c0 + n, x0), v_store(c1 + n, x1);
       v_store(c2 + n, x2), v_store(c3 + n, x3);
@@ -195,8 +195,8 @@ static void gemm_acc(i32 M, i32 N, i32 K, const f32 *a, i32 sam, i32 sak, const 
       const f32 *bk = b + n;
       for (i32 k = 0; k < K; k++, bk += ldb) {
         vec_t v = vf_splat(a0[k * sak]);
-        x0 = vf_add(x0, vf_mul(v, v_load(bk)));
-        x1 = vf_add(x1, vf_mul(v, v_load(bk + 4)));
+        x0 = vf_madd(v, v_load(bk), x0);
+        x1 = vf_madd(v, v_load(bk + 4), x1);
       }
       v_store(c0 + n, x0), v_store(c0 + n + 4, x1);
     }
@@ -204,7 +204,7 @@ static void gemm_acc(i32 M, i32 N, i32 K, const f32 *a, i32 sam, i32 sak, const 
       vec_t x0 = v_load(c0 + n);
       const f32 *bk = b + n;
       for (i32 k = 0; k < K; k++, bk += ldb)
-        x0 = vf_add(x0, vf_mul(vf_splat(a0[k * sak]), v_load(bk)));
+        x0 = vf_madd(vf_splat(a0[k * sak]), v_load(bk), x0);
       v_store(c0 + n, x0);
     }
     for (; n < N; n++) {

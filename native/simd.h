@@ -1,7 +1,8 @@
 /*
  * The vector operations native/rnn.c is written in, on VL float lanes, for each of its builds:
  * - WebAssembly (native/build.sh, clang --target=wasm32 -msimd128): VL = 4, each name one of
- *   clang's wasm_simd128.h operations (so rnn.wasm is the code it always was);
+ *   clang's wasm_simd128.h operations (so rnn.wasm is the code it always was), but for vf_madd,
+ *   a fused multiply-add in the relaxed-SIMD build (rnn-relaxed.wasm, -mrelaxed-simd) only;
  * - x86-64 (native/build-addon.sh): VL = 8 with AVX2 (gcc -mavx2 -mfma), VL = 16 with AVX-512
  *   (-mavx512f), each the operation WebAssembly defines lane by lane, NaN included (min and max
  *   give NaN when either operand is, as WebAssembly's do; x86's would give the second operand).
@@ -27,6 +28,22 @@ typedef v128_t vec_t;
 #define vf_sub wasm_f32x4_sub
 #define vf_mul wasm_f32x4_mul
 #define vf_div wasm_f32x4_div
+/* a*b + c. In the relaxed build (clang -mrelaxed-simd: native/rnn-relaxed.wasm) it is relaxed
+ * SIMD's f32x4.relaxed_madd, which the engine runs as one fused multiply-add where the CPU has
+ * one (a single rounding; else a multiply and an add); in the plain build (rnn.wasm) it is the
+ * add of a product it always was. */
+#ifdef __wasm_relaxed_simd__
+#if __has_builtin(__builtin_wasm_relaxed_madd_f32x4)
+#define vf_madd wasm_f32x4_relaxed_madd
+#else
+/* clang 14 (Debian 12's, which builds the committed modules) has no wasm_f32x4_relaxed_madd: its
+ * builtin is __builtin_wasm_fma_f32x4, encoded with the relaxed SIMD prototype's opcode, which
+ * native/relaxed-opcodes.mjs renumbers to relaxed_madd's (same operands, a*b + c). */
+#define vf_madd(a, b, c) ((v128_t)__builtin_wasm_fma_f32x4((__f32x4)(a), (__f32x4)(b), (__f32x4)(c)))
+#endif
+#else
+#define vf_madd(a, b, c) wasm_f32x4_add((c), wasm_f32x4_mul((a), (b)))
+#endif
 #define vf_min wasm_f32x4_min
 #define vf_max wasm_f32x4_max
 #define vf_abs wasm_f32x4_abs
