@@ -102,3 +102,14 @@ export interface KernelEngine {
   /** Runs part p with `parts[p]`, the C function's arguments; throws when a part did not run. */
   execute(fn: KernelFunction<unknown>, parts: number[][]): void;
 }
+
+/** A kernel setting (QQP_KERNELS, QQP_WASM_SIMD) that is not valid or cannot be met here. */
+export class KernelSettingError extends Error {
+  constructor(
+    readonly setting: 'QQP_KERNELS' | 'QQP_WASM_SIMD',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'KernelSettingError';
+  }
+}
