@@ -30,8 +30,9 @@ typedef v128_t vec_t;
 #define vf_div wasm_f32x4_div
 /* a*b + c. In the relaxed build (clang -mrelaxed-simd: native/rnn-relaxed.wasm) it is relaxed
  * SIMD's f32x4.relaxed_madd, which the engine runs as one fused multiply-add where the CPU has
- * one (a single rounding; else a multiply and an add); in the plain build (rnn.wasm) it is the
- * add of a product it always was. */
+ * one (a single rounding; else a multiply and an add, so the last digits may differ between
+ * machines); in the plain build (rnn.wasm) it is the add of a product it always was (clang makes
+ * the same code of it as of the vf_add(vf_mul(...)) it replaced, so rnn.wasm did not change). */
 #ifdef __wasm_relaxed_simd__
 #if __has_builtin(__builtin_wasm_relaxed_madd_f32x4)
 #define vf_madd wasm_f32x4_relaxed_madd
@@ -42,7 +43,7 @@ typedef v128_t vec_t;
 #define vf_madd(a, b, c) ((v128_t)__builtin_wasm_fma_f32x4((__f32x4)(a), (__f32x4)(b), (__f32x4)(c)))
 #endif
 #else
-#define vf_madd(a, b, c) wasm_f32x4_add((c), wasm_f32x4_mul((a), (b)))
+#define vf_madd(a, b, c) wasm_f32x4_add(wasm_f32x4_mul((a), (b)), (c))
 #endif
 #define vf_min wasm_f32x4_min
 #define vf_max wasm_f32x4_max
@@ -124,6 +125,9 @@ QQP_INLINE vec_t vi_trunc_raw(vec_t a) { return _mm256_castsi256_ps(_mm256_cvttp
 QQP_INLINE float vf_first(vec_t v) { return _mm256_cvtss_f32(v); }
 #endif
 
+/* a*b + c, as the plain wasm build computes it (gcc, told -mfma, may fuse it as it may any
+ * multiply and add; the addon is the same as before vf_madd). */
+QQP_INLINE vec_t vf_madd(vec_t a, vec_t b, vec_t c) { return vf_add(vf_mul(a, b), c); }
 /* Bits of a where mask is 1, of b where it is 0. */
 QQP_INLINE vec_t v_select(vec_t a, vec_t b, vec_t mask) { return v_or(v_and(mask, a), v_andnot(mask, b)); }
 /* NaN if either operand is NaN (all-ones lanes are a NaN), as WebAssembly's min and max. */
