@@ -4,7 +4,9 @@
  * recurrent layers, beside PyTorch running the same model, at batch 16 and 128:
  *   fused    every lstm/gru layer set to `implementation: fused`, on the kernels' default engine
  *            (the native addon where it runs: AVX-512 or AVX2+FMA; else WebAssembly SIMD)
- *   fused-wasm  the same with QQP_KERNELS=wasm (qqp's WebAssembly SIMD kernels)
+ *   fused-wasm  the same with QQP_KERNELS=wasm (qqp's WebAssembly kernels), once per wasm module
+ *            (--wasm-simd; by default plain and relaxed SIMD where this Node runs relaxed, else the
+ *            one QQP_WASM_SIMD chooses), each row saying which ran (`wasm SIMD`, `wasm relaxed SIMD`)
  *   layers   every lstm/gru layer set to `implementation: layers` (tfjs-layers' step loop)
  *   pytorch  ../shared/bench/torch_reference.py with Debian's python3-torch (/usr/bin/python3),
  *            same batch, sequence length and vocabulary
@@ -19,10 +21,12 @@
  * 3 warm-up batches, then timed batches (examples/s); prediction: one warm-up predict, then
  * model.predict on random pairs with batchSize 256 (pairs/s). Inputs are random token ids: the
  * speed of a step does not depend on the text. Printed: a table and, per batch size, the ratios
- * fused ÷ layers, fused ÷ fused-wasm and fused ÷ pytorch (training and prediction). Figures are printed, never asserted.
+ * fused ÷ layers, fused ÷ fused-wasm, fused-wasm relaxed ÷ plain and fused ÷ pytorch (training and
+ * prediction). Figures are printed, never asserted.
  * Run: `node --import tsx bench/train.ts [--json] [--no-torch] [--quick] [--batch 16,128] [--threads 1,2]
- *   [--impl fused,fused-wasm,layers] [--backend wasm|cpu|tensorflow]` (or `npm run bench` for all benchmarks;
- *   --quick times about 1/8 of the examples). A JSON copy of the result goes to the temp folder.
+ *   [--impl fused,fused-wasm,layers] [--wasm-simd plain,relaxed] [--backend wasm|cpu|tensorflow]` (or
+ *   `npm run bench` for all benchmarks; --quick times about 1/8 of the examples). A JSON copy of the
+ *   result goes to the temp folder.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, realpathSync, writeFileSync } from 'node:fs';
@@ -36,7 +40,13 @@ import type { layers as tfl } from '@tensorflow/tfjs-layers';
 import { type BackendInfo, type BackendName, initBackend } from '../src/backend/index.js';
 import { matmulGflops } from '../src/backend/kernels/gemm-wasm.js';
 import { fusedKernelsAvailable } from '../src/backend/kernels/rnn.js';
-import { fusedThreads, kernelEngine, setKernelEngine } from '../src/backend/kernels/rnn-wasm.js';
+import { fusedThreads, kernelEngine, setKernelEngine, setWasmSimd } from '../src/backend/kernels/rnn-wasm.js';
+import {
+  relaxedSimdMissing,
+  relaxedSimdRuns,
+  WASM_SIMD_LABELS,
+  type WasmSimd,
+} from '../src/backend/kernels/wasm-simd.js';
 import { table } from '../src/cli/render.js';
 import { loadConfig } from '../src/config/load.js';
 import type { ResolvedConfig } from '../src/config/schema.js';
@@ -68,6 +78,7 @@ const CHILD_ENV: Record<Implementation, Record<string, string>> = {
   layers: {},
 };
 const BACKENDS: readonly BackendName[] = ['wasm', 'cpu', 'tensorflow'];
+const WASM_SIMDS: readonly WasmSimd[] = ['plain', 'relaxed'];
 
 /**
  * Examples timed per implementation and batch size (after the warm-up batches), and pairs predicted.
@@ -117,6 +128,11 @@ export interface TrainBenchOptions {
    * tfjs-layers and fused-wasm run on 1 only.
    */
   threads?: number[];
+  /**
+   * The wasm modules fused-wasm runs on, one child each (QQP_WASM_SIMD); default: plain and relaxed
+   * where this Node runs relaxed SIMD and QQP_WASM_SIMD is unset, else the one QQP_WASM_SIMD chooses.
+   */
+  wasmSimd?: WasmSimd[];
   /** Run the PyTorch reference when it can (default true). */
   torch?: boolean;
   /** About 1/8 of the timed examples and predicted pairs, for a smoke run (default false). */
@@ -134,7 +150,7 @@ export interface TrainBenchRow {
   layerClass: string | null;
   /** tfjs: whether the backend has qqp's fused kernels (without them, fused layers loop over tfjs ops). */
   fusedKernels: boolean | null;
-  /** fused: what ran the kernels, e.g. `native AVX-512` or `wasm SIMD`. */
+  /** fused: what ran the kernels, e.g. `native AVX-512`, `wasm relaxed SIMD` or `wasm SIMD`. */
   kernels: string | null;
   batch: number;
   seqLen: number;
@@ -166,8 +182,13 @@ export interface TrainBenchRatio {
   fusedOverOneThread: { train: number; predict: number } | null;
   /** Fused's examples/s (or pairs/s) divided by tfjs-layers'. */
   fusedOverLayers: { train: number; predict: number } | null;
-  /** Fused's (native kernels where they run) divided by fused on the WebAssembly kernels. */
+  /**
+   * Fused's (native kernels where they run) divided by fused on the WebAssembly kernels (the
+   * relaxed-SIMD module when it was measured, as it runs by default where it can; else plain).
+   */
   fusedOverWasm: { train: number; predict: number } | null;
+  /** fused-wasm on the relaxed-SIMD module divided by fused-wasm on the plain one (both measured). */
+  relaxedOverPlain: { train: number; predict: number } | null;
   /** Fused's examples/s (or pairs/s) divided by PyTorch's. */
   fusedOverTorch: { train: number; predict: number } | null;
 }
@@ -179,14 +200,27 @@ export interface TrainBenchResult {
   backend: BackendName;
   quick: boolean;
   /** The backend each child started, or why it was skipped. */
-  children: { impl: Implementation; threads: number; reason: string; details?: BackendInfo['details'] }[];
+  children: {
+    impl: Implementation;
+    threads: number;
+    /** fused-wasm: the QQP_WASM_SIMD it ran with (absent: the parent's environment). */
+    wasmSimd?: WasmSimd;
+    reason: string;
+    details?: BackendInfo['details'];
+  }[];
   rows: TrainBenchRow[];
   /**
    * The bound training and prediction are a share of: the kernels' matrix product alone
    * (native/rnn.c gemm_repeat, 128×64 · 64×256, the recurrence's shape at batch 128), one thread,
-   * GFLOP/s, on the native engine (FMA) and on wasm; native null where it cannot run.
+   * GFLOP/s, on the native engine (FMA) and on wasm, plain SIMD and relaxed (fused multiply-adds);
+   * native and wasmRelaxed null where they cannot run (`note` says why).
    */
-  bound: { native: { label: string; gflops: number } | null; wasm: number; note: string };
+  bound: {
+    native: { label: string; gflops: number } | null;
+    wasm: number;
+    wasmRelaxed: number | null;
+    note: string;
+  };
   torch: { ran: boolean; note: string };
   ratios: TrainBenchRatio[];
   jsonFile?: string;
@@ -271,17 +305,24 @@ export function forwardFlops(
 /** The bound of `TrainBenchResult.bound`, measured here (no tfjs: the kernels alone). */
 function measureBound(): TrainBenchResult['bound'] {
   let native: TrainBenchResult['bound']['native'] = null;
-  let note = '';
+  const notes: string[] = [];
   try {
     setKernelEngine('native');
     native = { label: kernelEngine().label, gflops: round(matmulGflops()) };
   } catch (err) {
-    note = `native: ${err instanceof Error ? err.message : String(err)}`;
+    notes.push(`native: ${err instanceof Error ? err.message : String(err)}`);
   }
   setKernelEngine('wasm');
+  setWasmSimd('plain');
   const wasm = round(matmulGflops());
+  let wasmRelaxed: number | null = null;
+  if (relaxedSimdRuns()) {
+    setWasmSimd('relaxed');
+    wasmRelaxed = round(matmulGflops());
+  } else notes.push(`wasm relaxed SIMD: ${relaxedSimdMissing()}`);
+  setWasmSimd(undefined);
   setKernelEngine(undefined);
-  return { native, wasm, note };
+  return { native, wasm, wasmRelaxed, note: notes.join('; ') };
 }
 
 type ChildOutput =
@@ -416,7 +457,9 @@ export async function spawnJson<T>(
   log: (line: string) => void,
   env: Record<string, string> = {},
 ): Promise<T> {
-  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
+  // A Node 20 started with --experimental-wasm-relaxed-simd gives its children the same.
+  const flags = process.execArgv.filter((a) => a === '--experimental-wasm-relaxed-simd');
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', file, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -451,6 +494,7 @@ export async function spawnJson<T>(
 function spawnChild(
   impl: Implementation,
   threads: number,
+  wasmSimd: WasmSimd | undefined,
   backend: BackendName,
   configFile: string,
   batchSizes: number[],
@@ -464,6 +508,7 @@ function spawnChild(
   return spawnJson<ChildOutput>(THIS_FILE, args, impl, log, {
     ...CHILD_ENV[impl],
     QQP_THREADS: `${threads}`,
+    ...(wasmSimd ? { QQP_WASM_SIMD: wasmSimd } : {}),
   });
 }
 
@@ -578,23 +623,36 @@ export async function runTrainBench(options: TrainBenchOptions = {}): Promise<Tr
     bound: measureBound(),
     ratios: [],
   };
-  log(
-    `matrix product bound, 1 thread: ${result.bound.native ? `${result.bound.native.label} ${result.bound.native.gflops} GFLOP/s, ` : ''}wasm SIMD ${result.bound.wasm} GFLOP/s`,
-  );
+  log(`matrix product bound, 1 thread: ${boundText(result.bound)}`);
+  const wasmSimds: (WasmSimd | undefined)[] =
+    options.wasmSimd ?? (relaxedSimdRuns() && !process.env.QQP_WASM_SIMD ? [...WASM_SIMDS] : [undefined]);
   for (const impl of impls) {
     // tfjs-layers does not use qqp's threads, and fused-wasm is compared on one thread.
     const counts = impl === 'fused' ? threadCounts : [Math.min(...threadCounts)];
-    for (const threads of counts) {
-      log(`${impl}: child process (${backend}, QQP_THREADS=${threads})`);
-      const out = await spawnChild(impl, threads, backend, configFile, batchSizes, vocab, quick, log);
-      if ('skipped' in out) {
-        result.children.push({ impl, threads, reason: `skipped: ${out.skipped}` });
-        log(`${impl}: skipped (${out.skipped})`);
-        continue;
+    for (const threads of counts)
+      for (const wasmSimd of impl === 'fused-wasm' ? wasmSimds : [undefined]) {
+        const simdNote = wasmSimd ? `, QQP_WASM_SIMD=${wasmSimd}` : '';
+        log(`${impl}: child process (${backend}, QQP_THREADS=${threads}${simdNote})`);
+        const out = await spawnChild(
+          impl,
+          threads,
+          wasmSimd,
+          backend,
+          configFile,
+          batchSizes,
+          vocab,
+          quick,
+          log,
+        );
+        const child = { impl, threads, ...(wasmSimd ? { wasmSimd } : {}) };
+        if ('skipped' in out) {
+          result.children.push({ ...child, reason: `skipped: ${out.skipped}` });
+          log(`${impl}: skipped (${out.skipped})`);
+          continue;
+        }
+        result.children.push({ ...child, reason: out.backend.reason, details: out.backend.details });
+        result.rows.push(...out.rows);
       }
-      result.children.push({ impl, threads, reason: out.backend.reason, details: out.backend.details });
-      result.rows.push(...out.rows);
-    }
   }
 
   const unavailable = options.torch === false ? 'skipped: --no-torch' : torchAvailable();
@@ -645,22 +703,31 @@ export async function runTrainBench(options: TrainBenchOptions = {}): Promise<Tr
 
   for (const threads of threadCounts)
     for (const batch of batchSizes) {
-      const find = (impl: TrainBenchRow['impl'], t = threads) =>
+      const find = (impl: TrainBenchRow['impl'], t = threads, kernels?: string) =>
         result.rows.find(
-          (r) => r.impl === impl && r.batch === batch && (impl === 'layers' || r.threads === t),
+          (r) =>
+            r.impl === impl &&
+            r.batch === batch &&
+            (impl === 'layers' || r.threads === t) &&
+            (kernels === undefined || r.kernels === kernels),
         );
       const fused = find('fused');
-      const over = (other: TrainBenchRow | undefined) =>
-        fused && other
+      const divide = (a: TrainBenchRow | undefined, b: TrainBenchRow | undefined) =>
+        a && b
           ? {
-              train: ratio(fused.trainExamplesPerS, other.trainExamplesPerS),
-              predict: ratio(fused.predictPairsPerS, other.predictPairsPerS),
+              train: ratio(a.trainExamplesPerS, b.trainExamplesPerS),
+              predict: ratio(a.predictPairsPerS, b.predictPairsPerS),
             }
           : null;
+      const over = (other: TrainBenchRow | undefined) => divide(fused, other);
+      const wasmRelaxed = find('fused-wasm', threads, WASM_SIMD_LABELS.relaxed);
+      const wasmPlain = find('fused-wasm', threads, WASM_SIMD_LABELS.plain);
       const torch = find('pytorch');
-      const windows = [fused?.trainWindow, fused?.predictWindow, torch?.trainWindow].filter(
-        (w): w is Window => !!w,
-      );
+      // Every window a ratio of this line divides by (fused-wasm's run on one thread only).
+      const windows = [fused, wasmRelaxed, wasmPlain]
+        .flatMap((row) => [row?.trainWindow, row?.predictWindow])
+        .concat(torch?.trainWindow)
+        .filter((w): w is Window => !!w);
       const busiest = windows.reduce((m, w) => Math.max(m, w.otherCores), 0);
       const idle = windows.length > 0 && windows.every(isIdle);
       const busyNote = `other processes took up to ${busiest} cores during these measurements, load average ${Math.max(...windows.map((w) => w.loadAvg), 0)} at their start`;
@@ -672,7 +739,8 @@ export async function runTrainBench(options: TrainBenchOptions = {}): Promise<Tr
           note: idle ? 'the machine was otherwise idle' : busyNote,
           fusedOverOneThread: null,
           fusedOverLayers: over(find('layers')),
-          fusedOverWasm: over(find('fused-wasm')),
+          fusedOverWasm: over(wasmRelaxed ?? wasmPlain),
+          relaxedOverPlain: divide(wasmRelaxed, wasmPlain),
           fusedOverTorch: over(torch),
         });
       } else {
@@ -686,6 +754,7 @@ export async function runTrainBench(options: TrainBenchOptions = {}): Promise<Tr
           fusedOverOneThread: idle ? over(find('fused', 1)) : null,
           fusedOverLayers: null,
           fusedOverWasm: null,
+          relaxedOverPlain: null,
           fusedOverTorch: idle ? over(torch) : null,
         });
       }
@@ -697,12 +766,23 @@ export async function runTrainBench(options: TrainBenchOptions = {}): Promise<Tr
   return result;
 }
 
+/** The bound's figures in a line: native, then the two wasm modules (or why one did not run). */
+function boundText(b: TrainBenchResult['bound']): string {
+  const native = b.native ? `${b.native.label} ${b.native.gflops} GFLOP/s` : 'no native engine';
+  const relaxed =
+    b.wasmRelaxed === null ? 'no wasm relaxed SIMD' : `wasm relaxed SIMD ${b.wasmRelaxed} GFLOP/s`;
+  return `${native}, wasm SIMD ${b.wasm} GFLOP/s, ${relaxed}${b.note ? ` (${b.note})` : ''}`;
+}
+
 export function printTrainBench(r: TrainBenchResult, out: (line: string) => void = console.log): void {
   out(
     `Training speed: ${r.config}, sequence length ${r.seqLen}, vocabulary ${r.vocab}, random token ids` +
       (r.quick ? ' (--quick: about 1/8 of the examples)' : ''),
   );
-  for (const c of r.children) out(`  ${c.impl} (QQP_THREADS=${c.threads}): ${c.reason}`);
+  for (const c of r.children)
+    out(
+      `  ${c.impl} (QQP_THREADS=${c.threads}${c.wasmSimd ? `, QQP_WASM_SIMD=${c.wasmSimd}` : ''}): ${c.reason}`,
+    );
   const others = (row: TrainBenchRow) =>
     row.impl === 'pytorch'
       ? `${row.trainWindow?.otherCores ?? '-'}`
@@ -711,9 +791,7 @@ export function printTrainBench(r: TrainBenchResult, out: (line: string) => void
   /** A figure's FLOP rate as a share of the native bound on its threads. */
   const share = (perS: number, mflop: number, threads: number | null) =>
     bound && mflop > 0 ? `${Math.round(((perS * mflop) / 1e3 / (bound * (threads ?? 1))) * 100)}%` : '-';
-  out(
-    `Bound: the kernels' matrix product alone (128×64 · 64×256, 1 thread): ${r.bound.native ? `${r.bound.native.label} ${r.bound.native.gflops} GFLOP/s` : `no native engine (${r.bound.note})`}, wasm SIMD ${r.bound.wasm} GFLOP/s`,
-  );
+  out(`Bound: the kernels' matrix product alone (128×64 · 64×256, 1 thread): ${boundText(r.bound)}`);
   const rows = r.rows.map((row) => [
     row.impl,
     row.layerClass ? `${row.layerClass}${row.kernels ? ` (${row.kernels})` : ''}` : row.runtime,
@@ -762,7 +840,7 @@ export function printTrainBench(r: TrainBenchResult, out: (line: string) => void
   for (const x of r.ratios) {
     if (x.threads === 1)
       out(
-        `batch ${x.batch}, 1 thread: fused ÷ layers: ${fmt(x.fusedOverLayers)}; fused ÷ fused-wasm: ${fmt(x.fusedOverWasm)}; fused ÷ pytorch: ${fmt(x.fusedOverTorch)} (${x.note})`,
+        `batch ${x.batch}, 1 thread: fused ÷ layers: ${fmt(x.fusedOverLayers)}; fused ÷ fused-wasm: ${fmt(x.fusedOverWasm)}; fused-wasm relaxed ÷ plain SIMD: ${fmt(x.relaxedOverPlain)}; fused ÷ pytorch: ${fmt(x.fusedOverTorch)} (${x.note})`,
       );
     else if (!x.idle) out(`batch ${x.batch}, ${x.threads} threads: ${x.note}`);
     else
@@ -809,6 +887,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       config: { type: 'string' },
       vocab: { type: 'string' },
       threads: { type: 'string' },
+      'wasm-simd': { type: 'string' },
       // Internal: run one implementation and print one JSON line (see spawnChild).
       child: { type: 'string' },
     },
@@ -838,6 +917,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       ...(batchSizes ? { batchSizes } : {}),
       ...(values.threads ? { threads: batchList(values.threads, 'threads') } : {}),
       ...(values.impl ? { impls: list(values.impl, IMPLEMENTATIONS, 'impl')! } : {}),
+      ...(values['wasm-simd'] ? { wasmSimd: list(values['wasm-simd'], WASM_SIMDS, 'wasm-simd')! } : {}),
       ...(values.config ? { config: values.config } : {}),
       ...(vocab ? { vocab } : {}),
     });

@@ -2,9 +2,10 @@
  * qqp's fused kernels in WebAssembly SIMD (128-bit): LSTM and GRU over a whole sequence, forward
  * and backpropagation through time; and the soft alignment (align_forward, align_backward, below).
  *
- * Built by native/build.sh (clang --target=wasm32 -msimd128) into native/rnn.wasm, which is
- * committed; src/backend/kernels/rnn-wasm.ts loads it (align-wasm.ts describes the align
- * functions). No libc: the module owns one memory, the caller (JavaScript) lays out every buffer in
+ * Built by native/build.sh (clang --target=wasm32 -msimd128) into native/rnn.wasm, and with
+ * -mrelaxed-simd (every multiply followed by an add, vf_madd, fused) into native/rnn-relaxed.wasm,
+ * both committed; src/backend/kernels/rnn-wasm.ts loads the one this Node runs (align-wasm.ts
+ * describes the align functions). No libc: the module owns one memory, the caller (JavaScript) lays out every buffer in
  * it and passes byte offsets as pointers. Every recurrent entry point takes (B, T, F, H, reverse,
  * act, rec_act) first, then its arrays (0 for an absent one).
  *
@@ -46,12 +47,12 @@ static inline vec_t v_exp(vec_t x) {
   vec_t r = vf_sub(x, vf_mul(n, vf_splat(0.693359375f)));
   r = vf_sub(r, vf_mul(n, vf_splat(-2.12194440e-4f)));
   vec_t p = vf_splat(1.9875691500e-4f);
-  p = vf_add(vf_mul(p, r), vf_splat(1.3981999507e-3f));
-  p = vf_add(vf_mul(p, r), vf_splat(8.3334519073e-3f));
-  p = vf_add(vf_mul(p, r), vf_splat(4.1665795894e-2f));
-  p = vf_add(vf_mul(p, r), vf_splat(1.6666665459e-1f));
-  p = vf_add(vf_mul(p, r), vf_splat(5.0000001201e-1f));
-  p = vf_add(vf_mul(vf_mul(p, r), r), vf_add(r, vf_splat(1.0f)));
+  p = vf_madd(p, r, vf_splat(1.3981999507e-3f));
+  p = vf_madd(p, r, vf_splat(8.3334519073e-3f));
+  p = vf_madd(p, r, vf_splat(4.1665795894e-2f));
+  p = vf_madd(p, r, vf_splat(1.6666665459e-1f));
+  p = vf_madd(p, r, vf_splat(5.0000001201e-1f));
+  p = vf_madd(vf_mul(p, r), r, vf_add(r, vf_splat(1.0f)));
   vec_t e = vi_shl(vi_add(vi_trunc(n), vi_splat(127)), 23);
   return vf_mul(p, e);
 }
@@ -67,11 +68,11 @@ static inline vec_t v_tanh(vec_t x) {
   vec_t ax = vf_abs(x);
   vec_t s = vf_mul(x, x);
   vec_t p = vf_splat(-5.70498872745e-3f);
-  p = vf_add(vf_mul(p, s), vf_splat(2.06390887954e-2f));
-  p = vf_add(vf_mul(p, s), vf_splat(-5.37397155531e-2f));
-  p = vf_add(vf_mul(p, s), vf_splat(1.33314422036e-1f));
-  p = vf_add(vf_mul(p, s), vf_splat(-3.33332819422e-1f));
-  vec_t small = vf_add(vf_mul(vf_mul(p, s), x), x);
+  p = vf_madd(p, s, vf_splat(2.06390887954e-2f));
+  p = vf_madd(p, s, vf_splat(-5.37397155531e-2f));
+  p = vf_madd(p, s, vf_splat(1.33314422036e-1f));
+  p = vf_madd(p, s, vf_splat(-3.33332819422e-1f));
+  vec_t small = vf_madd(vf_mul(p, s), x, x);
   vec_t one = vf_splat(1.0f);
   vec_t e = v_exp(vf_add(ax, ax));
   vec_t big = vf_sub(one, vf_div(vf_splat(2.0f), vf_add(e, one)));
@@ -85,7 +86,7 @@ static inline vec_t v_act(i32 kind, vec_t x) {
     case ACT_TANH: return v_tanh(x);
     case ACT_SIGMOID: return v_sigmoid(x);
     case ACT_HARD_SIGMOID: {
-      vec_t y = vf_add(vf_mul(x, vf_splat(0.2f)), vf_splat(0.5f));
+      vec_t y = vf_madd(x, vf_splat(0.2f), vf_splat(0.5f));
       return vf_min(vf_max(y, vf_splat(0.0f)), vf_splat(1.0f));
     }
     case ACT_RELU: return vf_max(x, vf_splat(0.0f));
@@ -146,17 +147,17 @@ static void gemm_acc(i32 M, i32 N, i32 K, const f32 *a, i32 sam, i32 sak, const 
         vec_t b0 = v_load(bk), b1 = v_load(bk + 4);
         vec_t v;
         v = vf_splat(a0[k * sak]);
-        x00 = vf_add(x00, vf_mul(v, b0));
-        x01 = vf_add(x01, vf_mul(v, b1));
+        x00 = vf_madd(v, b0, x00);
+        x01 = vf_madd(v, b1, x01);
         v = vf_splat(a1[k * sak]);
-        x10 = vf_add(x10, vf_mul(v, b0));
-        x11 = vf_add(x11, vf_mul(v, b1));
+        x10 = vf_madd(v, b0, x10);
+        x11 = vf_madd(v, b1, x11);
         v = vf_splat(a2[k * sak]);
-        x20 = vf_add(x20, vf_mul(v, b0));
-        x21 = vf_add(x21, vf_mul(v, b1));
+        x20 = vf_madd(v, b0, x20);
+        x21 = vf_madd(v, b1, x21);
         v = vf_splat(a3[k * sak]);
-        x30 = vf_add(x30, vf_mul(v, b0));
-        x31 = vf_add(x31, vf_mul(v, b1));
+        x30 = vf_madd(v, b0, x30);
+        x31 = vf_madd(v, b1, x31);
       }
       v_store(c0 + n, x00), v_store(c0 + n + 4, x01);
       v_store(c1 + n, x10), v_store(c1 + n + 4, x11);
@@ -169,10 +170,10 @@ static void gemm_acc(i32 M, i32 N, i32 K, const f32 *a, i32 sam, i32 sak, const 
       const f32 *bk = b + n;
       for (i32 k = 0; k < K; k++, bk += ldb) {
         vec_t b0 = v_load(bk);
-        x0 = vf_add(x0, vf_mul(vf_splat(a0[k * sak]), b0));
-        x1 = vf_add(x1, vf_mul(vf_splat(a1[k * sak]), b0));
-        x2 = vf_add(x2, vf_mul(vf_splat(a2[k * sak]), b0));
-        x3 = vf_add(x3, vf_mul(vf_splat(a3[k * sak]), b0));
+        x0 = vf_madd(vf_splat(a0[k * sak]), b0, x0);
+        x1 = vf_madd(vf_splat(a1[k * sak]), b0, x1);
+        x2 = vf_madd(vf_splat(a2[k * sak]), b0, x2);
+        x3 = vf_madd(vf_splat(a3[k * sak]), b0, x3);
       }
       v_store(c0 + n, x0), v_store(c1 + n, x1);
       v_store(c2 + n, x2), v_store(c3 + n, x3);
@@ -195,8 +196,8 @@ static void gemm_acc(i32 M, i32 N, i32 K, const f32 *a, i32 sam, i32 sak, const 
       const f32 *bk = b + n;
       for (i32 k = 0; k < K; k++, bk += ldb) {
         vec_t v = vf_splat(a0[k * sak]);
-        x0 = vf_add(x0, vf_mul(v, v_load(bk)));
-        x1 = vf_add(x1, vf_mul(v, v_load(bk + 4)));
+        x0 = vf_madd(v, v_load(bk), x0);
+        x1 = vf_madd(v, v_load(bk + 4), x1);
       }
       v_store(c0 + n, x0), v_store(c0 + n + 4, x1);
     }
@@ -204,7 +205,7 @@ static void gemm_acc(i32 M, i32 N, i32 K, const f32 *a, i32 sam, i32 sak, const 
       vec_t x0 = v_load(c0 + n);
       const f32 *bk = b + n;
       for (i32 k = 0; k < K; k++, bk += ldb)
-        x0 = vf_add(x0, vf_mul(vf_splat(a0[k * sak]), v_load(bk)));
+        x0 = vf_madd(vf_splat(a0[k * sak]), v_load(bk), x0);
       v_store(c0 + n, x0);
     }
     for (; n < N; n++) {
@@ -328,8 +329,7 @@ void lstm_forward(i32 B, i32 T, i32 F, i32 H, i32 reverse, i32 act, i32 rec_act,
       }
       i32 k = 0;
       for (; k + VL <= H; k += VL) {
-        vec_t c = vf_add(vf_mul(v_load(gf + k), v_load(cpb + k)),
-                                  vf_mul(v_load(gi + k), v_load(gc + k)));
+        vec_t c = vf_madd(v_load(gf + k), v_load(cpb + k), vf_mul(v_load(gi + k), v_load(gc + k)));
         v_store(cb + k, c);
         v_store(hb + k, vf_mul(v_load(go + k), v_act(act, c)));
       }
@@ -386,7 +386,7 @@ void lstm_backward(i32 B, i32 T, i32 F, i32 H, i32 reverse, i32 act, i32 rec_act
         vec_t f = v_load(gf + k), g = v_load(gc + k);
         vec_t dc_in = v_load(dcb + k);
         if (dcsb) dc_in = vf_add(dc_in, v_load(dcsb + k));
-        vec_t dcv = vf_add(dc_in, vf_mul(vf_mul(dhv, o), v_dact(act, ac)));
+        vec_t dcv = vf_madd(vf_mul(dhv, o), v_dact(act, ac), dc_in);
         v_store(dzb + k, vf_mul(vf_mul(dcv, g), v_dact(rec_act, i)));
         v_store(dzb + H + k,
                         vf_mul(vf_mul(dcv, v_load(cpb + k)), v_dact(rec_act, f)));
@@ -457,7 +457,7 @@ void gru_forward(i32 B, i32 T, i32 F, i32 H, i32 reverse, i32 act, i32 rec_act, 
       for (; k + VL <= H; k += VL) {
         vec_t z = v_load(gz + k), hh = v_load(gh + k);
         /* z*h_prev + (1-z)*hh = hh + z*(h_prev - hh) */
-        v_store(hb + k, vf_add(hh, vf_mul(z, vf_sub(v_load(hpb + k), hh))));
+        v_store(hb + k, vf_madd(z, vf_sub(v_load(hpb + k), hh), hh));
       }
       for (; k < H; k++) hb[k] = gh[k] + gz[k] * (hpb[k] - gh[k]);
     }
@@ -585,7 +585,7 @@ static void softmax_grad(const f32 *p, f32 *dp, i32 n) {
   vec_t vdot = vf_splat(0.0f);
   f32 dot = 0.0f;
   i32 j = 0;
-  for (; j + VL <= n; j += VL) vdot = vf_add(vdot, vf_mul(v_load(p + j), v_load(dp + j)));
+  for (; j + VL <= n; j += VL) vdot = vf_madd(v_load(p + j), v_load(dp + j), vdot);
   for (; j < n; j++) dot += p[j] * dp[j];
   dot += vf_hsum(vdot);
   const vec_t vd = vf_splat(dot);

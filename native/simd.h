@@ -1,7 +1,8 @@
 /*
  * The vector operations native/rnn.c is written in, on VL float lanes, for each of its builds:
  * - WebAssembly (native/build.sh, clang --target=wasm32 -msimd128): VL = 4, each name one of
- *   clang's wasm_simd128.h operations (so rnn.wasm is the code it always was);
+ *   clang's wasm_simd128.h operations (so rnn.wasm is the code it always was), but for vf_madd,
+ *   a fused multiply-add in the relaxed-SIMD build (rnn-relaxed.wasm, -mrelaxed-simd) only;
  * - x86-64 (native/build-addon.sh): VL = 8 with AVX2 (gcc -mavx2 -mfma), VL = 16 with AVX-512
  *   (-mavx512f), each the operation WebAssembly defines lane by lane, NaN included (min and max
  *   give NaN when either operand is, as WebAssembly's do; x86's would give the second operand).
@@ -27,6 +28,23 @@ typedef v128_t vec_t;
 #define vf_sub wasm_f32x4_sub
 #define vf_mul wasm_f32x4_mul
 #define vf_div wasm_f32x4_div
+/* a*b + c. In the relaxed build (clang -mrelaxed-simd: native/rnn-relaxed.wasm) it is relaxed
+ * SIMD's f32x4.relaxed_madd, which the engine runs as one fused multiply-add where the CPU has
+ * one (a single rounding; else a multiply and an add, so the last digits may differ between
+ * machines); in the plain build (rnn.wasm) it is the add of a product it always was (clang makes
+ * the same code of it as of the vf_add(vf_mul(...)) it replaced, so rnn.wasm did not change). */
+#ifdef __wasm_relaxed_simd__
+#if __has_builtin(__builtin_wasm_relaxed_madd_f32x4)
+#define vf_madd wasm_f32x4_relaxed_madd
+#else
+/* clang 14 (Debian 12's, which builds the committed modules) has no wasm_f32x4_relaxed_madd: its
+ * builtin is __builtin_wasm_fma_f32x4, encoded with the relaxed SIMD prototype's opcode, which
+ * native/relaxed-opcodes.mjs renumbers to relaxed_madd's (same operands, a*b + c). */
+#define vf_madd(a, b, c) ((v128_t)__builtin_wasm_fma_f32x4((__f32x4)(a), (__f32x4)(b), (__f32x4)(c)))
+#endif
+#else
+#define vf_madd(a, b, c) wasm_f32x4_add(wasm_f32x4_mul((a), (b)), (c))
+#endif
 #define vf_min wasm_f32x4_min
 #define vf_max wasm_f32x4_max
 #define vf_abs wasm_f32x4_abs
@@ -107,6 +125,9 @@ QQP_INLINE vec_t vi_trunc_raw(vec_t a) { return _mm256_castsi256_ps(_mm256_cvttp
 QQP_INLINE float vf_first(vec_t v) { return _mm256_cvtss_f32(v); }
 #endif
 
+/* a*b + c, as the plain wasm build computes it (gcc, told -mfma, may fuse it as it may any
+ * multiply and add; the addon is the same as before vf_madd). */
+QQP_INLINE vec_t vf_madd(vec_t a, vec_t b, vec_t c) { return vf_add(vf_mul(a, b), c); }
 /* Bits of a where mask is 1, of b where it is 0. */
 QQP_INLINE vec_t v_select(vec_t a, vec_t b, vec_t mask) { return v_or(v_and(mask, a), v_andnot(mask, b)); }
 /* NaN if either operand is NaN (all-ones lanes are a NaN), as WebAssembly's min and max. */

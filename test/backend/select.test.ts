@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_ENTRIES, BACKENDS, initBackend, wasmBinaryFolder } from '../../src/backend/index.js';
 import { fusedKernelsAvailable } from '../../src/backend/kernels/rnn.js';
 import { kernelEngine } from '../../src/backend/kernels/rnn-wasm.js';
+import { setRelaxedSimdForTest } from '../../src/backend/kernels/wasm-simd.js';
 import { TrainingSchema } from '../../src/config/schema.js';
 import { TrainingError } from '../../src/errors.js';
 import { saveEnv } from '../helpers/env.js';
@@ -46,7 +47,7 @@ describe('initBackend', () => {
     assert.equal(info.requested, 'auto');
     assert.match(
       info.reason,
-      /^wasm \((SIMD|no SIMD), 1 thread; fused kernels: (native (AVX-512|AVX2\+FMA)|wasm SIMD), \d+ threads?\): @tensorflow\/tfjs-node is not installed$/,
+      /^wasm \((SIMD|no SIMD), 1 thread; fused kernels: (native (AVX-512|AVX2\+FMA)|wasm (relaxed )?SIMD), \d+ threads?\): @tensorflow\/tfjs-node is not installed$/,
     );
     assert.equal(info.details.kernels, kernelEngine().label, "the details name the kernels' engine");
     assert.equal(tf.getBackend(), 'wasm');
@@ -108,6 +109,30 @@ describe('initBackend', () => {
         return true;
       });
     } finally {
+      restore();
+    }
+  });
+
+  it('QQP_WASM_SIMD=relaxed that cannot be met is a training error saying why and what to do', async () => {
+    const restore = saveEnv(['QQP_KERNELS', 'QQP_WASM_SIMD']);
+    process.env.QQP_KERNELS = 'wasm';
+    process.env.QQP_WASM_SIMD = 'relaxed';
+    // As on Node 20 without --experimental-wasm-relaxed-simd (Node 22 and later always run it).
+    setRelaxedSimdForTest(false);
+    try {
+      await assert.rejects(initBackend('wasm'), (err: unknown) => {
+        assert.ok(err instanceof TrainingError);
+        assert.equal(err.code, 'KERNELS_UNAVAILABLE');
+        assert.match(
+          err.message,
+          /QQP_WASM_SIMD=relaxed, but this Node \(v[\d.]+\) does not run relaxed SIMD/,
+        );
+        assert.match(err.suggestions.join(' '), /QQP_WASM_SIMD=plain/);
+        assert.match(err.suggestions.join(' '), /--experimental-wasm-relaxed-simd/);
+        return true;
+      });
+    } finally {
+      setRelaxedSimdForTest(undefined);
       restore();
     }
   });

@@ -6,7 +6,7 @@
 import { TrainingError } from '../../errors.js';
 import { errorFirstLine } from '../../util/text.js';
 import type { KernelEngineInfo } from '../kernels/kernel-runner.js';
-import { fusedThreads } from '../kernels/kernel-table.js';
+import { fusedThreads, KernelSettingError } from '../kernels/kernel-table.js';
 import { kernelEngine } from '../kernels/rnn-wasm.js';
 
 export interface BackendDetails {
@@ -20,7 +20,10 @@ export interface BackendDetails {
   threads?: number;
   /** wasm and cpu: threads qqp's fused LSTM/GRU kernels split a batch over (QQP_THREADS). */
   fusedRnnThreads?: number;
-  /** wasm and cpu: what runs qqp's fused kernels, e.g. `native AVX-512` or `wasm SIMD` (QQP_KERNELS). */
+  /**
+   * wasm and cpu: what runs qqp's fused kernels, e.g. `native AVX-512`, `wasm relaxed SIMD` or
+   * `wasm SIMD` (QQP_KERNELS, QQP_WASM_SIMD).
+   */
   kernels?: string;
   /** wasm only: the binary loaded (from the installed package, never fetched). */
   wasmBinary?: string;
@@ -68,18 +71,28 @@ export function importFailure(err: unknown, pkg: string): string {
     : `${pkg} failed to load: ${errorFirstLine(err)}`;
 }
 
+/** What to do about each kernel setting that cannot be met. */
+const KERNEL_SETTING_SUGGESTIONS: Record<KernelSettingError['setting'], string[]> = {
+  QQP_KERNELS: [
+    'unset QQP_KERNELS (then the native kernels run where they can, else wasm), or set QQP_KERNELS=wasm',
+  ],
+  QQP_WASM_SIMD: [
+    'unset QQP_WASM_SIMD (then relaxed SIMD runs where it can, else plain SIMD), or set QQP_WASM_SIMD=plain',
+    'on Node 20, start node with --experimental-wasm-relaxed-simd (Node 22 and later run relaxed SIMD by default)',
+  ],
+};
+
 /**
- * The engine of qqp's fused kernels (native or wasm, kernel-runner.ts); a QQP_KERNELS that cannot be
- * met is a TrainingError saying why.
+ * The engine of qqp's fused kernels (native or wasm, kernel-runner.ts); a QQP_KERNELS or
+ * QQP_WASM_SIMD that cannot be met is a TrainingError saying why.
  */
 function fusedEngine(): KernelEngineInfo {
   try {
     return kernelEngine();
   } catch (err) {
+    const setting = err instanceof KernelSettingError ? err.setting : 'QQP_KERNELS';
     throw new TrainingError('KERNELS_UNAVAILABLE', errorFirstLine(err), {
-      suggestions: [
-        'unset QQP_KERNELS (then the native kernels run where they can, else wasm), or set QQP_KERNELS=wasm',
-      ],
+      suggestions: KERNEL_SETTING_SUGGESTIONS[setting],
     });
   }
 }

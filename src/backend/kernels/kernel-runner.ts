@@ -1,15 +1,19 @@
-import { fusedThreads, type KernelEngine, type KernelFunction } from './kernel-table.js';
+import { fusedThreads, type KernelEngine, type KernelFunction, KernelSettingError } from './kernel-table.js';
 import { loadNativeKernels, type NativeAvailability, NativeEngine } from './native-runtime.js';
 import { WasmEngine } from './wasm-runtime.js';
+import { chooseWasmSimd, requestedWasmSimd, WASM_SIMD_LABELS, type WasmSimd } from './wasm-simd.js';
 
 /**
  * Runs qqp's kernel functions (described by tables, kernel-table.ts) on one of two engines that
  * run the same C (native/rnn.c):
  * - `native`: the Node-API addon native/qqp-kernels.linux-x64.node (x86-64, AVX2 with FMA or
  *   AVX-512, threads inside the addon; native-runtime.ts);
- * - `wasm`: the WebAssembly SIMD module native/rnn.wasm (any CPU, worker threads; wasm-runtime.ts).
+ * - `wasm`: a WebAssembly module (any CPU, worker threads; wasm-runtime.ts), of two builds:
+ *   native/rnn-relaxed.wasm (relaxed SIMD) where this Node runs it, else native/rnn.wasm (SIMD);
+ *   `QQP_WASM_SIMD=relaxed|plain|auto` chooses (wasm-simd.ts).
  * `QQP_KERNELS=native|wasm` chooses; unset (or `auto`), the native one when it loads on this
- * machine, else wasm. A request for native that cannot be met is an error saying why.
+ * machine, else wasm. A request that cannot be met (native, or relaxed when wasm runs) is an error
+ * saying why.
  *
  * A call lays its arrays out in the engine's memory from its base (16-byte aligned; per-part copies
  * side by side), copies inputs in, runs every part (split by batch rows over `fusedThreads()`),
@@ -24,10 +28,12 @@ export type KernelEngineName = 'native' | 'wasm';
 /** Which engine runs the kernels, and why (for the one-line backend reason and the bench). */
 export interface KernelEngineInfo {
   name: KernelEngineName;
-  /** e.g. `native AVX-512`, `wasm SIMD`. */
+  /** e.g. `native AVX-512`, `wasm relaxed SIMD`, `wasm SIMD`. */
   label: string;
   /** Why not native, when it is wasm. */
   reason?: string;
+  /** wasm: the module file that runs, `rnn-relaxed.wasm` or `rnn.wasm`. */
+  module?: string;
 }
 
 /** One array argument of a call and how it splits over parts; `in` and `out` null for pointer 0. */
@@ -85,7 +91,10 @@ function requestedEngine(): KernelEngineName | 'auto' {
   const v = (process.env.QQP_KERNELS ?? '').trim().toLowerCase();
   if (v === '' || v === 'auto') return 'auto';
   if (v === 'native' || v === 'wasm') return v;
-  throw new Error(`QQP_KERNELS must be native, wasm or auto, not ${JSON.stringify(process.env.QQP_KERNELS)}`);
+  throw new KernelSettingError(
+    'QQP_KERNELS',
+    `QQP_KERNELS must be native, wasm or auto, not ${JSON.stringify(process.env.QQP_KERNELS)}`,
+  );
 }
 
 let forced: KernelEngineName | undefined;
@@ -97,13 +106,20 @@ export function setKernelEngine(name: KernelEngineName | undefined): void {
 
 /** The kernel functions of one module, run on the chosen engine. */
 export class KernelRunner {
-  private readonly wasm: WasmEngine;
+  /** The two builds of the wasm module, each loaded (with its memory and workers) on first use. */
+  private readonly wasm: Record<WasmSimd, WasmEngine>;
   /** The native engine per QQP_NATIVE_ISA setting ('' for the best), loaded on first use. */
   private readonly native = new Map<string, NativeAvailability>();
 
-  /** `wasm.maximumPages` must be the module's `--max-memory` in 64 KiB pages; it starts with `wasm.initialPages`. */
-  constructor(wasmFile: URL, wasm: { initialPages: number; maximumPages: number }) {
-    this.wasm = new WasmEngine(wasmFile, wasm);
+  /**
+   * `wasmFiles`: the plain and relaxed builds of the same module. `wasm.maximumPages` must be their
+   * `--max-memory` in 64 KiB pages; each starts with `wasm.initialPages`.
+   */
+  constructor(wasmFiles: Record<WasmSimd, URL>, wasm: { initialPages: number; maximumPages: number }) {
+    this.wasm = {
+      plain: new WasmEngine(wasmFiles.plain, wasm),
+      relaxed: new WasmEngine(wasmFiles.relaxed, wasm),
+    };
   }
 
   private nativeAvailability(): NativeAvailability {
@@ -123,16 +139,28 @@ export class KernelRunner {
 
   private choose(): { info: KernelEngineInfo; engine: KernelEngine } {
     const want = forced ?? requestedEngine();
-    if (want === 'wasm')
-      return { info: { name: 'wasm', label: 'wasm SIMD', reason: 'QQP_KERNELS=wasm' }, engine: this.wasm };
+    // Checked whichever engine runs, so that a mistyped value is never silently ignored.
+    requestedWasmSimd();
+    if (want === 'wasm') return this.chooseWasm('QQP_KERNELS=wasm');
     const native = this.nativeAvailability();
     if (native.ok) {
       const label = `native ${ISA_LABELS[native.engine.isa] ?? native.engine.isa}`;
       return { info: { name: 'native', label }, engine: native.engine };
     }
     if (want === 'native')
-      throw new Error(`QQP_KERNELS=native, but the native kernels cannot run: ${native.reason}`);
-    return { info: { name: 'wasm', label: 'wasm SIMD', reason: native.reason }, engine: this.wasm };
+      throw new KernelSettingError(
+        'QQP_KERNELS',
+        `QQP_KERNELS=native, but the native kernels cannot run: ${native.reason}`,
+      );
+    return this.chooseWasm(native.reason);
+  }
+
+  /** The wasm module that runs (QQP_WASM_SIMD); `reason`: why not native. */
+  private chooseWasm(reason: string): { info: KernelEngineInfo; engine: WasmEngine } {
+    const simd = chooseWasmSimd();
+    const engine = this.wasm[simd];
+    const module = engine.file.pathname.split('/').at(-1) ?? '';
+    return { info: { name: 'wasm', label: WASM_SIMD_LABELS[simd], reason, module }, engine };
   }
 
   /** The native engine when the kernels run on it (undefined on wasm), for work beyond the tables (adam.ts). */
@@ -141,14 +169,14 @@ export class KernelRunner {
     return engine instanceof NativeEngine ? engine : undefined;
   }
 
-  /** Stops the wasm engine's worker threads (the next multi-threaded call starts new ones); for tests. */
-  stopWorkers(): Promise<void> {
-    return this.wasm.stopWorkers();
+  /** Stops the wasm engines' worker threads (the next multi-threaded call starts new ones); for tests. */
+  async stopWorkers(): Promise<void> {
+    await Promise.all(Object.values(this.wasm).map((e) => e.stopWorkers()));
   }
 
-  /** Stops a wasm worker without telling the pool, as if it had died; for tests. */
+  /** Stops a worker of the wasm module that runs without telling the pool, as if it had died; for tests. */
   killWorkerForTest(i: number): Promise<void> {
-    return this.wasm.killWorkerForTest(i);
+    return this.chooseWasm('').engine.killWorkerForTest(i);
   }
 
   /**

@@ -107,3 +107,14 @@ export interface KernelEngine {
   /** Whether it reads and writes arrays of another memory where they are (`ext`). */
   readonly inPlace: boolean;
 }
+
+/** A kernel setting (QQP_KERNELS, QQP_WASM_SIMD) that is not valid or cannot be met here. */
+export class KernelSettingError extends Error {
+  constructor(
+    readonly setting: 'QQP_KERNELS' | 'QQP_WASM_SIMD',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'KernelSettingError';
+  }
+}

@@ -3,8 +3,8 @@ import { i32, input, type KernelFunction, type KernelParam, output, rows, scratc
 import type { NativeEngine } from './native-runtime.js';
 
 /**
- * The fused LSTM/GRU kernels of native/rnn.c (native/rnn.wasm, rebuilt by native/build.sh; the
- * native addon, native/build-addon.sh): the parameters of each C function, in its order, for the
+ * The fused LSTM/GRU kernels of native/rnn.c (native/rnn.wasm and native/rnn-relaxed.wasm, rebuilt
+ * by native/build.sh; the native addon, native/build-addon.sh): the parameters of each C function, in its order, for the
  * runner (kernel-runner.ts) that runs them split by batch rows over threads. The tfjs kernels that
  * use them are in rnn.ts.
  */
@@ -40,9 +40,14 @@ type RnnCall = RnnShape & RnnOptions;
 type Param = KernelParam<RnnCall>;
 
 export const RNN_WASM_FILE = new URL('../../../native/rnn.wasm', import.meta.url);
+/** The same module built with relaxed SIMD (native/build.sh), run where Node runs it (wasm-simd.ts). */
+export const RNN_RELAXED_WASM_FILE = new URL('../../../native/rnn-relaxed.wasm', import.meta.url);
 
-/** The module, linked with --max-memory=1 GiB (native/build.sh): 16384 pages of 64 KiB at most. */
-const RNN_KERNELS = new KernelRunner(RNN_WASM_FILE, { initialPages: 16, maximumPages: 16384 });
+/** The modules, linked with --max-memory=1 GiB (native/build.sh): 16384 pages of 64 KiB at most. */
+const RNN_KERNELS = new KernelRunner(
+  { plain: RNN_WASM_FILE, relaxed: RNN_RELAXED_WASM_FILE },
+  { initialPages: 16, maximumPages: 16384 },
+);
 
 // ---- the parameter tables, in C order -------------------------------------------------------------
 
@@ -201,7 +206,10 @@ export function killWorkerForTest(i: number): Promise<void> {
   return RNN_KERNELS.killWorkerForTest(i);
 }
 
-/** Which engine (native or wasm) the kernels run on, and why; throws when QQP_KERNELS asks for one that cannot run. */
+/**
+ * Which engine (native or wasm, and which wasm module) the kernels run on, and why; throws when
+ * QQP_KERNELS or QQP_WASM_SIMD asks for one that cannot run.
+ */
 export function kernelEngine(): KernelEngineInfo {
   return RNN_KERNELS.info();
 }
@@ -214,3 +222,4 @@ export function nativeKernelEngine(): NativeEngine | undefined {
 // The thread and engine settings are the runtime's; importers of this file find them here too.
 export { setKernelEngine } from './kernel-runner.js';
 export { fusedThreads, setFusedThreads } from './kernel-table.js';
+export { setWasmSimd } from './wasm-simd.js';

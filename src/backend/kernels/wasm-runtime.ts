@@ -5,7 +5,9 @@ import type { KernelEngine, KernelFunction } from './kernel-table.js';
 /**
  * The WebAssembly engine of qqp's own kernels (native/rnn.c compiled to WebAssembly SIMD with a
  * shared memory, see native/build.sh), used where the native addon cannot run (native-runtime.ts)
- * or when QQP_KERNELS=wasm; kernel-runner.ts lays a call's arrays out and splits it by rows.
+ * or when QQP_KERNELS=wasm; kernel-runner.ts lays a call's arrays out and splits it by rows. One
+ * engine runs one module file: kernel-runner.ts makes one for each build, plain and relaxed SIMD,
+ * and wasm-simd.ts says which runs.
  *
  * Threads: part 0 of a call runs on the calling thread and the others on worker threads that
  * instantiate the same module on the same shared memory. One thread: no worker is started.

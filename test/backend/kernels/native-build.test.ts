@@ -31,7 +31,7 @@ describe('native/qqp-kernels.linux-x64.node', () => {
   it('is what native/build-addon.sh makes of native/addon.c and native/rnn.c', { skip: skipReason() }, () => {
     assertRebuildMatches(
       'build-addon.sh',
-      'qqp-kernels.linux-x64.node',
+      ['qqp-kernels.linux-x64.node'],
       'run `npm run build:native` and commit it',
     );
   });

@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ALIGN_FUNCTIONS } from '../../../src/backend/kernels/align-wasm.js';
 import { GEMM_FUNCTIONS } from '../../../src/backend/kernels/gemm-wasm.js';
-import { RNN_FUNCTIONS, RNN_WASM_FILE } from '../../../src/backend/kernels/rnn-wasm.js';
+import {
+  RNN_FUNCTIONS,
+  RNN_RELAXED_WASM_FILE,
+  RNN_WASM_FILE,
+} from '../../../src/backend/kernels/rnn-wasm.js';
 import { PROJECT_ROOT } from '../../helpers/cli.js';
 
 /**
@@ -81,6 +85,12 @@ describe('the parameter tables of native/rnn.c', () => {
     });
   });
 
+  it('are what the relaxed-SIMD build exports too (its export section read, since Node 20 cannot compile it)', () => {
+    const plain = exportNames(readFileSync(RNN_WASM_FILE));
+    assert.ok(plain.includes('0:lstm_forward'), "the reader finds the plain build's exports");
+    assert.deepEqual(exportNames(readFileSync(RNN_RELAXED_WASM_FILE)), plain);
+  });
+
   it('are the functions the module exports', () => {
     const wasm = (globalThis as unknown as { WebAssembly: { Module: WasmModuleApi } }).WebAssembly.Module;
     const exported = wasm
@@ -94,4 +104,34 @@ describe('the parameter tables of native/rnn.c', () => {
 interface WasmModuleApi {
   new (bytes: Uint8Array): object;
   exports(module: object): { name: string; kind: string }[];
+}
+
+/** A module's exports as `kind:name` (0 function, 3 global), from its export section. */
+function exportNames(bytes: Uint8Array): string[] {
+  let at = 8; // magic and version
+  const uleb = (): number => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = bytes[at++]!;
+      value += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return value;
+    }
+  };
+  while (at < bytes.length) {
+    const id = bytes[at++]!;
+    const size = uleb();
+    if (id !== 7) {
+      at += size;
+      continue;
+    }
+    return Array.from({ length: uleb() }, () => {
+      const length = uleb();
+      const name = new TextDecoder().decode(bytes.subarray(at, at + length));
+      at += length;
+      const kind = bytes[at++]!;
+      uleb(); // index
+      return `${kind}:${name}`;
+    });
+  }
+  return [];
 }

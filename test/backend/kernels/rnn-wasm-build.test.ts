@@ -3,8 +3,9 @@ import { describe, it } from 'node:test';
 import { assertRebuildMatches } from '../../helpers/rebuild.js';
 
 /**
- * native/rnn.wasm is committed so that a fresh clone needs no C toolchain; this checks that
- * native/build.sh rebuilds it byte for byte from native/rnn.c, where clang and wasm-ld are here.
+ * native/rnn.wasm and native/rnn-relaxed.wasm are committed so that a fresh clone needs no C
+ * toolchain; this checks that native/build.sh rebuilds both byte for byte from native/rnn.c (the
+ * relaxed one through native/relaxed-opcodes.mjs), where clang and wasm-ld are here.
  */
 
 /** The clang that built the committed module (native/build.sh says so too). */
@@ -21,10 +22,14 @@ function skipReason(): string | false {
   return false;
 }
 
-describe('native/rnn.wasm', () => {
-  it('is what native/build.sh makes of native/rnn.c', {
+describe('native/rnn.wasm and native/rnn-relaxed.wasm', () => {
+  it('are what native/build.sh makes of native/rnn.c, plain SIMD and relaxed', {
     skip: skipReason(),
   }, () => {
-    assertRebuildMatches('build.sh', 'rnn.wasm', 'run `npm run build:wasm` and commit it');
+    assertRebuildMatches(
+      'build.sh',
+      ['rnn.wasm', 'rnn-relaxed.wasm'],
+      'run `npm run build:wasm` and commit them',
+    );
   });
 });
