@@ -14,11 +14,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/index.js';
 import { table } from '../src/cli/render.js';
 import { loadConfig } from '../src/config/load.js';
-import { type EncodedPairs, sequenceLength } from '../src/data/encode.js';
+import { sequenceLength } from '../src/data/encode.js';
 import { buildModel } from '../src/model/build.js';
 import { buildOptimizer } from '../src/registry/optimizers.js';
 import { makeTrainStep } from '../src/train/step.js';
-import { setImplementation } from './train.js';
+import { randomPairs, setImplementation } from './train.js';
 
 const impl = process.argv[2] === 'layers' ? 'layers' : 'fused';
 const batch = Number(process.argv[3] ?? 16);
@@ -41,15 +41,10 @@ const ids = () => {
   }
   return out;
 };
-const data: EncodedPairs = {
-  pair: config.data.encoding.pair,
-  inputs: model.inputNames.map(() => ids()),
-  sequenceLength: seqLen,
-  count: batch,
-  labels: Float32Array.from({ length: batch }, () => (Math.random() < 0.5 ? 0 : 1)),
-  ids: [],
-  swapped: new Uint8Array(batch),
-};
+const data = randomPairs(
+  config,
+  model.inputNames.map(() => ids()),
+);
 // The step `qqp train` runs (src/train/step.ts), with the fused Adam update where it runs.
 const step = makeTrainStep(model, optimizer, config, data);
 const order = Uint32Array.from({ length: batch }, (_, i) => i);

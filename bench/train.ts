@@ -229,6 +229,26 @@ export interface TrainBenchResult {
 export const round = (x: number) => Math.round(x * 10) / 10;
 export const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
 
+/**
+ * Encoded pairs of the given id inputs ([count, sequence length] each, in the config's encoding)
+ * with random labels: what `qqp train`'s step (src/train/step.ts) takes, for the benchmarks.
+ */
+export function randomPairs(config: ResolvedConfig, inputs: Int32Array[]): EncodedPairs {
+  const sequenceLength = sequenceLengthOf(config);
+  const count = inputs[0]!.length / sequenceLength;
+  return {
+    pair: config.data.encoding.pair,
+    inputs,
+    sequenceLength,
+    count,
+    labels: Float32Array.from({ length: count }, () => (Math.random() < 0.5 ? 0 : 1)),
+    ids: [],
+    swapped: new Uint8Array(count),
+  };
+}
+
+const sequenceLengthOf = (config: ResolvedConfig) => sequenceLength(config.data.encoding);
+
 function randomIds(count: number, seqLen: number, vocab: number): Int32Array {
   const ids = new Int32Array(count * seqLen);
   // Id 0 is padding; real ids are 1..vocab-1.
@@ -375,17 +395,12 @@ async function runChild(
       const plan = planFor(impl, batch, quick);
       const timed = plan.trainExamples / batch;
       const total = (plan.warmup + timed) * batch;
-      const data: EncodedPairs = {
-        pair: config.data.encoding.pair,
-        inputs: Array.from({ length: config.data.encoding.pair === 'concat' ? 1 : 2 }, () =>
+      const data = randomPairs(
+        config,
+        Array.from({ length: config.data.encoding.pair === 'concat' ? 1 : 2 }, () =>
           randomIds(total, seqLen, vocab),
         ),
-        sequenceLength: seqLen,
-        count: total,
-        labels: Float32Array.from({ length: total }, () => (Math.random() < 0.5 ? 0 : 1)),
-        ids: [],
-        swapped: new Uint8Array(total),
-      };
+      );
       const step = makeTrainStep(model, optimizer, config, data);
       const order = Uint32Array.from({ length: total }, (_, i) => i);
       log(
