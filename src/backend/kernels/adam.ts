@@ -128,7 +128,7 @@ export function applyGradients(optimizer: tfc.Optimizer, grads: tfc.NamedTensorM
     const v = o.accumulatedSecondMoment[i]!.variable;
     for (const t of [m, v]) ownMemory(t, backend, cpu);
     if ([value, m, v].some((t) => t.dataId === grad.dataId))
-      throw new Error(`fused Adam: ${name}'s gradient is its own weight`);
+      throw new Error(`fused Adam: ${name}'s gradient shares memory with its weight or a moment`);
     updates.push({ value, grad, m, v, out: io.output(value.shape) });
   });
 
