@@ -1,4 +1,10 @@
-import { fusedThreads, type KernelEngine, type KernelFunction, KernelSettingError } from './kernel-table.js';
+import {
+  fusedThreads,
+  type KernelEngine,
+  type KernelFunction,
+  KernelSettingError,
+  kernelSetting,
+} from './kernel-table.js';
 import { loadNativeKernels, type NativeAvailability, NativeEngine } from './native-runtime.js';
 import { WasmEngine } from './wasm-runtime.js';
 import { chooseWasmSimd, requestedWasmSimd, WASM_SIMD_LABELS, type WasmSimd } from './wasm-simd.js';
@@ -88,13 +94,7 @@ function externalMemory(args: readonly (Arg | number)[]): ArrayBuffer | undefine
 const ISA_LABELS: Record<string, string> = { avx512: 'AVX-512', avx2: 'AVX2+FMA' };
 
 function requestedEngine(): KernelEngineName | 'auto' {
-  const v = (process.env.QQP_KERNELS ?? '').trim().toLowerCase();
-  if (v === '' || v === 'auto') return 'auto';
-  if (v === 'native' || v === 'wasm') return v;
-  throw new KernelSettingError(
-    'QQP_KERNELS',
-    `QQP_KERNELS must be native, wasm or auto, not ${JSON.stringify(process.env.QQP_KERNELS)}`,
-  );
+  return kernelSetting('QQP_KERNELS', ['native', 'wasm']);
 }
 
 let forced: KernelEngineName | undefined;

@@ -118,3 +118,21 @@ export class KernelSettingError extends Error {
     this.name = 'KernelSettingError';
   }
 }
+
+/**
+ * A kernel setting read from the environment: unset or `auto` is `auto`, one of `choices` is
+ * itself (case and spaces aside), anything else a KernelSettingError naming the choices.
+ */
+export function kernelSetting<const C extends string>(
+  setting: KernelSettingError['setting'],
+  choices: readonly [C, C],
+): C | 'auto' {
+  const raw = process.env[setting];
+  const v = (raw ?? '').trim().toLowerCase();
+  if (v === '' || v === 'auto') return 'auto';
+  if ((choices as readonly string[]).includes(v)) return v as C;
+  throw new KernelSettingError(
+    setting,
+    `${setting} must be ${choices[0]}, ${choices[1]} or auto, not ${JSON.stringify(raw)}`,
+  );
+}

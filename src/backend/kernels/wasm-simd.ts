@@ -1,4 +1,4 @@
-import { KernelSettingError } from './kernel-table.js';
+import { KernelSettingError, kernelSetting } from './kernel-table.js';
 
 /**
  * Which of the two WebAssembly builds of native/rnn.c the wasm engine runs (native/build.sh):
@@ -66,13 +66,7 @@ export function relaxedSimdMissing(): string {
 
 /** QQP_WASM_SIMD, checked (an unknown value is an error, whichever engine runs). */
 export function requestedWasmSimd(): WasmSimd | 'auto' {
-  const v = (process.env.QQP_WASM_SIMD ?? '').trim().toLowerCase();
-  if (v === '' || v === 'auto') return 'auto';
-  if (v === 'plain' || v === 'relaxed') return v;
-  throw new KernelSettingError(
-    'QQP_WASM_SIMD',
-    `QQP_WASM_SIMD must be relaxed, plain or auto, not ${JSON.stringify(process.env.QQP_WASM_SIMD)}`,
-  );
+  return kernelSetting('QQP_WASM_SIMD', ['relaxed', 'plain']);
 }
 
 let forced: WasmSimd | undefined;
