@@ -53,6 +53,11 @@ export function questionLengths(data: EncodedPairs, padding: EncodingConfig['pad
   return out;
 }
 
+/** The longer question of pair r: what a batch holding it is cut to at least. */
+function pairLength(lengths: Uint16Array, r: number): number {
+  return Math.max(lengths[2 * r]!, lengths[2 * r + 1]!);
+}
+
 /** The epoch order in length buckets (see above); `order` is the shuffled order, left as it is. */
 export function bucketOrder(
   order: Uint32Array,
@@ -61,7 +66,7 @@ export function bucketOrder(
   seed: number,
 ): Uint32Array {
   const n = order.length;
-  const key = (r: number) => Math.max(lengths[2 * r]!, lengths[2 * r + 1]!);
+  const key = (r: number) => pairLength(lengths, r);
   const sorted = new Uint32Array(n);
   const window = batchSize * BUCKET_WINDOW;
   for (let from = 0; from < n; from += window) {
@@ -95,7 +100,7 @@ export function batchLength(
   let L = 1;
   for (let i = start; i < end; i++) {
     const r = order[i]!;
-    L = Math.max(L, lengths[2 * r]!, lengths[2 * r + 1]!);
+    L = Math.max(L, pairLength(lengths, r));
   }
   return L;
 }
@@ -166,9 +171,7 @@ export function bucketingDifference(
   padding: EncodingConfig['padding'],
 ): number {
   const order = Array.from({ length: data.count }, (_, i) => i);
-  order.sort(
-    (a, b) => Math.max(lengths[2 * a]!, lengths[2 * a + 1]!) - Math.max(lengths[2 * b]!, lengths[2 * b + 1]!),
-  );
+  order.sort((a, b) => pairLength(lengths, a) - pairLength(lengths, b));
   const rows = order.slice(0, Math.min(CHECK_ROWS, data.count));
   if (rows.length === 0) return 0;
   const inputs = inputsFor(data, model.inputNames);
