@@ -13,12 +13,14 @@ import { loadSweepSpec } from '../sweep/spec.js';
 type Result = ({ dryRun: true } & PlanResult) | ({ dryRun: false } & SweepResult);
 
 export default class Sweep extends QqpCommand<Result> {
-  static override summary = 'Run a hyperparameter sweep (grid, random or ASHA) from a sweep spec';
+  static override summary =
+    'Run a hyperparameter sweep (grid, random, ASHA, TPE or Hyperband) from a sweep spec';
   static override description =
     'Each trial trains an ordinary run (tagged with the sweep id) in its own process. The sweep folder experiments/sweeps/<id>/ holds the spec, manifest.json (trial identity = hash of the resolved config, run id, status), results.json and best.yaml. Ctrl-C stops the running trials after their batch; `--resume <id>` runs only what is left. With --queue the trials go to a Redis queue that `qqp worker` processes take from.';
   static override examples = [
     '<%= config.bin %> sweep configs/sweeps/tiny.yaml --dry-run',
     '<%= config.bin %> sweep configs/sweeps/bilstm-lr-units.yaml --parallel 2',
+    '<%= config.bin %> sweep configs/sweeps/tiny-tpe.yaml',
     '<%= config.bin %> sweep --resume 20261128-101500-bilstm-lr-units',
     '<%= config.bin %> sweep configs/sweeps/tiny.yaml --queue redis://127.0.0.1:6379',
   ];
@@ -124,18 +126,31 @@ export default class Sweep extends QqpCommand<Result> {
       this.log(
         `sweep ${r.name}: ${r.strategy}, ${r.trials.length} trial(s), ${r.parallel} at a time, ${r.mode}imise ${r.metric}`,
       );
+      const brackets = r.trials.some((t) => t.bracket !== undefined);
       this.log(
         table(
-          ['trial', 'id', 'parameters', 'epochs', 'overrides of the base config'],
+          [
+            'trial',
+            'id',
+            'parameters',
+            'epochs',
+            ...(brackets ? ['bracket'] : []),
+            'overrides of the base config',
+          ],
           r.trials.map((t) => [
             String(t.index),
             t.id,
             paramText(t.params),
             String(t.config.training.epochs),
+            ...(brackets ? [String(t.bracket)] : []),
             t.overrides.join(' '),
           ]),
         ),
       );
+      if (r.proposedLater > 0)
+        this.log(
+          `then ${r.proposedLater} more trial(s), each proposed by TPE from the results of the trials before it`,
+        );
       this.log('the resolved configs: --dry-run --json (trials[].config)');
       return;
     }

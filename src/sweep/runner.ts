@@ -12,7 +12,9 @@ import { leftovers, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { SWEEP_NAME_MAX_LENGTH } from '../util/names.js';
 import { AshaScheduler } from './asha.js';
 import { parseSweepSpec, type SweepSpec } from './spec.js';
-import { generateTrials, type Trial, type TrialParams } from './trials.js';
+import { bracketOf, type EarlyStopper, HyperbandScheduler, MedianStopper } from './stopping.js';
+import { type Observation, proposalRng, suggest } from './tpe.js';
+import { generateTrials, type Trial, type TrialParams, trialMaker } from './trials.js';
 
 export type TrialStatus = 'pending' | 'running' | 'completed' | 'stopped' | 'failed' | 'interrupted';
 
@@ -27,6 +29,8 @@ export interface ManifestTrial {
   config: string;
   status: TrialStatus;
   attempts: number;
+  /** Hyperband only: the bracket the trial is judged in (0: the earliest first rung). */
+  bracket?: number;
   runId?: string;
   runDir?: string;
   host?: string;
@@ -106,8 +110,10 @@ export type SweepEvent =
       toRun: number;
       /** Trials at once (for a queue, as many as the workers take). */
       parallel: number;
-      /** ASHA's maxEpochs: the most epochs a trial runs (absent without ASHA). */
+      /** ASHA's or Hyperband's maxEpochs: the most epochs a trial runs (absent without them). */
       maxEpochs?: number;
+      /** Trials the sweep will have when done (more than manifest.trials while TPE proposes). */
+      planned?: number;
     }
   | {
       type: 'trial';
@@ -135,7 +141,17 @@ export interface PlanResult {
   metric: string;
   mode: 'max' | 'min';
   parallel: number;
-  trials: { index: number; id: string; params: TrialParams; overrides: string[]; config: ResolvedConfig }[];
+  trials: {
+    index: number;
+    id: string;
+    params: TrialParams;
+    overrides: string[];
+    config: ResolvedConfig;
+    /** Hyperband: the trial's bracket. */
+    bracket?: number;
+  }[];
+  /** Trials a strategy that learns from results (TPE) will propose after these, as results come. */
+  proposedLater: number;
 }
 
 function nowIso(): string {
@@ -151,12 +167,14 @@ export function planSweep(spec: SweepSpec, specDir: string, parallel?: number): 
     metric: spec.metric,
     mode: spec.mode,
     parallel: parallel ?? spec.parallel,
+    proposedLater: spec.strategy === 'tpe' ? Math.max(0, spec.maxTrials - trials.length) : 0,
     trials: trials.map((t) => ({
       index: t.index,
       id: t.id,
       params: t.params,
       overrides: t.overrides,
       config: t.config,
+      ...(spec.hyperband ? { bracket: bracketOf(spec.hyperband, t.index) } : {}),
     })),
   };
 }
@@ -268,7 +286,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
       createdAt: nowIso(),
       updatedAt: nowIso(),
       ...(options.queue ? { queue: options.queue } : {}),
-      trials: trials.map((t) => trialEntry(t, dir, cwd)),
+      trials: trials.map((t) => trialEntry(t, dir, cwd, spec)),
     };
   }
   const save = () => {
@@ -278,8 +296,18 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
   manifest.status = 'running';
   save();
 
-  const asha = spec.asha ? new AshaScheduler(spec.asha, manifest.mode) : undefined;
-  if (asha) for (const t of manifest.trials) for (const h of t.history) asha.record(t.id, h.epoch, h.value);
+  const hyperband = spec.hyperband ? new HyperbandScheduler(spec.hyperband, manifest.mode) : undefined;
+  const stoppers: EarlyStopper[] = [
+    ...(spec.asha ? [new AshaScheduler(spec.asha, manifest.mode)] : []),
+    ...(hyperband ? [hyperband] : []),
+    ...(spec.stopping ? [new MedianStopper(spec.stopping, manifest.mode)] : []),
+  ];
+  const enter = (t: ManifestTrial) => {
+    if (hyperband && t.bracket !== undefined) hyperband.assign(t.id, t.bracket);
+    for (const s of stoppers) for (const h of t.history) s.record(t.id, h.epoch, h.value);
+  };
+  for (const t of manifest.trials) enter(t);
+  const budget = spec.asha?.maxEpochs ?? spec.hyperband?.maxEpochs;
 
   const runnable = (t: ManifestTrial) =>
     t.status === 'pending' ||
@@ -289,12 +317,15 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
   const queue = manifest.trials.filter(runnable);
   const skipped = manifest.trials.length - queue.length;
   const parallel = Math.max(1, options.parallel ?? spec.parallel);
+  const proposing = spec.strategy === 'tpe';
+  const planned = proposing ? Math.max(manifest.trials.length, spec.maxTrials) : manifest.trials.length;
   emit({
     type: 'start',
     manifest,
-    toRun: queue.length,
+    toRun: queue.length + (planned - manifest.trials.length),
     parallel,
-    ...(spec.asha ? { maxEpochs: spec.asha.maxEpochs } : {}),
+    planned,
+    ...(budget !== undefined ? { maxEpochs: budget } : {}),
   });
   const signal = options.signal ?? new AbortController().signal;
   const changed = (trial: ManifestTrial, change: 'start' | 'run' | 'epoch' | 'end') => {
@@ -312,7 +343,10 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
     return existsSync(checkpoint) || left.fresh.length + left.previous.length > 0;
   };
 
+  /** Trials run in this session (TPE's proposed ones included). */
+  const ran = new Set<ManifestTrial>();
   const runOne = async (trial: ManifestTrial): Promise<void> => {
+    ran.add(trial);
     const resumeRunDir =
       (trial.status === 'interrupted' || trial.status === 'running') &&
       trial.runDir &&
@@ -357,7 +391,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
         configFile,
         config,
         name: `${manifest.name}-t${trial.index}`,
-        ask: asha !== undefined,
+        ask: stoppers.length > 0,
         ...(resumeRunDir ? { resumeRunDir } : {}),
       },
       {
@@ -378,8 +412,11 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
           trial.history.push({ epoch: record.epoch, value: value ?? Number.NaN });
           trial.epochs = record.epoch;
           update();
-          const stop =
-            asha !== undefined && value !== undefined && asha.report(trial.id, record.epoch, value);
+          // Every stopper sees every epoch (each keeps its own tables); the last epoch ends the
+          // trial anyway, so nothing is stopped there.
+          const votes =
+            value === undefined ? [] : stoppers.map((s) => s.report(trial.id, record.epoch, value));
+          const stop = record.epoch < config.training.epochs && votes.some(Boolean);
           if (stop) stoppedAt = record.epoch;
           changed(trial, 'epoch');
           return stop;
@@ -397,14 +434,26 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
     changed(trial, 'end');
   };
 
+  const propose = proposing
+    ? proposer(spec, manifest, dir, cwd, options.specDir ?? manifest.specDir)
+    : undefined;
   let next = 0;
   const slot = async () => {
-    while (!signal.aborted && next < queue.length) {
-      const trial = queue[next++] as ManifestTrial;
+    while (!signal.aborted) {
+      let trial = queue[next];
+      if (trial) next++;
+      else {
+        // TPE: the next trial is chosen now, from what the trials so far have shown.
+        trial = propose?.();
+        if (!trial) break;
+        enter(trial);
+      }
       await runOne(trial);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(parallel, queue.length) }, slot));
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, queue.length + (planned - manifest.trials.length)) }, slot),
+  );
 
   const unfinished = manifest.trials.some(
     (t) => t.status === 'pending' || t.status === 'running' || t.status === 'interrupted',
@@ -434,7 +483,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
     mode: manifest.mode,
     trials: sorted,
     best,
-    ran: queue.filter((t) => t.attempts > 0 && t.status !== 'pending').length,
+    ran: ran.size,
     skipped,
   };
   writeJsonAtomic(join(dir, SWEEP_FILES.results), {
@@ -461,7 +510,49 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
   return result;
 }
 
-function trialEntry(t: Trial, dir: string, cwd: string): ManifestTrial {
+/**
+ * TPE's next trial, added to the manifest (and its config file written), or undefined when the
+ * sweep has its maxTrials. The finished trials are the observations, the running and pending ones
+ * count as bad; a point whose config is a trial's already, or is invalid, is drawn again.
+ */
+function proposer(
+  spec: SweepSpec,
+  manifest: SweepManifest,
+  dir: string,
+  cwd: string,
+  specDir: string,
+): () => ManifestTrial | undefined {
+  const maker = trialMaker(spec, specDir, cwd);
+  const tpe = spec.tpe ?? { startupTrials: 10, candidates: 24, gamma: 0.25 };
+  return () => {
+    if (manifest.trials.length >= spec.maxTrials) return undefined;
+    const index = manifest.trials.length + 1;
+    const observations: Observation[] = manifest.trials.map((t) => ({
+      params: t.params,
+      value: t.status === 'completed' || t.status === 'stopped' ? t.best : null,
+      pending: t.status === 'pending' || t.status === 'running' || t.status === 'interrupted',
+    }));
+    const seen = new Set(manifest.trials.map((t) => t.id));
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const params = suggest(
+        spec.parameters,
+        observations,
+        manifest.mode,
+        tpe,
+        proposalRng(spec.seed, index, attempt),
+      );
+      const made = maker.make(params, index);
+      if (!made || seen.has(made.id)) continue;
+      const entry = trialEntry(made, dir, cwd, spec);
+      manifest.trials.push(entry);
+      return entry;
+    }
+    // A space this small is used up: nothing new to try.
+    return undefined;
+  };
+}
+
+function trialEntry(t: Trial, dir: string, cwd: string, spec: SweepSpec): ManifestTrial {
   const rel = join(SWEEP_FILES.trials, `${t.id}.yaml`);
   const file = join(dir, rel);
   const header = `# Trial ${t.index}: ${t.overrides.join(' ') || '(base config)'}\n`;
@@ -477,6 +568,7 @@ function trialEntry(t: Trial, dir: string, cwd: string): ManifestTrial {
     config: rel,
     status: 'pending',
     attempts: 0,
+    ...(spec.hyperband ? { bracket: bracketOf(spec.hyperband, t.index) } : {}),
     epochs: 0,
     history: [],
     best: null,

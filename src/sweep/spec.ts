@@ -14,31 +14,64 @@ import { closestMatch } from '../util/suggest.js';
  *   name: lr-units
  *   base: ../bilstm.yaml            # a config file (relative to the spec), or an inline mapping
  *   set: [training.epochs=2]        # fixed overrides applied to every trial
- *   strategy: random                # grid | random | asha
+ *   strategy: random                # grid | random | asha | tpe | hyperband
  *   parameters:
  *     training.optimizer.learningRate: { min: 0.0001, max: 0.01, distribution: loguniform }
  *     model.layers[1].layer.units: { values: [16, 32, 64] }
+ *     training.optimizer.type: { values: [adam, sgd] }
+ *     training.optimizer.momentum: { min: 0, max: 0.95, when: { training.optimizer.type: sgd } }
  *   metric: validation.accuracy     # val_accuracy also works
  *   mode: max
  *   maxTrials: 6
  *   parallel: 2
  *   seed: 1
  *   asha: { minEpochs: 1, maxEpochs: 4, reductionFactor: 2 }   # strategy asha only
+ *   hyperband: { minEpochs: 1, maxEpochs: 9, reductionFactor: 3 }   # strategy hyperband only
+ *   tpe: { startupTrials: 10, candidates: 24, gamma: 0.25 }     # strategy tpe only (optional)
+ *   stopping: { rule: median, minEpochs: 1, minTrials: 3 }      # any strategy (optional)
  */
 
-export const STRATEGIES = ['grid', 'random', 'asha'] as const;
+export const STRATEGIES = ['grid', 'random', 'asha', 'tpe', 'hyperband'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 export const DISTRIBUTIONS = ['uniform', 'loguniform', 'int'] as const;
 export type Distribution = (typeof DISTRIBUTIONS)[number];
 
-export type ParameterSpace =
+/** A parameter exists in a trial only when every condition holds: `path`'s value is among `values`. */
+export interface Condition {
+  path: string;
+  values: unknown[];
+}
+
+export type ParameterSpace = (
   | { path: string; values: unknown[] }
-  | { path: string; min: number; max: number; distribution: Distribution };
+  | { path: string; min: number; max: number; distribution: Distribution }
+) & { when?: Condition[] };
 
 export interface AshaSpec {
   minEpochs: number;
   maxEpochs: number;
   reductionFactor: number;
+}
+
+/** Hyperband: ASHA brackets whose first rungs are minEpochs · η^b, b = 0, 1, … */
+export type HyperbandSpec = AshaSpec;
+
+export interface TpeSpec {
+  /** Random trials before the estimator takes over. */
+  startupTrials: number;
+  /** Points drawn from the good trials' density per parameter, the best ratio kept. */
+  candidates: number;
+  /** Fraction of the finished trials that count as good. */
+  gamma: number;
+}
+
+/** The median stopping rule (Golovin et al. 2017), usable with any strategy. */
+export interface StoppingSpec {
+  rule: 'median';
+  /** No trial is stopped before this epoch. */
+  minEpochs: number;
+  /** Nor before this many other trials have reported the epoch. */
+  minTrials: number;
 }
 
 export interface SweepSpec {
@@ -60,6 +93,9 @@ export interface SweepSpec {
   parallel: number;
   seed: number;
   asha?: AshaSpec;
+  hyperband?: HyperbandSpec;
+  tpe?: TpeSpec;
+  stopping?: StoppingSpec;
   /** Where a spec path is written, for problems found after parsing (trial configs). */
   locate(path: (string | number)[], at?: 'key' | 'value'): Omit<Problem, 'message'>;
 }
@@ -72,13 +108,25 @@ const RANGE = {
     min: { type: 'number' },
     max: { type: 'number' },
     distribution: { type: 'string', enum: [...DISTRIBUTIONS] },
+    when: { type: 'object', minProperties: 1 },
   },
 };
 const VALUES = {
   type: 'object',
   additionalProperties: false,
   required: ['values'],
-  properties: { values: { type: 'array', minItems: 1 } },
+  properties: { values: { type: 'array', minItems: 1 }, when: { type: 'object', minProperties: 1 } },
+};
+
+const BUDGET = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['maxEpochs'],
+  properties: {
+    minEpochs: { type: 'integer', minimum: 1 },
+    maxEpochs: { type: 'integer', minimum: 1 },
+    reductionFactor: { type: 'number', exclusiveMinimum: 1 },
+  },
 };
 
 const SPEC_SCHEMA = {
@@ -96,14 +144,25 @@ const SPEC_SCHEMA = {
     maxTrials: { type: 'integer', minimum: 1 },
     parallel: { type: 'integer', minimum: 1 },
     seed: { type: 'integer' },
-    asha: {
+    asha: BUDGET,
+    hyperband: BUDGET,
+    tpe: {
       type: 'object',
       additionalProperties: false,
-      required: ['maxEpochs'],
       properties: {
+        startupTrials: { type: 'integer', minimum: 1 },
+        candidates: { type: 'integer', minimum: 1 },
+        gamma: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
+      },
+    },
+    stopping: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['rule'],
+      properties: {
+        rule: { type: 'string', enum: ['median'] },
         minEpochs: { type: 'integer', minimum: 1 },
-        maxEpochs: { type: 'integer', minimum: 1 },
-        reductionFactor: { type: 'number', exclusiveMinimum: 1 },
+        minTrials: { type: 'integer', minimum: 1 },
       },
     },
   },
@@ -263,7 +322,7 @@ export function parseSweepSpec(file: string, text: string, dir: string): SweepSp
           problems.push(ajvProblem(e, ['parameters', path], locator));
         continue;
       }
-      parameters.push({ path, values: (raw as { values: unknown[] }).values });
+      parameters.push({ path, values: (raw as { values: unknown[] }).values, ...whenOf(raw) });
       continue;
     }
     if (!validateRange(raw)) {
@@ -309,35 +368,49 @@ export function parseSweepSpec(file: string, text: string, dir: string): SweepSp
       });
       continue;
     }
-    parameters.push({ path, min: r.min, max: r.max, distribution });
+    parameters.push({ path, min: r.min, max: r.max, distribution, ...whenOf(raw) });
+  }
+  problems.push(...conditionProblems(parameters, rawParams, locator));
+  // A section for one strategy: needed by it (asha, hyperband), refused with any other.
+  for (const section of ['asha', 'hyperband', 'tpe'] as const) {
+    const given = value[section] !== undefined;
+    if (strategy === section && !given && section !== 'tpe') {
+      problems.push({
+        ...locator.locate(['strategy']),
+        message: `strategy ${section} needs ${section === 'asha' ? 'an' : 'a'} \`${section}:\` section`,
+        suggestion: `${section}: { minEpochs: 1, maxEpochs: ${section === 'asha' ? '4, reductionFactor: 2' : '9, reductionFactor: 3'} }`,
+      });
+    }
+    if (strategy !== section && given) {
+      problems.push({
+        ...locator.locate([section], 'key'),
+        message: `\`${section}\` applies only to strategy ${section} (strategy is ${strategy})`,
+      });
+    }
   }
   const asha = value.asha as Partial<AshaSpec> | undefined;
-  if (strategy === 'asha' && !asha) {
-    problems.push({
-      ...locator.locate(['strategy']),
-      message: 'strategy asha needs an `asha:` section',
-      suggestion: 'asha: { minEpochs: 1, maxEpochs: 4, reductionFactor: 2 }',
-    });
+  const hyperband = value.hyperband as Partial<HyperbandSpec> | undefined;
+  for (const [section, budget] of [
+    ['asha', asha],
+    ['hyperband', hyperband],
+  ] as const) {
+    if (budget && (budget.minEpochs ?? 1) > (budget.maxEpochs ?? 1)) {
+      problems.push({
+        ...locator.locate([section, 'minEpochs']),
+        message: 'minEpochs must not exceed maxEpochs',
+      });
+    }
   }
-  if (strategy !== 'asha' && asha) {
-    problems.push({
-      ...locator.locate(['asha'], 'key'),
-      message: `\`asha\` applies only to strategy asha (strategy is ${strategy})`,
-    });
-  }
-  if (asha && (asha.minEpochs ?? 1) > (asha.maxEpochs ?? 1)) {
-    problems.push({
-      ...locator.locate(['asha', 'minEpochs']),
-      message: 'minEpochs must not exceed maxEpochs',
-    });
-  }
-  if (strategy === 'asha' && parameters.some((p) => p.path === 'training.epochs')) {
+  if (
+    (strategy === 'asha' || strategy === 'hyperband') &&
+    parameters.some((p) => p.path === 'training.epochs')
+  ) {
     problems.push({
       ...locator.locate(['parameters', 'training.epochs'], 'key'),
-      message: 'ASHA sets training.epochs itself (to asha.maxEpochs)',
+      message: `${strategy === 'asha' ? 'ASHA' : 'Hyperband'} sets training.epochs itself (to ${strategy}.maxEpochs)`,
     });
   }
-  if ((strategy === 'random' || strategy === 'asha') && value.maxTrials === undefined) {
+  if (strategy !== 'grid' && value.maxTrials === undefined) {
     problems.push({
       ...locator.locate([]),
       message: `strategy ${strategy} needs maxTrials (how many trials to sample)`,
@@ -347,6 +420,8 @@ export function parseSweepSpec(file: string, text: string, dir: string): SweepSp
 
   const base = value.base as string | Record<string, unknown>;
   const metric = value.metric as string;
+  const tpe = value.tpe as Partial<TpeSpec> | undefined;
+  const stopping = value.stopping as Partial<StoppingSpec> | undefined;
   return {
     file,
     text,
@@ -364,15 +439,111 @@ export function parseSweepSpec(file: string, text: string, dir: string): SweepSp
     maxTrials: (value.maxTrials as number | undefined) ?? Number.POSITIVE_INFINITY,
     parallel: (value.parallel as number | undefined) ?? 1,
     seed: (value.seed as number | undefined) ?? 0,
-    ...(asha
+    ...(asha ? { asha: budgetOf(asha) } : {}),
+    ...(hyperband ? { hyperband: budgetOf(hyperband) } : {}),
+    ...(strategy === 'tpe'
       ? {
-          asha: {
-            minEpochs: asha.minEpochs ?? 1,
-            maxEpochs: asha.maxEpochs as number,
-            reductionFactor: asha.reductionFactor ?? 3,
+          tpe: {
+            startupTrials: tpe?.startupTrials ?? 10,
+            candidates: tpe?.candidates ?? 24,
+            gamma: tpe?.gamma ?? 0.25,
+          },
+        }
+      : {}),
+    ...(stopping
+      ? {
+          stopping: {
+            rule: stopping.rule ?? 'median',
+            minEpochs: stopping.minEpochs ?? 1,
+            minTrials: stopping.minTrials ?? 3,
           },
         }
       : {}),
     locate: locator.locate,
   };
+}
+
+function budgetOf(b: Partial<AshaSpec>): AshaSpec {
+  return {
+    minEpochs: b.minEpochs ?? 1,
+    maxEpochs: b.maxEpochs as number,
+    reductionFactor: b.reductionFactor ?? 3,
+  };
+}
+
+/** The conditions as written (`when: { path: value | [values] }`), checked by conditionProblems. */
+function whenOf(raw: object): { when?: Condition[] } {
+  const when = (raw as { when?: Record<string, unknown> }).when;
+  if (!when) return {};
+  return {
+    when: Object.entries(when).map(([path, v]) => ({ path, values: Array.isArray(v) ? v : [v] })),
+  };
+}
+
+/** The values a parameter can take, when it can be listed (listed values, an int range). */
+function listedValues(p: ParameterSpace): unknown[] | undefined {
+  if ('values' in p) return p.values;
+  if (p.distribution === 'int' && p.max - p.min <= 1000)
+    return Array.from({ length: p.max - p.min + 1 }, (_, i) => p.min + i);
+  return undefined;
+}
+
+/**
+ * A condition names a parameter declared before its own (so a point is built in order, and no
+ * cycle can be written), one whose values are listed, and only values it can take.
+ */
+function conditionProblems(
+  parameters: readonly ParameterSpace[],
+  raw: Record<string, unknown>,
+  spec: SweepSpecLocator,
+): Problem[] {
+  const problems: Problem[] = [];
+  const order = Object.keys(raw);
+  for (const p of parameters) {
+    for (const c of p.when ?? []) {
+      const at = ['parameters', p.path, 'when', c.path];
+      const target = parameters.find((q) => q.path === c.path);
+      if (!target) {
+        const match = closestMatch(c.path, order);
+        problems.push({
+          ...spec.locate(at, 'key'),
+          message: `the condition names "${c.path}", which is not a parameter of this sweep`,
+          suggestion: match ? `did you mean "${match}"?` : `parameters: ${order.join(', ')}`,
+        });
+        continue;
+      }
+      if (target === p) {
+        problems.push({ ...spec.locate(at, 'key'), message: 'a parameter cannot depend on itself' });
+        continue;
+      }
+      if (order.indexOf(c.path) > order.indexOf(p.path)) {
+        problems.push({
+          ...spec.locate(at, 'key'),
+          message: `"${c.path}" is declared after "${p.path}"; a condition names a parameter declared before it`,
+          suggestion: `move "${c.path}" above "${p.path}" under parameters`,
+        });
+        continue;
+      }
+      const listed = listedValues(target);
+      if (!listed) {
+        problems.push({
+          ...spec.locate(at, 'key'),
+          message: `"${c.path}" is a continuous range; a condition needs a parameter with listed values or an int range`,
+        });
+        continue;
+      }
+      for (const v of c.values) {
+        if (listed.some((l) => l === v || JSON.stringify(l) === JSON.stringify(v))) continue;
+        problems.push({
+          ...spec.locate(at),
+          message: `${JSON.stringify(v)} is not a value of "${c.path}"`,
+          suggestion: `one of ${listed
+            .slice(0, 12)
+            .map((l) => JSON.stringify(l))
+            .join(', ')}${listed.length > 12 ? ', …' : ''}`,
+        });
+      }
+    }
+  }
+  return problems;
 }

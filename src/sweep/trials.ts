@@ -8,10 +8,11 @@ import type { ResolvedConfig } from '../config/schema.js';
 import { ConfigError, formatProblem, type Problem } from '../errors.js';
 import { parsePath } from '../util/paths.js';
 import { Rng } from '../util/rng.js';
+import { gridPoints, randomPoint, type TrialParams } from './space.js';
 import type { ParameterSpace, SweepSpec } from './spec.js';
 
-/** One point of the search space: config path → value, in the spec's parameter order. */
-export type TrialParams = Record<string, unknown>;
+export type { TrialParams } from './space.js';
+export { gridPoints } from './space.js';
 
 export interface Trial {
   /** 1-based position in the sweep. */
@@ -25,32 +26,6 @@ export interface Trial {
   config: ResolvedConfig;
 }
 
-/** Four significant digits: sampled values stay readable and print the same everywhere. */
-function round(x: number): number {
-  return Number(x.toPrecision(4));
-}
-
-function sample(p: ParameterSpace, rng: Rng): unknown {
-  if ('values' in p) return rng.pick(p.values);
-  if (p.distribution === 'int') return rng.int(p.min, p.max);
-  if (p.distribution === 'loguniform') {
-    const lo = Math.log(p.min);
-    const hi = Math.log(p.max);
-    return round(Math.exp(lo + rng.float() * (hi - lo)));
-  }
-  return round(p.min + rng.float() * (p.max - p.min));
-}
-
-/** Every grid point, the last parameter varying fastest. */
-export function gridPoints(parameters: readonly ParameterSpace[]): TrialParams[] {
-  let points: TrialParams[] = [{}];
-  for (const p of parameters) {
-    const values = 'values' in p ? p.values : Array.from({ length: p.max - p.min + 1 }, (_, i) => p.min + i);
-    points = points.flatMap((pt) => values.map((v) => ({ ...pt, [p.path]: v })));
-  }
-  return points;
-}
-
 /** `count` points drawn from `seed`; the same seed gives the same points. */
 export function randomPoints(
   parameters: readonly ParameterSpace[],
@@ -59,11 +34,7 @@ export function randomPoints(
 ): TrialParams[] {
   const rng = new Rng(seed);
   const out: TrialParams[] = [];
-  for (let i = 0; i < count; i++) {
-    const pt: TrialParams = {};
-    for (const p of parameters) pt[p.path] = sample(p, rng);
-    out.push(pt);
-  }
+  for (let i = 0; i < count; i++) out.push(randomPoint(parameters, rng));
   return out;
 }
 
@@ -92,13 +63,71 @@ export function configHash(config: unknown): string {
     .slice(0, 12);
 }
 
+/** What turns points into trials: each point's config resolved and checked, problems kept. */
+export interface TrialMaker {
+  /** The point's trial, or undefined with its problems added to `problems` (said once each). */
+  make(params: TrialParams, index: number): Trial | undefined;
+  /** Problems found so far, located where the spec writes their cause. */
+  readonly problems: Problem[];
+}
+
 /**
- * The sweep's trials: grid points, or points sampled from the spec's seed (random, asha), each
- * resolved into a full config. Identical configs are one trial. Problems (a parameter path the
- * config has not got, a value of the wrong type) are reported where the spec writes them.
+ * Resolves points of the spec's space into full trial configs. An inline base is loaded as text,
+ * its relative paths read from the spec's folder; its problems name it `<spec> (base)` until
+ * relocate() moves them to where the spec writes them.
+ */
+export function trialMaker(spec: SweepSpec, specDir: string, cwd: string = process.cwd()): TrialMaker {
+  const inline =
+    'inline' in spec.base
+      ? { name: `${spec.file} (base)`, text: YAML.stringify(spec.base.inline), baseDir: specDir }
+      : undefined;
+  const budget = spec.asha?.maxEpochs ?? spec.hyperband?.maxEpochs;
+  const fixed = [...spec.set, ...(budget !== undefined ? [`training.epochs=${budget}`] : [])];
+  const problems: Problem[] = [];
+  // The same problem from several trials is said once.
+  const said = new Set<string>();
+  return {
+    problems,
+    make(params, index) {
+      const paramTexts = Object.entries(params).map(([p, v]) => overrideText(p, v));
+      const overrides = [...fixed, ...paramTexts];
+      const check = inline
+        ? checkConfigText(inline.text, { name: inline.name, baseDir: inline.baseDir, overrides, cwd })
+        : checkConfigFile((spec.base as { file: string }).file, { overrides, cwd });
+      if (!check.loaded) {
+        for (const p of check.problems) {
+          const located = relocate(p, spec, inline?.name);
+          const text = formatProblem(located);
+          if (said.has(text)) continue;
+          said.add(text);
+          problems.push(located);
+        }
+        return undefined;
+      }
+      const config = check.loaded.config;
+      if (inline) {
+        // Absolute data paths inside the current directory are made relative to it, as they always
+        // were for inline bases: part of the trial identity (the config hash), so it stays.
+        mapConfigPaths(config, (p) => (isAbsolute(p) ? displayPath(p, cwd) : p));
+      }
+      return { index, id: configHash(config), params, overrides, config };
+    },
+  };
+}
+
+/** How many trials a strategy that learns from results draws at random before it starts to. */
+export function startupTrials(spec: SweepSpec): number {
+  return spec.tpe ? Math.min(spec.maxTrials, spec.tpe.startupTrials) : spec.maxTrials;
+}
+
+/**
+ * The sweep's trials that can be known before any has run: grid points, or points sampled from
+ * the spec's seed (random, asha, hyperband, and TPE's random start-up trials), each resolved into
+ * a full config. Identical configs are one trial. Problems (a parameter path the config has not
+ * got, a value of the wrong type) are reported where the spec writes them.
  */
 export function generateTrials(spec: SweepSpec, specDir: string, cwd: string = process.cwd()): Trial[] {
-  const limit = spec.maxTrials;
+  const limit = startupTrials(spec);
   let points: TrialParams[];
   if (spec.strategy === 'grid') {
     points = gridPoints(spec.parameters);
@@ -107,49 +136,24 @@ export function generateTrials(spec: SweepSpec, specDir: string, cwd: string = p
     // Duplicates (likely in small discrete spaces) are skipped, so draw more than needed.
     points = randomPoints(spec.parameters, limit * 20, spec.seed);
   }
-  // An inline base is loaded as text, its relative paths read from the spec's folder; its problems
-  // name it `<spec> (base)` until relocate() moves them to where the spec writes them.
-  const inline =
-    'inline' in spec.base
-      ? { name: `${spec.file} (base)`, text: YAML.stringify(spec.base.inline), baseDir: specDir }
-      : undefined;
-  const fixed = [...spec.set, ...(spec.asha ? [`training.epochs=${spec.asha.maxEpochs}`] : [])];
+  const maker = trialMaker(spec, specDir, cwd);
   const trials: Trial[] = [];
   const seen = new Set<string>();
-  const problems: Problem[] = [];
   // Every trial is checked, so all problems come at once (not one trial's, then the next's after a
-  // fix); the same problem from several trials is said once. A failed trial counts toward the limit.
-  const said = new Set<string>();
+  // fix). A failed trial counts toward the limit.
   let failed = 0;
   for (const params of points) {
     if (trials.length + failed >= limit) break;
-    const paramTexts = Object.entries(params).map(([p, v]) => overrideText(p, v));
-    const overrides = [...fixed, ...paramTexts];
-    const check = inline
-      ? checkConfigText(inline.text, { name: inline.name, baseDir: inline.baseDir, overrides, cwd })
-      : checkConfigFile((spec.base as { file: string }).file, { overrides, cwd });
-    if (!check.loaded) {
+    const trial = maker.make(params, trials.length + 1);
+    if (!trial) {
       failed++;
-      for (const p of check.problems) {
-        const located = relocate(p, spec, inline?.name);
-        const text = formatProblem(located);
-        if (said.has(text)) continue;
-        said.add(text);
-        problems.push(located);
-      }
       continue;
     }
-    const config = check.loaded.config;
-    if (inline) {
-      // Absolute data paths inside the current directory are made relative to it, as they always
-      // were for inline bases: part of the trial identity (the config hash), so it stays.
-      mapConfigPaths(config, (p) => (isAbsolute(p) ? displayPath(p, cwd) : p));
-    }
-    const id = configHash(config);
-    if (seen.has(id)) continue;
-    seen.add(id);
-    trials.push({ index: trials.length + 1, id, params, overrides, config });
+    if (seen.has(trial.id)) continue;
+    seen.add(trial.id);
+    trials.push(trial);
   }
+  const problems = [...maker.problems];
   const metricProblem = trials[0] ? checkMetric(spec, trials[0].config) : undefined;
   if (metricProblem) problems.push(metricProblem);
   if (problems.length > 0) {
@@ -195,7 +199,7 @@ function relocate(p: Problem, spec: SweepSpec, inline: string | undefined): Prob
     if (param) return { ...p, ...spec.locate(['parameters', param.path], 'key'), path: p.path ?? path };
     const i = spec.set.indexOf(text);
     if (i >= 0) return { ...p, ...spec.locate(['set', i]) };
-    return { ...p, ...spec.locate(['asha', 'maxEpochs']) };
+    return { ...p, ...spec.locate([spec.hyperband ? 'hyperband' : 'asha', 'maxEpochs']) };
   }
   if (inline !== undefined && p.source === inline) {
     const at = p.path ? (parsePath(p.path) ?? []) : [];

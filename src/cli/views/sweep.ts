@@ -148,6 +148,8 @@ export class LiveTable {
   private mostAtOnce = 0;
   private readonly takenAt = new Map<number, number>();
   private readonly finished: { seconds: number; epochs: number }[] = [];
+  /** Trials the sweep will have: more than the manifest lists while TPE still proposes. */
+  private planned = 0;
   private readonly now: () => number;
   private readonly queued: boolean;
   private readonly width: () => number;
@@ -169,7 +171,7 @@ export class LiveTable {
       seconds: (this.now() - at) / 1000,
       epochs: trials.get(index)?.epochs ?? 0,
     }));
-    const total = this.manifest?.trials.length ?? 0;
+    const total = Math.max(this.planned, this.manifest?.trials.length ?? 0);
     return {
       total,
       done: total - this.toRun + this.ended,
@@ -190,8 +192,11 @@ export class LiveTable {
       this.toRun = e.toRun;
       this.parallel = e.parallel;
       this.maxEpochs = e.maxEpochs;
+      this.planned = e.planned ?? e.manifest.trials.length;
+      const later = this.planned - e.manifest.trials.length;
+      const done = this.planned - e.toRun;
       this.out.write(
-        `sweep ${e.manifest.id}: ${e.manifest.trials.length} trial(s), ${e.toRun} to run${e.manifest.trials.length - e.toRun ? `, ${e.manifest.trials.length - e.toRun} already done` : ''}\n`,
+        `sweep ${e.manifest.id}: ${this.planned} trial(s)${later > 0 ? ` (${later} to be proposed as results come in)` : ''}, ${e.toRun} to run${done ? `, ${done} already done` : ''}\n`,
       );
       if (this.tty) {
         this.ticker = setInterval(() => this.draw(), 1000);
