@@ -14,7 +14,15 @@ import { AshaScheduler } from './asha.js';
 import { parseSweepSpec, type SweepSpec } from './spec.js';
 import { generateTrials, type Trial, type TrialParams } from './trials.js';
 
-export type TrialStatus = 'pending' | 'running' | 'completed' | 'stopped' | 'failed' | 'interrupted';
+export type TrialStatus =
+  | 'pending'
+  | 'running'
+  | 'completed'
+  | 'stopped'
+  | 'failed'
+  | 'interrupted'
+  /** Stopped, or never started, by `qqp sweep cancel`; a resume runs it again. */
+  | 'cancelled';
 
 /** One trial as the manifest keeps it. */
 export interface ManifestTrial {
@@ -50,10 +58,12 @@ export interface SweepManifest {
   metric: string;
   metricKey: string;
   mode: 'max' | 'min';
-  status: 'running' | 'completed' | 'interrupted';
+  status: 'running' | 'completed' | 'interrupted' | 'cancelled';
   createdAt: string;
   updatedAt: string;
   queue?: string;
+  /** The BullMQ queue's name on `queue` (absent: the default, `qqp-trials`). */
+  queueName?: string;
   trials: ManifestTrial[];
 }
 
@@ -88,7 +98,8 @@ export interface TrialHooks {
 }
 
 export interface TrialOutcome {
-  status: 'completed' | 'stopped' | 'failed' | 'interrupted';
+  /** `cancelled`: `qqp sweep cancel` stopped it (or it never started); the sweep then ends cancelled. */
+  status: 'completed' | 'stopped' | 'failed' | 'interrupted' | 'cancelled';
   epochs?: number;
   runId?: string;
   runDir?: string;
@@ -219,8 +230,9 @@ export interface RunSweepOptions {
   retryFailed?: boolean;
   parallel?: number;
   executor: TrialExecutor;
-  /** Recorded in the manifest (`redis://...`), for people. */
+  /** Recorded in the manifest (`redis://...`), for people and `qqp sweep cancel`/`status`. */
   queue?: string;
+  queueName?: string;
   signal?: AbortSignal;
   onEvent?: (event: SweepEvent) => void;
   cwd?: string;
@@ -268,8 +280,16 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
       createdAt: nowIso(),
       updatedAt: nowIso(),
       ...(options.queue ? { queue: options.queue } : {}),
+      ...(options.queue && options.queueName ? { queueName: options.queueName } : {}),
       trials: trials.map((t) => trialEntry(t, dir, cwd)),
     };
+  }
+  if (options.resume !== undefined) {
+    // The queue (or none) this session sends the trials to: the one `qqp sweep cancel` reaches.
+    delete manifest.queue;
+    delete manifest.queueName;
+    if (options.queue) manifest.queue = options.queue;
+    if (options.queue && options.queueName) manifest.queueName = options.queueName;
   }
   const save = () => {
     manifest.updatedAt = nowIso();
@@ -285,6 +305,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
     t.status === 'pending' ||
     t.status === 'running' ||
     t.status === 'interrupted' ||
+    t.status === 'cancelled' ||
     (t.status === 'failed' && options.retryFailed === true);
   const queue = manifest.trials.filter(runnable);
   const skipped = manifest.trials.length - queue.length;
@@ -314,7 +335,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
 
   const runOne = async (trial: ManifestTrial): Promise<void> => {
     const resumeRunDir =
-      (trial.status === 'interrupted' || trial.status === 'running') &&
+      (trial.status === 'interrupted' || trial.status === 'running' || trial.status === 'cancelled') &&
       trial.runDir &&
       trial.host === hostname() &&
       hasCheckpoint(trial.runDir)
@@ -393,13 +414,16 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
     if (outcome.runDir) trial.runDir = outcome.runDir;
     if (outcome.host) trial.host = outcome.host;
     if (outcome.failure) trial.failure = outcome.failure;
+    if (outcome.status === 'cancelled') cancelled = true;
     update();
     changed(trial, 'end');
   };
 
   let next = 0;
+  // Once one trial comes back cancelled the whole sweep is: no further trial starts.
+  let cancelled = false;
   const slot = async () => {
-    while (!signal.aborted && next < queue.length) {
+    while (!signal.aborted && !cancelled && next < queue.length) {
       const trial = queue[next++] as ManifestTrial;
       await runOne(trial);
     }
@@ -409,10 +433,38 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
   const unfinished = manifest.trials.some(
     (t) => t.status === 'pending' || t.status === 'running' || t.status === 'interrupted',
   );
-  manifest.status = signal.aborted || unfinished ? 'interrupted' : 'completed';
-  for (const t of manifest.trials) if (t.status === 'running') t.status = 'interrupted';
+  manifest.status = cancelled ? 'cancelled' : signal.aborted || unfinished ? 'interrupted' : 'completed';
+  for (const t of manifest.trials) {
+    if (cancelled && (t.status === 'pending' || t.status === 'running' || t.status === 'interrupted'))
+      t.status = 'cancelled';
+    else if (t.status === 'running') t.status = 'interrupted';
+  }
   save();
 
+  const { trials: sorted, best } = writeSweepResults(dir, manifest, cwd);
+  return {
+    id: manifest.id,
+    dir,
+    status: manifest.status,
+    metric: manifest.metric,
+    mode: manifest.mode,
+    trials: sorted,
+    best,
+    ran: queue.filter((t) => t.attempts > 0 && t.status !== 'pending').length,
+    skipped,
+  };
+}
+
+/**
+ * Writes what a sweep has found so far from its manifest: best.yaml (the best trial's config, when
+ * a trial has a metric) and results.json. Returns the trials best first and the best one. Used at
+ * the end of `runSweep` and by `qqp sweep cancel`.
+ */
+export function writeSweepResults(
+  dir: string,
+  manifest: SweepManifest,
+  cwd: string,
+): { trials: ManifestTrial[]; best: SweepResult['best'] } {
   const sorted = sortTrials(manifest.trials, manifest.mode);
   const top = sorted[0] && sorted[0].best !== null ? sorted[0] : undefined;
   let best: SweepResult['best'] = null;
@@ -426,22 +478,11 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
     writeFileAtomic(configFile, header + YAML.stringify(rebased, { lineWidth: 0 }));
     best = { trial: top, configFile };
   }
-  const result: SweepResult = {
+  writeJsonAtomic(join(dir, SWEEP_FILES.results), {
     id: manifest.id,
-    dir,
     status: manifest.status,
     metric: manifest.metric,
     mode: manifest.mode,
-    trials: sorted,
-    best,
-    ran: queue.filter((t) => t.attempts > 0 && t.status !== 'pending').length,
-    skipped,
-  };
-  writeJsonAtomic(join(dir, SWEEP_FILES.results), {
-    id: result.id,
-    status: result.status,
-    metric: result.metric,
-    mode: result.mode,
     trials: sorted.map((t) => ({
       index: t.index,
       id: t.id,
@@ -458,7 +499,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
       ? { trial: best.trial.index, id: best.trial.id, value: best.trial.best, config: SWEEP_FILES.best }
       : null,
   });
-  return result;
+  return { trials: sorted, best };
 }
 
 function trialEntry(t: Trial, dir: string, cwd: string): ManifestTrial {
