@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { NetworkError, RunError, UsageError } from '../../src/errors.js';
+import { cancelSweep } from '../../src/sweep/cancel.js';
+import { runSweep, type TrialExecutor } from '../../src/sweep/runner.js';
+import { parseSweepSpec } from '../../src/sweep/spec.js';
+import { PROJECT_ROOT } from '../helpers/cli.js';
+
+const DIR = join(PROJECT_ROOT, 'test', 'fixtures', 'configs');
+const tmp = mkdtempSync(join(tmpdir(), 'qqp-sweep-cancel-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+const GRID = `name: c
+base: tiny.yaml
+parameters:
+  training.batchSize: { values: [8, 16] }
+metric: validation.loss
+`;
+
+/** Every trial ends with `status` after one epoch; nothing trains. */
+const ending =
+  (status: 'completed' | 'interrupted'): TrialExecutor =>
+  async (job, hooks) => {
+    const bs = job.config.training.batchSize;
+    hooks.onRun({ id: `run-${bs}`, dir: join(tmp, `run-${bs}`), host: 'test' });
+    await hooks.onEpoch({
+      epoch: 1,
+      learningRate: 0.001,
+      seconds: 0,
+      examplesPerSecond: 0,
+      loss: 1,
+      val_loss: 0.5,
+    });
+    return { status, epochs: 1 };
+  };
+
+async function sweep(status: 'completed' | 'interrupted', queue?: string) {
+  return runSweep({
+    experimentsDir: tmp,
+    spec: parseSweepSpec('c.yaml', GRID, DIR),
+    specDir: DIR,
+    executor: ending(status),
+    ...(queue ? { queue } : {}),
+  });
+}
+
+const manifestText = (dir: string) => readFileSync(join(dir, 'manifest.json'), 'utf8');
+
+describe('sweep cancel', () => {
+  it('an unknown sweep is a RunError naming where it looked', async () => {
+    await assert.rejects(cancelSweep({ ref: 'no-such-sweep', experimentsDir: tmp }), (err: unknown) => {
+      assert.ok(err instanceof RunError);
+      assert.equal(err.code, 'SWEEP_NOT_FOUND');
+      assert.match(err.message, /no sweep "no-such-sweep"/);
+      return true;
+    });
+  });
+
+  it('a sweep without a queue is refused, saying Ctrl-C stops it; its manifest is left as it was', async () => {
+    const r = await sweep('interrupted');
+    const before = manifestText(r.dir);
+    await assert.rejects(cancelSweep({ ref: r.id, experimentsDir: tmp }), (err: unknown) => {
+      assert.ok(err instanceof UsageError);
+      assert.equal(err.code, 'SWEEP_NOT_QUEUED');
+      assert.match(err.message, /no --queue/);
+      assert.match(err.suggestions.join('\n'), /Ctrl-C/);
+      return true;
+    });
+    assert.equal(manifestText(r.dir), before);
+  });
+
+  it('a completed sweep is left as it is: nothing to cancel', async () => {
+    const r = await sweep('completed', 'redis://127.0.0.1:1');
+    const before = manifestText(r.dir);
+    const c = await cancelSweep({ ref: r.dir, experimentsDir: tmp });
+    assert.equal(c.cancelled, false);
+    assert.equal(c.status, 'completed');
+    assert.equal(c.best?.trial.best, 0.5);
+    assert.equal(manifestText(r.dir), before, 'not even the queue was asked');
+  });
+
+  it('an unreachable queue changes nothing: a NetworkError', { timeout: 60_000 }, async () => {
+    const r = await sweep('interrupted', 'redis://127.0.0.1:1');
+    const before = manifestText(r.dir);
+    await assert.rejects(cancelSweep({ ref: r.id, experimentsDir: tmp }), (err: unknown) => {
+      assert.ok(err instanceof NetworkError);
+      assert.equal(err.code, 'QUEUE_UNREACHABLE');
+      return true;
+    });
+    assert.equal(manifestText(r.dir), before);
+  });
+});
