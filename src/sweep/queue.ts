@@ -365,6 +365,12 @@ export async function startWorker(options: WorkerOptions): Promise<{ close(): Pr
       // The trial's config beside this worker's runs, data paths relative to it from here.
       const dir = join(experimentsDir, 'sweep-trials');
       const configFile = join(dir, `${jobId}.yaml`);
+      // A job of a cancelled sweep (one no canceller removed: added since, or taken meanwhile) is not run.
+      if (await isCancelled(client, options.queueName, data.sweepId)) {
+        const outcome: TrialOutcome = { status: 'cancelled', epochs: 0 };
+        emit({ type: 'trial', jobId, change: 'end', name: data.name, outcome });
+        return outcome;
+      }
       emit({ type: 'trial', jobId, change: 'start', name: data.name });
       // The job id names a file here: one not made by `qqp sweep` (<sweep id>.<trial id>) is refused.
       const badId = nameProblem(jobId, 2 * NAME_MAX_LENGTH);
@@ -374,12 +380,6 @@ export async function startWorker(options: WorkerOptions): Promise<{ close(): Pr
           epochs: 0,
           failure: `BAD_NAME: job id ${quoteName(jobId)} ${badId ?? 'is not a file name'}`,
         };
-        emit({ type: 'trial', jobId, change: 'end', name: data.name, outcome });
-        return outcome;
-      }
-      // A job of a cancelled sweep (one no canceller removed: added since, or taken meanwhile) is not run.
-      if (await isCancelled(client, options.queueName, data.sweepId)) {
-        const outcome: TrialOutcome = { status: 'cancelled', epochs: 0 };
         emit({ type: 'trial', jobId, change: 'end', name: data.name, outcome });
         return outcome;
       }
