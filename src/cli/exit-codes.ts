@@ -10,8 +10,10 @@ export const EXIT_CODES = {
   training: 5,
   run: 6,
   network: 7,
+  /** A sweep ended because `qqp sweep cancel` cancelled it (the coordinator's exit code). */
+  cancelled: 8,
   interrupted: 130,
-} as const satisfies Record<ErrorCategory | 'ok' | 'internal' | 'interrupted', number>;
+} as const satisfies Record<ErrorCategory | 'ok' | 'internal' | 'interrupted' | 'cancelled', number>;
 
 export function exitCodeFor(category: ErrorCategory): number {
   return EXIT_CODES[category];

@@ -7,7 +7,7 @@ import { table } from '../cli/render.js';
 import { LiveTable, metricText, paramText, trialRows } from '../cli/views/sweep.js';
 import { UsageError } from '../errors.js';
 import { localExecutor } from '../sweep/local.js';
-import { type PlanResult, planSweep, runSweep, type SweepResult } from '../sweep/runner.js';
+import { openSweep, type PlanResult, planSweep, runSweep, type SweepResult } from '../sweep/runner.js';
 import { loadSweepSpec } from '../sweep/spec.js';
 
 type Result = ({ dryRun: true } & PlanResult) | ({ dryRun: false } & SweepResult);
@@ -16,7 +16,7 @@ export default class Sweep extends QqpCommand<Result> {
   static override summary =
     'Run a hyperparameter sweep (grid, random, ASHA, TPE or Hyperband) from a sweep spec';
   static override description =
-    'Each trial trains an ordinary run (tagged with the sweep id) in its own process. The sweep folder experiments/sweeps/<id>/ holds the spec, manifest.json (trial identity = hash of the resolved config, run id, status), results.json and best.yaml. Ctrl-C stops the running trials after their batch; `--resume <id>` runs only what is left. With --queue the trials go to a Redis queue that `qqp worker` processes take from.';
+    'Each trial trains an ordinary run (tagged with the sweep id) in its own process. The sweep folder experiments/sweeps/<id>/ holds the spec, manifest.json (trial identity = hash of the resolved config, run id, status), results.json and best.yaml. Ctrl-C stops the running trials after their batch; `--resume <id>` runs only what is left. With --queue the trials go to a Redis queue that `qqp worker` processes take from; `qqp sweep cancel <id>` cancels such a sweep (this process then ends with exit code 8) and `qqp sweep status <id>` shows where any sweep stands.';
   static override examples = [
     '<%= config.bin %> sweep configs/sweeps/tiny.yaml --dry-run',
     '<%= config.bin %> sweep configs/sweeps/bilstm-lr-units.yaml --parallel 2',
@@ -82,6 +82,9 @@ export default class Sweep extends QqpCommand<Result> {
             })
           : undefined;
         try {
+          // A resume is asked for: a cancel of the sweep no longer holds (its cancelled trials run again).
+          if (queue && flags.resume)
+            await queue.clearCancel(openSweep(flags.resume, flags['experiments-dir']).manifest.id);
           const result = await runSweep({
             experimentsDir: flags['experiments-dir'],
             ...(spec ? { spec } : {}),
@@ -89,7 +92,12 @@ export default class Sweep extends QqpCommand<Result> {
             ...(flags.resume ? { resume: flags.resume } : {}),
             retryFailed: flags['retry-failed'],
             ...(queue
-              ? { executor: queue.executor, queue: flags.queue, parallel: Number.MAX_SAFE_INTEGER }
+              ? {
+                  executor: queue.executor,
+                  queue: flags.queue,
+                  queueName: flags['queue-name'],
+                  parallel: Number.MAX_SAFE_INTEGER,
+                }
               : {
                   executor: localExecutor(flags['experiments-dir'], {
                     parallel: flags.parallel ?? spec?.parallel ?? 1,
@@ -100,6 +108,7 @@ export default class Sweep extends QqpCommand<Result> {
             onEvent: (e) => live.handle(e),
           });
           if (result.status === 'interrupted') this.resultExitCode = EXIT_CODES.interrupted;
+          if (result.status === 'cancelled') this.resultExitCode = EXIT_CODES.cancelled;
           return { dryRun: false, ...result };
         } finally {
           live.stop();
@@ -170,6 +179,10 @@ export default class Sweep extends QqpCommand<Result> {
       this.log(`best config: ${r.best.configFile}`);
       this.log(`  train it: qqp train ${r.best.configFile}`);
     }
+    if (r.status === 'cancelled')
+      this.log(
+        `cancelled by \`qqp sweep cancel\`; \`qqp sweep --resume ${r.id} --queue URL\` runs the cancelled trials`,
+      );
     if (r.status === 'interrupted')
       this.log(
         `continue: qqp sweep --resume ${r.id}${failed.length ? ' (--retry-failed to rerun the failed ones)' : ''}`,

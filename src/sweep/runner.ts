@@ -16,7 +16,15 @@ import { bracketOf, type EarlyStopper, HyperbandScheduler, MedianStopper } from 
 import { type Observation, proposalRng, suggest } from './tpe.js';
 import { generateTrials, type Trial, type TrialParams, trialMaker } from './trials.js';
 
-export type TrialStatus = 'pending' | 'running' | 'completed' | 'stopped' | 'failed' | 'interrupted';
+export type TrialStatus =
+  | 'pending'
+  | 'running'
+  | 'completed'
+  | 'stopped'
+  | 'failed'
+  | 'interrupted'
+  /** Stopped, or never started, by `qqp sweep cancel`; a resume runs it again. */
+  | 'cancelled';
 
 /** One trial as the manifest keeps it. */
 export interface ManifestTrial {
@@ -54,10 +62,12 @@ export interface SweepManifest {
   metric: string;
   metricKey: string;
   mode: 'max' | 'min';
-  status: 'running' | 'completed' | 'interrupted';
+  status: 'running' | 'completed' | 'interrupted' | 'cancelled';
   createdAt: string;
   updatedAt: string;
   queue?: string;
+  /** The BullMQ queue's name on `queue` (absent: the default, `qqp-trials`). */
+  queueName?: string;
   trials: ManifestTrial[];
 }
 
@@ -92,7 +102,8 @@ export interface TrialHooks {
 }
 
 export interface TrialOutcome {
-  status: 'completed' | 'stopped' | 'failed' | 'interrupted';
+  /** `cancelled`: `qqp sweep cancel` stopped it (or it never started); the sweep then ends cancelled. */
+  status: 'completed' | 'stopped' | 'failed' | 'interrupted' | 'cancelled';
   epochs?: number;
   runId?: string;
   runDir?: string;
@@ -237,8 +248,9 @@ export interface RunSweepOptions {
   retryFailed?: boolean;
   parallel?: number;
   executor: TrialExecutor;
-  /** Recorded in the manifest (`redis://...`), for people. */
+  /** Recorded in the manifest (`redis://...`), for people and `qqp sweep cancel`/`status`. */
   queue?: string;
+  queueName?: string;
   signal?: AbortSignal;
   onEvent?: (event: SweepEvent) => void;
   cwd?: string;
@@ -286,8 +298,16 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
       createdAt: nowIso(),
       updatedAt: nowIso(),
       ...(options.queue ? { queue: options.queue } : {}),
+      ...(options.queue && options.queueName ? { queueName: options.queueName } : {}),
       trials: trials.map((t) => trialEntry(t, dir, cwd, spec)),
     };
+  }
+  if (options.resume !== undefined) {
+    // The queue (or none) this session sends the trials to: the one `qqp sweep cancel` reaches.
+    delete manifest.queue;
+    delete manifest.queueName;
+    if (options.queue) manifest.queue = options.queue;
+    if (options.queue && options.queueName) manifest.queueName = options.queueName;
   }
   const save = () => {
     manifest.updatedAt = nowIso();
@@ -313,6 +333,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
     t.status === 'pending' ||
     t.status === 'running' ||
     t.status === 'interrupted' ||
+    t.status === 'cancelled' ||
     (t.status === 'failed' && options.retryFailed === true);
   const queue = manifest.trials.filter(runnable);
   const skipped = manifest.trials.length - queue.length;
@@ -348,7 +369,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
   const runOne = async (trial: ManifestTrial): Promise<void> => {
     ran.add(trial);
     const resumeRunDir =
-      (trial.status === 'interrupted' || trial.status === 'running') &&
+      (trial.status === 'interrupted' || trial.status === 'running' || trial.status === 'cancelled') &&
       trial.runDir &&
       trial.host === hostname() &&
       hasCheckpoint(trial.runDir)
@@ -430,6 +451,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
     if (outcome.runDir) trial.runDir = outcome.runDir;
     if (outcome.host) trial.host = outcome.host;
     if (outcome.failure) trial.failure = outcome.failure;
+    if (outcome.status === 'cancelled') cancelled = true;
     update();
     changed(trial, 'end');
   };
@@ -438,8 +460,10 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
     ? proposer(spec, manifest, dir, cwd, options.specDir ?? manifest.specDir)
     : undefined;
   let next = 0;
+  // Once one trial comes back cancelled the whole sweep is: no further trial starts.
+  let cancelled = false;
   const slot = async () => {
-    while (!signal.aborted) {
+    while (!signal.aborted && !cancelled) {
       let trial = queue[next];
       if (trial) next++;
       else {
@@ -458,10 +482,38 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
   const unfinished = manifest.trials.some(
     (t) => t.status === 'pending' || t.status === 'running' || t.status === 'interrupted',
   );
-  manifest.status = signal.aborted || unfinished ? 'interrupted' : 'completed';
-  for (const t of manifest.trials) if (t.status === 'running') t.status = 'interrupted';
+  manifest.status = cancelled ? 'cancelled' : signal.aborted || unfinished ? 'interrupted' : 'completed';
+  for (const t of manifest.trials) {
+    if (cancelled && (t.status === 'pending' || t.status === 'running' || t.status === 'interrupted'))
+      t.status = 'cancelled';
+    else if (t.status === 'running') t.status = 'interrupted';
+  }
   save();
 
+  const { trials: sorted, best } = writeSweepResults(dir, manifest, cwd);
+  return {
+    id: manifest.id,
+    dir,
+    status: manifest.status,
+    metric: manifest.metric,
+    mode: manifest.mode,
+    trials: sorted,
+    best,
+    ran: ran.size,
+    skipped,
+  };
+}
+
+/**
+ * Writes what a sweep has found so far from its manifest: best.yaml (the best trial's config, when
+ * a trial has a metric) and results.json. Returns the trials best first and the best one. Used at
+ * the end of `runSweep` and by `qqp sweep cancel`.
+ */
+export function writeSweepResults(
+  dir: string,
+  manifest: SweepManifest,
+  cwd: string,
+): { trials: ManifestTrial[]; best: SweepResult['best'] } {
   const sorted = sortTrials(manifest.trials, manifest.mode);
   const top = sorted[0] && sorted[0].best !== null ? sorted[0] : undefined;
   let best: SweepResult['best'] = null;
@@ -475,22 +527,11 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
     writeFileAtomic(configFile, header + YAML.stringify(rebased, { lineWidth: 0 }));
     best = { trial: top, configFile };
   }
-  const result: SweepResult = {
+  writeJsonAtomic(join(dir, SWEEP_FILES.results), {
     id: manifest.id,
-    dir,
     status: manifest.status,
     metric: manifest.metric,
     mode: manifest.mode,
-    trials: sorted,
-    best,
-    ran: ran.size,
-    skipped,
-  };
-  writeJsonAtomic(join(dir, SWEEP_FILES.results), {
-    id: result.id,
-    status: result.status,
-    metric: result.metric,
-    mode: result.mode,
     trials: sorted.map((t) => ({
       index: t.index,
       id: t.id,
@@ -507,7 +548,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
       ? { trial: best.trial.index, id: best.trial.id, value: best.trial.best, config: SWEEP_FILES.best }
       : null,
   });
-  return result;
+  return { trials: sorted, best };
 }
 
 /**

@@ -130,6 +130,44 @@ describe('runSweep', () => {
     assert.deepEqual(fourth.ran, [], 'a finished sweep runs nothing again');
   });
 
+  it('a trial that comes back cancelled ends the sweep cancelled; finished trials keep their results', async () => {
+    const first = fake(
+      () => [0.5],
+      (bs) => (bs === 16 ? 'cancelled' : 'completed'),
+    );
+    const r1 = await runSweep({
+      experimentsDir: tmp,
+      spec: parseSweepSpec('g.yaml', GRID, DIR),
+      specDir: DIR,
+      executor: first.executor,
+      parallel: 1,
+    });
+    assert.equal(r1.status, 'cancelled');
+    assert.deepEqual(first.ran, [8, 16], 'no trial starts after a cancelled one');
+    const manifest = JSON.parse(readFileSync(join(r1.dir, 'manifest.json'), 'utf8')) as SweepManifest;
+    assert.equal(manifest.status, 'cancelled');
+    assert.deepEqual(
+      manifest.trials.map((t) => t.status),
+      ['completed', 'cancelled', 'cancelled'],
+    );
+    const results = JSON.parse(readFileSync(join(r1.dir, 'results.json'), 'utf8')) as {
+      status: string;
+      best: { trial: number } | null;
+    };
+    assert.equal(results.status, 'cancelled');
+    assert.equal(results.best?.trial, 1, 'the completed trial is still the best so far');
+    assert.equal(YAML.parse(readFileSync(join(r1.dir, 'best.yaml'), 'utf8')).training.batchSize, 8);
+
+    // A resume runs the cancelled trials again, and only those.
+    const second = fake(() => [0.4]);
+    const r2 = await runSweep({ experimentsDir: tmp, resume: r1.id, executor: second.executor });
+    assert.deepEqual(
+      [...second.ran].sort((a, b) => a - b),
+      [16, 32],
+    );
+    assert.equal(r2.status, 'completed');
+  });
+
   it('resumes an interrupted trial in its own folder, also when a crash left its checkpoint half replaced', async () => {
     const first = fake(
       () => [0.5],

@@ -1,4 +1,5 @@
 import type { ManifestTrial, SweepEvent, SweepManifest } from '../../sweep/runner.js';
+import type { JobCounts } from '../../sweep/status.js';
 import { table, terminalWidth } from '../render.js';
 import { duration } from './progress.js';
 
@@ -30,6 +31,20 @@ export function trialRows(trials: readonly ManifestTrial[]): string[][] {
     metricText(t.best),
     t.runId ?? '-',
   ]);
+}
+
+/** Trials by status, the statuses that have any, in `counts`' order: `2 completed, 1 running`. */
+export function trialCountsText(counts: Readonly<Record<string, number>>): string {
+  const parts = Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([status, n]) => `${n} ${status}`);
+  return parts.length ? parts.join(', ') : 'none';
+}
+
+/** A queue's jobs of one sweep: `waiting 1, active 1, completed 2, failed 0` (and those not on it). */
+export function jobCountsText(jobs: JobCounts): string {
+  const text = `waiting ${jobs.waiting}, active ${jobs.active}, completed ${jobs.completed}, failed ${jobs.failed}`;
+  return jobs.absent > 0 ? `${text}, not on the queue ${jobs.absent}` : text;
 }
 
 /** Where a sweep stands, as its progress line and ETA see it. */
