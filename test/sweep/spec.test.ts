@@ -158,4 +158,89 @@ describe('configs/sweeps/', () => {
       rmSync(root, { recursive: true, force: true });
     }
   });
+
+  it('reads conditions, and the tpe, hyperband and stopping sections with their defaults', () => {
+    const spec = parseSweepSpec(
+      's.yaml',
+      `base: tiny.yaml
+strategy: tpe
+maxTrials: 8
+parameters:
+  training.optimizer.type: { values: [adam, sgd, rmsprop] }
+  training.optimizer.momentum: { min: 0, max: 0.9, when: { training.optimizer.type: [sgd, rmsprop] } }
+stopping: { rule: median }
+metric: validation.loss
+`,
+      DIR,
+    );
+    assert.deepEqual(spec.parameters[1]?.when, [
+      { path: 'training.optimizer.type', values: ['sgd', 'rmsprop'] },
+    ]);
+    assert.deepEqual(spec.tpe, { startupTrials: 10, candidates: 24, gamma: 0.25 });
+    assert.deepEqual(spec.stopping, { rule: 'median', minEpochs: 1, minTrials: 3 });
+    const hb = parseSweepSpec(
+      's.yaml',
+      'base: tiny.yaml\nstrategy: hyperband\nmaxTrials: 4\nhyperband: { maxEpochs: 9 }\nparameters:\n  training.batchSize: { values: [8] }\nmetric: loss\n',
+      DIR,
+    );
+    assert.deepEqual(hb.hyperband, { minEpochs: 1, maxEpochs: 9, reductionFactor: 3 });
+  });
+
+  it('refuses a condition on an unknown, later or continuous parameter, or on a value it cannot take, where it is written', () => {
+    const found = problems(`base: tiny.yaml
+strategy: random
+maxTrials: 2
+parameters:
+  training.optimizer.type: { values: [adam, sgd] }
+  training.optimizer.learningRate: { min: 0.001, max: 0.1 }
+  training.optimizer.momentum: { min: 0, max: 0.9, when: { training.optimizer.typ: sgd } }
+  training.batchSize: { values: [8, 16], when: { training.optimizer.type: sdg } }
+  model.layers[1].units: { values: [4], when: { training.dropout: 1 } }
+  training.epochs: { values: [1, 2], when: { training.optimizer.learningRate: 0.01 } }
+  training.shuffle: { values: [true], when: { training.seed: 1 } }
+  training.seed: { values: [1, 2] }
+metric: loss
+`);
+    const has = (at: string, text: string) =>
+      assert.ok(
+        found.some((p) => p.startsWith(at) && p.includes(text)),
+        `${at} ${text}:\n${found.join('\n')}`,
+      );
+    has('s.yaml:7:60', 'not a parameter of this sweep');
+    has('s.yaml:7:60', 'did you mean "training.optimizer.type"');
+    has('s.yaml:8:75', '"sdg" is not a value of "training.optimizer.type"');
+    has('s.yaml:8:', 'one of "adam", "sgd"');
+    has('s.yaml:9:', '"training.dropout", which is not a parameter');
+    has('s.yaml:10:', 'a continuous range');
+    has('s.yaml:11:', 'declared after "training.shuffle"');
+    assert.equal(found.length, 5, found.join('\n'));
+  });
+
+  it('refuses sections that do not fit the strategy, and stopping rules it does not know', () => {
+    const found = problems(`base: tiny.yaml
+strategy: hyperband
+tpe: { startupTrials: 3 }
+stopping: { rule: mean }
+parameters:
+  training.epochs: { values: [1, 2] }
+metric: loss
+`);
+    const has = (text: string) =>
+      assert.ok(
+        found.some((p) => p.includes(text)),
+        `${text}:\n${found.join('\n')}`,
+      );
+    has('s.yaml:2:11 strategy: strategy hyperband needs a `hyperband:` section');
+    has('s.yaml:3:1 tpe: `tpe` applies only to strategy tpe (strategy is hyperband)');
+    has('s.yaml:4:19 stopping.rule: must be one of "median"');
+    has('Hyperband sets training.epochs itself');
+    has('strategy hyperband needs maxTrials');
+    const tpe = problems(
+      'base: tiny.yaml\nstrategy: tpe\nparameters:\n  training.batchSize: { values: [8] }\nmetric: loss\n',
+    );
+    assert.ok(
+      tpe.some((p) => p.includes('strategy tpe needs maxTrials')),
+      tpe.join('\n'),
+    );
+  });
 });

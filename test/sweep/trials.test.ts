@@ -25,6 +25,34 @@ describe('trial generation', () => {
     ]);
   });
 
+  it('leaves a conditional parameter out of the grid points whose condition fails', () => {
+    const points = gridPoints([
+      { path: 'opt', values: ['adam', 'sgd'] },
+      { path: 'momentum', values: [0, 0.9], when: [{ path: 'opt', values: ['sgd'] }] },
+      { path: 'nesterov', values: [true], when: [{ path: 'momentum', values: [0.9] }] },
+    ]);
+    assert.deepEqual(points, [
+      { opt: 'adam' },
+      { opt: 'sgd', momentum: 0 },
+      { opt: 'sgd', momentum: 0.9, nesterov: true },
+    ]);
+    for (const pt of randomPoints(
+      [
+        { path: 'opt', values: ['adam', 'sgd'] },
+        {
+          path: 'momentum',
+          min: 0,
+          max: 0.9,
+          distribution: 'uniform',
+          when: [{ path: 'opt', values: ['sgd'] }],
+        },
+      ],
+      20,
+      1,
+    ))
+      assert.equal('momentum' in pt, pt.opt === 'sgd', JSON.stringify(pt));
+  });
+
   it('draws the same random points from the same seed, within the ranges', () => {
     const space = [
       { path: 'lr', min: 0.0001, max: 0.1, distribution: 'loguniform' as const },
