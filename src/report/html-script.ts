@@ -205,6 +205,8 @@ export const REPORT_SCRIPT = String.raw`
         };
       }
       var vals = spec.lines.map(function (l) { return l.values[i]; }).filter(function (v) { return typeof v === 'number'; });
+      // Only trials without a value have this parameter: every line is at n/a.
+      if (!vals.length) return { y: function () { return naY; }, ticks: [] };
       var f = a.log ? Math.log10 : function (v) { return v; };
       var lo = f(Math.min.apply(null, vals)), hi = f(Math.max.apply(null, vals));
       var at = function (u) { return hi === lo ? top + ph / 2 : top + ph - ((u - lo) / (hi - lo)) * ph; };

@@ -564,6 +564,19 @@ describe('buildReport', () => {
     assert.deepEqual(tableRows(dom, 'sweep-importance').slice(1), IMPORTANCE_BY_HAND);
     assert.deepEqual(tableRows(dom, 'sweep-trials'), TRIALS_TABLE);
     assert.match(dom, /<tr data-trial="4" class="best-trial">/);
+
+    // A parameter only the failed trial has: its axis is all n/a, and still drawn.
+    const dir = trialsSweepExperiments();
+    const manifestFile = join(dir, 'sweeps', TRIALS_SWEEP.id, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+    manifest.trials[4].params['model.dropout'] = 0.3;
+    writeFileSync(manifestFile, JSON.stringify(manifest));
+    const odd = join(tempDir(), 'odd.html');
+    writeFileSync(odd, trialsReport(dir).html);
+    const oddParallel = drawnCharts(dumpDom(CHROMIUM!, odd)).find((c) => c.id === 'trials-parallel')!;
+    assert.ok(oddParallel.attrs.includes('data-paths="6"') && !oddParallel.attrs.includes('data-error'));
+    assert.equal((oddParallel.svg.match(/<g class="pc-axis"/g) ?? []).length, 5);
+    assert.ok(!oddParallel.svg.includes('NaN'), 'every coordinate a number');
   });
 
   it('draws every evaluation chart in headless Chromium: each its lines, with coordinates', {
