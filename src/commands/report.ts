@@ -14,6 +14,8 @@ export interface ReportResult {
   runs: string[];
   charts: ChartInfo[];
   sweep: string | null;
+  /** The sweep's manifest the trials' sections were drawn from (null: not a sweep, or not found). */
+  sweepManifest: string | null;
   objective: string | null;
   /** The run the page leads with and the metric that chose it. */
   best: HtmlReport['best'];
@@ -23,7 +25,7 @@ export interface ReportResult {
 export default class Report extends QqpCommand<ReportResult> {
   static override summary = 'Write one self-contained HTML page comparing runs, leading with the best';
   static override description =
-    "The page opens with the best run (by the sweep's objective, --sort-by, or else test ROC AUC) and its test figures and ROC curve; then the comparison table (metrics first, then the settings that differ), ROC, precision-recall and F1-by-threshold charts with each run's confusion matrix, per-slice tables of `qqp eval --slice`, learning curves and, for a sweep, a chart of each parameter that differs against the objective. Styles, data and the drawing script are inside the file: it opens in any browser with no network. Reads only the run folders.";
+    "The page opens with the best run (by the sweep's objective, --sort-by, or else test ROC AUC) and its test figures and ROC curve; then the comparison table (metrics first, then the settings that differ), ROC, precision-recall and F1-by-threshold charts with each run's confusion matrix, per-slice tables of `qqp eval --slice`, learning curves and, for a sweep, its trials from the sweep's manifest (experiments/sweeps/<id>/manifest.json: parallel coordinates, each parameter's importance, the best value so far by trial, the trials table) and a chart of each parameter that differs against the objective. Styles, data and the drawing script are inside the file: it opens in any browser with no network. Reads only the run folders and the sweep's manifest.";
   static override examples = [
     '<%= config.bin %> report --last 3 --out report.html',
     '<%= config.bin %> report --sweep lr-search --out lr-search.html',
@@ -77,11 +79,17 @@ export default class Report extends QqpCommand<ReportResult> {
       },
       'report on',
     );
+    // The sweep code (and the config loading it needs) only when a sweep's manifest is read.
+    const loadSweep = async () => (await import('../sweep/overview.js')).readSweepOverview;
+    const readSweepOverview = runs.some((r) => r.sweep) || flags.sweep ? await loadSweep() : null;
     const report: HtmlReport = buildReport(runs, {
       ...(flags.sweep !== undefined ? { sweep: flags.sweep } : {}),
       ...(flags.title ? { title: flags.title } : {}),
       ...(flags.objective ? { objective: flags.objective } : {}),
       compare: compareOptionsFrom(flags),
+      ...(readSweepOverview
+        ? { loadSweep: (id: string) => readSweepOverview(id, listing.experimentsDir) }
+        : {}),
       experimentsDir: listing.experimentsDir,
       version: this.config.version,
     });
@@ -98,6 +106,7 @@ export default class Report extends QqpCommand<ReportResult> {
       runs: report.runs,
       charts: report.charts,
       sweep: report.sweep,
+      sweepManifest: report.sweepManifest,
       objective: report.objective,
       best: report.best,
       warnings: report.comparison.warnings,
@@ -109,6 +118,12 @@ export default class Report extends QqpCommand<ReportResult> {
     this.log(
       `wrote ${r.out}: ${r.runs.length} run(s), ${r.charts.length} chart(s)${r.sweep ? ` (sweep ${r.sweep}, against ${r.objective})` : ''}, ${Math.ceil(r.bytes / 1024)} KiB`,
     );
+    if (r.sweep)
+      this.log(
+        r.sweepManifest
+          ? `trials from ${r.sweepManifest}`
+          : "the sweep's manifest was not found: no trials' sections",
+      );
     if (r.best)
       this.log(`best: ${r.best.label} ${r.best.id}, ${r.best.metricLabel} ${r.best.value.toFixed(4)}`);
     this.log(`open it in a browser: file://${r.out}`);

@@ -3,9 +3,11 @@
  * from a file with no network). It reads the charts' data from the page's JSON block and draws each
  * `[data-chart]` element as SVG: lines (learning curves, train dashed and held-out solid; the
  * evaluation curves on fixed 0..1 axes, with grey reference lines and marked operating points) and
- * sweep scatters (a parameter against the objective, each run in its colour). A drawn chart gets
- * `data-drawn="true"` and `data-paths` (the lines or points it drew), a failed one `data-error`:
- * what the browser test looks for.
+ * sweep scatters (a parameter against the objective, each run in its colour), and a sweep's trials:
+ * parallel coordinates (an axis per parameter and the metric, a line per trial coloured by its value;
+ * a missing parameter at the axis's "n/a" place) and the best value so far (a stepped line, a point
+ * per trial). A drawn chart gets `data-drawn="true"` and `data-paths` (the lines or points it drew;
+ * the best-so-far chart also `data-points`), a failed one `data-error`: what the browser test looks for.
  */
 export const REPORT_SCRIPT = String.raw`
 (function () {
@@ -183,12 +185,93 @@ export const REPORT_SCRIPT = String.raw`
     return paths;
   }
 
+  // Parallel coordinates: an axis per parameter and the metric, a line per trial through them.
+  function drawParallel(host, spec) {
+    if (!spec.lines.length) throw new Error('no values');
+    var n = spec.axes.length;
+    var PW = Math.max(860, 170 * n), PH = 400, top = 40, bottom = 60, side = 80;
+    var ph = PH - top - bottom, NA = 34;
+    var svg = el('svg', { viewBox: '0 0 ' + PW + ' ' + PH, role: 'img', 'aria-label': spec.title, class: 'chart-svg wide-svg' });
+    host.appendChild(svg);
+    var xs = spec.axes.map(function (a, i) { return side + (n === 1 ? 0 : (i * (PW - 2 * side)) / (n - 1)); });
+    // Each axis: a function from a value (null: n/a) to a height, and its tick labels.
+    var scales = spec.axes.map(function (a, i) {
+      var naY = top + ph + NA;
+      if (a.kind === 'categorical') {
+        var cats = a.categories || [];
+        return {
+          y: function (v) { return v === null ? naY : top + ((cats.indexOf(String(v)) + 0.5) / cats.length) * ph; },
+          ticks: cats.map(function (c, k) { return { y: top + ((k + 0.5) / cats.length) * ph, label: c }; }),
+        };
+      }
+      var vals = spec.lines.map(function (l) { return l.values[i]; }).filter(function (v) { return typeof v === 'number'; });
+      // Only trials without a value have this parameter: every line is at n/a.
+      if (!vals.length) return { y: function () { return naY; }, ticks: [] };
+      var f = a.log ? Math.log10 : function (v) { return v; };
+      var lo = f(Math.min.apply(null, vals)), hi = f(Math.max.apply(null, vals));
+      var at = function (u) { return hi === lo ? top + ph / 2 : top + ph - ((u - lo) / (hi - lo)) * ph; };
+      // Ticks: the ends, and between them the powers of ten (log) or three even steps (linear).
+      var us = hi === lo ? [lo] : [lo, hi];
+      if (a.log) for (var p = Math.ceil(lo + 1e-9); p < hi - 1e-9; p++) us.push(p);
+      else if (hi > lo) for (var k = 1; k < 4; k++) us.push(lo + (k * (hi - lo)) / 4);
+      var ticks = us.map(function (u) { return { y: at(u), label: fmt(a.log ? Math.pow(10, u) : u) }; });
+      return { y: function (v) { return v === null ? naY : at(f(v)); }, ticks: ticks };
+    });
+    var lines = el('g', {}, svg), paths = 0;
+    spec.lines.forEach(function (l) {
+      var d = l.values.map(function (v, i) { return (i ? 'L' : 'M') + xs[i].toFixed(1) + ' ' + scales[i].y(v).toFixed(1); }).join(' ');
+      var path = el('path', { d: d, stroke: l.color, class: l.best ? 'pc-line best' : 'pc-line' }, lines);
+      el('title', {}, path).textContent = l.label;
+      paths++;
+    });
+    spec.axes.forEach(function (a, i) {
+      var g = el('g', { class: 'pc-axis', 'data-axis': a.label }, svg);
+      el('title', {}, g).textContent = a.title + (a.log ? ' (log scale)' : '');
+      el('line', { x1: xs[i], x2: xs[i], y1: top, y2: top + ph }, g);
+      text(g, xs[i], top - 14, a.label, { 'text-anchor': 'middle', class: 'axis-label' });
+      scales[i].ticks.forEach(function (t) {
+        el('line', { x1: xs[i] - 4, x2: xs[i], y1: t.y, y2: t.y }, g);
+        text(g, xs[i] - 7, t.y + 4, t.label, { 'text-anchor': 'end', class: 'tick' });
+      });
+      if (a.na) {
+        el('line', { x1: xs[i], x2: xs[i], y1: top + ph, y2: top + ph + NA, class: 'na-mark' }, g);
+        text(g, xs[i] - 7, top + ph + NA + 4, 'n/a', { 'text-anchor': 'end', class: 'tick' });
+      }
+    });
+    return paths;
+  }
+
+  // Best so far by trial: a stepped line, and a point per trial at its own value.
+  function drawProgress(host, spec) {
+    var ys = spec.points.map(function (p) { return p.y; });
+    if (!ys.length) throw new Error('no values');
+    var xs = spec.steps.map(function (s) { return s[0]; });
+    var f = frame(host, spec, numericAxis(xs, true, false, 0.03), ys);
+    var d = '';
+    spec.steps.forEach(function (s, i) {
+      var x = f.x(s[0]).toFixed(1), y = f.y(s[1]).toFixed(1);
+      if (i === 0) d = 'M' + x + ' ' + y;
+      else d += ' L' + x + ' ' + f.y(spec.steps[i - 1][1]).toFixed(1) + ' L' + x + ' ' + y;
+    });
+    el('title', {}, el('path', { d: d, class: 'step-line' }, f.svg)).textContent = spec.title;
+    var g = el('g', {}, f.svg);
+    spec.points.forEach(function (p) {
+      var c = el('circle', { cx: f.x(p.x), cy: f.y(p.y), r: p.best ? 5.5 : 4.5, class: p.best ? 'trial-point best' : 'trial-point' }, g);
+      el('title', {}, c).textContent = p.label;
+    });
+    host.setAttribute('data-points', String(spec.points.length));
+    return 1;
+  }
+
+  var DRAW = { scatter: drawScatter, curves: drawCurves, parallel: drawParallel, progress: drawProgress };
   var drawn = 0;
   document.querySelectorAll('[data-chart]').forEach(function (host) {
     var spec = data.charts[host.getAttribute('data-chart')];
     try {
       if (!spec) throw new Error('no data for this chart');
-      var paths = spec.kind === 'scatter' ? drawScatter(host, spec) : drawCurves(host, spec);
+      var draw = DRAW[spec.kind];
+      if (!draw) throw new Error('no way to draw a chart of kind ' + spec.kind);
+      var paths = draw(host, spec);
       host.setAttribute('data-paths', String(paths));
       host.setAttribute('data-drawn', 'true');
       drawn++;

@@ -28,6 +28,14 @@ import {
   slicesHtml,
 } from './html-eval.js';
 import { REPORT_SCRIPT } from './html-script.js';
+import {
+  type ParallelSpec,
+  type ProgressSpec,
+  parallelSpec,
+  progressSpec,
+  type SweepSource,
+  sweepOverviewHtml,
+} from './html-sweep.js';
 import type { RunInfo } from './read.js';
 import { curveMetrics } from './show.js';
 
@@ -36,8 +44,9 @@ import { curveMetrics } from './show.js';
  * fetched). In order: the headline (the best run by a stated rule, its test figures and its ROC
  * curve), the comparison table (metrics first, then the settings that differ), the evaluation charts
  * (ROC, precision-recall, F1 by threshold; one line per run) with each run's confusion matrix, the
- * per-slice tables of `qqp eval --slice`, the learning curves, for a sweep a chart of each differing
- * parameter against the objective, and the runs. A run has one colour in every chart and is named by
+ * per-slice tables of `qqp eval --slice`, the learning curves, for a sweep its trials from its
+ * manifest (html-sweep.ts: parallel coordinates, parameter importance, best so far, the trials table)
+ * and a chart of each differing parameter against the objective from the run folders, and the runs. A run has one colour in every chart and is named by
  * its name and the settings it differs in.
  */
 
@@ -48,6 +57,12 @@ export interface ReportOptions {
   /** The y of the sweep charts, a comparison column id (default `best_<monitor>`). */
   objective?: string;
   compare?: CompareOptions;
+  /**
+   * Reads the sweep's own manifest (`src/sweep/overview.ts` readSweepOverview) for its trials'
+   * sections: parallel coordinates, importance, best so far, the trials table. Without it, or when
+   * it finds none, the page says the manifest was not found and draws the run folders' charts only.
+   */
+  loadSweep?: (id: string) => SweepSource;
   experimentsDir?: string;
   generatedAt?: Date;
   version?: string;
@@ -55,8 +70,11 @@ export interface ReportOptions {
 
 export interface ChartInfo {
   id: string;
-  /** `headline-roc`: the best run's ROC; `roc`, `pr`, `f1`: every run's evaluation curves. */
-  kind: 'headline-roc' | EvalChartKind | 'curves' | 'scatter';
+  /**
+   * `headline-roc`: the best run's ROC; `roc`, `pr`, `f1`: every run's evaluation curves; `parallel`
+   * and `progress`: a sweep's trials from its manifest (parallel coordinates, best so far).
+   */
+  kind: 'headline-roc' | EvalChartKind | 'curves' | 'scatter' | 'parallel' | 'progress';
   title: string;
 }
 
@@ -65,6 +83,8 @@ export interface Report {
   runs: string[];
   charts: ChartInfo[];
   sweep: string | null;
+  /** The sweep manifest the trials' sections come from (null: none found, or not a sweep). */
+  sweepManifest: string | null;
   objective: string | null;
   /** The headline's run and the metric that chose it (null when no run has a value to rank by). */
   best: { id: string; label: string; metric: string; metricLabel: string; value: number } | null;
@@ -154,6 +174,18 @@ tr.worst td { background: #fff1e5; }
 .status-failed { color: #cf222e; font-weight: 600; } .status-interrupted { color: #9a6700; font-weight: 600; }
 .status-running { color: #0969da; } .status-unknown { color: #8250df; }
 .status-crashed { color: #cf222e; font-weight: 600; } .status-stale { color: #9a6700; font-weight: 600; }
+.status-stopped { color: #59636e; } .status-pending, .status-cancelled { color: #8c959f; font-style: italic; }
+td.na { color: #8c959f; font-style: italic; }
+figure.wide { margin-top: 8px; }
+.chart-svg.wide-svg { max-height: 460px; }
+.chart-svg .pc-axis line { stroke: #8c959f; } .chart-svg .pc-axis text { paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; } .chart-svg .pc-axis .na-mark { stroke: #8c959f; stroke-dasharray: 2 2; }
+.chart-svg .pc-line { fill: none; stroke-width: 1.6; opacity: 0.8; } .chart-svg .pc-line.best { stroke-width: 4; opacity: 1; }
+.chart-svg .step-line { fill: none; stroke: #1f2328; stroke-width: 2; }
+.chart-svg .trial-point { fill: #8c959f; stroke: #fff; stroke-width: 1; } .chart-svg .trial-point.best { fill: var(--best); stroke: #1f2328; stroke-width: 2; }
+.scale-legend { font-size: 12px; color: var(--muted); margin-top: 4px; }
+.scale-bar { display: inline-block; width: 160px; height: 10px; border-radius: 2px; vertical-align: -1px; margin: 0 6px; }
+.bar { display: inline-block; height: 10px; background: #8c959f; border-radius: 2px; vertical-align: -1px; }
+tr.best-trial td { background: #dafbe1; } .best-mark { color: var(--best); font-weight: 700; }
 .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px; margin-right: 6px; vertical-align: -1px; }
 .run-label .settings { color: var(--muted); } .run-id { color: var(--muted); font-size: 11px; }
 .headline { display: grid; grid-template-columns: minmax(0, 1fr) 440px; gap: 24px; align-items: start; border: 1px solid var(--line); border-radius: 8px; padding: 14px 18px; margin-top: 12px; background: #fbfcfd; }
@@ -298,9 +330,9 @@ export function buildReport(runs: readonly RunInfo[], options: ReportOptions = {
     objective = resolveObjective(options.objective ?? `best_${monitor}`, shown);
   }
 
-  const charts: Record<string, ChartSpec> = {};
+  const charts: Record<string, ChartSpec | ParallelSpec | ProgressSpec> = {};
   const infos: ChartInfo[] = [];
-  const add = (id: string, kind: ChartInfo['kind'], spec: ChartSpec) => {
+  const add = (id: string, kind: ChartInfo['kind'], spec: ChartSpec | ParallelSpec | ProgressSpec) => {
     charts[id] = spec;
     infos.push({ id, kind, title: spec.title });
   };
@@ -322,6 +354,14 @@ export function buildReport(runs: readonly RunInfo[], options: ReportOptions = {
     const spec = curveSpec(shown, labels, m);
     if (spec.lines.length > 0) add(`curves-${m}`, 'curves', spec);
   }
+
+  const sweepSource: SweepSource | null =
+    sweep === null ? null : (options.loadSweep?.(sweep) ?? { missing: 'no sweep folder was looked for' });
+  const overview = sweepSource && 'overview' in sweepSource ? sweepSource.overview : null;
+  const parallel = overview ? parallelSpec(overview) : null;
+  if (parallel) add('trials-parallel', 'parallel', parallel);
+  const progress = overview ? progressSpec(overview) : null;
+  if (progress) add('trials-progress', 'progress', progress);
 
   if (sweep !== null && objective !== null) {
     const col = comparison.columns.find((c) => c.id === objective);
@@ -375,8 +415,12 @@ ${slices.length ? `<h2 id="slices">Slices</h2>\n${slices.join('\n')}` : ''}
 <p class="note">Dashed: training; solid: the held-out split named in the legend (validation, or test for a run without a validation split). One colour per run; click a run in a legend to hide it.</p>
 ${curveFigures.length ? `<div class="charts">${curveFigures.join('\n')}</div>` : '<p class="note">No epoch records to draw.</p>'}
 ${
-  sweep !== null
-    ? `<h2>Sweep ${escapeHtml(sweep)}: parameters against ${escapeHtml(objective ?? '')}</h2>
+  sweep !== null && sweepSource !== null
+    ? `${sweepOverviewHtml(sweep, sweepSource, {
+        parallel: parallel ? 'trials-parallel' : null,
+        progress: progress ? 'trials-progress' : null,
+      })}
+<h2>Sweep ${escapeHtml(sweep)}: parameters against ${escapeHtml(objective ?? '')}</h2>
 <p class="note">One point per run, in its colour; the best outlined in black.</p>
 ${sweepFigures.length ? `<div class="charts">${sweepFigures.join('\n')}</div>` : '<p class="note">The runs of this sweep do not differ in any config value, or have no objective values.</p>'}`
     : ''
@@ -394,6 +438,7 @@ ${runsHtml(shown, labels)}
     runs: shown.map((r) => r.id),
     charts: infos,
     sweep,
+    sweepManifest: overview?.file ?? null,
     objective,
     best: best
       ? {

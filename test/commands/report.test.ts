@@ -3,13 +3,20 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli, runCliJson } from '../helpers/cli.js';
-import { evaluatedExperiments, standardExperiments, sweepExperiments, tempDir } from '../report/fixture.js';
+import {
+  evaluatedExperiments,
+  standardExperiments,
+  sweepExperiments,
+  tempDir,
+  trialsSweepExperiments,
+} from '../report/fixture.js';
 
 interface ReportJson {
   out: string;
   runs: string[];
   charts: { id: string; kind: string }[];
   sweep: string | null;
+  sweepManifest: string | null;
   best: { id: string; metric: string; value: number } | null;
 }
 
@@ -61,6 +68,42 @@ describe('qqp report', () => {
       ['curves', 'curves', 'scatter', 'scatter'],
     );
     assert.ok(existsSync(out));
+    // This sweep's folder is not under the experiments folder: the page says so.
+    assert.equal(r.json.sweepManifest, null);
+    assert.match(readFileSync(out, 'utf8'), /The sweep's manifest was not found/);
+  });
+
+  it("for --sweep with the sweep's folder, its trials' charts from the manifest", () => {
+    const dir = trialsSweepExperiments();
+    const out = join(tempDir(), 'trials.html');
+    const r = runCliJson<ReportJson>([
+      'report',
+      '--experiments-dir',
+      dir,
+      '--sweep',
+      'opt-search',
+      '--out',
+      out,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.json.sweepManifest, join(dir, 'sweeps', 'opt-search', 'manifest.json'));
+    assert.deepEqual(
+      r.json.charts.map((c) => c.kind),
+      ['curves', 'curves', 'parallel', 'progress', 'scatter', 'scatter', 'scatter'],
+    );
+    const html = readFileSync(out, 'utf8');
+    assert.ok(html.includes('<table id="sweep-trials">') && html.includes('<table id="sweep-importance">'));
+    const text = runCli([
+      'report',
+      '--experiments-dir',
+      dir,
+      '--sweep',
+      'opt-search',
+      '--out',
+      out,
+      '--force',
+    ]);
+    assert.match(text.stdout, /trials from .*sweeps\/opt-search\/manifest\.json/);
   });
 
   it('refuses a folder as --out (exit 2) and an empty experiments folder (exit 6)', () => {

@@ -308,6 +308,107 @@ export function retriedSweepExperiments(): {
   return { dir, superseded, latest, stopped };
 }
 
+export const TRIALS_SWEEP = {
+  id: 'opt-search',
+  lr: 'training.optimizer.learningRate',
+  type: 'training.optimizer.type',
+  momentum: 'training.optimizer.momentum',
+} as const;
+
+/**
+ * Sweep `opt-search` with its folder (experiments/sweeps/opt-search/manifest.json, written by hand as
+ * a newer writer might: a cancelled sweep, a `bracket` on each trial, cancelled and pending trials),
+ * mode min on val_loss, over learning rate (log-spread), optimizer type and momentum, which only the
+ * sgd trials have (a conditional parameter). Eight trials: 1-4 and 7 completed, 5 failed (no value),
+ * 6 stopped by ASHA, 8 cancelled before it ran; trial 4 is the best (0.45). A run folder for each
+ * trial that ran.
+ */
+export function trialsSweepExperiments(): string {
+  const dir = join(tempDir(), 'experiments');
+  const { id, lr, type, momentum } = TRIALS_SWEEP;
+  const trials: {
+    params: Record<string, number | string>;
+    status: string;
+    best: number | null;
+    run: boolean;
+  }[] = [
+    { params: { [lr]: 0.0001, [type]: 'adam' }, status: 'completed', best: 0.6, run: true },
+    { params: { [lr]: 0.001, [type]: 'sgd', [momentum]: 0.9 }, status: 'completed', best: 0.5, run: true },
+    { params: { [lr]: 0.01, [type]: 'adam' }, status: 'completed', best: 0.55, run: true },
+    { params: { [lr]: 0.001, [type]: 'sgd', [momentum]: 0.5 }, status: 'completed', best: 0.45, run: true },
+    { params: { [lr]: 0.01, [type]: 'sgd', [momentum]: 0.9 }, status: 'failed', best: null, run: true },
+    { params: { [lr]: 0.0001, [type]: 'adam' }, status: 'stopped', best: 0.65, run: true },
+    { params: { [lr]: 0.01, [type]: 'sgd', [momentum]: 0.5 }, status: 'completed', best: 0.48, run: true },
+    { params: { [lr]: 0.001, [type]: 'adam' }, status: 'cancelled', best: null, run: false },
+  ];
+  const manifestTrials = trials.map((t, i) => {
+    const index = i + 1;
+    const runId = `20261115-10000${index}-opt-search-t${index}`;
+    const optimizer: Record<string, unknown> = { type: t.params[type], learningRate: t.params[lr] };
+    if (t.params[momentum] !== undefined) optimizer.momentum = t.params[momentum];
+    if (t.run)
+      writeRun(dir, {
+        id: runId,
+        status: t.status === 'failed' ? 'failed' : 'completed',
+        createdAt: `2026-11-15T10:00:0${index}.000Z`,
+        sweep: { id, trial: `h${index}` },
+        config: { training: { optimizer } },
+        ...(t.status === 'stopped' ? { stoppedBy: 'scheduler' as const } : {}),
+        epochs:
+          t.best === null
+            ? [[0.7, 0.7, 0.5, 0.5]]
+            : t.status === 'stopped'
+              ? [[0.69, t.best, 0.55, 0.6]]
+              : [
+                  [0.69, t.best + 0.05, 0.55, 0.6],
+                  [0.6, t.best, 0.65, 0.66],
+                ],
+      });
+    const epochs = t.best === null ? 0 : t.status === 'stopped' ? 1 : 2;
+    return {
+      index,
+      id: `h${index}`,
+      params: t.params,
+      overrides: [],
+      config: `trials/h${index}.yaml`,
+      status: t.status,
+      attempts: t.run ? 1 : 0,
+      bracket: i % 2,
+      ...(t.run ? { runId, runDir: join(dir, runId), host: 'test' } : {}),
+      epochs,
+      history: t.best === null ? [] : [{ epoch: epochs, value: t.best }],
+      best: t.best,
+      bestEpoch: t.best === null ? null : epochs,
+      ...(t.status === 'failed' ? { failure: 'loss became NaN' } : {}),
+    };
+  });
+  const sweepDir = join(dir, 'sweeps', id);
+  mkdirSync(sweepDir, { recursive: true });
+  writeFileSync(
+    join(sweepDir, 'manifest.json'),
+    JSON.stringify(
+      {
+        version: 1,
+        id,
+        name: id,
+        specDir: '/specs',
+        specFile: '/specs/opt-search.yaml',
+        strategy: 'random',
+        metric: 'val_loss',
+        metricKey: 'val_loss',
+        mode: 'min',
+        status: 'cancelled',
+        createdAt: '2026-11-15T10:00:00.000Z',
+        updatedAt: '2026-11-15T11:00:00.000Z',
+        trials: manifestTrials,
+      },
+      null,
+      2,
+    ),
+  );
+  return dir;
+}
+
 /** The Chromium binary, or null when absent (the browser tests then skip). */
 export function findChromium(): string | null {
   for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {

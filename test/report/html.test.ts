@@ -6,6 +6,7 @@ import { UsageError } from '../../src/errors.js';
 import { buildReport } from '../../src/report/html.js';
 import { listRuns } from '../../src/report/read.js';
 import { selectRuns } from '../../src/report/select.js';
+import { readSweepOverview } from '../../src/sweep/overview.js';
 import {
   dumpDom,
   evaluatedExperiments,
@@ -14,7 +15,9 @@ import {
   retriedSweepExperiments,
   standardExperiments,
   sweepExperiments,
+  TRIALS_SWEEP,
   tempDir,
+  trialsSweepExperiments,
   writeRun,
 } from './fixture.js';
 
@@ -100,6 +103,59 @@ function layoutProblems(chromium: string, file: string): string[] {
   }
   return problems;
 }
+
+/** The report of sweep opt-search, its manifest read from its folder. */
+function trialsReport(dir = trialsSweepExperiments()) {
+  const runs = selectRuns(listRuns(dir), { sweep: TRIALS_SWEEP.id });
+  return buildReport(runs, {
+    sweep: TRIALS_SWEEP.id,
+    loadSweep: (id) => readSweepOverview(id, dir),
+  });
+}
+
+/** The rows of a table (by id) as lists of cell texts, the header row first. */
+function tableRows(html: string, id: string): string[][] {
+  const m = new RegExp(`<table id="${id}">([\\s\\S]*?)</table>`).exec(html);
+  assert.ok(m, `no table ${id}`);
+  return [...m[1]!.matchAll(/<tr[^>]*>([\s\S]*?)<\/tr>/g)].map((r) =>
+    [...r[1]!.matchAll(/<t[hd][^>]*>([\s\S]*?)<\/t[hd]>/g)].map((c) =>
+      c[1]!
+        .replace(/<[^>]+>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim(),
+    ),
+  );
+}
+
+/**
+ * opt-search by hand: the six trials with a value, val_loss 0.60 0.50 0.55 0.45 0.65 0.48 (trials
+ * 1 2 3 4 6 7), mean 3.23 / 6; total sum of squares Σy² − 3.23²/6 = 1.7679 − 1.738817 = 0.0290833.
+ * - learningRate, three values of two trials: means 0.625 (1e-4), 0.475 (1e-3), 0.515 (1e-2);
+ *   between 2·(0.086667² + 0.063333² + 0.023333²) = 0.0241333; η² = 0.8298; by chance 2/5.
+ * - type: adam 0.60 0.55 0.65 (mean 0.60), sgd 0.50 0.45 0.48 (mean 0.476667);
+ *   between 6·0.061667² = 0.0228167; η² = 0.7845; by chance 1/5.
+ * - momentum, the sgd trials only (2, 4, 7): 0.9 → 0.50, 0.5 → 0.45 0.48; mean 0.476667, total
+ *   0.023333² + 0.026667² + 0.003333² = 0.00126667, between 0.023333² + 2·0.011667² = 0.00081667;
+ *   η² = 0.6447; by chance 1/2.
+ */
+const IMPORTANCE_BY_HAND = [
+  ['learningRate training.optimizer.learningRate', '0.830', '', '0.400', '6', '3 values'],
+  ['type training.optimizer.type', '0.785', '', '0.200', '6', '2 values'],
+  ['momentum training.optimizer.momentum', '0.645', '', '0.500', '3', '2 values'],
+];
+
+/** The trials table of opt-search: every trial in index order, n/a where momentum does not apply. */
+const TRIALS_TABLE = [
+  ['trial', 'status', 'learningRate', 'type', 'momentum', 'epochs', 'best val_loss', 'run'],
+  ['1', 'completed', '0.0001', 'adam', 'n/a', '2', '0.6000', '20261115-100001-opt-search-t1'],
+  ['2', 'completed', '0.001', 'sgd', '0.9', '2', '0.5000', '20261115-100002-opt-search-t2'],
+  ['3', 'completed', '0.01', 'adam', 'n/a', '2', '0.5500', '20261115-100003-opt-search-t3'],
+  ['4 ★ best', 'completed', '0.001', 'sgd', '0.5', '2', '0.4500', '20261115-100004-opt-search-t4'],
+  ['5', 'failed', '0.01', 'sgd', '0.9', '0', '-', '20261115-100005-opt-search-t5'],
+  ['6', 'stopped', '0.0001', 'adam', 'n/a', '1', '0.6500', '20261115-100006-opt-search-t6'],
+  ['7', 'completed', '0.01', 'sgd', '0.5', '2', '0.4800', '20261115-100007-opt-search-t7'],
+  ['8', 'cancelled', '0.001', 'adam', 'n/a', '0', '-', '-'],
+];
 
 describe('buildReport', () => {
   it('shows the statuses the other readers show: crashed, stopped', () => {
@@ -189,6 +245,89 @@ describe('buildReport', () => {
       'test_log_loss',
     );
     assert.throws(() => buildReport(runs, { sweep: 'lr-search', objective: 'val_auc' }), UsageError);
+  });
+
+  it('for a sweep with its folder, charts its trials from the manifest and tables their importance', () => {
+    const report = trialsReport();
+    assert.ok(report.sweepManifest?.endsWith('/sweeps/opt-search/manifest.json'), report.sweepManifest ?? '');
+    assert.deepEqual(
+      report.charts.filter((c) => c.kind === 'parallel' || c.kind === 'progress').map((c) => c.id),
+      ['trials-parallel', 'trials-progress'],
+    );
+    const charts = chartData(report.html) as unknown as Record<string, Record<string, unknown>>;
+    const parallel = charts['trials-parallel'] as {
+      axes: { label: string; kind: string; log: boolean; na: boolean }[];
+      lines: { values: unknown[]; best: boolean }[];
+    };
+    assert.deepEqual(
+      parallel.axes.map((a) => [a.label, a.kind, a.log, a.na]),
+      [
+        ['learningRate', 'numeric', true, false],
+        ['type', 'categorical', false, false],
+        ['momentum', 'numeric', false, true],
+        ['val_loss', 'numeric', false, false],
+      ],
+    );
+    // A line per trial with a value (not 5, failed, nor 8, cancelled); the best (trial 4) last.
+    assert.deepEqual(
+      parallel.lines.map((l) => l.values),
+      [
+        [0.0001, 'adam', null, 0.6],
+        [0.001, 'sgd', 0.9, 0.5],
+        [0.01, 'adam', null, 0.55],
+        [0.0001, 'adam', null, 0.65],
+        [0.01, 'sgd', 0.5, 0.48],
+        [0.001, 'sgd', 0.5, 0.45],
+      ],
+    );
+    assert.deepEqual(
+      parallel.lines.map((l) => l.best),
+      [false, false, false, false, false, true],
+    );
+    const progress = charts['trials-progress'] as {
+      steps: number[][];
+      points: { x: number; best: boolean }[];
+    };
+    assert.deepEqual(progress.steps, [
+      [1, 0.6],
+      [2, 0.5],
+      [3, 0.5],
+      [4, 0.45],
+      [5, 0.45],
+      [6, 0.45],
+      [7, 0.45],
+      [8, 0.45],
+    ]);
+    assert.deepEqual(
+      progress.points.map((p) => p.x),
+      [1, 2, 3, 4, 6, 7],
+    );
+    assert.deepEqual(tableRows(report.html, 'sweep-importance').slice(1), IMPORTANCE_BY_HAND);
+    assert.deepEqual(tableRows(report.html, 'sweep-trials'), TRIALS_TABLE);
+    assert.match(report.html, /It is marginal: it ignores interactions between parameters/);
+    assert.match(
+      report.html,
+      /8 trial\(s\): 5 completed, 1 failed, 1 stopped, 1 cancelled\. Best: trial 4, 0\.4500/,
+    );
+    // The run folders' charts are still there.
+    assert.equal(report.charts.filter((c) => c.kind === 'scatter').length, 3);
+    assert.ok(!/\s(src|href)=/i.test(report.html) && !/@import|url\(/i.test(report.html));
+  });
+
+  it("without the sweep's folder, says its manifest was not found and keeps the run folders' charts", () => {
+    const dir = sweepExperiments();
+    const runs = selectRuns(listRuns(dir), { sweep: 'lr-search' });
+    const report = buildReport(runs, { sweep: 'lr-search', loadSweep: (id) => readSweepOverview(id, dir) });
+    assert.equal(report.sweepManifest, null);
+    assert.deepEqual(
+      report.charts.map((c) => c.kind),
+      ['curves', 'curves', 'scatter', 'scatter'],
+    );
+    assert.match(
+      report.html,
+      /<p class="note" id="sweep-missing">The sweep's manifest was not found \(no sweep &#34;lr-search&#34; \(looked for [^)]*manifest\.json\)\), so the parallel coordinates, parameter importance, best-so-far curve and trials table are absent\./,
+    );
+    assert.ok(!report.html.includes('id="sweep-trials"') && !report.html.includes('id="sweep-importance"'));
   });
 
   it('opens with the best run by test ROC AUC, its figures and its ROC curve, saying the rule', () => {
@@ -370,6 +509,74 @@ describe('buildReport', () => {
       assert.ok(c.attrs.includes('data-drawn="true"') && c.attrs.includes('data-paths="4"'), c.attrs);
     }
     assert.ok(sweepDom.includes('>1e-4<'), 'log axis labelled in decades');
+  });
+
+  it("draws a sweep's trials in headless Chromium: a line per trial, an axis per parameter and the metric", {
+    skip: NO_CHROMIUM,
+    timeout: 120_000,
+  }, () => {
+    const report = trialsReport();
+    const file = join(tempDir(), 'trials.html');
+    writeFileSync(file, report.html);
+    // Nothing to fetch: no src or href, no CSS import, no URL but the SVG namespace.
+    assert.ok(!/\s(src|href)=/i.test(report.html), 'no src/href attributes');
+    assert.ok(!/@import|url\(/i.test(report.html), 'no CSS imports');
+    assert.ok(!/https?:\/\/(?!www\.w3\.org\/2000\/svg)/.test(report.html), 'no URLs but the SVG namespace');
+    const dom = dumpDom(CHROMIUM!, file);
+    assert.match(dom, new RegExp(`<body[^>]* data-charts-drawn="${report.charts.length}"`));
+    const drawn = new Map(drawnCharts(dom).map((c) => [c.id, c]));
+    const parallel = drawn.get('trials-parallel');
+    assert.ok(parallel, 'the parallel coordinates are drawn');
+    assert.ok(
+      parallel.attrs.includes('data-drawn="true"') && !parallel.attrs.includes('data-error'),
+      parallel.attrs,
+    );
+    // Six trials have a value; each line a path through the four axes.
+    const lines = [...parallel.svg.matchAll(/<path d="([^"]+)"[^>]*class="pc-line( best)?"/g)];
+    assert.equal(lines.length, 6);
+    assert.ok(parallel.attrs.includes('data-paths="6"'), parallel.attrs);
+    for (const l of lines) assert.match(l[1]!, /^M[\d.]+ [\d.]+( L[\d.]+ [\d.]+){3}$/);
+    assert.equal(lines.filter((l) => l[2]).length, 1, 'one best line');
+    assert.equal(lines.at(-1)![2], ' best', 'the best drawn last, on top');
+    const axes = [...parallel.svg.matchAll(/<g class="pc-axis" data-axis="([^"]+)"/g)].map((m) => m[1]);
+    assert.deepEqual(axes, ['learningRate', 'type', 'momentum', 'val_loss']);
+    // Momentum's n/a place, where the adam trials pass: three lines through one point below its axis.
+    assert.equal((parallel.svg.match(/>n\/a</g) ?? []).length, 1);
+    const atMomentum = lines.map((l) => l[1]!.split(' L')[2]);
+    assert.equal(new Set(atMomentum).size, 3, `momentum 0.9, 0.5 and n/a: ${atMomentum.join(' | ')}`);
+    // The learning rates' log axis is ticked at its ends and the decade between.
+    const lrAxis = /<g class="pc-axis" data-axis="learningRate">([\s\S]*?)<\/g>/.exec(parallel.svg)![1]!;
+    assert.deepEqual(
+      [...lrAxis.matchAll(/<text [^>]*class="tick"[^>]*>([^<]+)</g)].map((m) => m[1]),
+      ['1e-4', '0.01', '0.001'],
+    );
+
+    const progress = drawn.get('trials-progress');
+    assert.ok(progress, 'the best-so-far curve is drawn');
+    assert.ok(progress.attrs.includes('data-points="6"'), progress.attrs);
+    assert.equal((progress.svg.match(/<circle [^>]*class="trial-point( best)?"/g) ?? []).length, 6);
+    assert.equal((progress.svg.match(/class="trial-point best"/g) ?? []).length, 1);
+    // Stepped: one point for the first trial, two (across, then down) for each of the seven after.
+    const step = /<path d="([^"]+)" class="step-line"/.exec(progress.svg);
+    assert.ok(step, 'a stepped line');
+    assert.equal(step[1]!.split(/[ML]/).filter(Boolean).length, 1 + 2 * 7);
+
+    assert.deepEqual(tableRows(dom, 'sweep-importance').slice(1), IMPORTANCE_BY_HAND);
+    assert.deepEqual(tableRows(dom, 'sweep-trials'), TRIALS_TABLE);
+    assert.match(dom, /<tr data-trial="4" class="best-trial">/);
+
+    // A parameter only the failed trial has: its axis is all n/a, and still drawn.
+    const dir = trialsSweepExperiments();
+    const manifestFile = join(dir, 'sweeps', TRIALS_SWEEP.id, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+    manifest.trials[4].params['model.dropout'] = 0.3;
+    writeFileSync(manifestFile, JSON.stringify(manifest));
+    const odd = join(tempDir(), 'odd.html');
+    writeFileSync(odd, trialsReport(dir).html);
+    const oddParallel = drawnCharts(dumpDom(CHROMIUM!, odd)).find((c) => c.id === 'trials-parallel')!;
+    assert.ok(oddParallel.attrs.includes('data-paths="6"') && !oddParallel.attrs.includes('data-error'));
+    assert.equal((oddParallel.svg.match(/<g class="pc-axis"/g) ?? []).length, 5);
+    assert.ok(!oddParallel.svg.includes('NaN'), 'every coordinate a number');
   });
 
   it('draws every evaluation chart in headless Chromium: each its lines, with coordinates', {
