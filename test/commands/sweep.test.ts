@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { runCli, runCliJson } from '../helpers/cli.js';
+import { PROJECT_ROOT, runCli, runCliJson } from '../helpers/cli.js';
+import { dumpDom, findChromium } from '../report/fixture.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'qqp-sweep-cli-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -94,5 +95,56 @@ describe('qqp sweep', () => {
     assert.equal(again.code, 0, again.stderr);
     assert.equal(again.json.ran, 0);
     assert.equal(again.json.skipped, 4);
+  });
+
+  it('runs the TPE example (shortened), and its report shows the parameter importance and the best-so-far curve', (t) => {
+    // configs/sweeps/tiny-tpe.yaml with 6 trials (3 at random), 2 epochs; its data path made absolute.
+    const spec = join(tmp, 'tiny-tpe.yaml');
+    const text = readFileSync(join(PROJECT_ROOT, 'configs', 'sweeps', 'tiny-tpe.yaml'), 'utf8')
+      .replace(/source: \S+/, `source: ${join(PROJECT_ROOT, 'data', 'qqp-synthetic.csv')}`)
+      .replace('tpe: { startupTrials: 5 }', 'tpe: { startupTrials: 3 }')
+      .replace('maxTrials: 12', 'maxTrials: 6')
+      .replace('training.epochs=3', 'training.epochs=2');
+    assert.match(text, /maxTrials: 6/);
+    writeFileSync(spec, text);
+    const exp = join(tmp, 'tpe-exp');
+    const r = runCliJson<{
+      id: string;
+      status: string;
+      trials: (Trial & { params: Record<string, unknown> })[];
+    }>(['sweep', spec, '--experiments-dir', exp]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.json.status, 'completed');
+    assert.equal(r.json.trials.length, 6);
+    assert.match(r.stderr, /6 trial\(s\) \(3 to be proposed as results come in\)/);
+    for (const trial of r.json.trials) {
+      assert.equal(
+        'training.optimizer.momentum' in trial.params,
+        trial.params['training.optimizer.type'] === 'sgd',
+      );
+      assert.ok(trial.best !== null && Number.isFinite(trial.best), JSON.stringify(trial));
+    }
+    const out = join(tmp, 'tpe.html');
+    const report = runCli(['report', '--sweep', r.json.id, '--experiments-dir', exp, '--out', out]);
+    assert.equal(report.code, 0, report.stderr);
+    const html = readFileSync(out, 'utf8');
+    assert.match(html, /id="sweep-importance"/);
+    for (const p of [
+      'training.optimizer.type',
+      'training.optimizer.learningRate',
+      'training.optimizer.momentum',
+      'model.layers[1].units',
+    ])
+      assert.ok(html.includes(`<tr data-param="${p}">`), p);
+    const chromium = findChromium();
+    if (!chromium) {
+      t.skip('chromium is not installed: the drawn best-so-far curve is not checked');
+      return;
+    }
+    const dom = dumpDom(chromium, out);
+    const host = /<div [^>]*data-chart="trials-progress"[^>]*>/.exec(dom);
+    assert.ok(host, 'the best-so-far chart');
+    assert.match(host[0], /data-points="6"/);
+    assert.doesNotMatch(host[0], /data-error/);
   });
 });

@@ -285,3 +285,143 @@ seed: 5
     );
   });
 });
+
+/** An executor whose epoch metrics come from the trial's learning rate: best near 0.003. */
+function byLearningRate(epochs: (lr: number) => number[]): {
+  executor: TrialExecutor;
+  jobs: { index: number; lr: number; bracket: number | undefined; ask: boolean }[];
+} {
+  const jobs: { index: number; lr: number; bracket: number | undefined; ask: boolean }[] = [];
+  const executor: TrialExecutor = async (job, hooks) => {
+    const lr = job.config.training.optimizer.learningRate as number;
+    jobs.push({ index: job.trial.index, lr, bracket: job.trial.bracket, ask: job.ask });
+    hooks.onRun({ id: `run-${job.trial.id}`, dir: join(tmp, `lr-${job.trial.id}`), host: 'test' });
+    let done = 0;
+    for (const v of epochs(lr)) {
+      done++;
+      if (await hooks.onEpoch(record(done, v))) return { status: 'stopped', epochs: done };
+    }
+    return { status: 'completed', epochs: done };
+  };
+  return { executor, jobs };
+}
+
+const LR_SPACE = `base: tiny.yaml
+parameters:
+  training.optimizer.learningRate: { min: 0.00001, max: 0.1, distribution: loguniform }
+metric: validation.loss
+`;
+
+describe('runSweep with strategies that learn or stop', () => {
+  it('TPE proposes trials after its start-up ones until maxTrials, and a resume goes on where it stopped', async () => {
+    const spec = parseSweepSpec(
+      't.yaml',
+      `${LR_SPACE}strategy: tpe\ntpe: { startupTrials: 4 }\nmaxTrials: 14\nseed: 2\nset: [training.epochs=1]\n`,
+      DIR,
+    );
+    const loss = (lr: number) => [Math.abs(Math.log10(lr) + 2.5)];
+    // Interrupted after 9 trials: the signal aborts once the ninth has started.
+    const controller = new AbortController();
+    const first = byLearningRate(loss);
+    const r1 = await runSweep({
+      experimentsDir: tmp,
+      spec,
+      specDir: DIR,
+      signal: controller.signal,
+      executor: (job, hooks, signal) => {
+        if (job.trial.index === 9) controller.abort();
+        return first.executor(job, hooks, signal);
+      },
+    });
+    assert.equal(r1.status, 'interrupted');
+    assert.deepEqual(
+      first.jobs.map((j) => j.index),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
+    const manifest = JSON.parse(readFileSync(join(r1.dir, 'manifest.json'), 'utf8')) as SweepManifest;
+    assert.equal(manifest.trials.length, 9, 'proposed trials are in the manifest, with their config files');
+    for (const t of manifest.trials) assert.ok(existsSync(join(r1.dir, t.config)));
+    const second = byLearningRate(loss);
+    const r2 = await runSweep({ experimentsDir: tmp, resume: r1.id, executor: second.executor });
+    assert.equal(r2.status, 'completed');
+    assert.equal(r2.trials.length, 14);
+    assert.deepEqual(
+      second.jobs.map((j) => j.index),
+      [10, 11, 12, 13, 14],
+      'nothing finished is run again',
+    );
+    // The same spec run in one go proposes the same trials: proposals depend on the seed, the trial
+    // number and the results, not on the process.
+    const whole = byLearningRate(loss);
+    await runSweep({ experimentsDir: tmp, spec, specDir: DIR, executor: whole.executor });
+    assert.deepEqual(
+      whole.jobs.map((j) => j.lr),
+      [...first.jobs, ...second.jobs].map((j) => j.lr),
+    );
+    // And it learns: the proposed trials are closer to the optimum than the random start-up ones.
+    const gap = (js: { lr: number }[]) => js.reduce((a, j) => a + loss(j.lr)[0]!, 0) / js.length;
+    assert.ok(
+      gap(whole.jobs.slice(8)) < gap(whole.jobs.slice(0, 4)) / 2,
+      `${gap(whole.jobs.slice(8))} vs ${gap(whole.jobs.slice(0, 4))}`,
+    );
+  });
+
+  it('TPE with parallel trials gives each slot its own point', async () => {
+    const spec = parseSweepSpec(
+      't.yaml',
+      `${LR_SPACE}strategy: tpe\ntpe: { startupTrials: 2 }\nmaxTrials: 8\nparallel: 3\nset: [training.epochs=1]\n`,
+      DIR,
+    );
+    const { executor, jobs } = byLearningRate((lr) => [Math.abs(Math.log10(lr) + 2.5)]);
+    const r = await runSweep({ experimentsDir: tmp, spec, specDir: DIR, executor });
+    assert.equal(r.trials.length, 8);
+    assert.equal(new Set(jobs.map((j) => j.lr)).size, 8);
+  });
+
+  it('Hyperband deals trials to brackets and stops them at their own brackets’ rungs', async () => {
+    const spec = parseSweepSpec(
+      'h.yaml',
+      `${LR_SPACE}strategy: hyperband\nhyperband: { minEpochs: 1, maxEpochs: 4, reductionFactor: 2 }\nmaxTrials: 10\nseed: 4\n`,
+      DIR,
+    );
+    const { executor, jobs } = byLearningRate((lr) =>
+      [1, 2, 3, 4].map((e) => Math.abs(Math.log10(lr) + 2.5) + 1 / e),
+    );
+    const r = await runSweep({ experimentsDir: tmp, spec, specDir: DIR, executor });
+    assert.equal(r.status, 'completed');
+    assert.ok(jobs.every((j) => j.ask && j.bracket !== undefined));
+    const byBracket = [0, 1, 2].map((b) => r.trials.filter((t) => t.bracket === b));
+    assert.ok(
+      byBracket.every((ts) => ts.length > 0),
+      JSON.stringify(r.trials.map((t) => t.bracket)),
+    );
+    // Bracket 0 judges at epoch 1, bracket 1 first at 2; bracket 2 (first rung 4 = maxEpochs) never stops.
+    for (const t of byBracket[0]!.filter((x) => x.status === 'stopped')) assert.ok([1, 2].includes(t.epochs));
+    for (const t of byBracket[1]!.filter((x) => x.status === 'stopped')) assert.equal(t.epochs, 2);
+    assert.ok(byBracket[2]!.every((t) => t.status === 'completed' && t.epochs === 4));
+    assert.ok(r.trials.some((t) => t.status === 'stopped'));
+  });
+
+  it('the median rule stops trials behind the others, with any strategy, never at the last epoch', async () => {
+    const spec = parseSweepSpec(
+      'm.yaml',
+      `base: tiny.yaml
+set: [training.epochs=3]
+parameters:
+  training.optimizer.learningRate: { values: [0.003, 0.002, 0.004, 0.00001, 0.1] }
+stopping: { rule: median, minEpochs: 1, minTrials: 2 }
+metric: validation.loss
+`,
+      DIR,
+    );
+    const { executor, jobs } = byLearningRate((lr) => [1, 2, 3].map(() => Math.abs(Math.log10(lr) + 2.5)));
+    const r = await runSweep({ experimentsDir: tmp, spec, specDir: DIR, executor });
+    assert.ok(jobs.every((j) => j.ask));
+    const status = Object.fromEntries(r.trials.map((t) => [t.params['training.optimizer.learningRate'], t]));
+    assert.equal(status[0.003]?.status, 'completed');
+    assert.equal(status[0.00001]?.status, 'stopped');
+    assert.equal(status[0.00001]?.epochs, 1);
+    assert.equal(status[0.1]?.status, 'stopped');
+    assert.ok(r.trials.every((t) => t.status !== 'stopped' || t.epochs < 3));
+  });
+});
