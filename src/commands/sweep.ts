@@ -30,7 +30,8 @@ export default class Sweep extends QqpCommand<Result> {
   static override flags = {
     ...experimentsDirFlag,
     parallel: Flags.integer({
-      description: "Trials at once on this machine (default: the spec's `parallel`)",
+      description:
+        "Trials at once on this machine (default: the spec's `parallel`); with --queue and strategy tpe, how many trials TPE keeps queued or running at once",
       min: 1,
     }),
     'dry-run': Flags.boolean({ description: 'List the trials and their configs; run nothing' }),
@@ -97,6 +98,7 @@ export default class Sweep extends QqpCommand<Result> {
                   queue: flags.queue,
                   queueName: flags['queue-name'],
                   parallel: Number.MAX_SAFE_INTEGER,
+                  ...(flags.parallel ? { proposalSlots: flags.parallel } : {}),
                 }
               : {
                   executor: localExecutor(flags['experiments-dir'], {
@@ -187,6 +189,11 @@ export default class Sweep extends QqpCommand<Result> {
       this.log(
         `continue: qqp sweep --resume ${r.id}${failed.length ? ' (--retry-failed to rerun the failed ones)' : ''}`,
       );
+    const experiments = dirname(dirname(r.dir));
+    const where = experiments === resolve('experiments') ? '' : ` --experiments-dir ${experiments}`;
+    this.log(
+      `report: qqp report --sweep ${r.id}${where} --out ${r.id}.html  (parameter importance, best so far)`,
+    );
     this.log(`files: ${r.dir}`);
   }
 }

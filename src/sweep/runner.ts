@@ -247,6 +247,12 @@ export interface RunSweepOptions {
   resume?: string;
   retryFailed?: boolean;
   parallel?: number;
+  /**
+   * On a queue, trials are all queued at once, except TPE's: it proposes a trial only when one of
+   * this many slots frees (default the spec's `parallel`), so that it learns from the results
+   * before it; give it about as many as the workers run at once.
+   */
+  proposalSlots?: number;
   executor: TrialExecutor;
   /** Recorded in the manifest (`redis://...`), for people and `qqp sweep cancel`/`status`. */
   queue?: string;
@@ -337,8 +343,13 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
     (t.status === 'failed' && options.retryFailed === true);
   const queue = manifest.trials.filter(runnable);
   const skipped = manifest.trials.length - queue.length;
-  const parallel = Math.max(1, options.parallel ?? spec.parallel);
   const proposing = spec.strategy === 'tpe';
+  const parallel = Math.max(
+    1,
+    proposing && options.queue !== undefined
+      ? (options.proposalSlots ?? spec.parallel)
+      : (options.parallel ?? spec.parallel),
+  );
   const planned = proposing ? Math.max(manifest.trials.length, spec.maxTrials) : manifest.trials.length;
   emit({
     type: 'start',

@@ -425,3 +425,40 @@ metric: validation.loss
     assert.ok(r.trials.every((t) => t.status !== 'stopped' || t.epochs < 3));
   });
 });
+
+describe('runSweep: TPE on a queue', () => {
+  it('keeps only proposalSlots (default the spec’s parallel) trials in flight, so it learns between them', async () => {
+    const spec = parseSweepSpec(
+      't.yaml',
+      `${LR_SPACE}strategy: tpe\ntpe: { startupTrials: 2 }\nmaxTrials: 7\nparallel: 2\nset: [training.epochs=1]\n`,
+      DIR,
+    );
+    for (const [slots, expected] of [
+      [undefined, 2],
+      [3, 3],
+    ] as const) {
+      let running = 0;
+      let most = 0;
+      const { executor } = byLearningRate((lr) => [Math.abs(Math.log10(lr) + 2.5)]);
+      const r = await runSweep({
+        experimentsDir: tmp,
+        spec,
+        specDir: DIR,
+        queue: 'redis://example:6379',
+        parallel: Number.MAX_SAFE_INTEGER,
+        ...(slots ? { proposalSlots: slots } : {}),
+        executor: async (job, hooks, signal) => {
+          running++;
+          most = Math.max(most, running);
+          // Let the other slots start (or not) before this trial ends.
+          await new Promise((r) => setImmediate(r));
+          const outcome = await executor(job, hooks, signal);
+          running--;
+          return outcome;
+        },
+      });
+      assert.equal(r.trials.length, 7);
+      assert.equal(most, expected);
+    }
+  });
+});
