@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import { type ColumnMapping, parseColumnMapping } from '../data/formats/columns.js';
 import { UsageError } from '../errors.js';
 import type { CompareOptions } from '../report/compare.js';
@@ -22,6 +22,34 @@ export const experimentsDirFlag = {
     env: 'QQP_EXPERIMENTS_DIR',
   }),
 };
+
+/** The sweep that `qqp sweep status` and `qqp sweep cancel` act on, and where its queue is. */
+export const sweepRefArgs = {
+  id: Args.string({ description: 'The sweep (its id or folder)', required: true }),
+};
+export const sweepQueueFlags = {
+  ...experimentsDirFlag,
+  queue: Flags.string({
+    description: "The sweep's Redis queue (default: the one its manifest records)",
+    helpValue: 'redis://HOST:PORT',
+  }),
+  'queue-name': Flags.string({
+    description: "Name of the BullMQ queue (default: the manifest's, else qqp-trials)",
+  }),
+};
+
+/** The options those flags give the library: only the ones given. */
+export function sweepQueueOptions(
+  id: string,
+  flags: { 'experiments-dir': string; queue?: string | undefined; 'queue-name'?: string | undefined },
+): { ref: string; experimentsDir: string; queue?: string; queueName?: string } {
+  return {
+    ref: id,
+    experimentsDir: flags['experiments-dir'],
+    ...(flags.queue ? { queue: flags.queue } : {}),
+    ...(flags['queue-name'] ? { queueName: flags['queue-name'] } : {}),
+  };
+}
 
 /** Flags that pick runs and shape the comparison table (`qqp compare`, `qqp report`). */
 export const comparisonFlags = {

@@ -1,6 +1,5 @@
-import { Args, Flags } from '@oclif/core';
 import { QqpCommand } from '../../cli/base.js';
-import { experimentsDirFlag } from '../../cli/flags.js';
+import { sweepQueueFlags, sweepQueueOptions, sweepRefArgs } from '../../cli/flags.js';
 import { table } from '../../cli/render.js';
 import { metricText, paramText, trialRows } from '../../cli/views/sweep.js';
 import type { CancelSweepResult } from '../../sweep/cancel.js';
@@ -13,29 +12,13 @@ export default class SweepCancel extends QqpCommand<CancelSweepResult> {
     '<%= config.bin %> sweep cancel 20261128-101500-tiny',
     '<%= config.bin %> sweep cancel experiments/sweeps/20261128-101500-tiny --queue redis://10.0.0.5:6379',
   ];
-  static override args = {
-    id: Args.string({ description: 'The sweep (its id or folder)', required: true }),
-  };
-  static override flags = {
-    ...experimentsDirFlag,
-    queue: Flags.string({
-      description: "The sweep's Redis queue (default: the one its manifest records)",
-      helpValue: 'redis://HOST:PORT',
-    }),
-    'queue-name': Flags.string({
-      description: "Name of the BullMQ queue (default: the manifest's, else qqp-trials)",
-    }),
-  };
+  static override args = sweepRefArgs;
+  static override flags = sweepQueueFlags;
 
   protected async execute(): Promise<CancelSweepResult> {
     const { args, flags } = await this.parse(SweepCancel);
     const { cancelSweep } = await import('../../sweep/cancel.js');
-    return cancelSweep({
-      ref: args.id,
-      experimentsDir: flags['experiments-dir'],
-      ...(flags.queue ? { queue: flags.queue } : {}),
-      ...(flags['queue-name'] ? { queueName: flags['queue-name'] } : {}),
-    });
+    return cancelSweep(sweepQueueOptions(args.id, flags));
   }
 
   protected render(r: CancelSweepResult): void {

@@ -1,6 +1,5 @@
-import { Args, Flags } from '@oclif/core';
 import { QqpCommand } from '../../cli/base.js';
-import { experimentsDirFlag } from '../../cli/flags.js';
+import { sweepQueueFlags, sweepQueueOptions, sweepRefArgs } from '../../cli/flags.js';
 import { table } from '../../cli/render.js';
 import { jobCountsText, metricText, paramText, trialCountsText, trialRows } from '../../cli/views/sweep.js';
 import type { SweepStatus } from '../../sweep/status.js';
@@ -13,29 +12,13 @@ export default class SweepStatusCommand extends QqpCommand<SweepStatus> {
     '<%= config.bin %> sweep status 20261128-101500-tiny',
     '<%= config.bin %> sweep status 20261128-101500-tiny --json',
   ];
-  static override args = {
-    id: Args.string({ description: 'The sweep (its id or folder)', required: true }),
-  };
-  static override flags = {
-    ...experimentsDirFlag,
-    queue: Flags.string({
-      description: "The sweep's Redis queue (default: the one its manifest records)",
-      helpValue: 'redis://HOST:PORT',
-    }),
-    'queue-name': Flags.string({
-      description: "Name of the BullMQ queue (default: the manifest's, else qqp-trials)",
-    }),
-  };
+  static override args = sweepRefArgs;
+  static override flags = sweepQueueFlags;
 
   protected async execute(): Promise<SweepStatus> {
     const { args, flags } = await this.parse(SweepStatusCommand);
     const { sweepStatus } = await import('../../sweep/status.js');
-    return sweepStatus({
-      ref: args.id,
-      experimentsDir: flags['experiments-dir'],
-      ...(flags.queue ? { queue: flags.queue } : {}),
-      ...(flags['queue-name'] ? { queueName: flags['queue-name'] } : {}),
-    });
+    return sweepStatus(sweepQueueOptions(args.id, flags));
   }
 
   protected render(r: SweepStatus): void {
