@@ -42,12 +42,12 @@ import { curveMetrics } from './show.js';
 /**
  * The HTML report: one self-contained file (styles, data and the drawing script inline; nothing
  * fetched). In order: the headline (the best run by a stated rule, its test figures and its ROC
- * curve), the comparison table (metrics first, then the settings that differ), the evaluation charts
- * (ROC, precision-recall, F1 by threshold; one line per run) with each run's confusion matrix, the
- * per-slice tables of `qqp eval --slice`, the learning curves, for a sweep its trials from its
- * manifest (html-sweep.ts: parallel coordinates, parameter importance, best so far, the trials table)
- * and a chart of each differing parameter against the objective from the run folders, and the runs. A run has one colour in every chart and is named by
- * its name and the settings it differs in.
+ * curve), for a sweep its trials from its manifest (html-sweep.ts: parallel coordinates, parameter
+ * importance, best so far, the trials table) and a chart of each differing parameter against the
+ * objective from the run folders, the comparison table (metrics first, then the settings that
+ * differ), the evaluation charts (ROC, precision-recall, F1 by threshold; one line per run) with each
+ * run's confusion matrix, the per-slice tables of `qqp eval --slice`, the learning curves, and the
+ * runs. A run has one colour in every chart and is named by its name and the settings it differs in.
  */
 
 export interface ReportOptions {
@@ -404,16 +404,6 @@ export function buildReport(runs: readonly RunInfo[], options: ReportOptions = {
 <p class="meta">${shown.length} run(s)${options.experimentsDir ? ` from <code>${escapeHtml(options.experimentsDir)}</code>` : ''}; generated ${escapeHtml(generated)}${options.version ? ` by qqp ${escapeHtml(options.version)}` : ''}. The page needs no network.</p>
 ${headlineHtml(best, best ? (labels.get(best.run.id) ?? null) : null, bestEval, headlineRoc ? 'headline-roc' : null, shown.length)}
 ${warnings.length ? `<h2>Warnings</h2><ul class="warnings">${warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>` : ''}
-<h2>Comparison</h2>
-<p class="note">Test figures first (at threshold 0.5), then per-epoch figures ("best" at the epoch each run kept as best by its monitor, "last" at its last epoch), then the settings that differ. ${paramsNote} Best value of each metric column in <b>bold green</b>; <code>-</code> where a run has no value.</p>
-${comparisonHtml(comparison, labels)}
-${evaluationSection(evals, missing, labels, infos)}
-<h3>Every saved evaluation</h3>
-${evaluationsHtml(shown, labels)}
-${slices.length ? `<h2 id="slices">Slices</h2>\n${slices.join('\n')}` : ''}
-<h2>Learning curves</h2>
-<p class="note">Dashed: training; solid: the held-out split named in the legend (validation, or test for a run without a validation split). One colour per run; click a run in a legend to hide it.</p>
-${curveFigures.length ? `<div class="charts">${curveFigures.join('\n')}</div>` : '<p class="note">No epoch records to draw.</p>'}
 ${
   sweep !== null && sweepSource !== null
     ? `${sweepOverviewHtml(sweep, sweepSource, {
@@ -425,6 +415,16 @@ ${
 ${sweepFigures.length ? `<div class="charts">${sweepFigures.join('\n')}</div>` : '<p class="note">The runs of this sweep do not differ in any config value, or have no objective values.</p>'}`
     : ''
 }
+<h2>Comparison</h2>
+<p class="note">Test figures first (at threshold 0.5), then per-epoch figures ("best" at the epoch each run kept as best by its monitor, "last" at its last epoch), then the settings that differ. ${paramsNote} Best value of each metric column in <b>bold green</b>; <code>-</code> where a run has no value.</p>
+${comparisonHtml(comparison, labels)}
+${evaluationSection(evals, missing, labels, infos)}
+<h3>Every saved evaluation</h3>
+${evaluationsHtml(shown, labels)}
+${slices.length ? `<h2 id="slices">Slices</h2>\n${slices.join('\n')}` : ''}
+<h2>Learning curves</h2>
+<p class="note">Dashed: training; solid: the held-out split named in the legend (validation, or test for a run without a validation split). One colour per run; click a run in a legend to hide it.</p>
+${curveFigures.length ? `<div class="charts">${curveFigures.join('\n')}</div>` : '<p class="note">No epoch records to draw.</p>'}
 <h2>Runs</h2>
 ${runsHtml(shown, labels)}
 <noscript><p class="note">The charts are drawn by a script in this page; enable JavaScript to see them.</p></noscript>
