@@ -12,7 +12,7 @@ describe('the median stopping rule', () => {
       ['a', [1.0, 0.6]],
       ['b', [0.9, 0.5]],
     ] as const)
-      vs.forEach((v, i) => m.record(t, i + 1, v));
+      for (const [i, v] of vs.entries()) m.record(t, i + 1, v);
     assert.equal(m.report('c', 1, 0.95), false, 'no decision before minEpochs');
     assert.equal(m.report('c', 2, 0.8), true, 'best 0.8 > 0.75');
     assert.equal(m.report('d', 1, 0.9), false);
