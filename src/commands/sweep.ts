@@ -190,7 +190,7 @@ export default class Sweep extends QqpCommand<Result> {
         `continue: qqp sweep --resume ${r.id}${failed.length ? ' (--retry-failed to rerun the failed ones)' : ''}`,
       );
     const experiments = dirname(dirname(r.dir));
-    const where = experiments === resolve('experiments') ? '' : ` --experiments-dir ${experiments}`;
+    const where = resolve(experiments) === resolve('experiments') ? '' : ` --experiments-dir ${experiments}`;
     this.log(
       `report: qqp report --sweep ${r.id}${where} --out ${r.id}.html  (parameter importance, best so far)`,
     );
