@@ -11,6 +11,7 @@ import type { EpochRecord } from '../runs/records.js';
 import { leftovers, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { SWEEP_NAME_MAX_LENGTH } from '../util/names.js';
 import { AshaScheduler } from './asha.js';
+import { randomPoint } from './space.js';
 import { parseSweepSpec, type SweepSpec } from './spec.js';
 import { bracketOf, type EarlyStopper, HyperbandScheduler, MedianStopper } from './stopping.js';
 import { type Observation, proposalRng, suggest } from './tpe.js';
@@ -564,8 +565,9 @@ export function writeSweepResults(
 
 /**
  * TPE's next trial, added to the manifest (and its config file written), or undefined when the
- * sweep has its maxTrials. The finished trials are the observations, the running and pending ones
- * count as bad; a point whose config is a trial's already, or is invalid, is drawn again.
+ * sweep has its maxTrials (or no untried point is found). The finished trials are the observations,
+ * the running and pending ones count as bad; a point whose config is a trial's already, or is
+ * invalid, is drawn again.
  */
 function proposer(
   spec: SweepSpec,
@@ -586,13 +588,13 @@ function proposer(
     }));
     const seen = new Set(manifest.trials.map((t) => t.id));
     for (let attempt = 0; attempt < 100; attempt++) {
-      const params = suggest(
-        spec.parameters,
-        observations,
-        manifest.mode,
-        tpe,
-        proposalRng(spec.seed, index, attempt),
-      );
+      // TPE can keep choosing points already tried (in a small listed space its best ratio is
+      // always one of them): after 10 such tries, random points find what is left.
+      const rng = proposalRng(spec.seed, index, attempt);
+      const params =
+        attempt < 10
+          ? suggest(spec.parameters, observations, manifest.mode, tpe, rng)
+          : randomPoint(spec.parameters, rng);
       const made = maker.make(params, index);
       if (!made || seen.has(made.id)) continue;
       const entry = trialEntry(made, dir, cwd, spec);

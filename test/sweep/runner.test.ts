@@ -462,3 +462,25 @@ describe('runSweep: TPE on a queue', () => {
     }
   });
 });
+
+describe('runSweep: TPE in a small space', () => {
+  it('ends when every point has been tried, before maxTrials', async () => {
+    const spec = parseSweepSpec(
+      't.yaml',
+      `base: tiny.yaml
+strategy: tpe
+tpe: { startupTrials: 2 }
+maxTrials: 6
+set: [training.epochs=1]
+parameters:
+  training.optimizer.learningRate: { values: [0.001, 0.003, 0.01] }
+metric: validation.loss
+`,
+      DIR,
+    );
+    const { executor, jobs } = byLearningRate((lr) => [Math.abs(Math.log10(lr) + 2.5)]);
+    const r = await runSweep({ experimentsDir: tmp, spec, specDir: DIR, executor });
+    assert.equal(r.status, 'completed');
+    assert.deepEqual(jobs.map((j) => j.lr).sort(), [0.001, 0.003, 0.01]);
+  });
+});
