@@ -549,6 +549,7 @@ export function writeSweepResults(
       id: t.id,
       params: t.params,
       status: t.status,
+      ...(t.bracket !== undefined ? { bracket: t.bracket } : {}),
       epochs: t.epochs,
       best: t.best,
       bestEpoch: t.bestEpoch,

@@ -62,6 +62,14 @@ describe('sweep views', () => {
     assert.deepEqual(trialRows([trial({ status: 'stopped', epochs: 2, best: 0.5, runId: 'r1' })]), [
       ['1', 'training.batchSize=16 training.optimizer.type=sgd', 'stopped @2', '2', '0.5000', 'r1'],
     ]);
+    assert.equal(
+      trialRows([trial({ status: 'stopped', epochs: 2, bracket: 1 })])[0]?.[2],
+      'stopped @2 (bracket 1)',
+    );
+    assert.equal(
+      trialRows([trial({ status: 'completed', epochs: 4, bracket: 0 })])[0]?.[2],
+      'completed (bracket 0)',
+    );
   });
 
   it('LiveTable off a terminal writes one line per change', () => {

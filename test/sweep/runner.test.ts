@@ -400,6 +400,11 @@ describe('runSweep with strategies that learn or stop', () => {
     for (const t of byBracket[1]!.filter((x) => x.status === 'stopped')) assert.equal(t.epochs, 2);
     assert.ok(byBracket[2]!.every((t) => t.status === 'completed' && t.epochs === 4));
     assert.ok(r.trials.some((t) => t.status === 'stopped'));
+    const results = JSON.parse(readFileSync(join(r.dir, 'results.json'), 'utf8')) as {
+      trials: { index: number; bracket?: number }[];
+    };
+    for (const t of results.trials)
+      assert.equal(t.bracket, r.trials.find((x) => x.index === t.index)?.bracket);
   });
 
   it('the median rule stops trials behind the others, with any strategy, never at the last epoch', async () => {

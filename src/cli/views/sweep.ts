@@ -17,8 +17,10 @@ export function paramText(params: Record<string, unknown>): string {
     .join(' ');
 }
 
+/** The status, with the epoch a stopped trial reached and a Hyperband trial's bracket. */
 function statusText(t: ManifestTrial): string {
-  return t.status === 'stopped' ? `stopped @${t.epochs}` : t.status;
+  const status = t.status === 'stopped' ? `stopped @${t.epochs}` : t.status;
+  return t.bracket === undefined ? status : `${status} (bracket ${t.bracket})`;
 }
 
 /** The rows of the trials table (trial, parameters, status, epoch, best, run), live and final. */
