@@ -69,6 +69,8 @@ export interface SweepManifest {
   queue?: string;
   /** The BullMQ queue's name on `queue` (absent: the default, `qqp-trials`). */
   queueName?: string;
+  /** TPE: the trials the sweep will have when done (maxTrials); more are proposed as results come. */
+  planned?: number;
   trials: ManifestTrial[];
 }
 
@@ -306,6 +308,7 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
       updatedAt: nowIso(),
       ...(options.queue ? { queue: options.queue } : {}),
       ...(options.queue && options.queueName ? { queueName: options.queueName } : {}),
+      ...(spec.strategy === 'tpe' ? { planned: spec.maxTrials } : {}),
       trials: trials.map((t) => trialEntry(t, dir, cwd, spec)),
     };
   }

@@ -65,6 +65,8 @@ export interface SweepStatus {
   createdAt: string;
   updatedAt: string;
   counts: Record<TrialStatus, number>;
+  /** TPE: the trials the sweep will have when done (some not yet proposed); else the trials' count. */
+  planned: number;
   /** The best trial so far by the metric (null before any trial has a value). */
   best: {
     index: number;
@@ -131,6 +133,7 @@ export async function sweepStatus(options: SweepStatusOptions): Promise<SweepSta
     createdAt: manifest.createdAt,
     updatedAt: manifest.updatedAt,
     counts: countTrials(manifest.trials),
+    planned: Math.max(manifest.planned ?? 0, manifest.trials.length),
     best:
       top && top.best !== null
         ? { index: top.index, id: top.id, params: top.params, value: top.best, epoch: top.bestEpoch }

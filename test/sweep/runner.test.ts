@@ -12,6 +12,7 @@ import {
   type TrialOutcome,
 } from '../../src/sweep/runner.js';
 import { parseSweepSpec } from '../../src/sweep/spec.js';
+import { sweepStatus } from '../../src/sweep/status.js';
 import { configHash } from '../../src/sweep/trials.js';
 import { PROJECT_ROOT } from '../helpers/cli.js';
 
@@ -340,6 +341,8 @@ describe('runSweep with strategies that learn or stop', () => {
     );
     const manifest = JSON.parse(readFileSync(join(r1.dir, 'manifest.json'), 'utf8')) as SweepManifest;
     assert.equal(manifest.trials.length, 9, 'proposed trials are in the manifest, with their config files');
+    const status = await sweepStatus({ ref: r1.id, experimentsDir: tmp });
+    assert.equal(status.planned, 14, 'the status counts the trials TPE has yet to propose');
     for (const t of manifest.trials) assert.ok(existsSync(join(r1.dir, t.config)));
     const second = byLearningRate(loss);
     const r2 = await runSweep({ experimentsDir: tmp, resume: r1.id, executor: second.executor });

@@ -23,7 +23,10 @@ export default class SweepStatusCommand extends QqpCommand<SweepStatus> {
 
   protected render(r: SweepStatus): void {
     this.log(`sweep ${r.id}: ${r.status}, ${r.strategy}, ${r.mode}imise ${r.metric}`);
-    this.log(`trials: ${r.trials.length} (${trialCountsText(r.counts)})`);
+    const later = r.planned - r.trials.length;
+    this.log(
+      `trials: ${r.trials.length} (${trialCountsText(r.counts)})${later > 0 ? `; ${later} more to be proposed by TPE` : ''}`,
+    );
     this.log(
       r.best
         ? `best so far: trial ${r.best.index} (${paramText(r.best.params)}), ${r.metric} ${metricText(r.best.value)} at epoch ${r.best.epoch}`
