@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { quantile } from '../src/sweep/asha.js';
 import { localExecutor } from '../src/sweep/local.js';
 import { runSweep } from '../src/sweep/runner.js';
 import { randomPoint, type TrialParams } from '../src/sweep/space.js';
@@ -131,9 +132,10 @@ function search(fn: TestFunction, strategy: 'tpe' | 'random', seed: number, tria
 }
 
 function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+  return quantile(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 const seeds = Number(values.seeds);

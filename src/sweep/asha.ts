@@ -15,7 +15,7 @@ export function rungs(asha: AshaSpec): number[] {
 }
 
 /** Linear-interpolated quantile of sorted-ascending values, q in [0, 1]. */
-function quantile(sorted: readonly number[], q: number): number {
+export function quantile(sorted: readonly number[], q: number): number {
   const pos = (sorted.length - 1) * q;
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);

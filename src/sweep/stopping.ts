@@ -1,4 +1,4 @@
-import { AshaScheduler } from './asha.js';
+import { AshaScheduler, quantile } from './asha.js';
 import type { HyperbandSpec, StoppingSpec } from './spec.js';
 
 /**
@@ -59,9 +59,10 @@ export class MedianStopper implements EarlyStopper {
 }
 
 function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+  return quantile(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 /** One Hyperband bracket: its ASHA budget and its share of the trials. */
