@@ -19,7 +19,7 @@ import { quantile } from '../src/sweep/asha.js';
 import { localExecutor } from '../src/sweep/local.js';
 import { runSweep } from '../src/sweep/runner.js';
 import { randomPoint, type TrialParams } from '../src/sweep/space.js';
-import { loadSweepSpec, type ParameterSpace, parseSweepSpec, type TpeSpec } from '../src/sweep/spec.js';
+import { loadSweepSpec, type ParameterSpace, parseSweepSpec, TPE_DEFAULTS } from '../src/sweep/spec.js';
 import { type Observation, proposalRng, suggest } from '../src/sweep/tpe.js';
 
 const { values } = parseArgs({
@@ -110,8 +110,6 @@ const check = (fn: TestFunction, at: TrialParams) => {
 check(branin, { x1: Math.PI, x2: 2.275 });
 check(hartmann6, { x1: 0.20169, x2: 0.150011, x3: 0.476874, x4: 0.275332, x5: 0.311652, x6: 0.6573 });
 
-const TPE: TpeSpec = { startupTrials: 10, candidates: 24, gamma: 0.25 };
-
 /** Best value after each trial of one search. */
 function search(fn: TestFunction, strategy: 'tpe' | 'random', seed: number, trials: number): number[] {
   const observations: Observation[] = [];
@@ -121,7 +119,7 @@ function search(fn: TestFunction, strategy: 'tpe' | 'random', seed: number, tria
     const rng = proposalRng(seed, i);
     const params =
       strategy === 'tpe'
-        ? suggest(fn.parameters, observations, 'min', TPE, rng)
+        ? suggest(fn.parameters, observations, 'min', TPE_DEFAULTS, rng)
         : randomPoint(fn.parameters, rng);
     const value = fn.f(params);
     observations.push({ params, value });

@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { cancelQueuedSweep, DEFAULT_QUEUE_NAME } from './queue.js';
 import {
+  isUnfinished,
   type ManifestTrial,
   openSweep,
   SWEEP_FILES,
@@ -42,9 +43,6 @@ export interface CancelSweepResult {
   trials: ManifestTrial[];
   best: SweepResult['best'];
 }
-
-/** The trial statuses a cancel turns into `cancelled`: those not finished. */
-const UNFINISHED = new Set<ManifestTrial['status']>(['pending', 'running', 'interrupted']);
 
 /**
  * Cancels a queued sweep: sets its cancel key and removes its waiting jobs (`cancelQueuedSweep`),
@@ -97,7 +95,8 @@ export async function cancelSweep(options: CancelSweepOptions): Promise<CancelSw
   // Read again just before writing: a coordinator may have recorded more since.
   const { manifest } = openSweep(dir, options.experimentsDir);
   manifest.status = 'cancelled';
-  for (const t of manifest.trials) if (UNFINISHED.has(t.status)) t.status = 'cancelled';
+  // The trials not finished become `cancelled`.
+  for (const t of manifest.trials) if (isUnfinished(t.status)) t.status = 'cancelled';
   manifest.updatedAt = new Date().toISOString();
   writeJsonAtomic(join(dir, SWEEP_FILES.manifest), manifest);
   const { trials, best } = writeSweepResults(dir, manifest, cwd);

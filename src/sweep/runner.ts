@@ -12,7 +12,7 @@ import { leftovers, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { SWEEP_NAME_MAX_LENGTH } from '../util/names.js';
 import { AshaScheduler } from './asha.js';
 import { randomPoint } from './space.js';
-import { parseSweepSpec, type SweepSpec } from './spec.js';
+import { epochBudget, parseSweepSpec, type SweepSpec, TPE_DEFAULTS } from './spec.js';
 import { bracketOf, type EarlyStopper, HyperbandScheduler, MedianStopper } from './stopping.js';
 import { type Observation, proposalRng, suggest } from './tpe.js';
 import { generateTrials, type Trial, type TrialParams, trialMaker } from './trials.js';
@@ -26,6 +26,11 @@ export type TrialStatus =
   | 'interrupted'
   /** Stopped, or never started, by `qqp sweep cancel`; a resume runs it again. */
   | 'cancelled';
+
+/** A trial not finished either way: still to run, running, or stopped before its end by Ctrl-C. */
+export function isUnfinished(status: TrialStatus): boolean {
+  return status === 'pending' || status === 'running' || status === 'interrupted';
+}
 
 /** One trial as the manifest keeps it. */
 export interface ManifestTrial {
@@ -337,12 +342,10 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
     for (const s of stoppers) for (const h of t.history) s.record(t.id, h.epoch, h.value);
   };
   for (const t of manifest.trials) enter(t);
-  const budget = spec.asha?.maxEpochs ?? spec.hyperband?.maxEpochs;
+  const budget = epochBudget(spec);
 
   const runnable = (t: ManifestTrial) =>
-    t.status === 'pending' ||
-    t.status === 'running' ||
-    t.status === 'interrupted' ||
+    isUnfinished(t.status) ||
     t.status === 'cancelled' ||
     (t.status === 'failed' && options.retryFailed === true);
   const queue = manifest.trials.filter(runnable);
@@ -494,13 +497,10 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepResult> {
     Array.from({ length: Math.min(parallel, queue.length + (planned - manifest.trials.length)) }, slot),
   );
 
-  const unfinished = manifest.trials.some(
-    (t) => t.status === 'pending' || t.status === 'running' || t.status === 'interrupted',
-  );
+  const unfinished = manifest.trials.some((t) => isUnfinished(t.status));
   manifest.status = cancelled ? 'cancelled' : signal.aborted || unfinished ? 'interrupted' : 'completed';
   for (const t of manifest.trials) {
-    if (cancelled && (t.status === 'pending' || t.status === 'running' || t.status === 'interrupted'))
-      t.status = 'cancelled';
+    if (cancelled && isUnfinished(t.status)) t.status = 'cancelled';
     else if (t.status === 'running') t.status = 'interrupted';
   }
   save();
@@ -581,14 +581,14 @@ function proposer(
   specDir: string,
 ): () => ManifestTrial | undefined {
   const maker = trialMaker(spec, specDir, cwd);
-  const tpe = spec.tpe ?? { startupTrials: 10, candidates: 24, gamma: 0.25 };
+  const tpe = spec.tpe ?? TPE_DEFAULTS;
   return () => {
     if (manifest.trials.length >= spec.maxTrials) return undefined;
     const index = manifest.trials.length + 1;
     const observations: Observation[] = manifest.trials.map((t) => ({
       params: t.params,
       value: t.status === 'completed' || t.status === 'stopped' ? t.best : null,
-      pending: t.status === 'pending' || t.status === 'running' || t.status === 'interrupted',
+      pending: isUnfinished(t.status),
     }));
     const seen = new Set(manifest.trials.map((t) => t.id));
     for (let attempt = 0; attempt < 100; attempt++) {

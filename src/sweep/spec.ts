@@ -65,6 +65,14 @@ export interface TpeSpec {
   gamma: number;
 }
 
+/** TPE's settings where the spec gives none (gamma 0.25 as the paper's reference implementation). */
+export const TPE_DEFAULTS: TpeSpec = { startupTrials: 10, candidates: 24, gamma: 0.25 };
+
+/** The epochs every trial is given when a scheduler stops trials early (ASHA, Hyperband). */
+export function epochBudget(spec: Pick<SweepSpec, 'asha' | 'hyperband'>): number | undefined {
+  return spec.asha?.maxEpochs ?? spec.hyperband?.maxEpochs;
+}
+
 /** The median stopping rule (Golovin et al. 2017), usable with any strategy. */
 export interface StoppingSpec {
   rule: 'median';
@@ -443,11 +451,7 @@ export function parseSweepSpec(file: string, text: string, dir: string): SweepSp
     ...(hyperband ? { hyperband: budgetOf(hyperband) } : {}),
     ...(strategy === 'tpe'
       ? {
-          tpe: {
-            startupTrials: tpe?.startupTrials ?? 10,
-            candidates: tpe?.candidates ?? 24,
-            gamma: tpe?.gamma ?? 0.25,
-          },
+          tpe: { ...TPE_DEFAULTS, ...tpe },
         }
       : {}),
     ...(stopping

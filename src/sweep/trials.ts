@@ -9,7 +9,7 @@ import { ConfigError, formatProblem, type Problem } from '../errors.js';
 import { parsePath } from '../util/paths.js';
 import { Rng } from '../util/rng.js';
 import { gridPoints, randomPoint, type TrialParams } from './space.js';
-import type { ParameterSpace, SweepSpec } from './spec.js';
+import { epochBudget, type ParameterSpace, type SweepSpec } from './spec.js';
 
 export type { TrialParams } from './space.js';
 export { gridPoints } from './space.js';
@@ -81,7 +81,7 @@ export function trialMaker(spec: SweepSpec, specDir: string, cwd: string = proce
     'inline' in spec.base
       ? { name: `${spec.file} (base)`, text: YAML.stringify(spec.base.inline), baseDir: specDir }
       : undefined;
-  const budget = spec.asha?.maxEpochs ?? spec.hyperband?.maxEpochs;
+  const budget = epochBudget(spec);
   const fixed = [...spec.set, ...(budget !== undefined ? [`training.epochs=${budget}`] : [])];
   const problems: Problem[] = [];
   // The same problem from several trials is said once.
