@@ -1,10 +1,24 @@
 import type { Rng } from '../util/rng.js';
-import type { ParameterSpace } from './spec.js';
 
 /**
  * The search space's points: which parameters a point has (a conditional parameter only when its
  * condition holds), and the grid and random draws over them. Shared by every strategy.
  */
+
+/** How a range is sampled. */
+export const DISTRIBUTIONS = ['uniform', 'loguniform', 'int'] as const;
+export type Distribution = (typeof DISTRIBUTIONS)[number];
+
+/** A parameter exists in a trial only when every condition holds: `path`'s value is among `values`. */
+export interface Condition {
+  path: string;
+  values: unknown[];
+}
+
+export type ParameterSpace = (
+  | { path: string; values: unknown[] }
+  | { path: string; min: number; max: number; distribution: Distribution }
+) & { when?: Condition[] };
 
 /** One point of the search space: config path → value, in the spec's parameter order. */
 export type TrialParams = Record<string, unknown>;
@@ -24,8 +38,16 @@ export function isActive(p: ParameterSpace, point: TrialParams): boolean {
   return p.when.every((c) => c.path in point && c.values.some((v) => sameValue(v, point[c.path])));
 }
 
-function sameValue(a: unknown, b: unknown): boolean {
+/** Whether two parameter values are the same (lists and mappings compared by their JSON). */
+export function sameValue(a: unknown, b: unknown): boolean {
   return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Every value `p` can take when they can be listed: its listed values, or an int range's integers. */
+export function parameterValues(p: ParameterSpace): unknown[] | undefined {
+  if ('values' in p) return p.values;
+  if (p.distribution === 'int') return Array.from({ length: p.max - p.min + 1 }, (_, i) => p.min + i);
+  return undefined;
 }
 
 /** One value of `p`, uniformly (log-uniformly for a loguniform range). */
@@ -51,7 +73,8 @@ export function randomPoint(parameters: readonly ParameterSpace[], rng: Rng): Tr
 export function gridPoints(parameters: readonly ParameterSpace[]): TrialParams[] {
   let points: TrialParams[] = [{}];
   for (const p of parameters) {
-    const values = 'values' in p ? p.values : Array.from({ length: p.max - p.min + 1 }, (_, i) => p.min + i);
+    // The spec lets a grid have only listed values and int ranges.
+    const values = parameterValues(p) ?? [];
     points = points.flatMap((pt) => (isActive(p, pt) ? values.map((v) => ({ ...pt, [p.path]: v })) : [pt]));
   }
   return points;

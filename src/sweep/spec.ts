@@ -6,6 +6,14 @@ import { ConfigError, type Problem } from '../errors.js';
 import { nameProblem, quoteName, SWEEP_NAME_MAX_LENGTH, toName } from '../util/names.js';
 import { parsePath } from '../util/paths.js';
 import { closestMatch } from '../util/suggest.js';
+import {
+  type Condition,
+  DISTRIBUTIONS,
+  type Distribution,
+  type ParameterSpace,
+  parameterValues,
+  sameValue,
+} from './space.js';
 
 /**
  * A sweep spec: a base config, a search space over config paths, a strategy and the metric to
@@ -33,19 +41,7 @@ import { closestMatch } from '../util/suggest.js';
 
 export const STRATEGIES = ['grid', 'random', 'asha', 'tpe', 'hyperband'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
-export const DISTRIBUTIONS = ['uniform', 'loguniform', 'int'] as const;
-export type Distribution = (typeof DISTRIBUTIONS)[number];
-
-/** A parameter exists in a trial only when every condition holds: `path`'s value is among `values`. */
-export interface Condition {
-  path: string;
-  values: unknown[];
-}
-
-export type ParameterSpace = (
-  | { path: string; values: unknown[] }
-  | { path: string; min: number; max: number; distribution: Distribution }
-) & { when?: Condition[] };
+export { type Condition, DISTRIBUTIONS, type Distribution, type ParameterSpace } from './space.js';
 
 export interface AshaSpec {
   minEpochs: number;
@@ -486,10 +482,8 @@ function whenOf(raw: object): { when?: Condition[] } {
 
 /** The values a parameter can take, when it can be listed (listed values, an int range). */
 function listedValues(p: ParameterSpace): unknown[] | undefined {
-  if ('values' in p) return p.values;
-  if (p.distribution === 'int' && p.max - p.min <= 1000)
-    return Array.from({ length: p.max - p.min + 1 }, (_, i) => p.min + i);
-  return undefined;
+  if (!('values' in p) && p.max - p.min > 1000) return undefined;
+  return parameterValues(p);
 }
 
 /**
@@ -537,7 +531,7 @@ function conditionProblems(
         continue;
       }
       for (const v of c.values) {
-        if (listed.some((l) => l === v || JSON.stringify(l) === JSON.stringify(v))) continue;
+        if (listed.some((l) => sameValue(l, v))) continue;
         problems.push({
           ...spec.locate(at),
           message: `${JSON.stringify(v)} is not a value of "${c.path}"`,
