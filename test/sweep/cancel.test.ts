@@ -10,6 +10,7 @@ import { cancelKey } from '../../src/sweep/queue.js';
 import { runSweep, type SweepManifest, type TrialExecutor } from '../../src/sweep/runner.js';
 import { parseSweepSpec } from '../../src/sweep/spec.js';
 import { PROJECT_ROOT } from '../helpers/cli.js';
+import { scriptedExecutor } from '../helpers/sweep.js';
 
 const REDIS = process.env.QQP_TEST_REDIS_URL;
 const SKIP = REDIS
@@ -27,21 +28,8 @@ metric: validation.loss
 `;
 
 /** Every trial ends with `status` after one epoch; nothing trains. */
-const ending =
-  (status: 'completed' | 'interrupted'): TrialExecutor =>
-  async (job, hooks) => {
-    const bs = job.config.training.batchSize;
-    hooks.onRun({ id: `run-${bs}`, dir: join(tmp, `run-${bs}`), host: 'test' });
-    await hooks.onEpoch({
-      epoch: 1,
-      learningRate: 0.001,
-      seconds: 0,
-      examplesPerSecond: 0,
-      loss: 1,
-      val_loss: 0.5,
-    });
-    return { status, epochs: 1 };
-  };
+const ending = (status: 'completed' | 'interrupted'): TrialExecutor =>
+  scriptedExecutor(tmp, (job) => ({ name: job.config.training.batchSize, values: [0.5], status }));
 
 async function sweep(status: 'completed' | 'interrupted', queue?: string) {
   return runSweep({

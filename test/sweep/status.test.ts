@@ -3,10 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { runSweep, type TrialExecutor } from '../../src/sweep/runner.js';
+import { runSweep } from '../../src/sweep/runner.js';
 import { parseSweepSpec } from '../../src/sweep/spec.js';
 import { countJobs, countTrials, sweepStatus } from '../../src/sweep/status.js';
 import { PROJECT_ROOT } from '../helpers/cli.js';
+import { scriptedExecutor } from '../helpers/sweep.js';
 
 const DIR = join(PROJECT_ROOT, 'test', 'fixtures', 'configs');
 const tmp = mkdtempSync(join(tmpdir(), 'qqp-sweep-status-'));
@@ -20,21 +21,11 @@ metric: validation.loss
 `;
 
 /** Trial 8 completes at 0.3, 16 fails, 32 is interrupted after one epoch at 0.2: nothing trains. */
-const scripted: TrialExecutor = async (job, hooks) => {
+const scripted = scriptedExecutor(tmp, (job) => {
   const bs = job.config.training.batchSize;
-  hooks.onRun({ id: `run-${bs}`, dir: join(tmp, `run-${bs}`), host: 'test' });
-  if (bs === 16) return { status: 'failed', epochs: 0, failure: 'scripted' };
-  const value = bs === 8 ? 0.3 : 0.2;
-  await hooks.onEpoch({
-    epoch: 1,
-    learningRate: 0.001,
-    seconds: 0,
-    examplesPerSecond: 0,
-    loss: 1,
-    val_loss: value,
-  });
-  return { status: bs === 8 ? 'completed' : 'interrupted', epochs: 1 };
-};
+  if (bs === 16) return { name: bs, values: [], status: 'failed', failure: 'scripted' };
+  return { name: bs, values: [bs === 8 ? 0.3 : 0.2], status: bs === 8 ? 'completed' : 'interrupted' };
+});
 
 describe('sweep status', () => {
   it('counts trials by status, every status listed', () => {

@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Job, Queue } from 'bullmq';
 import { cancelKey } from '../../../src/sweep/queue.js';
-import { runSweep, type SweepManifest, type TrialExecutor } from '../../../src/sweep/runner.js';
+import { runSweep, type SweepManifest } from '../../../src/sweep/runner.js';
 import { parseSweepSpec } from '../../../src/sweep/spec.js';
 import { PROJECT_ROOT, runCli, runCliJson } from '../../helpers/cli.js';
+import { scriptedExecutor } from '../../helpers/sweep.js';
 
 const REDIS = process.env.QQP_TEST_REDIS_URL;
 const SKIP = REDIS
@@ -22,18 +23,11 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** A sweep folder made without training: each trial is interrupted after one scripted epoch. */
 async function localSweep(experimentsDir: string): Promise<string> {
-  const executor: TrialExecutor = async (job, hooks) => {
-    hooks.onRun({ id: `run-${job.trial.index}`, dir: join(tmp, `run-${job.trial.index}`), host: 'test' });
-    await hooks.onEpoch({
-      epoch: 1,
-      learningRate: 0.001,
-      seconds: 0,
-      examplesPerSecond: 0,
-      loss: 1,
-      val_loss: 0.5,
-    });
-    return { status: 'interrupted', epochs: 1 };
-  };
+  const executor = scriptedExecutor(tmp, (job) => ({
+    name: job.trial.index,
+    values: [0.5],
+    status: 'interrupted',
+  }));
   const spec = `name: local
 base: tiny.yaml
 parameters:

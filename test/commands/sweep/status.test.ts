@@ -3,29 +3,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { runSweep, type TrialExecutor } from '../../../src/sweep/runner.js';
+import { runSweep } from '../../../src/sweep/runner.js';
 import { parseSweepSpec } from '../../../src/sweep/spec.js';
 import { PROJECT_ROOT, runCli, runCliJson } from '../../helpers/cli.js';
+import { scriptedExecutor } from '../../helpers/sweep.js';
 
 const FIXTURES = join(PROJECT_ROOT, 'test', 'fixtures', 'configs');
 const tmp = mkdtempSync(join(tmpdir(), 'qqp-sweep-status-cli-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Trial 1 completes at 0.4, trial 2 is interrupted at 0.6: a sweep folder without training. */
-const scripted: TrialExecutor = async (job, hooks) => {
+const scripted = scriptedExecutor(tmp, (job) => {
   const i = job.trial.index;
-  hooks.onRun({ id: `run-${i}`, dir: join(tmp, `run-${i}`), host: 'test' });
-  const value = i === 1 ? 0.4 : 0.6;
-  await hooks.onEpoch({
-    epoch: 1,
-    learningRate: 0.001,
-    seconds: 0,
-    examplesPerSecond: 0,
-    loss: 1,
-    val_loss: value,
-  });
-  return { status: i === 1 ? 'completed' : 'interrupted', epochs: 1 };
-};
+  return { name: i, values: [i === 1 ? 0.4 : 0.6], status: i === 1 ? 'completed' : 'interrupted' };
+});
 
 async function sweep(queue?: string): Promise<string> {
   const spec = `name: st
