@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Queue } from 'bullmq';
-import { PROJECT_ROOT, runCliJson } from '../helpers/cli.js';
+import { exited, runCliJson, startCli } from '../helpers/cli.js';
 
 const REDIS = process.env.QQP_TEST_REDIS_URL;
 const SKIP = REDIS
   ? false
   : 'QQP_TEST_REDIS_URL is not set (start one with: eval "$(scripts/redis-test-server.sh start)")';
-const BIN = join(PROJECT_ROOT, 'bin', 'run.js');
 
 describe('qqp worker over Redis', { skip: SKIP }, () => {
   const tmp = mkdtempSync(join(tmpdir(), 'qqp-worker-'));
@@ -27,19 +26,10 @@ describe('qqp worker over Redis', { skip: SKIP }, () => {
   });
 
   const start = (args: string[], log: string[]): ChildProcess => {
-    const c = spawn(process.execPath, [BIN, ...args], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    c.stdout?.on('data', (d: Buffer) => log.push(d.toString()));
-    c.stderr?.on('data', (d: Buffer) => log.push(d.toString()));
+    const c = startCli(args, log);
     children.push(c);
     return c;
   };
-  const exited = (c: ChildProcess) =>
-    new Promise<number | null>((r) =>
-      c.exitCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code)),
-    );
 
   it('two workers finish every trial exactly once, though one is killed mid-trial', {
     timeout: 240_000,

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,6 +27,22 @@ export function runCli(
     timeout: 120_000,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Starts the built CLI without waiting for it; its stdout and stderr are appended to `log`. */
+export function startCli(args: string[], log: string[]): ChildProcess {
+  const c = spawn(process.execPath, [BIN, ...args], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  c.stdout?.on('data', (d: Buffer) => log.push(d.toString()));
+  c.stderr?.on('data', (d: Buffer) => log.push(d.toString()));
+  return c;
+}
+
+/** The exit code of a started CLI, once it has exited (null: ended by a signal). */
+export function exited(c: ChildProcess): Promise<number | null> {
+  return new Promise((r) => (c.exitCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code))));
 }
 
 /** Parses stdout as the one JSON document that `--json` promises. */

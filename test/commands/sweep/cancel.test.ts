@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,14 +8,13 @@ import { Job, Queue } from 'bullmq';
 import { cancelKey } from '../../../src/sweep/queue.js';
 import { runSweep, type SweepManifest } from '../../../src/sweep/runner.js';
 import { parseSweepSpec } from '../../../src/sweep/spec.js';
-import { PROJECT_ROOT, runCli, runCliJson } from '../../helpers/cli.js';
+import { exited, PROJECT_ROOT, runCli, runCliJson, startCli } from '../../helpers/cli.js';
 import { scriptedExecutor } from '../../helpers/sweep.js';
 
 const REDIS = process.env.QQP_TEST_REDIS_URL;
 const SKIP = REDIS
   ? false
   : 'QQP_TEST_REDIS_URL is not set (start one with: eval "$(scripts/redis-test-server.sh start)")';
-const BIN = join(PROJECT_ROOT, 'bin', 'run.js');
 const FIXTURES = join(PROJECT_ROOT, 'test', 'fixtures', 'configs');
 
 const tmp = mkdtempSync(join(tmpdir(), 'qqp-sweep-cancel-cli-'));
@@ -89,19 +88,10 @@ describe('qqp sweep cancel over Redis', { skip: SKIP }, () => {
   });
 
   const start = (args: string[], log: string[]): ChildProcess => {
-    const c = spawn(process.execPath, [BIN, ...args], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    c.stdout?.on('data', (d: Buffer) => log.push(d.toString()));
-    c.stderr?.on('data', (d: Buffer) => log.push(d.toString()));
+    const c = startCli(args, log);
     children.push(c);
     return c;
   };
-  const exited = (c: ChildProcess) =>
-    new Promise<number | null>((r) =>
-      c.exitCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code)),
-    );
   /** Waits until `ready()` holds; the bound is only a safety net against a hang. */
   const until = async (what: string, ready: () => boolean | Promise<boolean>, context: () => string) => {
     for (let i = 0; i < 2400; i++) {
