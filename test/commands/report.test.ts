@@ -76,15 +76,8 @@ describe('qqp report', () => {
   it("for --sweep with the sweep's folder, its trials' charts from the manifest", () => {
     const dir = trialsSweepExperiments();
     const out = join(tempDir(), 'trials.html');
-    const r = runCliJson<ReportJson>([
-      'report',
-      '--experiments-dir',
-      dir,
-      '--sweep',
-      'opt-search',
-      '--out',
-      out,
-    ]);
+    const args = ['report', '--experiments-dir', dir, '--sweep', 'opt-search', '--out', out];
+    const r = runCliJson<ReportJson>(args);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.json.sweepManifest, join(dir, 'sweeps', 'opt-search', 'manifest.json'));
     assert.deepEqual(
@@ -93,16 +86,7 @@ describe('qqp report', () => {
     );
     const html = readFileSync(out, 'utf8');
     assert.ok(html.includes('<table id="sweep-trials">') && html.includes('<table id="sweep-importance">'));
-    const text = runCli([
-      'report',
-      '--experiments-dir',
-      dir,
-      '--sweep',
-      'opt-search',
-      '--out',
-      out,
-      '--force',
-    ]);
+    const text = runCli([...args, '--force']);
     assert.match(text.stdout, /trials from .*sweeps\/opt-search\/manifest\.json/);
   });
 
