@@ -62,3 +62,39 @@ const out = `${template.slice(0, at + START.length)}\n${code}${template.slice(en
 mkdirSync(join(root, 'dist', 'export'), { recursive: true });
 writeFileSync(join(root, 'dist', 'export', 'predict.js'), out);
 copyFileSync(join(root, 'src', 'export', 'index.html'), join(root, 'dist', 'export', 'index.html'));
+
+// dist/export/tf.min.js, the TensorFlow.js the demo page runs on: the ES-module builds of
+// tfjs-core (with its chained tensor methods and gradients), tfjs-layers and the cpu backend,
+// bundled into one script that sets the global `tf` (what `<script src="tf.min.js">` of the
+// @tensorflow/tfjs bundle gives, without the converter, tfjs-data and WebGL, which the page does
+// not use). Apache-2.0, like tfjs: its license comments are kept at the end of the file.
+const browser = await build({
+  stdin: {
+    contents:
+      "import '@tensorflow/tfjs-backend-cpu';\n" +
+      // Named here, as the @tensorflow/tfjs bundle names them: tfjs-core's index does not import
+      // them, so a bundler leaves them out (the chained methods are what tfjs-layers calls).
+      "import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';\n" +
+      "import '@tensorflow/tfjs-core/dist/register_all_gradients.js';\n" +
+      "export * from '@tensorflow/tfjs-core';\n" +
+      "export * from '@tensorflow/tfjs-layers';\n" +
+      // tf.version as the @tensorflow/tfjs bundle has it (the demo page shows tf.version.tfjs).
+      "import { version_core } from '@tensorflow/tfjs-core';\n" +
+      "import { version_layers } from '@tensorflow/tfjs-layers';\n" +
+      "import { version_cpu } from '@tensorflow/tfjs-backend-cpu';\n" +
+      "export const version = { 'tfjs-core': version_core, 'tfjs-backend-cpu': version_cpu, 'tfjs-layers': version_layers, tfjs: version_core };\n",
+    resolveDir: root,
+    loader: 'js',
+  },
+  bundle: true,
+  write: false,
+  format: 'iife',
+  globalName: 'tf',
+  platform: 'browser',
+  target: 'es2020',
+  mainFields: ['module', 'main'],
+  minify: true,
+  legalComments: 'eof',
+  logLevel: 'warning',
+});
+writeFileSync(join(root, 'dist', 'export', 'tf.min.js'), browser.outputFiles[0].text);

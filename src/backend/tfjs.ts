@@ -1,20 +1,20 @@
 /**
- * Loads TensorFlow.js once. The full @tensorflow/tfjs bundle registers what tfjs-core alone does
- * not: the gradients (needed to train), the chained tensor methods tfjs-layers calls
- * (x.flatten()), the optimizers' serialization, and the cpu backend. Every module that builds or
- * runs models imports this file, so those registrations happen exactly once and before use.
+ * Loads TensorFlow.js once: tfjs-core, tfjs-layers and the cpu backend, plus the chained tensor
+ * methods tfjs-layers calls (x.flatten()), which tfjs-core's CommonJS build does not add
+ * (chained-ops.ts). Every module that builds or runs models imports this file, so those
+ * registrations happen exactly once and before use. The `@tensorflow/tfjs` bundle is not loaded:
+ * what qqp used of it was those methods and the cpu backend, and it brings the converter, tfjs-data
+ * and the WebGL backend with it (about 200 MB installed, a tenth of a second to load).
  */
-import { createRequire } from 'node:module';
-// Its declarations only (the chained tensor methods' types, x.reshape()); the code is required below.
-import type {} from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-cpu';
 import * as tfc from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-layers';
+// The chained methods' declarations only (x.reshape() in TypeScript); chained-ops.ts adds the code.
+import type {} from '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';
+import { registerChainedOps } from './chained-ops.js';
 import { FastOrthogonal } from './orthogonal.js';
 
-// Required, not imported, for its side effects only: an `import` of a CommonJS package has Node scan
-// it, and every package it re-exports (converter, data, webgl, ...), for export names, which took
-// a tenth of a second of every command that loads tfjs. Run after tfjs-core and tfjs-layers
-// (imported above) are loaded: the same instances, which the bundle registers into.
-createRequire(import.meta.url)('@tensorflow/tfjs');
+registerChainedOps();
 
 // Replaces the stock Orthogonal initializer wherever tfjs deserializes one (see orthogonal.ts).
 tfc.serialization.registerClass(

@@ -10,10 +10,10 @@
  * - predict.js: qqp's own tokenizer, encoding, features and layers (src/export/runtime.ts), built
  *   by scripts/build-export-runtime.mjs; index.html, a demo page that runs offline from the folder
  *   (model-data.js holds every file's contents for it, since browsers refuse to read files beside a
- *   page opened from file://), and tf.min.js, the TensorFlow.js the page runs on.
+ *   page opened from file://), and tf.min.js, the TensorFlow.js the page runs on (tfjs-core,
+ *   tfjs-layers and the cpu backend, bundled by the same script).
  */
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RunError, UsageError } from '../errors.js';
@@ -94,11 +94,6 @@ function builtFile(name: string): string {
   throw new RunError('EXPORT_RUNTIME_MISSING', `dist/export/${name} is missing: qqp is not built`, {
     suggestions: ['run `npm run build` in the qqp checkout'],
   });
-}
-
-function tfjsBrowserBundle(): string {
-  const require = createRequire(import.meta.url);
-  return require.resolve('@tensorflow/tfjs/dist/tf.min.js');
 }
 
 function checkOut(out: string, force: boolean): void {
@@ -227,7 +222,7 @@ export async function exportRun(options: ExportOptions): Promise<ExportResult> {
       'model-data.js',
       `// The export's files for index.html opened from file:// (written by qqp export).\nself.QQP_EXPORT = ${JSON.stringify(browserData)};\n`,
     );
-    put('tf.min.js', readFileSync(tfjsBrowserBundle()));
+    put('tf.min.js', readFileSync(builtFile('tf.min.js')));
     put(
       'index.html',
       readFileSync(builtFile('index.html'), 'utf8').replaceAll('{{RUN_ID}}', escapeHtml(run.id)),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { createContext, runInContext } from 'node:vm';
 import { STOCK_EQUIVALENTS } from '../../src/export/export.js';
 import { EXPORTED_LAYER_CLASSES } from '../../src/export/runtime.js';
 import { layerClasses } from '../../src/layers/index.js';
@@ -25,5 +26,26 @@ describe('export runtime', () => {
     assert.doesNotMatch(js, /node_modules\/@tensorflow/);
     assert.doesNotMatch(js, /src\/backend\//);
     assert.doesNotMatch(js, /WebAssembly/);
+  });
+
+  it('dist/export/tf.min.js is a browser TensorFlow.js with the chained methods and gradients tfjs-layers uses', async () => {
+    // Run as a page's <script> would, in a context of its own with `self` as the global object.
+    const page = createContext({ console, setTimeout, clearTimeout, TextEncoder, TextDecoder, performance });
+    Object.assign(page, { self: page, window: page, document: {}, navigator: { userAgent: 'test' } });
+    runInContext(readFileSync(join(PROJECT_ROOT, 'dist', 'export', 'tf.min.js'), 'utf8'), page);
+    // biome-ignore lint/suspicious/noExplicitAny: the bundle's global, untyped here
+    const tf = page.tf as any;
+    await tf.ready();
+    assert.equal(tf.getBackend(), 'cpu');
+    assert.match(String(tf.version.tfjs), /^\d+\.\d+\.\d+$/); // the demo page shows it
+    for (const m of ['flatten', 'reshape', 'mul', 'sum', 'transpose', 'asType']) {
+      assert.equal(typeof tf.Tensor.prototype[m], 'function', `Tensor.prototype.${m}`);
+    }
+    const model = tf.sequential({
+      layers: [tf.layers.dense({ units: 1, inputShape: [2], kernelInitializer: 'ones' })],
+    });
+    assert.equal(JSON.stringify(model.predict(tf.tensor2d([[1, 2]])).arraySync()), '[[3]]');
+    const grad = tf.grad((x: unknown) => tf.square(x))(tf.scalar(3));
+    assert.equal(grad.arraySync(), 6);
   });
 });
