@@ -11,13 +11,12 @@ import { Ajv } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { ConfigSchema } = await import(join(root, 'dist', 'config', 'schema.js'));
-const { AJV_OPTIONS, PRECOMPILED_VALIDATOR, schemaHash } = await import(
+const { AJV_OPTIONS, PRECOMPILED_VALIDATOR, schemaHash, validatedSchema } = await import(
   join(root, 'dist', 'config', 'validate.js')
 );
 
 const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true } });
-const code = standaloneCode.default(ajv, ajv.compile(ConfigSchema));
+const code = standaloneCode.default(ajv, ajv.compile(validatedSchema()));
 const file = join(root, 'dist', 'config', PRECOMPILED_VALIDATOR);
 writeFileSync(file, `${code}\nmodule.exports.schemaHash = ${JSON.stringify(schemaHash())};\n`);
 console.log(`dist/config/${PRECOMPILED_VALIDATOR}: ${(code.length / 1e6).toFixed(1)} MB`);

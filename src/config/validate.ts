@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
 import { type ConfigIssue, fromInstancePath } from '../util/paths.js';
-import { describeSchema } from '../util/schema.js';
+import { describeSchema, shareRepeatedSubschemas } from '../util/schema.js';
 import { closestMatch } from '../util/suggest.js';
 import { ConfigSchema, type ResolvedConfig } from './schema.js';
 
@@ -19,6 +19,9 @@ export const AJV_OPTIONS: Options = {
   verbose: true,
   strict: true,
   strictRequired: false,
+  // The schema ajv compiles shares its repeated parts under $defs (validatedSchema()): each is
+  // compiled once, as its own function, not copied back into every place that refers to it.
+  inlineRefs: false,
 };
 
 /** The file `npm run build` writes beside the compiled validate.js (scripts/build-config-validator.mjs). */
@@ -45,11 +48,19 @@ function precompiled(): ValidateFunction | undefined {
 
 let compiled: ValidateFunction | undefined;
 
+/**
+ * The schema ajv compiles: the config schema with its repeated subschemas (the layer list under each
+ * model shape) written once under $defs, which makes the validator a fraction of the size.
+ */
+export function validatedSchema(): Record<string, unknown> {
+  return shareRepeatedSubschemas(ConfigSchema as unknown as Record<string, unknown>);
+}
+
 /** Compiles the schema with ajv, loaded only then (a precompiled validator needs only its runtime). */
 function compile(): ValidateFunction {
   const { Ajv: AjvClass } = createRequire(import.meta.url)('ajv') as { Ajv: typeof Ajv };
   // Without ajv's optimising pass, which validates the same and halves the compile time.
-  return new AjvClass({ ...AJV_OPTIONS, code: { optimize: false } }).compile(ConfigSchema);
+  return new AjvClass({ ...AJV_OPTIONS, code: { optimize: false } }).compile(validatedSchema());
 }
 
 /** The validator, compiled once per process from the registry-generated schema (or precompiled). */
@@ -155,7 +166,11 @@ export function validateConfig(value: Record<string, unknown>): {
   config: ResolvedConfig;
   issues: SchemaIssue[];
 } {
-  const validate = validator();
+  return { config: value as unknown as ResolvedConfig, issues: schemaIssues(validator(), value) };
+}
+
+/** Runs `validate` on `value` (filling defaults) and turns its errors into issues, folded as above. */
+export function schemaIssues(validate: ValidateFunction, value: unknown): SchemaIssue[] {
   validate(value);
   const errors = validate.errors ?? [];
   // A value of a type only one branch takes (a list where `true | [names]` is allowed) gets that
@@ -188,7 +203,7 @@ export function validateConfig(value: Record<string, unknown>): {
     seen.add(key);
     issues.push(issue);
   }
-  return { config: value as unknown as ResolvedConfig, issues };
+  return issues;
 }
 
 /** The JSON Schema (for editors and `qqp config schema`). */

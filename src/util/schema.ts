@@ -51,3 +51,94 @@ export function describeSchema(schema: Schema): string {
   if (bounds.length) text += ` ${bounds.join(' and ')}`;
   return text;
 }
+
+/** Keys whose value is one schema, and keys whose value is a list or a name map of schemas. */
+const ONE_SCHEMA = new Set(['items', 'additionalProperties', 'not', 'if', 'then', 'else', 'contains']);
+const SCHEMA_LIST = new Set(['oneOf', 'anyOf', 'allOf', 'prefixItems']);
+const SCHEMA_MAP = new Set(['properties', 'patternProperties', '$defs']);
+
+/** A subschema and its JSON, which the walk builds from its children's (not stringifying each again). */
+interface Visited {
+  schema: Schema;
+  json: string;
+}
+
+/**
+ * Calls `visit` on every subschema of `schema` (itself included, and each `$defs` entry) with its
+ * JSON and whether it must stay in place (under an `anyOf`, or a branch of a discriminated
+ * `oneOf`); `visit` returns the replacement, and children are
+ * visited first. Values that are not schemas (an `enum` list, a `default`) are copied as they are.
+ */
+function mapSchemas(
+  schema: Schema,
+  visit: (node: Visited, fixed: boolean) => Visited,
+  underAnyOf = false,
+  branch = false,
+): Visited {
+  const out: Schema = {};
+  const parts: string[] = [];
+  const child = (value: unknown, under: boolean, isBranch = false): Visited =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? mapSchemas(value as Schema, visit, under, isBranch)
+      : { schema: value as Schema, json: JSON.stringify(value) };
+  const discriminated = 'discriminator' in schema;
+  for (const [key, value] of Object.entries(schema)) {
+    if (value === undefined || typeof value === 'function') continue; // as JSON.stringify
+    const under = underAnyOf || key === 'anyOf';
+    let json: string;
+    if (ONE_SCHEMA.has(key)) {
+      const v = child(value, under);
+      out[key] = v.schema;
+      json = v.json;
+    } else if (SCHEMA_LIST.has(key) && Array.isArray(value)) {
+      const vs = value.map((v) => child(v, under, key === 'oneOf' && discriminated));
+      out[key] = vs.map((v) => v.schema);
+      json = `[${vs.map((v) => v.json).join(',')}]`;
+    } else if (SCHEMA_MAP.has(key) && value && typeof value === 'object') {
+      const vs = Object.entries(value as Schema).map(([k, v]) => [k, child(v, under)] as const);
+      out[key] = Object.fromEntries(vs.map(([k, v]) => [k, v.schema]));
+      json = `{${vs.map(([k, v]) => `${JSON.stringify(k)}:${v.json}`).join(',')}}`;
+    } else {
+      out[key] = value;
+      json = JSON.stringify(value);
+    }
+    parts.push(`${JSON.stringify(key)}:${json}`);
+  }
+  return visit({ schema: out, json: `{${parts.join(',')}}` }, underAnyOf || branch);
+}
+
+/**
+ * The same schema with each subschema that occurs more than once (and is at least `minChars` of
+ * JSON) written once under `$defs` and referenced where it occurred: what ajv compiles into one
+ * function instead of one copy per place (the config schema lists every layer under each model
+ * shape, and every layer again under `bidirectional`). Validates the same values with the same
+ * errors at the same data paths; only the errors' schema paths move into `#/$defs/...`. A
+ * subschema under an `anyOf` stays in place, since the validator folds an `anyOf`'s branch errors
+ * by schema path, and so does each branch of a discriminated `oneOf`, whose error message lists
+ * the branches' tags. For ajv with `inlineRefs: false` (else it would copy them back).
+ */
+export function shareRepeatedSubschemas(schema: Schema, minChars = 2000): Schema {
+  let current = mapSchemas(schema, (v) => v).schema; // a plain copy: no TypeBox symbols
+  const defs: Record<string, Schema> = {};
+  for (;;) {
+    const counts = new Map<string, number>();
+    mapSchemas({ ...current, $defs: defs }, (v, fixed) => {
+      if (!fixed && v.json.length >= minChars && !('$defs' in v.schema)) {
+        counts.set(v.json, (counts.get(v.json) ?? 0) + 1);
+      }
+      return v;
+    });
+    let best: string | undefined;
+    for (const [json, n] of counts) if (n > 1 && (!best || json.length > best.length)) best = json;
+    if (!best) break;
+    const name = `shared${Object.keys(defs).length}`;
+    const ref = { $ref: `#/$defs/${name}` };
+    const refJson = JSON.stringify(ref);
+    const replace = (v: Visited, fixed: boolean): Visited =>
+      !fixed && v.json === best ? { schema: ref, json: refJson } : v;
+    current = mapSchemas(current, replace).schema;
+    for (const [k, v] of Object.entries(defs)) defs[k] = mapSchemas(v, replace).schema;
+    defs[name] = JSON.parse(best) as Schema;
+  }
+  return Object.keys(defs).length ? { ...current, $defs: defs } : current;
+}

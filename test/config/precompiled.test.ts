@@ -11,6 +11,8 @@ import {
   PRECOMPILED_VALIDATOR,
   type PrecompiledValidator,
   schemaHash,
+  schemaIssues,
+  validatedSchema,
 } from '../../src/config/validate.js';
 import { PROJECT_ROOT } from '../helpers/cli.js';
 
@@ -24,7 +26,9 @@ const require = createRequire(import.meta.url);
 const precompiled = require(
   join(PROJECT_ROOT, 'dist', 'config', PRECOMPILED_VALIDATOR),
 ) as PrecompiledValidator;
-const fresh = new Ajv(AJV_OPTIONS).compile(ConfigSchema);
+const fresh = new Ajv(AJV_OPTIONS).compile(validatedSchema());
+// The schema as the registry writes it, every repeated part in place (ajv's default inlining).
+const writtenOut = new Ajv({ ...AJV_OPTIONS, inlineRefs: true }).compile(ConfigSchema);
 
 function run(validate: ValidateFunction, value: unknown) {
   const copy = structuredClone(value);
@@ -40,6 +44,64 @@ function run(validate: ValidateFunction, value: unknown) {
   }));
   return { copy, errors: JSON.parse(JSON.stringify(errors)) as unknown };
 }
+
+const shippedConfigs = (): Record<string, unknown>[] => {
+  const dir = join(PROJECT_ROOT, 'configs');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => YAML.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>);
+};
+
+/** A copy of `value` with `change` applied to every mapping under `model` that has a `type`. */
+function everyComponent(
+  value: Record<string, unknown>,
+  change: (c: Record<string, unknown>) => void,
+): unknown {
+  const copy = structuredClone(value);
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node && typeof node === 'object') {
+      for (const v of Object.values(node)) visit(v);
+      if (typeof (node as { type?: unknown }).type === 'string') change(node as Record<string, unknown>);
+    }
+  };
+  // The components under the model, not the model's own mapping (its shape's `type`).
+  for (const v of Object.values(copy.model as object)) visit(v);
+  return copy;
+}
+
+describe('the schema with its repeated parts shared under $defs', () => {
+  it('is smaller and refers to its $defs', () => {
+    const shared = validatedSchema();
+    assert.ok(Object.keys((shared.$defs as object | undefined) ?? {}).length > 0);
+    assert.ok(JSON.stringify(shared).length < JSON.stringify(ConfigSchema).length * 0.75);
+    assert.match(JSON.stringify(shared), /"\$ref":"#\/\$defs\//);
+  });
+
+  it('gives the same issues and defaults as the schema written out, for every model shape and broken layers anywhere', () => {
+    const configs = shippedConfigs();
+    const values: unknown[] = [
+      ...configs,
+      ...configs.map((c) => everyComponent(c, (l) => Object.assign(l, { bogusKey: 1 }))),
+      ...configs.map((c) =>
+        everyComponent(c, (l) => Object.assign(l, { units: 'many', type: `${l.type}x` })),
+      ),
+      ...configs.map((c) => everyComponent(c, (l) => Object.assign(l, { units: -3, rate: 'high' }))),
+      ...configs.map((c) => ({ ...c, data: { ...(c.data as object), features: { pair: ['nope'] } } })),
+    ];
+    let withIssues = 0;
+    for (const value of values) {
+      const a = structuredClone(value);
+      const b = structuredClone(value);
+      const issuesA = schemaIssues(fresh, a);
+      const issuesB = schemaIssues(writtenOut, b);
+      assert.deepEqual(issuesA, issuesB, JSON.stringify(value).slice(0, 300));
+      assert.deepEqual(a, b);
+      if (issuesA.length > 0) withIssues += 1;
+    }
+    assert.ok(withIssues >= configs.length * 3, `only ${withIssues} of ${values.length} broken`);
+  });
+});
 
 describe('the precompiled config validator', () => {
   it('was made from the current schema', () => {
