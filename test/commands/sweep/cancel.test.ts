@@ -137,6 +137,21 @@ mode: min
     const id = sweeps[0] as string;
     sweepIds.push(id);
     const runningJob = /(\S+): epoch 1\n/.exec(w1Log.join(''))?.[1] as string;
+    // The coordinator queues both trials, but on a busy machine the second may reach the queue after
+    // the first's epoch 1: wait for it to wait there, so that the cancel has one to remove.
+    const waiting = new Queue(queueName, { connection });
+    try {
+      await until(
+        'the other trial to wait on the queue',
+        async () =>
+          (await waiting.getJobs(['waiting', 'prioritized'])).some(
+            (j) => j.id?.startsWith(`${id}.`) && j.id !== runningJob,
+          ),
+        () => [coordLog.join(''), w1Log.join('')].join('\n'),
+      );
+    } finally {
+      await waiting.close();
+    }
 
     const cancel = runCliJson<{ cancelled: boolean; removed: string[]; running: string[]; status: string }>([
       'sweep',
