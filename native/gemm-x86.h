@@ -2,14 +2,17 @@
  * gemm_acc for the x86-64 builds of rnn.c (native/build-addon.sh): the same contract as the
  * WebAssembly one in rnn.c (C[m, n] += sum_k A(m, k) * B[k, n], A(m, k) = a[m*sam + k*sak], row
  * strides ldb and ldc, any sign), with fused multiply-adds on 256-bit (AVX2) or 512-bit (AVX-512)
- * vectors: tiles of MR rows by two vectors of columns keep 2·MR accumulators in registers across k;
+ * vectors: tiles of MR rows by two vectors of columns keep 2·MR accumulators in registers across k
+ * (MR 8 on AVX-512's 32 registers, 6 on AVX2's 16); the last M % MR rows are one tile of their own
+ * count, not single rows (a single row has too few accumulators to hide the FMA latency, and the
+ * kernels' M is often no multiple of MR: 41 rows of a sequence, 16 rows of a batch on AVX2);
  * the last columns go through one masked vector, so no column is done one float at a time.
  * Included by rnn.c only when it is not built for WebAssembly.
  */
 #if defined(__AVX512F__)
 typedef __m512 vw_t;
 #define VW 16
-#define MR 4
+#define MR 8
 #define vw_load(p) _mm512_loadu_ps(p)
 #define vw_store(p, v) _mm512_storeu_ps((p), (v))
 #define vw_set1(x) _mm512_set1_ps(x)
@@ -72,5 +75,21 @@ static void gemm_acc(i32 M, i32 N, i32 K, const f32 *a, i32 sam, i32 sak, const 
                      f32 *c, i32 ldc) {
   i32 m = 0;
   for (; m + MR <= M; m += MR) gemm_rows(MR, N, K, a + m * sam, sam, sak, b, ldb, c + m * ldc, ldc);
-  for (; m < M; m++) gemm_rows(1, N, K, a + m * sam, sam, sak, b, ldb, c + m * ldc, ldc);
+  /* The last M % MR rows as one tile of that many rows (each count its own unrolled code). */
+  a += m * sam, c += m * ldc;
+  switch (M - m) {
+#define QQP_TAIL(r) \
+  case r: gemm_rows(r, N, K, a, sam, sak, b, ldb, c, ldc); break;
+    QQP_TAIL(1)
+    QQP_TAIL(2)
+    QQP_TAIL(3)
+    QQP_TAIL(4)
+    QQP_TAIL(5)
+#if MR > 6
+    QQP_TAIL(6)
+    QQP_TAIL(7)
+#endif
+#undef QQP_TAIL
+    default: break;
+  }
 }
