@@ -42,7 +42,7 @@ enum { ACT_LINEAR = 0, ACT_TANH = 1, ACT_SIGMOID = 2, ACT_HARD_SIGMOID = 3, ACT_
 /* exp(x) for |x| <= 88: x = n·ln2 + r, |r| <= ln2/2, e^r by a degree-6 polynomial (Cephes' expf
  * coefficients), 2^n put into the exponent bits. Relative error about 1e-7. */
 static inline vec_t v_exp(vec_t x) {
-  x = vf_min(vf_max(x, vf_splat(-87.0f)), vf_splat(88.0f));
+  x = vf_clamp(x, vf_splat(-87.0f), vf_splat(88.0f));
   vec_t n = vf_nearest(vf_mul(x, vf_splat(1.44269504088896341f)));
   vec_t r = vf_sub(x, vf_mul(n, vf_splat(0.693359375f)));
   r = vf_sub(r, vf_mul(n, vf_splat(-2.12194440e-4f)));
@@ -53,7 +53,7 @@ static inline vec_t v_exp(vec_t x) {
   p = vf_madd(p, r, vf_splat(1.6666665459e-1f));
   p = vf_madd(p, r, vf_splat(5.0000001201e-1f));
   p = vf_madd(vf_mul(p, r), r, vf_add(r, vf_splat(1.0f)));
-  vec_t e = vi_shl(vi_add(vi_trunc(n), vi_splat(127)), 23);
+  vec_t e = vi_shl(vi_add(vi_trunc_any(n), vi_splat(127)), 23);
   return vf_mul(p, e);
 }
 
@@ -78,7 +78,7 @@ static inline vec_t v_tanh(vec_t x) {
   vec_t big = vf_sub(one, vf_div(vf_splat(2.0f), vf_add(e, one)));
   /* copy the sign of x onto the large-|x| branch */
   big = v_or(big, v_and(x, vi_splat((i32)0x80000000)));
-  return v_select(small, big, vf_lt(ax, vf_splat(0.625f)));
+  return vf_select_lt(small, big, ax, vf_splat(0.625f));
 }
 
 static inline vec_t v_act(i32 kind, vec_t x) {

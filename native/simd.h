@@ -58,6 +58,10 @@ typedef v128_t vec_t;
 #define vi_shl wasm_i32x4_shl
 #define vi_trunc wasm_i32x4_trunc_sat_f32x4
 #define vf_first(v) wasm_f32x4_extract_lane((v), 0)
+/* The same operations as the x86 builds' helpers of the same names below. */
+#define vf_clamp(x, lo, hi) wasm_f32x4_min(wasm_f32x4_max((x), (lo)), (hi))
+#define vi_trunc_any wasm_i32x4_trunc_sat_f32x4
+#define vf_select_lt(a, b, x, y) wasm_v128_bitselect((a), (b), wasm_f32x4_lt((x), (y)))
 /* Lanes added left to right. */
 static inline float vf_hsum(vec_t v) {
   return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) + wasm_f32x4_extract_lane(v, 2) +
@@ -97,6 +101,10 @@ QQP_INLINE vec_t vi_add(vec_t a, vec_t b) { return _mm512_castsi512_ps(_mm512_ad
 QQP_INLINE vec_t vi_shl(vec_t a, int n) { return _mm512_castsi512_ps(_mm512_sll_epi32(_mm512_castps_si512(a), _mm_cvtsi32_si128(n))); }
 QQP_INLINE vec_t vi_trunc_raw(vec_t a) { return _mm512_castsi512_ps(_mm512_cvttps_epi32(a)); }
 QQP_INLINE float vf_first(vec_t v) { return _mm512_cvtss_f32(v); }
+/* a where x < y, else b: one blend on the compare's mask register. */
+QQP_INLINE vec_t vf_select_lt(vec_t a, vec_t b, vec_t x, vec_t y) {
+  return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, y, _CMP_LT_OQ), b, a);
+}
 #else
 #define VL 8
 typedef __m256 vec_t;
@@ -123,6 +131,8 @@ QQP_INLINE vec_t vi_add(vec_t a, vec_t b) { return _mm256_castsi256_ps(_mm256_ad
 QQP_INLINE vec_t vi_shl(vec_t a, int n) { return _mm256_castsi256_ps(_mm256_sll_epi32(_mm256_castps_si256(a), _mm_cvtsi32_si128(n))); }
 QQP_INLINE vec_t vi_trunc_raw(vec_t a) { return _mm256_castsi256_ps(_mm256_cvttps_epi32(a)); }
 QQP_INLINE float vf_first(vec_t v) { return _mm256_cvtss_f32(v); }
+/* a where x < y, else b: one blend on the compare's all-ones or all-zeros lanes. */
+QQP_INLINE vec_t vf_select_lt(vec_t a, vec_t b, vec_t x, vec_t y) { return _mm256_blendv_ps(b, a, _mm256_cmp_ps(x, y, _CMP_LT_OQ)); }
 #endif
 
 /* a*b + c, as the plain wasm build computes it (gcc, told -mfma, may fuse it as it may any
@@ -138,6 +148,13 @@ QQP_INLINE vec_t vf_neg(vec_t a) { return vf_sub(vf_splat(-0.0f), a) /* -0 - a f
 /* rnn.c clamps its inputs to a small range, so x86's out-of-range value (INT_MIN) never arises;
  * NaN, which WebAssembly turns into 0, gives 0 here too. */
 QQP_INLINE vec_t vi_trunc(vec_t a) { return v_andnot(vf_unord(a, a), vi_trunc_raw(a)); }
+/* vi_trunc for a caller whose result does not depend on what a NaN lane gives (v_exp: there the
+ * polynomial is NaN too, and NaN times any number is that NaN): no NaN check. */
+QQP_INLINE vec_t vi_trunc_any(vec_t a) { return vi_trunc_raw(a); }
+/* min(max(x, lo), hi) for bounds that are neither NaN nor zero (so no -0/+0 question): a NaN x
+ * stays NaN, as with WebAssembly's min and max, because x86's give their second operand when
+ * either is NaN and x goes second; two instructions instead of vf_min's and vf_max's six. */
+QQP_INLINE vec_t vf_clamp(vec_t x, vec_t lo, vec_t hi) { return vf_min_raw(hi, vf_max_raw(lo, x)); }
 /* Lanes added left to right. */
 QQP_INLINE float vf_hsum(vec_t v) {
   float lane[VL];
