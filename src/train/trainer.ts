@@ -235,6 +235,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       let seen = 0;
       const epochProbs = new Float32Array(trainData.count);
       const epochLabels = new Float32Array(trainData.count);
+      const counts = { tp: 0, fp: 0, tn: 0, fn: 0 };
       const finishedBatches = await withSeededMathRandom(
         deriveSeed(config.experiment.seed, 'dropout', epoch),
         async () => {
@@ -251,10 +252,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
             totalBatches++;
             faultPoint('batch');
             const seconds = (performance.now() - started) / 1000;
-            const acc = fromConfusion(
-              confusionAt(epochProbs.subarray(0, seen), epochLabels.subarray(0, seen), 0.5),
-              0.5,
-            ).accuracy;
+            // The epoch's counts so far, a batch at a time (recounting every example seen at
+            // every batch made an epoch's bookkeeping grow with the square of its size).
+            const c = confusionAt(probs, labels, 0.5);
+            counts.tp += c.tp;
+            counts.fp += c.fp;
+            counts.tn += c.tn;
+            counts.fn += c.fn;
+            const acc = fromConfusion(counts, 0.5).accuracy;
             emit({
               type: 'batch',
               epoch,

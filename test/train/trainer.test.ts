@@ -123,6 +123,28 @@ describe('train', () => {
     assert.equal(r.summary.test?.bestF1.optimistic, true);
   });
 
+  it("reports on each batch the accuracy of the epoch's examples so far, ending at the epoch's", async () => {
+    const events: TrainEvent[] = [];
+    const r = await trainTiny(['training.epochs=2'], { onEvent: (e) => events.push(e) });
+    const records = metrics(r.dir);
+    for (const record of records) {
+      const batches = events.filter(
+        (e): e is Extract<TrainEvent, { type: 'batch' }> => e.type === 'batch' && e.epoch === record.epoch,
+      );
+      assert.ok(batches.length > 1, `epoch ${record.epoch} has several batches`);
+      const last = batches.at(-1)!;
+      // The last batch's running accuracy is the epoch's training accuracy (threshold 0.5).
+      assert.equal(last.accuracy, record.accuracy, `epoch ${record.epoch}`);
+      for (const b of batches) {
+        const correct = Math.round(b.accuracy * b.examples);
+        assert.ok(
+          Math.abs(correct - b.accuracy * b.examples) < 1e-6,
+          'a count of correct examples over those seen',
+        );
+      }
+    }
+  });
+
   it('gives the same metrics for the same config, seed and backend', async () => {
     const a = await trainTiny();
     const b = await trainTiny();
