@@ -99,8 +99,8 @@ async function benchShared(): Promise<SharedBench | { skipped: string }> {
 
 const csvField = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
 
-/** Writes a Kaggle train.csv-shaped file of `n` rows by cycling through `seed` rows. */
-async function writeLargeCsv(path: string, n: number, seed: PairRow[]): Promise<void> {
+/** Writes a Kaggle train.csv-shaped file of `n` rows by cycling through `seed` rows (also bench/epoch.ts). */
+export async function writeLargeCsv(path: string, n: number, seed: readonly PairRow[]): Promise<void> {
   const out = createWriteStream(path);
   out.write('"id","qid1","qid2","question1","question2","is_duplicate"\n');
   for (let i = 0; i < n; i++) {

@@ -14,16 +14,16 @@
  * the JSON.
  * Run: `node --import tsx bench/epoch.ts [--bucket] [--pairs N]`.
  */
-import { once } from 'node:events';
-import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { fusedThreads } from '../src/backend/kernels/kernel-table.js';
 import { loadConfig } from '../src/config/load.js';
-import { type PairRow, readPairs } from '../src/data/read.js';
+import { readPairs } from '../src/data/read.js';
 import { train } from '../src/train/trainer.js';
+import { writeLargeCsv } from './data.js';
 import { measureHere } from './machine.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -40,22 +40,6 @@ const { values } = parseArgs({
 const pairs = Number(values.pairs);
 if (!Number.isInteger(pairs) || pairs < 1000) throw new Error('--pairs must be an integer >= 1000');
 
-function csvField(s: string): string {
-  return `"${s.replaceAll('"', '""')}"`;
-}
-
-async function writeCsv(path: string, n: number, seed: readonly PairRow[]): Promise<void> {
-  const out = createWriteStream(path);
-  out.write('"id","qid1","qid2","question1","question2","is_duplicate"\n');
-  for (let i = 0; i < n; i++) {
-    const r = seed[i % seed.length]!;
-    const line = `${i},${2 * i + 1},${2 * i + 2},${csvField(r.question1)},${csvField(r.question2)},${r.label ?? 0}\n`;
-    if (!out.write(line)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-}
-
 const source = existsSync(SHARED_SAMPLE) ? SHARED_SAMPLE : BUNDLED;
 const seed = (await readPairs(source)).rows;
 const tmp = mkdtempSync(join(tmpdir(), 'qqp-bench-epoch-'));
@@ -68,7 +52,7 @@ try {
   log(
     `writing ${rows.toLocaleString('en-US')} rows repeating ${seed.length.toLocaleString('en-US')} of ${source}`,
   );
-  await writeCsv(file, rows, seed);
+  await writeLargeCsv(file, rows, seed);
   const overrides = [`data.source=${file}`, 'training.epochs=1'];
   if (values.bucket) overrides.push('model.layers[0].maskZero=true', 'training.bucketByLength=true');
   const loaded = loadConfig(join(ROOT, 'configs', 'bilstm.yaml'), { overrides });
