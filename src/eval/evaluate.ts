@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { basename, resolve } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BackendRequest } from '../backend/index.js';
@@ -53,6 +54,9 @@ export interface EvaluateOptions {
   onProgress?: (progress: RowProgress) => void;
 }
 
+/** What scoring pairs needs of the options (not which run, slices or saving). */
+export type ScoringOptions = Omit<EvaluateOptions, 'run' | 'slices' | 'save'>;
+
 export function toMetrics(e: BinaryEvaluation): EvaluationMetrics {
   return { ...e, rocAuc: Number.isNaN(e.rocAuc) ? null : e.rocAuc };
 }
@@ -78,18 +82,31 @@ class FloatBuffer {
 }
 
 /** The evaluated pairs' probabilities and labels, where they came from, and their read reports. */
-interface Predictions {
+export interface Predictions {
   probs: Float32Array;
   labels: Float32Array;
   source: EvaluationSource;
   reports: ReadReport[];
+  /** A digest of the pairs' texts and labels in order: equal only when the same pairs were scored. */
+  rowsDigest: string;
 }
 
-async function splitPredictions(
+/** A running digest of rows (their questions and labels, in order). */
+class RowsDigest {
+  private readonly hash = createHash('sha256');
+  add(rows: readonly PairRow[]): void {
+    for (const r of rows) this.hash.update(`${r.question1}\u0000${r.question2}\u0000${r.label}\u0001`);
+  }
+  digest(): string {
+    return this.hash.digest('hex');
+  }
+}
+
+export async function splitPredictions(
   run: OpenedRun,
   model: tfl.LayersModel,
   split: EvalSplit,
-  options: EvaluateOptions,
+  options: ScoringOptions,
   slices?: SliceValues,
 ): Promise<Predictions> {
   const extra = slices?.columns ?? [];
@@ -149,11 +166,14 @@ async function splitPredictions(
     batchSize: options.batchSize ?? 256,
     onProgress: (done, total) => options.onProgress?.({ done, total, estimated: false }),
   });
+  const digest = new RowsDigest();
+  digest.add(rows);
   return {
     probs,
     labels: encoded.labels,
     source: { kind: 'split', split, dataFingerprint: dataset.fingerprint },
     reports: dataset.reports,
+    rowsDigest: digest.digest(),
   };
 }
 
@@ -171,11 +191,11 @@ async function* checkedBatches(
   }
 }
 
-async function filePredictions(
+export async function filePredictions(
   run: OpenedRun,
   model: tfl.LayersModel,
   data: string,
-  options: EvaluateOptions,
+  options: ScoringOptions,
   slices?: SliceValues,
 ): Promise<Predictions> {
   const file = resolve(data);
@@ -197,6 +217,7 @@ async function filePredictions(
   const total = options.onProgress ? await estimateRows(file, stream.format) : 0;
   const probs = new FloatBuffer();
   const labels = new FloatBuffer();
+  const digest = new RowsDigest();
   const scored = scoreFile(run, model, stream, {
     batchSize: options.batchSize ?? 256,
     onRows: (done) => options.onProgress?.({ done, total: Math.max(total, done), estimated: true }),
@@ -205,6 +226,7 @@ async function filePredictions(
     probs.append(batch.probabilities);
     // Labelled formats only reach here, so every row has a label.
     labels.append(batch.rows.map((r) => r.label as number));
+    digest.add(batch.rows);
     slices?.add(batch.rows);
   }
   if (probs.length === 0) {
@@ -226,6 +248,7 @@ async function filePredictions(
       ...skippedRows(stream.report),
     },
     reports: [stream.report],
+    rowsDigest: digest.digest(),
   };
 }
 
@@ -235,21 +258,21 @@ function sourceName(source: EvaluationSource): string {
 }
 
 /**
- * Where the F1-best threshold comes from (see EvaluateOptions.thresholdFrom): chosen on the
- * validation split or a file and applied to the evaluated pairs, or chosen on them (optimistic).
+ * The pairs the F1-best threshold is chosen on (see EvaluateOptions.thresholdFrom): the validation
+ * split or a file, predicted by this model; null when it is chosen on the evaluated pairs themselves
+ * (no validation split, or the evaluated pairs are the ones asked for), which marks it optimistic.
  */
-async function thresholdChoice(
+export async function thresholdPredictions(
   run: OpenedRun,
   model: tfl.LayersModel,
   source: EvaluationSource,
-  options: EvaluateOptions,
-): Promise<ThresholdChoice> {
-  const own: ThresholdChoice = { scoredOn: sourceName(source) };
+  options: ScoringOptions,
+): Promise<Predictions | null> {
   const from =
     options.thresholdFrom ?? ((run.meta.data?.sizes.validation ?? 0) > 0 ? 'validation' : undefined);
-  if (from === undefined) return own;
+  if (from === undefined) return null;
   if (from === 'validation') {
-    if (source.kind === 'split' && source.split === 'validation') return own;
+    if (source.kind === 'split' && source.split === 'validation') return null;
     if ((run.meta.data?.sizes.validation ?? 0) === 0) {
       throw new UsageError(
         'EVAL_NO_VALIDATION',
@@ -263,8 +286,7 @@ async function thresholdChoice(
       );
     }
     const { onProgress: _p, ...quiet } = options;
-    const v = await splitPredictions(run, model, 'validation', quiet);
-    return { threshold: bestF1Threshold(v.probs, v.labels).threshold, chosenOn: 'validation' };
+    return splitPredictions(run, model, 'validation', quiet);
   }
   const { onProgress: _q, columns: _c, ...rest } = options;
   const f = await filePredictions(run, model, from.file, { ...rest, format: 'auto' });
@@ -272,8 +294,14 @@ async function thresholdChoice(
     source.kind === 'file' &&
     resolve(source.file) === resolve(f.source.kind === 'file' ? f.source.file : '')
   )
-    return own;
-  return { threshold: bestF1Threshold(f.probs, f.labels).threshold, chosenOn: sourceName(f.source) };
+    return null;
+  return f;
+}
+
+/** The F1-best threshold chosen on `on` (thresholdPredictions), or on the evaluated pairs when null. */
+export function choiceFrom(on: Predictions | null, source: EvaluationSource): ThresholdChoice {
+  if (on === null) return { scoredOn: sourceName(source) };
+  return { threshold: bestF1Threshold(on.probs, on.labels).threshold, chosenOn: sourceName(on.source) };
 }
 
 /**
@@ -302,7 +330,7 @@ export async function evaluateRun(options: EvaluateOptions): Promise<EvaluationR
       options.data !== undefined
         ? await filePredictions(run, model, options.data, options, slices)
         : await splitPredictions(run, model, options.split ?? 'test', options, slices);
-    const choice = await thresholdChoice(run, model, source, options);
+    const choice = choiceFrom(await thresholdPredictions(run, model, source, options), source);
     const metrics = toMetrics(evaluateBinary(probs, labels, choice));
     const result: EvaluationResult = {
       run: runRef(run),

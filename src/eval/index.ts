@@ -9,6 +9,13 @@ export type {
   SliceRow,
   SliceTable,
 } from '../runs/records.js';
+export {
+  type EnsembleEvaluation,
+  type EnsembleMember,
+  type EnsembleOptions,
+  evaluateEnsemble,
+  meanProbabilities,
+} from './ensemble.js';
 export { EVAL_SPLITS, type EvalSplit, type EvaluateOptions, evaluateRun, toMetrics } from './evaluate.js';
 export {
   checkThreshold,

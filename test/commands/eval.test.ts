@@ -286,3 +286,51 @@ describe('qqp eval --slice', () => {
       assert.equal(x.rocAuc === null, x.positives === 0 || x.positives === x.pairs, x.value);
   });
 });
+
+describe('qqp eval RUN RUN (an ensemble)', () => {
+  let b: TinyRun;
+  let otherSplit: TinyRun;
+  before(async () => {
+    b = await makeTinyRun(['experiment.seed=8', 'experiment.name=tiny-b'], run.tmp);
+    otherSplit = await makeTinyRun(['data.split.seed=2', 'experiment.name=tiny-split2'], run.tmp);
+  });
+
+  it('prints each run and their mean; --json holds the figures, and --out writes them', () => {
+    const out = join(run.tmp, 'ens.json');
+    const r = runCli(['eval', run.id, b.id, '--out', out, ...dirFlag]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /ensemble of 2 runs \(the mean of their probabilities\), on the test split: 60 pairs/,
+    );
+    assert.ok(r.stdout.includes(run.id) && r.stdout.includes(b.id));
+    assert.match(r.stdout, /mean of the runs/);
+    assert.ok(r.stdout.includes(`saved: ${out}`));
+    const { json } = runCliJson<{ members: { run: { id: string }; logLoss: number }[]; logLoss: number }>([
+      'eval',
+      run.id,
+      b.id,
+      ...dirFlag,
+    ]);
+    assert.deepEqual(
+      json.members.map((m) => m.run.id),
+      [run.id, b.id],
+    );
+    assert.equal(JSON.parse(readFileSync(out, 'utf8')).logLoss, json.logLoss);
+  });
+
+  it('refuses runs with other splits, --slice and a one-run --out: usage exit code, no stack trace', () => {
+    const mismatch = runCli(['eval', run.id, otherSplit.id, ...dirFlag]);
+    assert.equal(mismatch.code, 2, mismatch.stderr);
+    assert.match(mismatch.stderr, /do not score the same pairs on the test split/);
+    assertNoStack(mismatch.stderr);
+    const slice = runCli(['eval', run.id, b.id, '--slice', 'length', ...dirFlag]);
+    assert.equal(slice.code, 2, slice.stderr);
+    assert.match(slice.stderr, /--slice evaluates one run/);
+    assertNoStack(slice.stderr);
+    const out = runCli(['eval', run.id, '--out', join(run.tmp, 'x.json'), ...dirFlag]);
+    assert.equal(out.code, 2, out.stderr);
+    assert.match(out.stderr, /--out is for an ensemble/);
+    assert.equal(existsSync(join(run.tmp, 'x.json')), false);
+  });
+});

@@ -28,12 +28,12 @@ export interface TinyRun {
   id: string;
 }
 
-export async function makeTinyRun(): Promise<TinyRun> {
-  const tmp = mkdtempSync(join(tmpdir(), 'qqp-eval-'));
+export async function makeTinyRun(overrides: readonly string[] = [], tmpDir?: string): Promise<TinyRun> {
+  const tmp = tmpDir ?? mkdtempSync(join(tmpdir(), 'qqp-eval-'));
   const experimentsDir = join(tmp, 'experiments');
   const r = await train({
     experimentsDir,
-    loaded: loadConfig(join(PROJECT_ROOT, 'test', 'fixtures', 'configs', 'tiny.yaml')),
+    loaded: loadConfig(join(PROJECT_ROOT, 'test', 'fixtures', 'configs', 'tiny.yaml'), { overrides }),
     backend: 'cpu',
   });
   if (r.status !== 'completed') throw new Error(`tiny run did not complete: ${r.status}`);
@@ -72,14 +72,23 @@ async function runModel(dir: string) {
   return { model, vocabulary, config };
 }
 
-/** evaluateBinary on the run's split, predicted here with loadModel + predictProbabilities. */
-export async function expectedSplit(dir: string, split: 'test' | 'validation'): Promise<BinaryEvaluation> {
+/** The run's probabilities and labels on its split, predicted here with loadModel + predictProbabilities. */
+export async function expectedSplitProbs(
+  dir: string,
+  split: 'test' | 'validation',
+): Promise<{ probs: Float32Array; labels: Float32Array }> {
   const { model, vocabulary, config } = await runModel(dir);
   const dataset = await loadDataset(config.data);
   const encoded = prepareDataset(dataset.splits, config.data, { vocabulary })[split];
   const probs = predictProbabilities(model, encoded);
   model.dispose();
-  return evaluateBinary(probs, encoded.labels as Float32Array);
+  return { probs, labels: encoded.labels as Float32Array };
+}
+
+/** evaluateBinary on the run's split, predicted here with loadModel + predictProbabilities. */
+export async function expectedSplit(dir: string, split: 'test' | 'validation'): Promise<BinaryEvaluation> {
+  const { probs, labels } = await expectedSplitProbs(dir, split);
+  return evaluateBinary(probs, labels);
 }
 
 /** Probabilities of every row of a file, and evaluateBinary when it is labelled. */

@@ -1,0 +1,169 @@
+/**
+ * `qqp eval RUN RUN…`: several trained runs scored on the same pairs, their probabilities averaged
+ * (the mean of the members' probabilities, each member with its own tokenizer, vocabulary and
+ * features), and the mean evaluated like one model. Every member must score exactly the same pairs:
+ * for a split, the runs must share their data and split (checked by the pairs' texts and labels).
+ */
+
+import { UsageError } from '../errors.js';
+import type { EvaluationMetrics, EvaluationSource, RunRef } from '../runs/records.js';
+import { evaluateBinary } from '../train/metrics.js';
+import { writeJsonAtomic } from '../util/atomic.js';
+import {
+  choiceFrom,
+  filePredictions,
+  type Predictions,
+  type ScoringOptions,
+  splitPredictions,
+  thresholdPredictions,
+  toMetrics,
+} from './evaluate.js';
+import { loadRunModel, openRun, runRef } from './run.js';
+
+export interface EnsembleOptions extends ScoringOptions {
+  /** Two or more run folders or ids under `experimentsDir`. */
+  runs: readonly string[];
+  /** A JSON file to write the result to (atomically); nothing is written into the run folders. */
+  out?: string;
+}
+
+/** One member's own figures on the evaluated pairs (its threshold chosen as for `qqp eval RUN`). */
+export interface EnsembleMember extends EvaluationMetrics {
+  run: RunRef;
+}
+
+export interface EnsembleEvaluation extends EvaluationMetrics {
+  /** How the members' probabilities are joined. */
+  combine: 'mean';
+  members: EnsembleMember[];
+  source: EvaluationSource;
+  backend: string;
+  evaluatedAt: string;
+  /** The file the result was written to (`out`), or null. */
+  savedTo: string | null;
+}
+
+/** The mean of equally long probability arrays, each sum taken in float64 and the mean rounded to float32. */
+export function meanProbabilities(arrays: readonly Float32Array[]): Float32Array {
+  const n = arrays[0]?.length ?? 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    for (const a of arrays) sum += a[i]!;
+    out[i] = sum / arrays.length;
+  }
+  return out;
+}
+
+/** What a member must share with the first: the same pairs, in the same order, with the same labels. */
+function checkSamePairs(
+  what: string,
+  first: Predictions,
+  firstId: string,
+  other: Predictions,
+  otherId: string,
+) {
+  if (other.rowsDigest === first.rowsDigest) return;
+  const sizes = `${first.probs.length} and ${other.probs.length} pairs`;
+  throw new UsageError(
+    'EVAL_ENSEMBLE_MISMATCH',
+    `runs ${firstId} and ${otherId} do not score the same pairs on ${what} (${sizes}${other.probs.length === first.probs.length ? ', different texts or labels' : ''}): an ensemble averages the probabilities of one set of pairs`,
+    {
+      suggestions: [
+        'join runs trained on the same data with the same data.split (seed and fractions), or evaluate all of them on one file: qqp eval RUN RUN --data FILE',
+      ],
+    },
+  );
+}
+
+/**
+ * Evaluates the mean of several runs' probabilities on the runs' shared test or validation split,
+ * or on a labelled file. The F1-best threshold is chosen as for one run (on the validation split
+ * when the runs have one, on the members' mean there); each member's own figures come with it.
+ */
+export async function evaluateEnsemble(options: EnsembleOptions): Promise<EnsembleEvaluation> {
+  if (options.runs.length < 2) {
+    throw new UsageError('EVAL_ENSEMBLE_SIZE', 'an ensemble needs two runs or more', {
+      suggestions: ['qqp eval RUN (one run)', 'qqp eval RUN RUN… (their mean)'],
+    });
+  }
+  if (options.data !== undefined && options.split !== undefined) {
+    throw new UsageError('EVAL_SPLIT_AND_DATA', 'give either --split or --data FILE, not both');
+  }
+  // Every run opened first: a missing or damaged one fails before anything slow.
+  const opened = [];
+  for (const ref of options.runs) opened.push(await openRun(ref, options.experimentsDir));
+  const seen = new Map<string, string>();
+  for (const r of opened) {
+    const earlier = seen.get(r.dir);
+    if (earlier !== undefined) {
+      throw new UsageError('EVAL_ENSEMBLE_REPEATED', `run ${r.id} is given twice (${earlier} and ${r.id})`, {
+        suggestions: ['name each run once; the mean weighs every member equally'],
+      });
+    }
+    seen.set(r.dir, r.id);
+  }
+  const scored: Predictions[] = [];
+  const chosenOn: (Predictions | null)[] = [];
+  let backendName = '';
+  for (const run of opened) {
+    const { model, backend } = await loadRunModel(run, options.backend);
+    backendName = backend.name;
+    try {
+      const p =
+        options.data !== undefined
+          ? await filePredictions(run, model, options.data, options)
+          : await splitPredictions(run, model, options.split ?? 'test', options);
+      const t = await thresholdPredictions(run, model, p.source, options);
+      const first = scored[0];
+      if (first) {
+        checkSamePairs(
+          p.source.kind === 'file' ? p.source.file : `the ${p.source.split} split`,
+          first,
+          opened[0]!.id,
+          p,
+          run.id,
+        );
+        const firstOn = chosenOn[0] ?? null;
+        if ((firstOn === null) !== (t === null))
+          throw new UsageError(
+            'EVAL_ENSEMBLE_MISMATCH',
+            `runs ${opened[0]!.id} and ${run.id} do not both have the pairs the threshold is chosen on (a validation split)`,
+            { suggestions: ['--threshold-from FILE (a labelled file, the same for every member)'] },
+          );
+        if (firstOn && t)
+          checkSamePairs('the pairs the threshold is chosen on', firstOn, opened[0]!.id, t, run.id);
+      }
+      scored.push(p);
+      chosenOn.push(t);
+    } finally {
+      model.dispose();
+    }
+  }
+  const first = scored[0]!;
+  const members: EnsembleMember[] = opened.map((run, i) => ({
+    run: runRef(run),
+    ...toMetrics(
+      evaluateBinary(scored[i]!.probs, first.labels, choiceFrom(chosenOn[i] ?? null, first.source)),
+    ),
+  }));
+  const probs = meanProbabilities(scored.map((p) => p.probs));
+  const on = chosenOn[0] ?? null;
+  const meanOn: Predictions | null = on
+    ? { ...on, probs: meanProbabilities(chosenOn.map((t) => (t as Predictions).probs)) }
+    : null;
+  const result: EnsembleEvaluation = {
+    combine: 'mean',
+    ...toMetrics(evaluateBinary(probs, first.labels, choiceFrom(meanOn, first.source))),
+    members,
+    source: first.source,
+    backend: backendName,
+    evaluatedAt: new Date().toISOString(),
+    savedTo: null,
+  };
+  if (options.out !== undefined) {
+    result.savedTo = options.out;
+    writeJsonAtomic(options.out, result);
+  }
+  return result;
+}
