@@ -1,4 +1,5 @@
 import { isVectorFeature, PAIR_ENCODINGS, pairFeatureNames } from '../data/schema.js';
+import { pretrainedLayers } from '../registry/layers.js';
 import { shapeEncoding, shapeFacts } from '../registry/models.js';
 import { losses } from '../registry/objectives.js';
 import type { ConfigIssue, ConfigPath } from '../util/paths.js';
@@ -109,6 +110,14 @@ export function checkConfig(config: ResolvedConfig): ConfigIssue[] {
       at: 'key',
       message: 'no pair feature reads these vectors (softAlign and vectorCosine do)',
       suggestion: 'set data.features.pair: true, or list softAlign or vectorCosine in it, or remove vectors',
+    });
+  }
+  if (d.vocabulary.pretrainedWords !== undefined && pretrainedLayers(config.model).length === 0) {
+    issues.push({
+      path: ['data', 'vocabulary', 'pretrainedWords'],
+      at: 'key',
+      message: 'adds words of pretrained vectors, and no embedding of the model has pretrained vectors',
+      suggestion: 'give an embedding `pretrained: { source: ... }`, or remove pretrainedWords',
     });
   }
   if (d.features?.exactMatch && d.encoding.pair !== 'separate') {

@@ -313,6 +313,8 @@ export function prepareDataset(
     featureVectors?: FittingVectors;
     /** When building the vocabulary: a further test a token must pass (see Vocabulary.fromCounts). */
     keepToken?: (token: string, count: number) => boolean;
+    /** When building the vocabulary: words added after the training words (see Vocabulary.fromCounts). */
+    extraTokens?: readonly string[];
   } = {},
 ): PreparedDataset {
   const encoding = { ...DEFAULT_ENCODING, ...data.encoding };
@@ -359,6 +361,7 @@ export function prepareDataset(
       { ...DEFAULT_VOCABULARY, ...data.vocabulary },
       tokenizer.config,
       options.keepToken,
+      options.extraTokens,
     );
     const map = new Int32Array(seen.length);
     for (const [t, id] of provisional) map[id] = vocab.idOf(t);

@@ -91,6 +91,13 @@ export const VocabularySchema = Type.Object(
           'With pretrained vectors (embedding.pretrained): keep a word without a vector only when seen at least this many times (unset: as minCount)',
       }),
     ),
+    pretrainedWords: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          "With pretrained vectors (embedding.pretrained): also add the source's first N words (its most frequent, in the file's order) that the training split lacks, after the training words and beyond maxSize, so that a word never seen in training still has its vector when predicting; with frozen vectors they add no trainable parameters",
+      }),
+    ),
   },
   { ...strict, default: {}, description: 'Vocabulary built from the training split only' },
 );

@@ -69,6 +69,11 @@ export class Vocabulary {
     tokenizerConfig: TokenizerConfig = DEFAULT_TOKENIZER,
     /** A further test a token must pass (e.g. has a pretrained vector, or is frequent). */
     keep?: (token: string, count: number) => boolean,
+    /**
+     * Words added after the chosen ones, in this order, beyond maxSize (vocabulary.pretrainedWords:
+     * words with pretrained vectors); those already chosen, and the reserved tokens, are skipped.
+     */
+    extra: readonly string[] = [],
   ): Vocabulary {
     const cfg = { ...DEFAULT_VOCABULARY, ...config };
     const reserved = new Set<string>(RESERVED_TOKENS);
@@ -78,6 +83,12 @@ export class Vocabulary {
     kept.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     const room = Math.max(0, cfg.maxSize - RESERVED_TOKENS.length);
     const chosen = kept.slice(0, room);
+    const taken = new Set<string>([...reserved, ...chosen.map(([t]) => t)]);
+    for (const t of extra) {
+      if (taken.has(t)) continue;
+      taken.add(t);
+      chosen.push([t, counts.get(t) ?? 0]);
+    }
     return new Vocabulary(
       [...RESERVED_TOKENS, ...chosen.map(([t]) => t)],
       [0, 0, 0, ...chosen.map(([, c]) => c)],

@@ -1,5 +1,5 @@
 import { cacheDir, readSubset, sourceChecksum, subsetFile, writeSubset } from './cache.js';
-import { readVectors, type VectorSubset } from './parse.js';
+import { readTextVectors, readVectors, readWinkVectors, type VectorSubset } from './parse.js';
 import { type ResolvedSource, resolveSource } from './source.js';
 
 /** Vectors of a list of words from one source, and where they came from. */
@@ -43,6 +43,32 @@ export async function loadVectors(
   }
   const rowOf = new Map(subset.words.map((w, i) => [w, i]));
   return { ...subset, resolved, sha256, fromCache, cacheFile, rowOf };
+}
+
+/**
+ * The first `count` words of a source, in its order (GloVe's and the wink package's are by
+ * frequency, most frequent first): from the cache, else by reading the head of the source once.
+ */
+export async function loadFirstWords(
+  source: string,
+  count: number,
+  options: LoadVectorsOptions = {},
+): Promise<{ words: string[]; fromCache: boolean }> {
+  const resolved = resolveSource(source, options.cwd);
+  const dir = options.cacheDir ?? cacheDir();
+  const { sha256 } = await sourceChecksum(resolved.path, dir);
+  // A key no word list can give: a word holds no NUL.
+  const cacheFile = subsetFile(dir, sha256, [`\u0000first ${count}`]);
+  let subset = await readSubset(cacheFile, sha256);
+  const fromCache = subset !== null;
+  if (!subset) {
+    subset =
+      resolved.format === 'wink'
+        ? await readWinkVectors(resolved.path, undefined, { maxWords: count })
+        : await readTextVectors(resolved.path, undefined, { maxLines: count });
+    await writeSubset(cacheFile, sha256, subset);
+  }
+  return { words: subset.words, fromCache };
 }
 
 /** The vector of `word` (a view into `values`), or undefined. */

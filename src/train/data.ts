@@ -11,7 +11,7 @@ import {
 import { isVectorFeature, pairFeatureNames } from '../data/schema.js';
 import { DEFAULT_TOKENIZER, Tokenizer } from '../data/tokenizer.js';
 import { RESERVED_TOKENS, type Vocabulary } from '../data/vocabulary.js';
-import { coverageOf, type LoadedVectors, loadVectors } from '../embeddings/load.js';
+import { coverageOf, type LoadedVectors, loadFirstWords, loadVectors } from '../embeddings/load.js';
 import { type PretrainedTable, pretrainedTable } from '../embeddings/table.js';
 import { DataError, type Problem, TrainingError } from '../errors.js';
 import { pretrainedLayers } from '../registry/layers.js';
@@ -87,11 +87,23 @@ export async function prepareTrainingData(
   const vectors = new Map<string, LoadedVectors>();
   let counts: Map<string, number> | undefined;
   let keepToken: ((token: string, count: number) => boolean) | undefined;
+  let extraTokens: string[] | undefined;
   if (layers.length > 0) {
     counts = trainTokenCounts(dataset.splits.train, config.data.tokenizer);
-    const { minCount, oovMinCount } = config.data.vocabulary;
+    const { minCount, oovMinCount, pretrainedWords } = config.data.vocabulary;
     // Every word the vocabulary could hold: the same list on a resume, so the cache serves it.
     const candidates = [...counts].filter(([, c]) => c >= minCount).map(([t]) => t);
+    if (pretrainedWords !== undefined) {
+      // The first pretrained layer's source: its most frequent words join the vocabulary.
+      extraTokens = (
+        await loadFirstWords(
+          layers[0]!.pretrained.source,
+          pretrainedWords,
+          options.cacheDir ? { cacheDir: options.cacheDir } : {},
+        )
+      ).words;
+      candidates.push(...extraTokens);
+    }
     for (const { pretrained } of layers) {
       if (!vectors.has(pretrained.source)) {
         vectors.set(
@@ -115,6 +127,7 @@ export async function prepareTrainingData(
   const prepared = prepareDataset(dataset.splits, config.data, {
     ...(vocabulary ? { vocabulary } : {}),
     ...(keepToken ? { keepToken } : {}),
+    ...(extraTokens ? { extraTokens } : {}),
     ...(options.features ? { features: options.features } : {}),
     ...(featureVectors ? { featureVectors } : {}),
   });

@@ -32,7 +32,11 @@ function vectorsFile(dir: string): { path: string; vectors: Map<string, Float32A
   return { path, vectors };
 }
 
-function config(dir: string, embedding: string): ReturnType<typeof loadConfigText> {
+function config(
+  dir: string,
+  embedding: string,
+  vocabulary = '{ maxSize: 400 }',
+): ReturnType<typeof loadConfigText> {
   const text = `
 experiment: { name: vectors, seed: 3 }
 data:
@@ -40,7 +44,7 @@ data:
   limit: 300
   split: { train: 0.8, validation: 0, test: 0.2, seed: 1 }
   encoding: { pair: concat, maxLength: 6 }
-  vocabulary: { maxSize: 400 }
+  vocabulary: ${vocabulary}
 model:
   type: sequential
   layers:
@@ -150,5 +154,74 @@ describe('training with pretrained vectors', () => {
     assert.equal(model.getLayer('embedding').getClassName(), 'Embedding');
     assert.equal(model.getLayer('embedding').trainableWeights.length, 1);
     model.dispose();
+  });
+
+  it('vocabulary.pretrainedWords adds the first N words of the source that training lacks, with their vectors, beyond maxSize', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qqp-pretrained-'));
+    const { path, vectors } = vectorsFile(dir);
+    // Three words no training question holds, first in the file, and one far down it.
+    const extra = ['zzfirst', 'zzsecond', 'zzthird'];
+    const vec = (i: number) => Float32Array.from({ length: DIM }, (_, j) => 0.25 * (i + 1) + j / 100);
+    const lines = readFileSync(path, 'utf8').split('\n');
+    const trainingWord = lines[0]!.split(' ')[0]!;
+    writeFileSync(
+      path,
+      [
+        ...extra.map((w, i) => `${w} ${[...vec(i)].join(' ')}`),
+        ...lines,
+        `zzlast ${[...vec(9)].join(' ')}`,
+      ].join('\n'),
+    );
+    const env = process.env.QQP_CACHE_DIR;
+    process.env.QQP_CACHE_DIR = join(dir, 'cache');
+    const run = (vocabulary: string) =>
+      train({
+        experimentsDir: join(dir, 'experiments'),
+        loaded: config(dir, '{ type: embedding, pretrained: { source: vectors.txt } }', vocabulary),
+        backend: 'cpu',
+      });
+    try {
+      const plain = await run('{ maxSize: 40 }');
+      const withWords = await run('{ maxSize: 40, pretrainedWords: 4 }');
+      const tokensOf = (d: string) =>
+        (JSON.parse(readFileSync(join(d, RUN_FILES.vocabulary), 'utf8')) as { tokens: string[] }).tokens;
+      const before = tokensOf(plain.dir);
+      const after = tokensOf(withWords.dir);
+      assert.equal(before.length, 40);
+      // The training words as before, then the file's first 4 words that are not among them (in
+      // the file's order; the fourth is a training word, added only if maxSize had cut it).
+      const added = after.slice(before.length);
+      assert.deepEqual(after.slice(0, before.length), before);
+      assert.deepEqual(added.slice(0, 3), extra);
+      assert.deepEqual(added.slice(3), before.includes(trainingWord) ? [] : [trainingWord]);
+      assert.ok(!after.includes('zzlast'));
+      // Their rows of the frozen table are the file's vectors.
+      const model = await RunFolder.open(withWords.dir, '.').loadModel('last');
+      const table = model.getLayer('embedding').nonTrainableWeights[0]!.read().dataSync() as Float32Array;
+      extra.forEach((w, i) => {
+        const id = after.indexOf(w);
+        assert.deepEqual(Array.from(table.subarray(id * DIM, (id + 1) * DIM)), Array.from(vec(i)), w);
+      });
+      assert.ok(vectors.size > 0);
+      model.dispose();
+    } finally {
+      if (env === undefined) delete process.env.QQP_CACHE_DIR;
+      else process.env.QQP_CACHE_DIR = env;
+    }
+  });
+
+  it('vocabulary.pretrainedWords without pretrained vectors is refused at its line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qqp-pretrained-'));
+    assert.throws(
+      () => config(dir, '{ type: embedding, outputDim: 4 }', '{ maxSize: 40, pretrainedWords: 4 }'),
+      (err: unknown) => {
+        const e = err as { problems?: { path: string; line?: number; message: string }[] };
+        const p = e.problems?.find((x) => x.path.includes('pretrainedWords'));
+        assert.ok(p, JSON.stringify(e.problems));
+        assert.equal(p.line, 8);
+        assert.match(p.message, /no embedding of the model has pretrained vectors/);
+        return true;
+      },
+    );
   });
 });
