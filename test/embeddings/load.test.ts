@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { cacheDir, sourceChecksum } from '../../src/embeddings/cache.js';
-import { coverageOf, loadVectors, vectorOf } from '../../src/embeddings/load.js';
+import { coverageOf, loadFirstWords, loadVectors, vectorOf } from '../../src/embeddings/load.js';
 import { resolveSource } from '../../src/embeddings/source.js';
 import { fullTable, pretrainedTable } from '../../src/embeddings/table.js';
 import { DataError } from '../../src/errors.js';
@@ -31,6 +31,23 @@ describe('loadVectors', () => {
     assert.equal(second.sha256, first.sha256);
     // Other words: another subset, streamed again.
     assert.equal((await loadVectors(src, ['is'], { cacheDir: cache })).fromCache, false);
+  });
+
+  it("loadFirstWords: the first N words in the file's order (a word2vec header skipped), then from the cache", async () => {
+    const { dir, src, cache } = setup();
+    const first = await loadFirstWords(src, 2, { cacheDir: cache });
+    assert.deepEqual(first, { words: ['the', 'what'], fromCache: false });
+    assert.deepEqual(await loadFirstWords(src, 2, { cacheDir: cache }), {
+      words: ['the', 'what'],
+      fromCache: true,
+    });
+    // Another count is another list; more than the file holds gives them all.
+    assert.deepEqual((await loadFirstWords(src, 9, { cacheDir: cache })).words, ['the', 'what', 'is']);
+    // Not the subset of a word list that happens to hold the same words.
+    assert.equal((await loadVectors(src, ['the', 'what'], { cacheDir: cache })).fromCache, false);
+    const w2v = join(dir, 'w2v.txt');
+    writeFileSync(w2v, '3 2\nis 1 1\nthe 2 2\nwhat 3 3\n');
+    assert.deepEqual((await loadFirstWords(w2v, 2, { cacheDir: cache })).words, ['is', 'the']);
   });
 
   it('hashes a source once per size and mtime (the index), again when it changes', async () => {
