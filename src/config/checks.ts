@@ -1,4 +1,5 @@
-import { isVectorFeature, PAIR_ENCODINGS, pairFeatureNames } from '../data/schema.js';
+import { resolve } from 'node:path';
+import { dataFiles, isVectorFeature, PAIR_ENCODINGS, pairFeatureNames } from '../data/schema.js';
 import { pretrainedLayers } from '../registry/layers.js';
 import { shapeEncoding, shapeFacts } from '../registry/models.js';
 import { losses } from '../registry/objectives.js';
@@ -111,6 +112,29 @@ export function checkConfig(config: ResolvedConfig): ConfigIssue[] {
       message: 'no pair feature reads these vectors (softAlign and vectorCosine do)',
       suggestion: 'set data.features.pair: true, or list softAlign or vectorCosine in it, or remove vectors',
     });
+  }
+  const from = d.split.validationFrom;
+  if (from !== undefined) {
+    const why =
+      d.source !== undefined
+        ? 'it holds validation rows out of one of data.train, and data.source is split by fractions'
+        : d.validation !== undefined
+          ? 'data.validation already names the validation file'
+          : d.split.validation <= 0
+            ? 'data.split.validation is 0: there is no validation fraction to hold out'
+            : // Both rebased to the same folder (the config's paths and --set's): compared as paths.
+              !dataFiles(d.train).some((p) => resolve(p) === resolve(from))
+              ? `it is not one of the training files (data.train: ${dataFiles(d.train).join(', ')})`
+              : null;
+    if (why !== null) {
+      issues.push({
+        path: ['data', 'split', 'validationFrom'],
+        at: 'value',
+        message: `validationFrom cannot apply: ${why}`,
+        suggestion:
+          'name one of data.train, with data.split.validation > 0 and no data.validation; or remove it',
+      });
+    }
   }
   if (d.vocabulary.pretrainedWords !== undefined && pretrainedLayers(config.model).length === 0) {
     issues.push({

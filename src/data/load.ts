@@ -134,10 +134,15 @@ export async function loadDataset(data: DataInput, options: LoadOptions = {}): P
   // Not part of `read` (nor the fingerprint): what is carried along is not what is read.
   const extraColumns = options.extraColumns ?? [];
 
+  // split.validationFrom: the training file the validation rows are held out of, and its rows.
+  const validationFrom = data.source === undefined ? data.split?.validationFrom : undefined;
+  const fromIndex =
+    validationFrom === undefined ? -1 : dataFiles(data.train).findIndex((p) => at(p) === at(validationFrom));
+  const fromRows = new Set<PairRow>();
   /** Reads a role's file(s), in order, as one list of rows. */
   const readRole = async (role: string, value: string | readonly string[]) => {
     const rows: PairRow[] = [];
-    for (const path of dataFiles(value)) {
+    for (const [index, path] of dataFiles(value).entries()) {
       const file = at(path);
       const [result, sha256] = await Promise.all([
         readPairs(file, extraColumns.length > 0 ? { ...read, extraColumns } : read),
@@ -146,6 +151,7 @@ export async function loadDataset(data: DataInput, options: LoadOptions = {}): P
       files.push({ role, sha256 });
       reports.push(result.report);
       for (const r of result.rows) rows.push(r);
+      if (role === 'train' && index === fromIndex) for (const r of result.rows) fromRows.add(r);
     }
     return rows;
   };
@@ -179,17 +185,45 @@ export async function loadDataset(data: DataInput, options: LoadOptions = {}): P
   if (data.source === undefined && data.validation === undefined && (data.split?.validation ?? 0) > 0) {
     // Explicit files without a validation file: hold out `split.validation` of the training rows
     // (after dedupe and the test overlap are dropped, so the held-out rows are clean too).
+    // With split.validationFrom, out of that one file's rows only (the rest all train).
     const split = { ...DEFAULT_SPLIT, ...data.split };
     const v = split.validation;
-    const held = splitRows(splits.train, {
+    if (validationFrom !== undefined && fromIndex < 0) {
+      throw new ConfigError(
+        'DATA_VALIDATION_FROM',
+        `data.split.validationFrom (${validationFrom}) is not one of the training files (data.train)`,
+        { suggestions: [`name one of: ${dataFiles(data.train).join(', ')}`] },
+      );
+    }
+    const pool = validationFrom === undefined ? splits.train : splits.train.filter((r) => fromRows.has(r));
+    const held = splitRows(pool, {
       train: 1 - v,
       validation: v,
       test: 0,
       seed: split.seed,
       stratify: split.stratify,
     });
-    splits = { train: held.train, validation: held.validation, test: splits.test };
-    settings.validationFromTrain = { fraction: v, seed: split.seed, stratify: split.stratify };
+    const out = new Set(held.validation);
+    splits = {
+      // The rest in a seeded order as held.train is (the files one after the other would leave a
+      // shuffle buffer shorter than the data with batches of one file at a time).
+      train:
+        validationFrom === undefined
+          ? held.train
+          : splitRows(
+              splits.train.filter((r) => !out.has(r)),
+              { train: 1, validation: 0, test: 0, seed: split.seed },
+            ).train,
+      validation: held.validation,
+      test: splits.test,
+    };
+    settings.validationFromTrain = {
+      fraction: v,
+      seed: split.seed,
+      stratify: split.stratify,
+      // Added only when set, so older runs keep their fingerprint.
+      ...(validationFrom !== undefined ? { fromTrainFile: fromIndex } : {}),
+    };
     validationFromTrain = true;
   }
   const fingerprint = createHash('sha256').update(JSON.stringify({ files, settings })).digest('hex');

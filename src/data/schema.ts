@@ -37,6 +37,13 @@ export const SplitSchema = Type.Object(
     }),
     seed: Type.Integer({ default: 2019, description: 'Seed of the shuffle that makes the split' }),
     stratify: Type.Boolean({ default: false, description: 'Keep the label balance equal in every split' }),
+    validationFrom: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          "With explicit files and no `validation` file: hold the validation fraction out of this one training file (one of data.train, a path written the same way) instead of all of them, e.g. the file drawn like the test; `validation` is then the fraction of that file's rows",
+      }),
+    ),
   },
   {
     ...strict,
@@ -271,4 +278,7 @@ export function mapDataPaths(data: Record<string, unknown>, f: (path: string) =>
     if (typeof v === 'string') data[field] = f(v);
     else if (Array.isArray(v)) data[field] = v.map((p: unknown) => (typeof p === 'string' ? f(p) : p));
   }
+  const split = data.split as { validationFrom?: unknown } | undefined;
+  if (typeof split === 'object' && split !== null && typeof split.validationFrom === 'string')
+    split.validationFrom = f(split.validationFrom);
 }

@@ -187,6 +187,35 @@ describe('loadConfig', () => {
     for (const p of problems) assert.ok(p.line !== undefined && p.col !== undefined, formatProblem(p));
   });
 
+  it('refuses split.validationFrom that names no training file, or with no fraction to hold out, at its line', () => {
+    const data = (split: string) => `
+data:
+  train: [a.csv, b.csv]
+  test: c.csv
+  split: ${split}
+model:
+  type: sequential
+  layers:
+    - { type: embedding, outputDim: 8 }
+    - { type: globalAveragePooling1d }
+    - { type: dense, units: 1, activation: sigmoid }
+`;
+    const dir = project({
+      'ok.yaml': data('{ validation: 0.1, validationFrom: b.csv }'),
+      'other.yaml': data('{ validation: 0.1, validationFrom: d.csv }'),
+      'none.yaml': data('{ validationFrom: b.csv }'),
+    });
+    assert.deepEqual(problemsOf(dir, 'ok.yaml'), []);
+    const [other, ...rest] = problemsOf(dir, 'other.yaml');
+    assert.equal(rest.length, 0);
+    assert.equal(other?.path, 'data.split.validationFrom');
+    assert.equal(other?.line, 5);
+    assert.match(other?.message ?? '', /not one of the training files/);
+    const [none] = problemsOf(dir, 'none.yaml');
+    assert.equal(none?.path, 'data.split.validationFrom');
+    assert.match(none?.message ?? '', /data.split.validation is 0/);
+  });
+
   it('reports a problem in a base file at its position in that file', () => {
     const dir = project({
       'base.yaml': `${MINIMAL}\ntraining:\n  batchSize: many\n`,

@@ -254,4 +254,38 @@ describe('lists of files, dedupe, dropTestOverlap and a validation split of the 
     const other = await loadDataset({ train: [a, b], test: t, split: { ...split, seed: 4 } });
     assert.notEqual(other.fingerprint, d.fingerprint);
   });
+
+  it('split.validationFrom holds the validation rows out of that one training file, the rest all train', async () => {
+    const csv = (name: string, tag: string) => {
+      const rows = Array.from(
+        { length: 10 },
+        (_, i) => `${tag}${i},${tag}${i}a,${tag}${i}b,What is ${tag} ${i}?,Who is ${tag} ${i}?,${i % 2}`,
+      );
+      const path = join(dir, name);
+      writeFileSync(path, `id,qid1,qid2,question1,question2,is_duplicate\n${rows.join('\n')}\n`);
+      return path;
+    };
+    const x = csv('from-x.csv', 'x');
+    const y = csv('from-y.csv', 'y');
+    const split = { train: 0.8, validation: 0.4, test: 0.2, seed: 3, stratify: false };
+    const d = await loadDataset({ train: [x, y], test: t, split: { ...split, validationFrom: y } });
+    assert.equal(d.splits.validation.length, 4);
+    assert.ok(d.splits.validation.every((r) => r.question1.startsWith('What is y ')));
+    assert.equal(d.splits.train.length, 16);
+    assert.equal(d.splits.train.filter((r) => r.question1.startsWith('What is x ')).length, 10);
+    // No row lost or doubled.
+    const all = [...d.splits.train, ...d.splits.validation].map((r) => r.question1).sort();
+    assert.equal(new Set(all).size, 20);
+    // The training rows come in a seeded order, not one file after the other.
+    const order = d.splits.train.map((r) => r.question1[8]);
+    assert.notDeepEqual(order, [...order].sort());
+    const again = await loadDataset({ train: [x, y], test: t, split: { ...split, validationFrom: y } });
+    assert.equal(JSON.stringify(again.splits), JSON.stringify(d.splits));
+    const plain = await loadDataset({ train: [x, y], test: t, split });
+    assert.notEqual(plain.fingerprint, d.fingerprint);
+    await assert.rejects(
+      loadDataset({ train: [x], test: t, split: { ...split, validationFrom: y } }),
+      (err: unknown) => err instanceof ConfigError && err.code === 'DATA_VALIDATION_FROM',
+    );
+  });
 });
