@@ -28,14 +28,21 @@ export default class Predict extends QqpCommand<PredictResult> {
     'A file is streamed in chunks (any size, any readable format, Kaggle test.csv included) into a CSV with a header: ' +
     "id,probability,prediction (plus label when the file is labelled), or with --kaggle Kaggle's submission format test_id,is_duplicate " +
     '(is_duplicate holds the probability). The CSV is written to a temporary file and renamed when complete. ' +
-    'A probability at or above --threshold predicts "duplicate". A run that did not complete uses its last epoch\'s model.';
+    'A probability at or above --threshold predicts "duplicate". A run that did not complete uses its last epoch\'s model. ' +
+    'With two runs or more, the probability is the mean of theirs (an ensemble, as `qqp eval RUN RUN…` evaluates it).';
   static override examples = [
     '<%= config.bin %> predict 20261128-101500-bilstm --q1 "How do I learn Go?" --q2 "What is the best way to learn Go?"',
     '<%= config.bin %> predict experiments/20261128-101500-bilstm --data data/qqp/test.csv --out preds.csv',
     '<%= config.bin %> predict 20261128-101500-bilstm --data data/qqp/test.csv --out submission.csv --kaggle',
+    '<%= config.bin %> predict 20261128-101500-re2 20261128-103000-siamese --data data/qqp/test.csv --out preds.csv',
   ];
+  static override strict = false;
   static override args = {
-    run: Args.string({ description: 'Run folder, or run id under --experiments-dir', required: true }),
+    run: Args.string({
+      description:
+        'Run folder, or run id under --experiments-dir; several: their ensemble (mean probability)',
+      required: true,
+    }),
   };
   static override flags = {
     ...experimentsDirFlag,
@@ -65,11 +72,11 @@ export default class Predict extends QqpCommand<PredictResult> {
   };
 
   protected async execute(): Promise<PredictResult> {
-    const { args, flags } = await this.parse(Predict);
+    const { args, argv, flags } = await this.parse(Predict);
     const threshold = parseThreshold(flags.threshold);
     const { predictFile, predictPairs } = await import('../eval/index.js');
     const common = {
-      run: args.run,
+      run: argv as string[],
       experimentsDir: flags['experiments-dir'],
       threshold,
       batchSize: flags['batch-size'],
@@ -138,11 +145,14 @@ export default class Predict extends QqpCommand<PredictResult> {
   }
 
   protected render(r: PredictResult): void {
-    for (const n of r.run.notes) this.note(`note: ${n}`);
+    const runs = r.members ?? [r.run];
+    for (const m of runs) for (const n of m.notes) this.note(`note: ${n}`);
+    const by =
+      r.members === undefined
+        ? runLine(r.run)
+        : `the mean of ${r.members.length} runs: ${r.members.map((m) => m.id).join(', ')}`;
     if (r.mode === 'pair') {
-      this.log(
-        `P(duplicate) = ${r.probability.toFixed(4)}: ${r.label} (threshold ${r.threshold}; ${runLine(r.run)})`,
-      );
+      this.log(`P(duplicate) = ${r.probability.toFixed(4)}: ${r.label} (threshold ${r.threshold}; ${by})`);
       return;
     }
     if (r.status === 'interrupted' || r.out === null) {
@@ -152,7 +162,7 @@ export default class Predict extends QqpCommand<PredictResult> {
     const pct = r.rows > 0 ? ` (${((100 * r.predictedDuplicates) / r.rows).toFixed(1)}%)` : '';
     this.log(`wrote ${formatCount(r.rows)} predictions to ${r.out} (columns ${r.columns.join(',')})`);
     this.log(
-      `${formatCount(r.predictedDuplicates)} predicted duplicate at threshold ${r.threshold}${pct}; ${runLine(r.run)}`,
+      `${formatCount(r.predictedDuplicates)} predicted duplicate at threshold ${r.threshold}${pct}; ${by}`,
     );
     for (const text of skippedWarnings(r.input.file, r.input)) this.note(text);
     if (r.input.badRows > 0) {

@@ -18,7 +18,7 @@ import {
   thresholdPredictions,
   toMetrics,
 } from './evaluate.js';
-import { loadRunModel, openRun, runRef } from './run.js';
+import { loadRunModel, type OpenedRun, openRun, runRef } from './run.js';
 
 export interface EnsembleOptions extends ScoringOptions {
   /** Two or more run folders or ids under `experimentsDir`. */
@@ -53,6 +53,26 @@ export function meanProbabilities(arrays: readonly Float32Array[]): Float32Array
     out[i] = sum / arrays.length;
   }
   return out;
+}
+
+/**
+ * Opens every run of an ensemble first, so a missing or damaged one fails before anything slow;
+ * a run named twice is refused (the mean weighs every member equally).
+ */
+export async function openMembers(refs: readonly string[], experimentsDir: string): Promise<OpenedRun[]> {
+  const opened: OpenedRun[] = [];
+  for (const ref of refs) opened.push(await openRun(ref, experimentsDir));
+  const seen = new Map<string, string>();
+  for (const r of opened) {
+    const earlier = seen.get(r.dir);
+    if (earlier !== undefined) {
+      throw new UsageError('EVAL_ENSEMBLE_REPEATED', `run ${r.id} is given twice (${earlier} and ${r.id})`, {
+        suggestions: ['name each run once; the mean weighs every member equally'],
+      });
+    }
+    seen.set(r.dir, r.id);
+  }
+  return opened;
 }
 
 /** What a member must share with the first: the same pairs, in the same order, with the same labels. */
@@ -90,19 +110,7 @@ export async function evaluateEnsemble(options: EnsembleOptions): Promise<Ensemb
   if (options.data !== undefined && options.split !== undefined) {
     throw new UsageError('EVAL_SPLIT_AND_DATA', 'give either --split or --data FILE, not both');
   }
-  // Every run opened first: a missing or damaged one fails before anything slow.
-  const opened = [];
-  for (const ref of options.runs) opened.push(await openRun(ref, options.experimentsDir));
-  const seen = new Map<string, string>();
-  for (const r of opened) {
-    const earlier = seen.get(r.dir);
-    if (earlier !== undefined) {
-      throw new UsageError('EVAL_ENSEMBLE_REPEATED', `run ${r.id} is given twice (${earlier} and ${r.id})`, {
-        suggestions: ['name each run once; the mean weighs every member equally'],
-      });
-    }
-    seen.set(r.dir, r.id);
-  }
+  const opened = await openMembers(options.runs, options.experimentsDir);
   const scored: Predictions[] = [];
   const chosenOn: (Predictions | null)[] = [];
   let backendName = '';

@@ -19,7 +19,7 @@ import { predictProbabilities } from '../train/predict.js';
 import { EVAL_SPLITS, type EvalSplit } from './options.js';
 import { encodeForRun, loadRunModel, type OpenedRun, openRun, runRef } from './run.js';
 import { checkSlices, SliceValues, sliceThreshold } from './slices.js';
-import { estimateRows, openStream, type RowProgress, scoreFile } from './stream.js';
+import { estimateRows, openStream, type RowProgress, runScorer, scoreFile } from './stream.js';
 
 export { EVAL_SPLITS, type EvalSplit };
 
@@ -218,7 +218,7 @@ export async function filePredictions(
   const probs = new FloatBuffer();
   const labels = new FloatBuffer();
   const digest = new RowsDigest();
-  const scored = scoreFile(run, model, stream, {
+  const scored = scoreFile(runScorer(run, model), stream, {
     batchSize: options.batchSize ?? 256,
     onRows: (done) => options.onProgress?.({ done, total: Math.max(total, done), estimated: true }),
   });

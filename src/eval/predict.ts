@@ -7,13 +7,21 @@ import type { DataFormat } from '../data/schema.js';
 import { DataError, UsageError } from '../errors.js';
 import type { RunRef } from '../runs/records.js';
 import { type AtomicTextFile, openTextFileAtomic } from '../util/atomic.js';
-import { openPredictor, pairRows, type QuestionPair } from './predictor.js';
-import { loadRunModel, openRun, runRef } from './run.js';
+import { meanProbabilities, openMembers } from './ensemble.js';
+import { type Predictor, pairRows, predictorFor, type QuestionPair } from './predictor.js';
+import { loadRunModel, runRef } from './run.js';
 
 export type { QuestionPair } from './predictor.js';
 
 import { DEFAULT_THRESHOLD } from './options.js';
-import { estimateRows, openStream, type RowProgress, scoreFile } from './stream.js';
+import {
+  estimateRows,
+  openStream,
+  type RowProgress,
+  type RowScorer,
+  runScorer,
+  scoreFile,
+} from './stream.js';
 
 export { DEFAULT_THRESHOLD };
 
@@ -47,7 +55,8 @@ export interface PairPrediction extends QuestionPair {
 }
 
 export interface PredictPairsOptions {
-  run: string;
+  /** A run; several: their ensemble (the mean of their probabilities). */
+  run: string | readonly string[];
   experimentsDir: string;
   pairs: QuestionPair[];
   threshold?: number;
@@ -56,7 +65,10 @@ export interface PredictPairsOptions {
 }
 
 export interface PredictPairsResult {
+  /** The run (an ensemble's first member). */
   run: RunRef;
+  /** An ensemble's runs, in order (absent for one run). */
+  members?: RunRef[];
   backend: string;
   threshold: number;
   predictions: PairPrediction[];
@@ -67,12 +79,19 @@ export async function predictPairs(options: PredictPairsOptions): Promise<Predic
   const threshold = checkThreshold(options.threshold ?? DEFAULT_THRESHOLD);
   // Checked before the run is opened, so an empty question is reported before anything slow.
   const rows = pairRows(options.pairs);
-  const predictor = await openPredictor(options);
+  const refs = runList(options.run);
+  // Every run opened (and a repeated one refused) before any model loads.
+  const opened = await openMembers(refs, options.experimentsDir);
+  const predictors: Predictor[] = [];
   try {
-    const probs = predictor.probabilities(rows, options.batchSize ?? 256);
+    for (const run of opened) predictors.push(await predictorFor(run, options.backend));
+    const batchSize = options.batchSize ?? 256;
+    const each = predictors.map((p) => p.probabilities(rows, batchSize));
+    const probs = each.length === 1 ? each[0]! : meanProbabilities(each);
     return {
-      run: predictor.ref,
-      backend: predictor.backend,
+      run: predictors[0]!.ref,
+      ...(predictors.length > 1 ? { members: predictors.map((p) => p.ref) } : {}),
+      backend: predictors[0]!.backend,
       threshold,
       predictions: rows.map((r, i) => {
         const probability = probs[i]!;
@@ -85,12 +104,20 @@ export async function predictPairs(options: PredictPairsOptions): Promise<Predic
       }),
     };
   } finally {
-    predictor.dispose();
+    for (const p of predictors) p.dispose();
   }
 }
 
+/** The runs asked for, refused when none. */
+function runList(run: string | readonly string[]): string[] {
+  const refs = typeof run === 'string' ? [run] : [...run];
+  if (refs.length === 0) throw new UsageError('PREDICT_NO_RUN', 'name a run to predict with');
+  return refs;
+}
+
 export interface PredictFileOptions {
-  run: string;
+  /** A run; several: their ensemble (the mean of their probabilities). */
+  run: string | readonly string[];
   experimentsDir: string;
   /** Any readable format, labelled or not (Kaggle's test.csv included). */
   data: string;
@@ -111,7 +138,10 @@ export interface PredictFileOptions {
 }
 
 export interface PredictFileResult {
+  /** The run (an ensemble's first member). */
   run: RunRef;
+  /** An ensemble's runs, in order (absent for one run). */
+  members?: RunRef[];
   backend: string;
   status: 'completed' | 'interrupted';
   input: {
@@ -164,7 +194,7 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictF
   const out = resolve(options.out);
   const kaggle = options.kaggle ?? false;
   checkOut(out, options.force ?? false);
-  const run = await openRun(options.run, options.experimentsDir);
+  const runs = await openMembers(runList(options.run), options.experimentsDir);
   const input = resolve(options.data);
   // The data file is checked (exists, format known) before the model loads.
   // Every row gets a prediction, even one with an empty question (Kaggle's test.csv has some).
@@ -173,7 +203,20 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictF
     columns: options.columns,
   });
   const labelled = stream.labelled;
-  const { model, backend } = await loadRunModel(run, options.backend);
+  const models: Awaited<ReturnType<typeof loadRunModel>>[] = [];
+  const disposeModels = () => {
+    for (const m of models) m.model.dispose();
+  };
+  try {
+    for (const run of runs) models.push(await loadRunModel(run, options.backend));
+  } catch (err) {
+    disposeModels();
+    throw err;
+  }
+  const backend = models[0]!.backend;
+  const scorers = runs.map((run, i) => runScorer(run, models[i]!.model));
+  const score: RowScorer =
+    scorers.length === 1 ? scorers[0]! : (rows, size) => meanProbabilities(scorers.map((f) => f(rows, size)));
   const columns = predictionColumns(kaggle, labelled);
   const total = options.onProgress ? await estimateRows(input, stream.format) : 0;
 
@@ -186,7 +229,7 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictF
   try {
     file = openTextFileAtomic(out);
   } catch (err) {
-    model.dispose();
+    disposeModels();
     throw writeFailed(err);
   }
 
@@ -198,7 +241,7 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictF
   try {
     await file.write(`${columns.join(',')}\n`);
     writing = false;
-    for await (const batch of scoreFile(run, model, stream, {
+    for await (const batch of scoreFile(score, stream, {
       batchSize: options.batchSize ?? 256,
       ...(options.signal ? { signal: options.signal } : {}),
       onRows: (done) => options.onProgress?.({ done, total: Math.max(total, done), estimated: true }),
@@ -229,10 +272,11 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictF
     if (writing) throw writeFailed(err);
     throw err;
   } finally {
-    model.dispose();
+    disposeModels();
   }
   return {
-    run: runRef(run),
+    run: runRef(runs[0]!),
+    ...(runs.length > 1 ? { members: runs.map(runRef) } : {}),
     backend: backend.name,
     status: interrupted ? 'interrupted' : 'completed',
     input: {

@@ -30,8 +30,12 @@ export interface OpenPredictorOptions {
 
 /** Opens a run and loads its final model (the weights `qqp predict` uses). */
 export async function openPredictor(options: OpenPredictorOptions): Promise<Predictor> {
-  const run = await openRun(options.run, options.experimentsDir);
-  const { model, backend } = await loadRunModel(run, options.backend);
+  return predictorFor(await openRun(options.run, options.experimentsDir), options.backend);
+}
+
+/** A predictor of a run already opened (openRun): its final model loaded. */
+export async function predictorFor(run: OpenedRun, backendRequest?: BackendRequest): Promise<Predictor> {
+  const { model, backend } = await loadRunModel(run, backendRequest);
   return {
     run,
     ref: runRef(run),

@@ -38,15 +38,23 @@ export interface ScoredBatch {
   probabilities: Float32Array;
 }
 
+/** P(duplicate) of each row, in order: one run's model, or the mean of several (an ensemble). */
+export type RowScorer = (rows: readonly PairRow[], batchSize: number) => Float32Array;
+
+/** A run's model as a RowScorer (encoded with the run's tokenizer, vocabulary and features). */
+export function runScorer(run: OpenedRun, model: tfl.LayersModel): RowScorer {
+  // Encoding refuses a mix of labelled and unlabelled rows; a file has one format, so never mixed.
+  return (rows, batchSize) => predictProbabilities(model, encodeForRun(run, rows), { batchSize });
+}
+
 /**
- * Streams a data file through a run's model, one reader chunk (~1 MB of text) at a time, so memory
- * stays bounded whatever the file size. Inside a chunk, rows go through the model one batch at a
- * time, so `onRows` (rows done in all) and `signal` respond within a batch, even with a slow model;
- * an aborted chunk is not yielded.
+ * Streams a data file through a scorer (a run's model: runScorer), one reader chunk (~1 MB of
+ * text) at a time, so memory stays bounded whatever the file size. Inside a chunk, rows go through
+ * the model one batch at a time, so `onRows` (rows done in all) and `signal` respond within a
+ * batch, even with a slow model; an aborted chunk is not yielded.
  */
 export async function* scoreFile(
-  run: OpenedRun,
-  model: tfl.LayersModel,
+  score: RowScorer,
   stream: PairStream,
   options: { batchSize?: number; signal?: AbortSignal; onRows?: (done: number) => void } = {},
 ): AsyncGenerator<ScoredBatch> {
@@ -59,8 +67,7 @@ export async function* scoreFile(
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (options.signal?.aborted) return;
       const slice = rows.slice(start, start + batchSize);
-      // Encoding refuses a mix of labelled and unlabelled rows; a file has one format, so never mixed.
-      probabilities.set(predictProbabilities(model, encodeForRun(run, slice), { batchSize }), start);
+      probabilities.set(score(slice, batchSize), start);
       done += slice.length;
       options.onRows?.(done);
     }

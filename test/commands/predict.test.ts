@@ -172,3 +172,44 @@ describe('qqp predict', () => {
     for (const r of [m, d]) assertNoStack(r.stderr);
   });
 });
+
+describe('qqp predict RUN RUN (an ensemble)', () => {
+  let other: TinyRun;
+  before(async () => {
+    other = await makeTinyRun(['experiment.seed=8', 'experiment.name=tiny-b'], run.tmp);
+  });
+
+  it('predicts one pair and a file with the mean of the runs, naming them', () => {
+    const pair = runCli(['predict', run.id, other.id, '--q1', Q1, '--q2', Q2, ...dirFlag]);
+    assert.equal(pair.code, 0, pair.stderr);
+    assert.ok(pair.stdout.includes(`the mean of 2 runs: ${run.id}, ${other.id}`), pair.stdout);
+    const { json } = runCliJson<PredictResult>([
+      'predict',
+      run.id,
+      other.id,
+      '--q1',
+      Q1,
+      '--q2',
+      Q2,
+      ...dirFlag,
+    ]);
+    assert.equal(json.mode, 'pair');
+    assert.deepEqual(
+      json.members?.map((m) => m.id),
+      [run.id, other.id],
+    );
+    const out = join(run.tmp, 'ens-cli.csv');
+    const file = runCli(['predict', run.id, other.id, '--data', labelled, '--out', out, ...dirFlag]);
+    assert.equal(file.code, 0, file.stderr);
+    assert.match(file.stdout, /wrote 40 predictions/);
+    assert.ok(file.stdout.includes('the mean of 2 runs'));
+    assert.equal(records(out).length, 40);
+  });
+
+  it('refuses a run named twice with the usage exit code and no stack trace', () => {
+    const r = runCli(['predict', run.id, run.dir, '--q1', Q1, '--q2', Q2, ...dirFlag]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /is given twice/);
+    assertNoStack(r.stderr);
+  });
+});

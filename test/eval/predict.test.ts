@@ -298,3 +298,58 @@ describe('CSV helpers', () => {
     assert.equal(Number(formatProbability(3.3e-9)), 3.3e-9);
   });
 });
+
+describe('predicting with several runs (an ensemble)', () => {
+  let other: TinyRun;
+  before(async () => {
+    other = await makeTinyRun(['experiment.seed=8', 'experiment.name=tiny-b'], run.tmp);
+  });
+
+  it("writes the mean of the runs' probabilities for a file, and names the runs", async () => {
+    const out = join(run.tmp, 'ens-preds.csv');
+    const r = await predictFile({
+      run: [run.id, other.dir],
+      experimentsDir: run.experimentsDir,
+      data: labelled,
+      out,
+    });
+    assert.equal(r.status, 'completed');
+    assert.deepEqual(
+      r.members?.map((m) => m.id),
+      [run.id, other.id],
+    );
+    const a = await expectedFile(run.dir, labelled);
+    const b = await expectedFile(other.dir, labelled);
+    const rows = records(out);
+    assert.equal(rows.length, 50);
+    let differs = 0;
+    rows.forEach((row, i) => {
+      const mean = Math.fround((a.probs[i]! + b.probs[i]!) / 2);
+      assert.equal(row.probability, formatProbability(mean), `row ${i}`);
+      if (Math.abs(a.probs[i]! - b.probs[i]!) > 1e-4) differs++;
+    });
+    // The two members are different models, so the mean is neither one.
+    assert.ok(differs > 0);
+  });
+
+  it('gives one pair the mean probability, and refuses a run named twice', async () => {
+    const pair = { question1: 'How do I learn Go?', question2: 'What is the best way to learn Go?' };
+    const one = async (ref: string) =>
+      (await predictPairs({ run: ref, experimentsDir: run.experimentsDir, pairs: [pair] })).predictions[0]!
+        .probability;
+    const r = await predictPairs({
+      run: [run.id, other.id],
+      experimentsDir: run.experimentsDir,
+      pairs: [pair],
+    });
+    assert.equal(
+      r.predictions[0]!.probability,
+      Math.fround(((await one(run.id)) + (await one(other.id))) / 2),
+    );
+    assert.equal(r.members?.length, 2);
+    await assert.rejects(
+      predictPairs({ run: [run.id, run.dir], experimentsDir: run.experimentsDir, pairs: [pair] }),
+      (err: unknown) => (err as QqpError).code === 'EVAL_ENSEMBLE_REPEATED',
+    );
+  });
+});
