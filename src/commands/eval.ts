@@ -143,6 +143,11 @@ export default class Eval extends QqpCommand<EvalOutput> {
     this.log(`ensemble of ${r.members.length} runs (the mean of their probabilities), on ${sourceText(r)}`);
     const f = (x: number) => x.toFixed(4);
     const auc = (m: EvaluationMetrics) => (m.rocAuc === null ? '-' : f(m.rocAuc));
+    // Where every F1-best threshold of the table was chosen (the same pairs for all of them).
+    const on =
+      r.bestF1.optimistic !== false
+        ? `, chosen on ${r.bestF1.chosenOn ?? 'these pairs'}: optimistic`
+        : ` on ${r.bestF1.chosenOn}`;
     const rows = [
       ...r.members.map((m) => [
         m.run.id,
@@ -163,7 +168,7 @@ export default class Eval extends QqpCommand<EvalOutput> {
     ];
     this.log(
       table(
-        ['run', 'log loss', 'ROC AUC', 'accuracy (0.5)', 'accuracy (F1-best)', 'F1-best threshold'],
+        ['run', 'log loss', 'ROC AUC', 'accuracy (0.5)', `accuracy (F1-best${on})`, `F1-best threshold${on}`],
         rows,
         {
           align: ['left', 'right', 'right', 'right', 'right', 'right'],

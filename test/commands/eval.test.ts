@@ -305,6 +305,8 @@ describe('qqp eval RUN RUN (an ensemble)', () => {
     );
     assert.ok(r.stdout.includes(run.id) && r.stdout.includes(b.id));
     assert.match(r.stdout, /mean of the runs/);
+    // The members' thresholds were chosen on their validation split, and the table says so.
+    assert.match(r.stdout, /accuracy \(F1-best on validation\)/);
     assert.ok(r.stdout.includes(`saved: ${out}`));
     const { json } = runCliJson<{ members: { run: { id: string }; logLoss: number }[]; logLoss: number }>([
       'eval',
