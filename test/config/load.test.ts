@@ -188,18 +188,8 @@ describe('loadConfig', () => {
   });
 
   it('refuses split.validationFrom that names no training file, or with no fraction to hold out, at its line', () => {
-    const data = (split: string) => `
-data:
-  train: [a.csv, b.csv]
-  test: c.csv
-  split: ${split}
-model:
-  type: sequential
-  layers:
-    - { type: embedding, outputDim: 8 }
-    - { type: globalAveragePooling1d }
-    - { type: dense, units: 1, activation: sigmoid }
-`;
+    const data = (split: string) =>
+      MINIMAL.replace('  source: pairs.csv\n', `  train: [a.csv, b.csv]\n  test: c.csv\n  split: ${split}\n`);
     const dir = project({
       'ok.yaml': data('{ validation: 0.1, validationFrom: b.csv }'),
       'other.yaml': data('{ validation: 0.1, validationFrom: d.csv }'),
