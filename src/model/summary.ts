@@ -110,7 +110,9 @@ export interface ConfigModelSummary extends ModelSummary {
 /** Builds the model a config describes, without data, and summarizes it. */
 export async function summarizeConfig(loaded: LoadedConfig, vocabSize?: number): Promise<ConfigModelSummary> {
   await useInspectionBackend();
-  const size = vocabSize ?? loaded.config.data.vocabulary.maxSize;
+  const { maxSize, pretrainedWords } = loaded.config.data.vocabulary;
+  // With pretrainedWords, the words added beyond maxSize count too (at most that many).
+  const size = vocabSize ?? maxSize + (pretrainedWords ?? 0);
   const model = buildFromLoaded(loaded, size, dimsLookup(await pretrainedDims(loaded)));
   try {
     return {
@@ -118,7 +120,7 @@ export async function summarizeConfig(loaded: LoadedConfig, vocabSize?: number):
       vocabSize: size,
       vocabSizeSource:
         vocabSize === undefined
-          ? 'a placeholder: data.vocabulary.maxSize; training uses the size of the vocabulary built from the data'
+          ? `a placeholder: data.vocabulary.maxSize${pretrainedWords === undefined ? '' : ' + pretrainedWords (the most it can be)'}; training uses the size of the vocabulary built from the data`
           : '--vocab-size',
       sequenceLength: sequenceLength(loaded.config.data.encoding),
       ...summarizeModel(model),

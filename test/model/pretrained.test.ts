@@ -8,14 +8,14 @@ import { ConfigError } from '../../src/errors.js';
 import { validateConfigFiles } from '../../src/model/check-files.js';
 import { summarizeConfig } from '../../src/model/summary.js';
 
-function project(embedding: string): { dir: string; file: string } {
+function project(embedding: string, vocabulary = '{ maxSize: 50 }'): { dir: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), 'qqp-pretrained-config-'));
   writeFileSync(join(dir, 'v.txt'), 'the 1 2 3\nwhat 4 5 6\n');
   const file = join(dir, 'c.yaml');
   writeFileSync(
     file,
     [
-      'data: { source: x.csv, vocabulary: { maxSize: 50 } }',
+      `data: { source: x.csv, vocabulary: ${vocabulary} }`,
       'model:',
       '  type: sequential',
       '  layers:',
@@ -63,5 +63,16 @@ describe('pretrained vectors in a config', () => {
     assert.equal(s.nonTrainableParams, 150);
     const fineTuned = project('{ type: embedding, pretrained: { source: v.txt, trainable: true } }');
     assert.equal((await summarizeConfig(loadConfig(fineTuned.file))).nonTrainableParams, 0);
+  });
+
+  it('with vocabulary.pretrainedWords the summary sizes the table for them too, and says so', async () => {
+    const { file } = project(
+      '{ type: embedding, pretrained: { source: v.txt } }',
+      '{ maxSize: 50, pretrainedWords: 20 }',
+    );
+    const s = await summarizeConfig(loadConfig(file));
+    assert.equal(s.vocabSize, 70);
+    assert.match(s.vocabSizeSource, /maxSize \+ pretrainedWords \(the most it can be\)/);
+    assert.equal(s.nonTrainableParams, 70 * 3);
   });
 });
