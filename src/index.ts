@@ -33,6 +33,11 @@ export {
   UsageError,
 } from './errors.js';
 // Evaluation and prediction from a run folder.
+export {
+  type EnsembleEvaluation,
+  type EnsembleOptions,
+  evaluateEnsemble,
+} from './eval/ensemble.js';
 export { type EvaluateOptions, evaluateRun as evaluate } from './eval/evaluate.js';
 export {
   type PairPrediction,

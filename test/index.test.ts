@@ -32,6 +32,7 @@ describe("the public API: import … from 'qqp'", () => {
       'loadConfig',
       'train',
       'evaluate',
+      'evaluateEnsemble',
       'predict',
       'predictFile',
       'openPredictor',
