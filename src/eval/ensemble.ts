@@ -5,6 +5,8 @@
  * for a split, the runs must share their data and split (checked by the pairs' texts and labels).
  */
 
+import type { BackendRequest } from '../backend/index.js';
+import type { LoadedDataset } from '../data/load.js';
 import { UsageError } from '../errors.js';
 import type { EvaluationMetrics, EvaluationSource, RunRef } from '../runs/records.js';
 import { evaluateBinary } from '../train/metrics.js';
@@ -12,13 +14,16 @@ import { writeJsonAtomic } from '../util/atomic.js';
 import {
   choiceFrom,
   filePredictions,
+  loadRunDataset,
   type Predictions,
   type ScoringOptions,
   splitPredictions,
   thresholdPredictions,
   toMetrics,
 } from './evaluate.js';
+import { type Predictor, predictorFor } from './predictor.js';
 import { loadRunModel, type OpenedRun, openRun, runRef } from './run.js';
+import { type RowScorer, runScorer } from './stream.js';
 
 export interface EnsembleOptions extends ScoringOptions {
   /** Two or more run folders or ids under `experimentsDir`. */
@@ -75,6 +80,36 @@ export async function openMembers(refs: readonly string[], experimentsDir: strin
   return opened;
 }
 
+/** Runs loaded together for prediction, and one scorer: the run's model, or the mean of theirs. */
+export interface LoadedScorers {
+  predictors: Predictor[];
+  score: RowScorer;
+  dispose(): void;
+}
+
+/** Loads every run's final model (`qqp predict` with one run or several); a failure frees those loaded. */
+export async function loadScorers(
+  runs: readonly OpenedRun[],
+  backend?: BackendRequest,
+): Promise<LoadedScorers> {
+  const predictors: Predictor[] = [];
+  const dispose = () => {
+    for (const p of predictors) p.dispose();
+  };
+  try {
+    for (const run of runs) predictors.push(await predictorFor(run, backend));
+  } catch (err) {
+    dispose();
+    throw err;
+  }
+  const scorers = predictors.map((p) => runScorer(p.run, p.model));
+  const score: RowScorer =
+    scorers.length === 1
+      ? scorers[0]!
+      : (rows, batchSize) => meanProbabilities(scorers.map((f) => f(rows, batchSize)));
+  return { predictors, score, dispose };
+}
+
 /** What a member must share with the first: the same pairs, in the same order, with the same labels. */
 function checkSamePairs(
   what: string,
@@ -118,11 +153,16 @@ export async function evaluateEnsemble(options: EnsembleOptions): Promise<Ensemb
     const { model, backend } = await loadRunModel(run, options.backend);
     backendName = backend.name;
     try {
-      const p =
-        options.data !== undefined
-          ? await filePredictions(run, model, options.data, options)
-          : await splitPredictions(run, model, options.split ?? 'test', options);
-      const t = await thresholdPredictions(run, model, p.source, options);
+      let dataset: LoadedDataset | undefined;
+      let p: Predictions;
+      if (options.data !== undefined) {
+        p = await filePredictions(run, model, options.data, options);
+      } else {
+        const split = options.split ?? 'test';
+        dataset = await loadRunDataset(run, split);
+        p = await splitPredictions(run, model, dataset, split, options);
+      }
+      const t = await thresholdPredictions(run, model, p.source, options, dataset);
       const first = scored[0];
       if (first) {
         checkSamePairs(

@@ -3,7 +3,7 @@ import { basename, resolve } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BackendRequest } from '../backend/index.js';
 import type { ColumnMapping } from '../data/formats/columns.js';
-import { loadDataset } from '../data/load.js';
+import { type LoadedDataset, loadDataset } from '../data/load.js';
 import { firstBadRows, type PairRow, type PairStream, type ReadReport, skippedRows } from '../data/read.js';
 import type { DataFormat } from '../data/schema.js';
 import { DataError, RunError, UsageError } from '../errors.js';
@@ -102,13 +102,16 @@ class RowsDigest {
   }
 }
 
-export async function splitPredictions(
+/**
+ * A run's data read again from its config (paths relative to the run folder), refused when its
+ * fingerprint is not the one in run.json (`split` names the split that could not be reproduced);
+ * read once per run and evaluation, for the evaluated split and the threshold's validation split.
+ */
+export async function loadRunDataset(
   run: OpenedRun,
-  model: tfl.LayersModel,
   split: EvalSplit,
-  options: ScoringOptions,
   slices?: SliceValues,
-): Promise<Predictions> {
+): Promise<LoadedDataset> {
   const extra = slices?.columns ?? [];
   const load = extra.length > 0 ? { extraColumns: extra } : {};
   const dataset = await loadDataset(run.config.data, load).catch((err: unknown) => {
@@ -135,6 +138,18 @@ export async function splitPredictions(
       },
     );
   }
+  return dataset;
+}
+
+/** A run's probabilities on one split of its data (loadRunDataset). */
+export async function splitPredictions(
+  run: OpenedRun,
+  model: tfl.LayersModel,
+  dataset: LoadedDataset,
+  split: EvalSplit,
+  options: ScoringOptions,
+  slices?: SliceValues,
+): Promise<Predictions> {
   const rows = dataset.splits[split];
   if (rows.length === 0) {
     const other = split === 'test' ? 'validation' : 'test';
@@ -267,6 +282,8 @@ export async function thresholdPredictions(
   model: tfl.LayersModel,
   source: EvaluationSource,
   options: ScoringOptions,
+  /** The run's data when already read for the evaluated split (else read here). */
+  dataset?: LoadedDataset,
 ): Promise<Predictions | null> {
   const from =
     options.thresholdFrom ?? ((run.meta.data?.sizes.validation ?? 0) > 0 ? 'validation' : undefined);
@@ -286,7 +303,13 @@ export async function thresholdPredictions(
       );
     }
     const { onProgress: _p, ...quiet } = options;
-    return splitPredictions(run, model, 'validation', quiet);
+    return splitPredictions(
+      run,
+      model,
+      dataset ?? (await loadRunDataset(run, 'validation')),
+      'validation',
+      quiet,
+    );
   }
   const { onProgress: _q, columns: _c, ...rest } = options;
   const f = await filePredictions(run, model, from.file, { ...rest, format: 'auto' });
@@ -326,11 +349,18 @@ export async function evaluateRun(options: EvaluateOptions): Promise<EvaluationR
   // The model first: a damaged run fails fast, before a long read of the data.
   const { model, backend } = await loadRunModel(run, options.backend);
   try {
-    const { probs, labels, source, reports } =
-      options.data !== undefined
-        ? await filePredictions(run, model, options.data, options, slices)
-        : await splitPredictions(run, model, options.split ?? 'test', options, slices);
-    const choice = choiceFrom(await thresholdPredictions(run, model, source, options), source);
+    // A split's data is read once, for it and for the validation split the threshold is chosen on.
+    let dataset: LoadedDataset | undefined;
+    let scored: Predictions;
+    if (options.data !== undefined) {
+      scored = await filePredictions(run, model, options.data, options, slices);
+    } else {
+      const split = options.split ?? 'test';
+      dataset = await loadRunDataset(run, split, slices);
+      scored = await splitPredictions(run, model, dataset, split, options, slices);
+    }
+    const { probs, labels, source, reports } = scored;
+    const choice = choiceFrom(await thresholdPredictions(run, model, source, options, dataset), source);
     const metrics = toMetrics(evaluateBinary(probs, labels, choice));
     const result: EvaluationResult = {
       run: runRef(run),

@@ -7,21 +7,14 @@ import type { DataFormat } from '../data/schema.js';
 import { DataError, UsageError } from '../errors.js';
 import type { RunRef } from '../runs/records.js';
 import { type AtomicTextFile, openTextFileAtomic } from '../util/atomic.js';
-import { meanProbabilities, openMembers } from './ensemble.js';
-import { type Predictor, pairRows, predictorFor, type QuestionPair } from './predictor.js';
-import { loadRunModel, runRef } from './run.js';
+import { loadScorers, openMembers } from './ensemble.js';
+import { pairRows, type QuestionPair } from './predictor.js';
+import { runRef } from './run.js';
 
 export type { QuestionPair } from './predictor.js';
 
 import { DEFAULT_THRESHOLD } from './options.js';
-import {
-  estimateRows,
-  openStream,
-  type RowProgress,
-  type RowScorer,
-  runScorer,
-  scoreFile,
-} from './stream.js';
+import { estimateRows, openStream, type RowProgress, scoreFile } from './stream.js';
 
 export { DEFAULT_THRESHOLD };
 
@@ -82,12 +75,9 @@ export async function predictPairs(options: PredictPairsOptions): Promise<Predic
   const refs = runList(options.run);
   // Every run opened (and a repeated one refused) before any model loads.
   const opened = await openMembers(refs, options.experimentsDir);
-  const predictors: Predictor[] = [];
+  const { predictors, score, dispose } = await loadScorers(opened, options.backend);
   try {
-    for (const run of opened) predictors.push(await predictorFor(run, options.backend));
-    const batchSize = options.batchSize ?? 256;
-    const each = predictors.map((p) => p.probabilities(rows, batchSize));
-    const probs = each.length === 1 ? each[0]! : meanProbabilities(each);
+    const probs = score(rows, options.batchSize ?? 256);
     return {
       run: predictors[0]!.ref,
       ...(predictors.length > 1 ? { members: predictors.map((p) => p.ref) } : {}),
@@ -104,7 +94,7 @@ export async function predictPairs(options: PredictPairsOptions): Promise<Predic
       }),
     };
   } finally {
-    for (const p of predictors) p.dispose();
+    dispose();
   }
 }
 
@@ -203,20 +193,7 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictF
     columns: options.columns,
   });
   const labelled = stream.labelled;
-  const models: Awaited<ReturnType<typeof loadRunModel>>[] = [];
-  const disposeModels = () => {
-    for (const m of models) m.model.dispose();
-  };
-  try {
-    for (const run of runs) models.push(await loadRunModel(run, options.backend));
-  } catch (err) {
-    disposeModels();
-    throw err;
-  }
-  const backend = models[0]!.backend;
-  const scorers = runs.map((run, i) => runScorer(run, models[i]!.model));
-  const score: RowScorer =
-    scorers.length === 1 ? scorers[0]! : (rows, size) => meanProbabilities(scorers.map((f) => f(rows, size)));
+  const { predictors, score, dispose: disposeModels } = await loadScorers(runs, options.backend);
   const columns = predictionColumns(kaggle, labelled);
   const total = options.onProgress ? await estimateRows(input, stream.format) : 0;
 
@@ -277,7 +254,7 @@ export async function predictFile(options: PredictFileOptions): Promise<PredictF
   return {
     run: runRef(runs[0]!),
     ...(runs.length > 1 ? { members: runs.map(runRef) } : {}),
-    backend: backend.name,
+    backend: predictors[0]!.backend,
     status: interrupted ? 'interrupted' : 'completed',
     input: {
       file: input,

@@ -1,9 +1,9 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BackendRequest } from '../backend/index.js';
 import type { RunRef } from '../runs/records.js';
-import { predictProbabilities } from '../train/predict.js';
 import { pairRows, type QuestionPair } from './pairs.js';
-import { encodeForRun, loadRunModel, type OpenedRun, openRun, runRef } from './run.js';
+import { loadRunModel, type OpenedRun, openRun, runRef } from './run.js';
+import { runScorer } from './stream.js';
 
 export { pairRows, type QuestionPair } from './pairs.js';
 
@@ -36,6 +36,7 @@ export async function openPredictor(options: OpenPredictorOptions): Promise<Pred
 /** A predictor of a run already opened (openRun): its final model loaded. */
 export async function predictorFor(run: OpenedRun, backendRequest?: BackendRequest): Promise<Predictor> {
   const { model, backend } = await loadRunModel(run, backendRequest);
+  const score = runScorer(run, model);
   return {
     run,
     ref: runRef(run),
@@ -44,7 +45,7 @@ export async function predictorFor(run: OpenedRun, backendRequest?: BackendReque
     probabilities(pairs, batchSize = 256) {
       const rows = pairRows(pairs);
       if (rows.length === 0) return new Float32Array(0);
-      return Float32Array.from(predictProbabilities(model, encodeForRun(run, rows), { batchSize }));
+      return Float32Array.from(score(rows, batchSize));
     },
     dispose() {
       model.dispose();
