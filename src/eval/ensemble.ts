@@ -5,9 +5,11 @@
  * for a split, the runs must share their data and split (checked by the pairs' texts and labels).
  */
 
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { BackendRequest } from '../backend/index.js';
 import type { LoadedDataset } from '../data/load.js';
-import { UsageError } from '../errors.js';
+import { DataError, UsageError } from '../errors.js';
 import type { EvaluationMetrics, EvaluationSource, RunRef } from '../runs/records.js';
 import { evaluateBinary } from '../train/metrics.js';
 import { writeJsonAtomic } from '../util/atomic.js';
@@ -145,6 +147,8 @@ export async function evaluateEnsemble(options: EnsembleOptions): Promise<Ensemb
   if (options.data !== undefined && options.split !== undefined) {
     throw new UsageError('EVAL_SPLIT_AND_DATA', 'give either --split or --data FILE, not both');
   }
+  // --out is checked before anything slow, so a bad path never costs the evaluation.
+  if (options.out !== undefined) checkOutFile(options.out);
   const opened = await openMembers(options.runs, options.experimentsDir);
   const scored: Predictions[] = [];
   const chosenOn: (Predictions | null)[] = [];
@@ -211,7 +215,37 @@ export async function evaluateEnsemble(options: EnsembleOptions): Promise<Ensemb
   };
   if (options.out !== undefined) {
     result.savedTo = options.out;
-    writeJsonAtomic(options.out, result);
+    try {
+      writeJsonAtomic(options.out, result);
+    } catch (err) {
+      throw outFailed(options.out, err);
+    }
   }
   return result;
+}
+
+function outFailed(out: string, err: unknown): DataError {
+  return new DataError('EVAL_WRITE_FAILED', `cannot write --out ${out}: ${(err as Error).message}`, {
+    suggestions: ['name a file in a folder you can write to'],
+    cause: err,
+  });
+}
+
+/** `--out` must name a file (not a folder) whose folder exists or can be made, and can be written. */
+function checkOutFile(out: string): void {
+  if (existsSync(out) && statSync(out).isDirectory()) {
+    throw new UsageError(
+      'EVAL_OUT_IS_DIRECTORY',
+      `--out ${out} is a directory: name the JSON file to write`,
+      {
+        suggestions: [`e.g. --out ${join(out, 'ensemble.json')}`],
+      },
+    );
+  }
+  try {
+    mkdirSync(dirname(resolve(out)), { recursive: true });
+    accessSync(dirname(resolve(out)), constants.W_OK);
+  } catch (err) {
+    throw outFailed(out, err);
+  }
 }

@@ -158,4 +158,34 @@ describe('evaluateEnsemble', () => {
       a.id,
     );
   });
+
+  it('refuses an --out it cannot write before evaluating: a folder, or a path under a file', async () => {
+    await rejectsWith(
+      evaluateEnsemble({
+        runs: [a.dir, b.dir],
+        experimentsDir: a.experimentsDir,
+        backend: 'cpu',
+        out: a.tmp,
+      }),
+      'EVAL_OUT_IS_DIRECTORY',
+      a.tmp,
+    );
+    const file = writeFile(a.tmp, 'plain.txt', 'not a folder\n');
+    await assert.rejects(
+      evaluateEnsemble({
+        runs: [a.dir, join(a.tmp, 'no-such-run')],
+        experimentsDir: a.experimentsDir,
+        backend: 'cpu',
+        out: join(file, 'e.json'),
+      }),
+      (err: unknown) => {
+        // Refused for --out, before the runs are even opened (the second does not exist).
+        assert.ok(err instanceof QqpError, String(err));
+        assert.equal(err.code, 'EVAL_WRITE_FAILED', err.describe());
+        assert.equal(err.category, 'data');
+        assert.ok(err.message.includes(join(file, 'e.json')));
+        return true;
+      },
+    );
+  });
 });
