@@ -11,7 +11,6 @@ import type { ResolvedConfig } from './schema.js';
  * (its encoding, its own checks); this file names no shape and no layer.
  */
 
-/** Checks across fields, after the schema has passed and the defaults are filled. */
 /**
  * Whether a config's data has a validation split: a validation file, or `split.validation` (which,
  * with explicit files and no validation file, holds out part of the training rows). Without one,
@@ -22,6 +21,22 @@ export function hasValidationSplit(config: ResolvedConfig): boolean {
   return d.validation !== undefined || d.split.validation > 0;
 }
 
+/** Why data.split.validationFrom cannot apply, or null (also when it is not set). */
+function validationFromProblem(d: ResolvedConfig['data']): string | null {
+  const from = d.split.validationFrom;
+  if (from === undefined) return null;
+  if (d.source !== undefined)
+    return 'it holds validation rows out of one of data.train, and data.source is split by fractions';
+  if (d.validation !== undefined) return 'data.validation already names the validation file';
+  if (d.split.validation <= 0)
+    return 'data.split.validation is 0: there is no validation fraction to hold out';
+  // Both rebased to the same folder (the config's paths and --set's): compared as paths.
+  if (!dataFiles(d.train).some((p) => resolve(p) === resolve(from)))
+    return `it is not one of the training files (data.train: ${dataFiles(d.train).join(', ')})`;
+  return null;
+}
+
+/** Checks across fields, after the schema has passed and the defaults are filled. */
 export function checkConfig(config: ResolvedConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const d = config.data;
@@ -113,28 +128,15 @@ export function checkConfig(config: ResolvedConfig): ConfigIssue[] {
       suggestion: 'set data.features.pair: true, or list softAlign or vectorCosine in it, or remove vectors',
     });
   }
-  const from = d.split.validationFrom;
-  if (from !== undefined) {
-    const why =
-      d.source !== undefined
-        ? 'it holds validation rows out of one of data.train, and data.source is split by fractions'
-        : d.validation !== undefined
-          ? 'data.validation already names the validation file'
-          : d.split.validation <= 0
-            ? 'data.split.validation is 0: there is no validation fraction to hold out'
-            : // Both rebased to the same folder (the config's paths and --set's): compared as paths.
-              !dataFiles(d.train).some((p) => resolve(p) === resolve(from))
-              ? `it is not one of the training files (data.train: ${dataFiles(d.train).join(', ')})`
-              : null;
-    if (why !== null) {
-      issues.push({
-        path: ['data', 'split', 'validationFrom'],
-        at: 'value',
-        message: `validationFrom cannot apply: ${why}`,
-        suggestion:
-          'name one of data.train, with data.split.validation > 0 and no data.validation; or remove it',
-      });
-    }
+  const fromProblem = validationFromProblem(d);
+  if (fromProblem !== null) {
+    issues.push({
+      path: ['data', 'split', 'validationFrom'],
+      at: 'value',
+      message: `validationFrom cannot apply: ${fromProblem}`,
+      suggestion:
+        'name one of data.train, with data.split.validation > 0 and no data.validation; or remove it',
+    });
   }
   if (d.vocabulary.pretrainedWords !== undefined && pretrainedLayers(config.model).length === 0) {
     issues.push({

@@ -1,5 +1,5 @@
 import { cacheDir, readSubset, sourceChecksum, subsetFile, writeSubset } from './cache.js';
-import { readTextVectors, readVectors, readWinkVectors, type VectorSubset } from './parse.js';
+import { readVectors, type VectorSubset } from './parse.js';
 import { type ResolvedSource, resolveSource } from './source.js';
 
 /** Vectors of a list of words from one source, and where they came from. */
@@ -21,6 +21,32 @@ export interface LoadVectorsOptions {
   cacheDir?: string;
 }
 
+/** A subset of a source from the cache (by the source's sha256 and `key`), else read once and cached. */
+async function cachedSubset(
+  source: string,
+  key: readonly string[],
+  read: (resolved: ResolvedSource) => Promise<VectorSubset>,
+  options: LoadVectorsOptions,
+): Promise<{
+  subset: VectorSubset;
+  resolved: ResolvedSource;
+  sha256: string;
+  fromCache: boolean;
+  cacheFile: string;
+}> {
+  const resolved = resolveSource(source, options.cwd);
+  const dir = options.cacheDir ?? cacheDir();
+  const { sha256 } = await sourceChecksum(resolved.path, dir);
+  const cacheFile = subsetFile(dir, sha256, key);
+  let subset = await readSubset(cacheFile, sha256);
+  const fromCache = subset !== null;
+  if (!subset) {
+    subset = await read(resolved);
+    await writeSubset(cacheFile, sha256, subset);
+  }
+  return { subset, resolved, sha256, fromCache, cacheFile };
+}
+
 /**
  * The vectors of `words` found in `source`: from the cache when this source (by sha256) was read
  * for these words before, else by one pass over the source, then cached as float32.
@@ -30,19 +56,15 @@ export async function loadVectors(
   words: readonly string[],
   options: LoadVectorsOptions = {},
 ): Promise<LoadedVectors> {
-  const resolved = resolveSource(source, options.cwd);
-  const dir = options.cacheDir ?? cacheDir();
-  const { sha256 } = await sourceChecksum(resolved.path, dir);
   const sorted = [...new Set(words)].sort();
-  const cacheFile = subsetFile(dir, sha256, sorted);
-  let subset = await readSubset(cacheFile, sha256);
-  const fromCache = subset !== null;
-  if (!subset) {
-    subset = await readVectors(resolved.path, resolved.format, new Set(sorted));
-    await writeSubset(cacheFile, sha256, subset);
-  }
+  const { subset, ...where } = await cachedSubset(
+    source,
+    sorted,
+    (r) => readVectors(r.path, r.format, new Set(sorted)),
+    options,
+  );
   const rowOf = new Map(subset.words.map((w, i) => [w, i]));
-  return { ...subset, resolved, sha256, fromCache, cacheFile, rowOf };
+  return { ...subset, ...where, rowOf };
 }
 
 /**
@@ -54,20 +76,13 @@ export async function loadFirstWords(
   count: number,
   options: LoadVectorsOptions = {},
 ): Promise<{ words: string[]; fromCache: boolean }> {
-  const resolved = resolveSource(source, options.cwd);
-  const dir = options.cacheDir ?? cacheDir();
-  const { sha256 } = await sourceChecksum(resolved.path, dir);
   // A key no word list can give: a word holds no NUL.
-  const cacheFile = subsetFile(dir, sha256, [`\u0000first ${count}`]);
-  let subset = await readSubset(cacheFile, sha256);
-  const fromCache = subset !== null;
-  if (!subset) {
-    subset =
-      resolved.format === 'wink'
-        ? await readWinkVectors(resolved.path, undefined, { maxWords: count })
-        : await readTextVectors(resolved.path, undefined, { maxLines: count });
-    await writeSubset(cacheFile, sha256, subset);
-  }
+  const { subset, fromCache } = await cachedSubset(
+    source,
+    [`\u0000first ${count}`],
+    (r) => readVectors(r.path, r.format, undefined, { first: count }),
+    options,
+  );
   return { words: subset.words, fromCache };
 }
 

@@ -204,20 +204,23 @@ function findStringEnd(s: string, start: number): number {
   return -1;
 }
 
-/** Reads the vectors of `wanted` from a file of the given format. */
+/**
+ * Reads the vectors of `wanted` (all words when undefined) from a file of the given format; with
+ * `first`, only the file's first that many words are looked at (its head, read cheaply).
+ */
 export function readVectors(
   path: string,
   format: VectorFormat,
   wanted: ReadonlySet<string> | undefined,
+  options: { first?: number } = {},
 ): Promise<VectorSubset> {
-  return format === 'wink' ? readWinkVectors(path, wanted) : readTextVectors(path, wanted);
+  const { first } = options;
+  return format === 'wink'
+    ? readWinkVectors(path, wanted, first === undefined ? {} : { maxWords: first })
+    : readTextVectors(path, wanted, first === undefined ? {} : { maxLines: first });
 }
 
 /** The dimension of a vectors file, from its first lines (cheap). */
 export async function peekDimension(path: string, format: VectorFormat): Promise<number> {
-  const head =
-    format === 'wink'
-      ? await readWinkVectors(path, new Set(), { maxWords: 1 })
-      : await readTextVectors(path, new Set(), { maxLines: 1 });
-  return head.dim;
+  return (await readVectors(path, format, new Set(), { first: 1 })).dim;
 }
