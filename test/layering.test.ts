@@ -22,7 +22,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['runs'],
   ['train'],
   ['eval', 'report'],
-  ['sweep', 'export', 'dedupe', 'serve'],
+  ['sweep', 'export', 'dedupe', 'serve', 'ensemble'],
   ['cli'],
   ['commands'],
   ['index'],

@@ -76,7 +76,12 @@ export default class Eval extends QqpCommand<EvalOutput> {
 
   protected async execute(): Promise<EvalOutput> {
     const { argv, flags } = await this.parse(Eval);
-    const runs = argv as string[];
+    const { EnsembleFolder, expandRunRefs } = await import('../runs/ensemble-folder.js');
+    const { evaluationFileName } = await import('../runs/files.js');
+    // An ensemble folder stands for its runs; one ensemble's result is saved in its folder.
+    const runs = expandRunRefs(argv as string[], flags['experiments-dir']);
+    const refs = argv as string[];
+    const ensemble = refs.length === 1 ? EnsembleFolder.find(refs[0]!, flags['experiments-dir']) : undefined;
     if (runs.length > 1 && flags.slice !== undefined)
       throw new UsageError(
         'EVAL_ENSEMBLE_SLICES',
@@ -85,7 +90,7 @@ export default class Eval extends QqpCommand<EvalOutput> {
           suggestions: ['qqp eval RUN --slice COLUMN, for each run'],
         },
       );
-    if (runs.length === 1 && flags.out !== undefined)
+    if (runs.length === 1 && flags.out !== undefined && ensemble === undefined)
       throw new UsageError('EVAL_OUT_ONE_RUN', '--out is for an ensemble (two runs or more)', {
         suggestions: ["one run's result is saved in its run folder (eval-*.json)"],
       });
@@ -114,7 +119,19 @@ export default class Eval extends QqpCommand<EvalOutput> {
         return await evaluateEnsemble({
           ...common,
           runs,
-          ...(flags.out !== undefined ? { out: flags.out } : {}),
+          ...(flags.out !== undefined
+            ? { out: flags.out }
+            : ensemble
+              ? {
+                  out: ensemble.path(
+                    evaluationFileName(
+                      flags.data !== undefined
+                        ? { kind: 'file', file: flags.data }
+                        : { kind: 'split', split: flags.split ?? 'test' },
+                    ),
+                  ),
+                }
+              : {}),
         });
       return await evaluateRun({
         ...common,

@@ -4,9 +4,11 @@ import { experimentsDirFlag } from '../cli/flags.js';
 import { colorEnabled, table } from '../cli/render.js';
 import { RUN_STATUSES, statusText } from '../report/format.js';
 import {
+  type EnsembleInfo,
   formatDuration,
   formatMetric,
   formatTime,
+  listEnsembles,
   listRuns,
   parseLast,
   parseSince,
@@ -41,6 +43,8 @@ export interface RunsResult {
   /** With --sweep: folders of earlier attempts of a trial, left out (shown with --all). */
   superseded: number;
   runs: RunsRow[];
+  /** Ensemble folders (`qqp train ENSEMBLE.yaml`), listed when no filter is given. */
+  ensembles: EnsembleInfo[];
 }
 
 function toRow(r: RunInfo): RunsRow {
@@ -125,6 +129,7 @@ export default class Runs extends QqpCommand<RunsResult> {
       total: listing.runs.length,
       superseded,
       runs: runs.map(toRow),
+      ensembles: Object.keys(query).length === 0 ? listEnsembles(flags['experiments-dir']) : [],
     };
   }
 
@@ -136,11 +141,34 @@ export default class Runs extends QqpCommand<RunsResult> {
   }
 
   protected render(r: RunsResult): void {
+    this.renderRuns(r);
+    if (r.ensembles.length === 0) return;
+    this.log(
+      table(
+        ['ensemble', 'name', 'status', 'runs completed', 'test accuracy (mean)'],
+        r.ensembles.map((e) => [
+          e.id,
+          e.name,
+          e.status,
+          `${e.completed} of ${e.runs}`,
+          formatMetric(e.testAccuracy ?? undefined),
+        ]),
+        { align: ['left', 'left', 'left', 'right', 'right'] },
+      ),
+    );
+    this.log(
+      'an ensemble: `qqp eval <ensemble>`, `qqp predict <ensemble>`; its runs: `qqp runs --experiments-dir <ensemble>/members`',
+    );
+  }
+
+  private renderRuns(r: RunsResult): void {
     for (const run of r.runs) for (const w of run.warnings) this.note(`warning: ${run.id}: ${w}`);
     if (r.runs.length === 0) {
       this.log(
         r.total === 0
-          ? `no runs in ${r.experimentsDir} (train one with \`qqp train CONFIG\`)`
+          ? r.ensembles.length > 0
+            ? `no runs directly in ${r.experimentsDir}, ${r.ensembles.length} ensemble(s):`
+            : `no runs in ${r.experimentsDir} (train one with \`qqp train CONFIG\`)`
           : `none of the ${r.total} run(s) in ${r.experimentsDir} match`,
       );
       return;

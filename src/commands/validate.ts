@@ -6,7 +6,8 @@ import { problemLines } from '../cli/render.js';
 import type { ValidationReport } from '../model/check-files.js';
 
 export default class Validate extends QqpCommand<ValidationReport> {
-  static override summary = 'Check configs against the schema and build their models';
+  static override summary =
+    'Check configs against the schema and build their models (an ensemble spec: with its members)';
   static override description =
     'Reports every problem of every file at once, each with file:line:col, the config path, what was expected and what was found. Exits 0 when all are valid, 3 otherwise.';
   static override examples = [
@@ -19,8 +20,8 @@ export default class Validate extends QqpCommand<ValidationReport> {
 
   protected async execute(): Promise<ValidationReport> {
     const { argv, flags } = await this.parse(Validate);
-    const { validateConfigFiles } = await import('../model/check-files.js');
-    const report = await validateConfigFiles(argv as string[], { overrides: flags.set ?? [] });
+    const { validateFiles } = await import('../ensemble/validate.js');
+    const report = await validateFiles(argv as string[], { overrides: flags.set ?? [] });
     if (!report.valid) this.resultExitCode = EXIT_CODES.config;
     return report;
   }

@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { BackendRequest } from '../backend/index.js';
 import type { LoadedDataset } from '../data/load.js';
 import { DataError, UsageError } from '../errors.js';
+import { expandRunRefs } from '../runs/ensemble-folder.js';
 import type { EvaluationMetrics, EvaluationSource, RunRef } from '../runs/records.js';
 import { evaluateBinary } from '../train/metrics.js';
 import { writeJsonAtomic } from '../util/atomic.js';
@@ -28,7 +29,7 @@ import { loadRunModel, type OpenedRun, openRun, runRef } from './run.js';
 import { type RowScorer, runScorer } from './stream.js';
 
 export interface EnsembleOptions extends ScoringOptions {
-  /** Two or more run folders or ids under `experimentsDir`. */
+  /** Two or more run folders or ids under `experimentsDir`; an ensemble folder stands for its runs. */
   runs: readonly string[];
   /** A JSON file to write the result to (atomically); nothing is written into the run folders. */
   out?: string;
@@ -68,7 +69,7 @@ export function meanProbabilities(arrays: readonly Float32Array[]): Float32Array
  */
 export async function openMembers(refs: readonly string[], experimentsDir: string): Promise<OpenedRun[]> {
   const opened: OpenedRun[] = [];
-  for (const ref of refs) opened.push(await openRun(ref, experimentsDir));
+  for (const ref of expandRunRefs(refs, experimentsDir)) opened.push(await openRun(ref, experimentsDir));
   const seen = new Map<string, string>();
   for (const r of opened) {
     const earlier = seen.get(r.dir);
@@ -139,7 +140,8 @@ function checkSamePairs(
  * when the runs have one, on the members' mean there); each member's own figures come with it.
  */
 export async function evaluateEnsemble(options: EnsembleOptions): Promise<EnsembleEvaluation> {
-  if (options.runs.length < 2) {
+  const runs = expandRunRefs(options.runs, options.experimentsDir);
+  if (runs.length < 2) {
     throw new UsageError('EVAL_ENSEMBLE_SIZE', 'an ensemble needs two runs or more', {
       suggestions: ['qqp eval RUN (one run)', 'qqp eval RUN RUN… (their mean)'],
     });
@@ -149,7 +151,7 @@ export async function evaluateEnsemble(options: EnsembleOptions): Promise<Ensemb
   }
   // --out is checked before anything slow, so a bad path never costs the evaluation.
   if (options.out !== undefined) checkOutFile(options.out);
-  const opened = await openMembers(options.runs, options.experimentsDir);
+  const opened = await openMembers(runs, options.experimentsDir);
   const scored: Predictions[] = [];
   const chosenOn: (Predictions | null)[] = [];
   let backendName = '';

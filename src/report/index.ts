@@ -24,7 +24,9 @@ export {
 } from './format.js';
 export { buildReport, type ChartInfo, type Report, type ReportOptions } from './html.js';
 export {
+  type EnsembleInfo,
   findRun,
+  listEnsembles,
   listRuns,
   metricDirection,
   type RunInfo,

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { RunError, UsageError } from '../errors.js';
+import { EnsembleFolder, ensembleNotARun } from '../runs/ensemble-folder.js';
 import { RUN_FILES } from '../runs/files.js';
 import {
   type EffectiveStatus,
@@ -110,6 +111,65 @@ export interface RunInfo {
 export interface RunListing {
   experimentsDir: string;
   runs: RunInfo[];
+}
+
+/** An ensemble folder as `qqp runs` lists it (its runs are under its members/, not in the listing). */
+export interface EnsembleInfo {
+  id: string;
+  dir: string;
+  name: string;
+  status: string;
+  runs: number;
+  completed: number;
+  /** The mean's test accuracy at 0.5 (eval-test.json), once evaluated. */
+  testAccuracy: number | null;
+}
+
+/** Every ensemble folder directly under `experimentsDir`, oldest first (their ids start with the time). */
+export function listEnsembles(experimentsDir: string): EnsembleInfo[] {
+  const root = resolve(experimentsDir);
+  if (!existsSync(root) || !statSync(root).isDirectory()) return [];
+  return readdirSync(root)
+    .sort()
+    .flatMap((e): EnsembleInfo[] => {
+      const folder = EnsembleFolder.find(join(root, e), root);
+      if (folder === undefined) return [];
+      let accuracy: number | null = null;
+      try {
+        const test = JSON.parse(readFileSync(folder.path('eval-test.json'), 'utf8')) as {
+          atHalf?: { accuracy?: unknown };
+        };
+        if (typeof test.atHalf?.accuracy === 'number') accuracy = test.atHalf.accuracy;
+      } catch {
+        // Not evaluated yet (or unreadable): no accuracy to show.
+      }
+      try {
+        const record = folder.read();
+        return [
+          {
+            id: folder.id,
+            dir: folder.dir,
+            name: record.name,
+            status: record.status,
+            runs: record.runs.length,
+            completed: record.runs.filter((r) => r.status === 'completed').length,
+            testAccuracy: accuracy,
+          },
+        ];
+      } catch {
+        return [
+          {
+            id: folder.id,
+            dir: folder.dir,
+            name: '?',
+            status: 'corrupt',
+            runs: 0,
+            completed: 0,
+            testAccuracy: null,
+          },
+        ];
+      }
+    });
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -497,6 +557,8 @@ export function findRun(ref: string, runs: readonly RunInfo[], experimentsDir: s
   if (exact) return exact;
   const dir = resolve(ref);
   if (existsSync(dir) && statSync(dir).isDirectory() && isRunFolder(dir)) return readRun(dir);
+  const ensemble = ensembleNotARun(ref, experimentsDir);
+  if (ensemble) throw ensemble;
   const partial = runs.filter((r) => r.id.includes(ref) || basename(r.dir).includes(ref));
   if (partial.length === 1) return partial[0]!;
   if (partial.length > 1) {

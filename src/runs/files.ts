@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { OWNER_FILE } from './owner.js';
 
 /**
@@ -21,3 +21,12 @@ export const RUN_FILES = {
   log: 'train.log',
   owner: OWNER_FILE,
 } as const;
+
+/** The file a result is saved under: eval-test.json, eval-validation.json, eval-<file name>.json. */
+export function evaluationFileName(
+  source: { kind: 'split'; split: string } | { kind: 'file'; file: string },
+): string {
+  if (source.kind === 'split') return `eval-${source.split}.json`;
+  // The full base name (extension kept) so a file named test.csv never replaces eval-test.json.
+  return `eval-${basename(source.file).replace(/[^A-Za-z0-9._-]/g, '_')}.json`;
+}

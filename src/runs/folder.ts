@@ -22,7 +22,8 @@ import {
   recoverRunFolder,
   validateCheckpointDir,
 } from './checkpoint-files.js';
-import { RUN_FILES } from './files.js';
+import { ensembleNotARun } from './ensemble-folder.js';
+import { evaluationFileName, RUN_FILES } from './files.js';
 import { readModelFiles, writeModelFiles } from './model-files.js';
 import { createNamedFolder } from './names.js';
 import { type AcquireOptions, type OwnerRead, RunOwner, readOwner } from './owner.js';
@@ -58,14 +59,7 @@ import type {
  *   owner.json       the process training the run, while it trains (owner.ts)
  */
 
-export { CHECKPOINT_FILES, RUN_FILES };
-
-/** The file a result is saved under: eval-test.json, eval-validation.json, eval-<file name>.json. */
-export function evaluationFileName(source: EvaluationSource): string {
-  if (source.kind === 'split') return `eval-${source.split}.json`;
-  // The full base name (extension kept) so a file named test.csv never replaces eval-test.json.
-  return `eval-${basename(source.file).replace(/[^A-Za-z0-9._-]/g, '_')}.json`;
-}
+export { CHECKPOINT_FILES, evaluationFileName, RUN_FILES };
 
 /** The resolved config as written into a run folder: data paths made relative to that folder. */
 export function configForRunFolder(config: ResolvedConfig, runDir: string, cwd: string): ResolvedConfig {
@@ -96,6 +90,8 @@ export class RunFolder {
       (d) => existsSync(join(d, RUN_FILES.meta)) || existsSync(join(d, RUN_FILES.config)),
     );
     if (!dir) {
+      const ensemble = ensembleNotARun(ref, experimentsDir);
+      if (ensemble) throw ensemble;
       const known = existsSync(experimentsDir)
         ? readdirSync(experimentsDir).filter((d) => existsSync(join(experimentsDir, d, RUN_FILES.meta)))
         : [];

@@ -13,7 +13,7 @@ export function makeRunId(name: string, now: Date, taken: (id: string) => boolea
 }
 
 /** What a checked name names, for the message: `run name "../x" ...`. */
-export type NameKind = 'run' | 'sweep' | 'trial';
+export type NameKind = 'run' | 'sweep' | 'trial' | 'ensemble';
 
 /**
  * Checks a name that becomes part of a path (the rule is in src/util/names.ts) and returns it, or

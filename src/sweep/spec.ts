@@ -1,8 +1,8 @@
-import { readFileSync, statSync } from 'node:fs';
-import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
-import { parseConfigText } from '../config/source.js';
-import { ConfigError, type Problem } from '../errors.js';
+import { statSync } from 'node:fs';
+import { basename, extname, isAbsolute, resolve } from 'node:path';
+import { Ajv } from 'ajv';
+import { ajvProblem, parseSpecText, readSpecFile, type SpecLocator } from '../config/spec-problems.js';
+import type { Problem } from '../errors.js';
 import { nameProblem, quoteName, SWEEP_NAME_MAX_LENGTH, toName } from '../util/names.js';
 import { parsePath } from '../util/paths.js';
 import { closestMatch } from '../util/suggest.js';
@@ -184,92 +184,22 @@ export function metricKey(metric: string): string {
   return metric;
 }
 
-function ajvProblem(e: ErrorObject, prefix: (string | number)[], spec: SweepSpecLocator): Problem {
-  const path = [
-    ...prefix,
-    ...e.instancePath
-      .split('/')
-      .slice(1)
-      .map((s) => (/^\d+$/.test(s) ? Number(s) : s)),
-  ];
-  if (e.keyword === 'additionalProperties') {
-    const key = (e.params as { additionalProperty: string }).additionalProperty;
-    const known = Object.keys(((e.parentSchema as { properties?: object })?.properties ?? {}) as object);
-    const match = closestMatch(key, known);
-    return {
-      ...spec.locate([...path, key], 'key'),
-      message: `unknown key "${key}"`,
-      suggestion: match ? `did you mean "${match}"?` : `known keys: ${known.join(', ')}`,
-    };
-  }
-  if (e.keyword === 'enum') {
-    const allowed = (e.params as { allowedValues: string[] }).allowedValues;
-    const match = typeof e.data === 'string' ? closestMatch(e.data, allowed) : undefined;
-    return {
-      ...spec.locate(path),
-      message: `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')} (got ${JSON.stringify(e.data)})`,
-      ...(match ? { suggestion: `did you mean "${match}"?` } : {}),
-    };
-  }
-  if (e.keyword === 'required') {
-    const key = (e.params as { missingProperty: string }).missingProperty;
-    return { ...spec.locate(path), message: `missing required key "${key}"` };
-  }
-  return { ...spec.locate(path), message: e.message ?? `fails ${e.keyword}` };
-}
-
-interface SweepSpecLocator {
-  locate(path: (string | number)[], at?: 'key' | 'value'): Omit<Problem, 'message'>;
-}
-
 /** Reads and validates a spec file; throws one ConfigError listing every problem found. */
 export function loadSweepSpec(file: string, cwd: string = process.cwd()): SweepSpec {
-  const abs = resolve(cwd, file);
-  let text: string;
-  try {
-    text = readFileSync(abs, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(
-      'SWEEP_SPEC_UNREADABLE',
-      `${file}: cannot read the sweep spec (${code === 'ENOENT' ? 'no such file' : (err as Error).message})`,
-      { suggestions: ['the example specs are in configs/sweeps/'] },
-    );
-  }
-  return parseSweepSpec(file, text, dirname(abs));
+  const { text, dir } = readSpecFile(file, cwd, {
+    code: 'SWEEP_SPEC_UNREADABLE',
+    name: 'sweep spec',
+    examples: 'configs/sweeps/',
+  });
+  return parseSweepSpec(file, text, dir);
 }
 
 /** Parses spec text; `dir` is where a relative `base` path is read from. */
 export function parseSweepSpec(file: string, text: string, dir: string): SweepSpec {
-  const src = parseConfigText(file, text);
-  const problems: Problem[] = [...src.problems];
-  const locator: SweepSpecLocator = {
-    locate: (path, at = 'value') => {
-      for (let depth = path.length; depth >= 0; depth--) {
-        const pos = src.locate(path.slice(0, depth), depth === path.length ? at : 'value');
-        if (pos) return { source: file, ...pos, path: path.map(String).join('.') || undefined };
-      }
-      return { source: file };
-    },
-  };
-  const fail = () => {
-    const n = problems.length;
-    return new ConfigError(
-      'SWEEP_SPEC_INVALID',
-      `${file}: ${n} problem${n === 1 ? '' : 's'} in the sweep spec`,
-      {
-        problems: problems.map((p) => {
-          const { path, ...rest } = p;
-          return path ? { ...rest, path } : rest;
-        }),
-      },
-    );
-  };
-  const value = src.value;
-  if (!value || problems.length > 0) {
-    if (problems.length === 0) problems.push({ source: file, message: 'the spec must be a mapping' });
-    throw fail();
-  }
+  const { value, problems, locator, fail } = parseSpecText(file, text, {
+    code: 'SWEEP_SPEC_INVALID',
+    name: 'sweep spec',
+  });
   if (!validateSpec(value)) {
     for (const e of validateSpec.errors ?? []) {
       // The anyOf of `base` yields one error per branch; say it once.
@@ -493,7 +423,7 @@ function listedValues(p: ParameterSpace): unknown[] | undefined {
 function conditionProblems(
   parameters: readonly ParameterSpace[],
   raw: Record<string, unknown>,
-  spec: SweepSpecLocator,
+  spec: SpecLocator,
 ): Problem[] {
   const problems: Problem[] = [];
   const order = Object.keys(raw);

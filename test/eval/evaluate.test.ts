@@ -128,7 +128,7 @@ describe('evaluateRun', () => {
   });
 
   it('names saved files so a data file never replaces a split result', () => {
-    assert.equal(evaluationFileName({ kind: 'split', split: 'test', dataFingerprint: '' }), 'eval-test.json');
+    assert.equal(evaluationFileName({ kind: 'split', split: 'test' }), 'eval-test.json');
     const file = { kind: 'file', format: 'kaggle-csv', badRows: 0, invalidUtf8Lines: 0 } as const;
     assert.equal(evaluationFileName({ ...file, file: '/x/test.csv' }), 'eval-test.csv.json');
     assert.equal(evaluationFileName({ ...file, file: '/x/my data?.tsv' }), 'eval-my_data_.tsv.json');
